@@ -1,0 +1,17 @@
+// Each subcommand lives in its own file and registers itself on the app.
+// A command's callback throws CommandExit to end with a given status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ariadne::cli {
+
+struct CommandExit {
+  int status;
+};
+
+void add_exec_command(CLI::App& app);
+void add_flags_command(CLI::App& app);
+void add_help_command(CLI::App& app);
+
+}  // namespace ariadne::cli

@@ -1,0 +1,41 @@
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "arch/Isa.hpp"
+#include "cli/Commands.hpp"
+#include "launch/LaunchError.hpp"
+
+int main(int argc, char** argv) {
+  using namespace ariadne;
+  CLI::App app{
+      "Ariadne: correct, observable, reproducible C/C++ programs on AArch64 and x86-64 Linux.\n"
+      "Run `ariadne help COMMAND` for the options of one command.",
+      "ariadne"};
+  app.set_version_flag("--version", fmt::format("ariadne {} ({} build for {})", ARIADNE_VERSION,
+                                                 ARIADNE_BUILD_TYPE, arch::name(arch::host())));
+  app.require_subcommand(1);
+  cli::add_exec_command(app);
+  cli::add_flags_command(app);
+  cli::add_help_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const launch::LaunchError& e) {
+    std::fprintf(stderr, "ariadne: %s\n", e.what());
+    return 2;
+  } catch (const cli::CommandExit& e) {
+    return e.status;
+  }
+  return 0;
+}

@@ -1,0 +1,91 @@
+#include "launch/ElfIdentity.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "launch/LaunchError.hpp"
+
+namespace ariadne::launch {
+
+namespace {
+
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+struct ElfHandle {
+  Elf* elf;
+  ~ElfHandle() {
+    if (elf != nullptr) elf_end(elf);
+  }
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& why) {
+  throw LaunchError(fmt::format("{}: {}", path, why));
+}
+
+}  // namespace
+
+ElfIdentity identify_elf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail(path, std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) fail(path, "is a directory, not a program");
+  if (!S_ISREG(st.st_mode)) fail(path, "is not a regular file");
+
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) fail(path, std::strerror(errno));
+
+  unsigned char ident[EI_NIDENT] = {};
+  const ssize_t got = ::pread(f.fd, ident, sizeof ident, 0);
+  if (got < SELFMAG || std::memcmp(ident, ELFMAG, SELFMAG) != 0)
+    fail(path, "not an ELF file (no \\x7fELF magic at offset 0)");
+  if (got < EI_NIDENT) fail(path, fmt::format("truncated ELF header ({} of {} bytes)", got, EI_NIDENT));
+
+  elf_version(EV_CURRENT);
+  ElfHandle e{elf_begin(f.fd, ELF_C_READ_MMAP, nullptr)};
+  if (e.elf == nullptr || elf_kind(e.elf) != ELF_K_ELF)
+    fail(path, fmt::format("unreadable ELF file ({})", elf_errmsg(-1)));
+
+  GElf_Ehdr eh;
+  if (gelf_getehdr(e.elf, &eh) == nullptr)
+    fail(path, fmt::format("unreadable ELF header ({})", elf_errmsg(-1)));
+  const std::string_view machine = arch::elf_machine_name(eh.e_machine);
+  if (ident[EI_CLASS] != ELFCLASS64)
+    fail(path, fmt::format("32-bit ELF ({}, e_machine {}) is not supported: Ariadne runs 64-bit "
+                           "x86-64 and AArch64 programs",
+                           machine, eh.e_machine));
+  if (ident[EI_DATA] != ELFDATA2LSB)
+    fail(path, fmt::format("big-endian ELF ({}) is not supported", machine));
+  const auto isa = arch::from_elf_machine(eh.e_machine);
+  if (!isa)
+    fail(path, fmt::format("ELF machine {} (e_machine {}) is not supported: Ariadne runs x86-64 and "
+                           "AArch64 programs",
+                           machine, eh.e_machine));
+  if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+    fail(path, fmt::format("ELF type {} is not an executable", eh.e_type));
+
+  std::size_t phnum = 0;
+  if (elf_getphdrnum(e.elf, &phnum) != 0)
+    fail(path, fmt::format("unreadable program headers ({})", elf_errmsg(-1)));
+  if (phnum == 0) fail(path, "has no program headers: a relocatable object or library, not a program");
+  bool dynamic = false;
+  for (std::size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr ph;
+    if (gelf_getphdr(e.elf, static_cast<int>(i), &ph) == nullptr)
+      fail(path, fmt::format("program header {} unreadable ({})", i, elf_errmsg(-1)));
+    if (ph.p_type == PT_INTERP) dynamic = true;
+  }
+  return ElfIdentity{*isa, dynamic};
+}
+
+}  // namespace ariadne::launch

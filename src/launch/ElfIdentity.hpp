@@ -1,0 +1,21 @@
+// What the launcher must know about a program before starting it: which
+// architecture it is for and whether a preloaded library can reach it.
+#pragma once
+
+#include <string>
+
+#include "arch/Isa.hpp"
+
+namespace ariadne::launch {
+
+struct ElfIdentity {
+  arch::Isa isa;
+  bool dynamic;  // has PT_INTERP: the dynamic loader will honour LD_PRELOAD
+};
+
+// Throws LaunchError("PATH: reason") for anything we cannot run: a missing or
+// unreadable file, not an ELF, 32-bit, big-endian, an unsupported machine, an
+// object that is not an executable.
+ElfIdentity identify_elf(const std::string& path);
+
+}  // namespace ariadne::launch

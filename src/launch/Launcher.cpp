@@ -1,0 +1,196 @@
+#include "launch/Launcher.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "launch/ElfIdentity.hpp"
+#include "launch/LaunchError.hpp"
+
+extern char** environ;
+
+namespace ariadne::launch {
+
+namespace {
+
+bool is_executable_file(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+}
+
+// execvp's rule: a name with a slash is a path, otherwise search $PATH.
+std::optional<std::string> search_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const auto colon = rest.find(':');
+    const std::string_view dir = rest.substr(0, colon);  // empty means "."
+    const std::string candidate = (dir.empty() ? std::string(".") : std::string(dir)) + "/" + name;
+    if (is_executable_file(candidate)) return candidate;
+    if (colon == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(colon + 1);
+  }
+}
+
+// The kernel's view of the host (an AArch64 `ariadne` under qemu-user says aarch64).
+arch::Isa host_isa() {
+  struct utsname u {};
+  if (::uname(&u) == 0) {
+    if (auto isa = arch::from_name(u.machine)) return *isa;
+  }
+  return arch::host();
+}
+
+std::string preload_value(const std::string& runtime) {
+  const char* old = std::getenv("LD_PRELOAD");
+  return (old != nullptr && *old != '\0') ? runtime + ":" + old : runtime;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+volatile sig_atomic_t g_child = 0;
+
+void forward_signal(int sig) {
+  if (g_child > 0) ::kill(static_cast<pid_t>(g_child), sig);
+}
+
+constexpr int kForwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+
+}  // namespace
+
+Launcher::Launcher(RuntimeLocator locator) : locator_(std::move(locator)) {}
+
+LaunchPlan Launcher::plan(const std::vector<std::string>& command,
+                          const std::vector<std::string>& extra_env) const {
+  if (command.empty()) throw LaunchError("no program given (usage: ariadne exec -- PROG ARGS...)");
+  const std::string& prog = command.front();
+  const auto resolved = search_path(prog);
+  if (!resolved) throw LaunchError(fmt::format("{}: command not found in PATH", prog));
+
+  const ElfIdentity id = identify_elf(*resolved);
+  if (!id.dynamic)
+    throw LaunchError(fmt::format(
+        "{}: statically linked (no PT_INTERP), so libariadne-rt.so cannot be preloaded; link it "
+        "dynamically",
+        *resolved));
+  if (::access(resolved->c_str(), X_OK) != 0)
+    throw LaunchError(fmt::format("{}: not executable ({})", *resolved, std::strerror(errno)));
+
+  LaunchPlan plan;
+  plan.program = *resolved;
+  plan.isa = id.isa;
+  plan.runtime = locator_.find(id.isa, *resolved);
+  const arch::Isa host = host_isa();
+  plan.emulated = id.isa != host;
+
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "LD_PRELOAD=", 11) != 0) plan.env.emplace_back(*e);
+  }
+  for (const auto& e : extra_env) plan.env.push_back(e);
+
+  if (!plan.emulated) {
+    plan.env.push_back("LD_PRELOAD=" + preload_value(plan.runtime));
+    plan.argv = command;
+    plan.argv.front() = plan.program;
+    return plan;
+  }
+
+  // The host's LD_PRELOAD would be loaded into qemu itself; the guest's goes through -E.
+  const std::string qemu_name(arch::qemu_user_binary(id.isa));
+  const char* qemu_env = std::getenv("ARIADNE_QEMU");
+  const auto qemu = (qemu_env != nullptr && *qemu_env != '\0') ? std::optional<std::string>(qemu_env)
+                                                               : search_path(qemu_name);
+  if (!qemu || !is_executable_file(*qemu))
+    throw LaunchError(fmt::format("{}: is an {} program and this host is {}, but {} was not found "
+                                  "(install qemu-user or run scripts/setup; ARIADNE_QEMU overrides)",
+                                  *resolved, arch::name(id.isa), arch::name(host),
+                                  qemu ? *qemu : qemu_name));
+  plan.argv = {*qemu, "-0", prog, "-E", "LD_PRELOAD=" + preload_value(plan.runtime), plan.program};
+  plan.argv.insert(plan.argv.end(), command.begin() + 1, command.end());
+  return plan;
+}
+
+pid_t Launcher::spawn(const LaunchPlan& plan) const {
+  int err_pipe[2];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw LaunchError(fmt::format("{}: pipe: {}", plan.program, std::strerror(errno)));
+  auto argv = c_strings(plan.argv);
+  auto envp = c_strings(plan.env);
+
+  const pid_t pid = ::fork();
+  if (pid < 0) throw LaunchError(fmt::format("{}: fork: {}", plan.program, std::strerror(errno)));
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::close(err_pipe[0]);
+    ::execve(argv[0], argv.data(), envp.data());
+    const int e = errno;
+    [[maybe_unused]] ssize_t w = ::write(err_pipe[1], &e, sizeof e);
+    ::_exit(127);
+  }
+  ::close(err_pipe[1]);
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(err_pipe[0], &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  ::close(err_pipe[0]);
+  if (n == sizeof child_errno) {
+    int st;
+    ::waitpid(pid, &st, 0);
+    throw LaunchError(fmt::format("{}: cannot execute: {}", plan.argv.front(), std::strerror(child_errno)));
+  }
+  return pid;
+}
+
+ExitStatus wait_forwarding_signals(pid_t child) {
+  g_child = child;
+  struct sigaction fwd {};
+  fwd.sa_handler = forward_signal;
+  sigemptyset(&fwd.sa_mask);
+  for (int s : kForwarded) ::sigaction(s, &fwd, nullptr);
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGQUIT, SIG_IGN);
+
+  int st = 0;
+  while (::waitpid(child, &st, 0) < 0) {
+    if (errno != EINTR) return ExitStatus{false, 127};
+  }
+  g_child = 0;
+  if (WIFSIGNALED(st)) return ExitStatus{true, WTERMSIG(st)};
+  return ExitStatus{false, WEXITSTATUS(st)};
+}
+
+void exit_like(ExitStatus status) {
+  if (!status.signaled) std::exit(status.value);
+  std::fflush(nullptr);
+  // The child already dumped core if it was going to; we only die the same way.
+  struct rlimit no_core {0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  ::signal(status.value, SIG_DFL);
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, status.value);
+  ::sigprocmask(SIG_UNBLOCK, &s, nullptr);
+  ::raise(status.value);
+  ::_exit(128 + status.value);
+}
+
+}  // namespace ariadne::launch

@@ -1,0 +1,53 @@
+// Starts a program with libariadne-rt.so preloaded: directly when it is built
+// for the host's architecture, under qemu-user (with -E LD_PRELOAD=...) when it
+// is not. Every subcommand that runs a target goes through here.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "arch/Isa.hpp"
+#include "launch/RuntimeLocator.hpp"
+
+namespace ariadne::launch {
+
+struct LaunchPlan {
+  std::string program;            // resolved path of the target
+  arch::Isa isa;                  // the target's architecture
+  bool emulated = false;          // runs under qemu-user
+  std::string runtime;            // libariadne-rt.so preloaded into it
+  std::vector<std::string> argv;  // what is passed to execve; argv[0] is the file run
+  std::vector<std::string> env;
+};
+
+struct ExitStatus {
+  bool signaled = false;
+  int value = 0;  // exit code, or the signal number when signaled
+};
+
+class Launcher {
+ public:
+  explicit Launcher(RuntimeLocator locator = RuntimeLocator());
+
+  // command = PROG ARGS...; extra_env = NAME=VALUE entries for the target.
+  // Throws LaunchError for bad input (one line naming the file and the reason).
+  LaunchPlan plan(const std::vector<std::string>& command,
+                  const std::vector<std::string>& extra_env = {}) const;
+
+  // Starts the plan; throws LaunchError if execve fails.
+  pid_t spawn(const LaunchPlan& plan) const;
+
+ private:
+  RuntimeLocator locator_;
+};
+
+// Waits for the child, forwarding SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 to it.
+// SIGINT and SIGQUIT are ignored here: the terminal delivers them to the child.
+ExitStatus wait_forwarding_signals(pid_t child);
+
+// Ends this process the way the child ended: same exit code, or same signal.
+[[noreturn]] void exit_like(ExitStatus status);
+
+}  // namespace ariadne::launch

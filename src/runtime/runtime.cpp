@@ -1,0 +1,34 @@
+// The preloaded runtime. For now it proves it is there: the launcher's tests
+// look up ariadne_rt_version in the target, and ARIADNE_RT_ANNOUNCE=1 makes it
+// say so on stderr. Later subsystems (trace, replay, abi) hang off this library.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#define ARIADNE_RT_API extern "C" __attribute__((visibility("default")))
+
+ARIADNE_RT_API const char ariadne_rt_version[] = ARIADNE_VERSION;
+ARIADNE_RT_API const char ariadne_rt_arch[] = ARIADNE_ARCH_NAME;
+
+namespace {
+
+// write(2) only: this runs inside arbitrary programs, before their main.
+void say(const char* s) {
+  const std::size_t n = std::strlen(s);
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t w = ::write(STDERR_FILENO, s + done, n - done);
+    if (w <= 0) return;
+    done += static_cast<std::size_t>(w);
+  }
+}
+
+__attribute__((constructor)) void ariadne_rt_init() {
+  const char* announce = std::getenv("ARIADNE_RT_ANNOUNCE");
+  if (announce != nullptr && announce[0] == '1') {
+    say("ariadne-rt " ARIADNE_VERSION " loaded (" ARIADNE_ARCH_NAME ")\n");
+  }
+}
+
+}  // namespace
