@@ -22,10 +22,15 @@
  *     x87 control word (precision, rounding, masks) -- the ABI says these are
  *     callee-saved, and a fiber's rounding mode must not leak into the next
  *     fiber on the thread.
+ *   MXCSR status flags (bits 0-5) travel with the fiber too: the whole saved
+ *     MXCSR is loaded on resume. The ABI makes the status bits caller-saved,
+ *     so a callee may change them; keeping the thread's current flags
+ *     instead needs a stmxcsr-merge-ldmxcsr on every switch, measured at
+ *     2x the cost of the whole switch (docs/performance.md). A fiber thus
+ *     sees the sticky flags of its own computations.
  *   NOT switched (per OS thread):
- *     MXCSR status flags bits 0-5 and the x87 status word: sticky exception
- *       flags belong to the thread (like errno); on restore the CURRENT flags
- *       are kept and only the control bits are taken from the frame.
+ *     the x87 status word (x87 exception flags; nothing in the ABI keeps
+ *       live state in it across a call).
  *     FS base (TLS): fibers migrate between worker threads and must see the
  *       TLS of the thread they run on.
  *   Caller-saved registers (rax, rcx, rdx, rsi, rdi, r8-r11, xmm0-15) are
@@ -84,16 +89,9 @@ ariadne_ctx_switch:
 	movq	%rsp, %rax		/* transfer.from = the frame just saved */
 	movq	%rdi, %rsp
 
-	/* MXCSR: control bits from the frame, status flags of this thread. */
-	stmxcsr	-8(%rsp)
-	movl	-8(%rsp), %ecx
-	andl	$0x3f, %ecx
-	movl	(%rsp), %r8d
-	andl	$~0x3f, %r8d
-	orl	%r8d, %ecx
-	movl	%ecx, -8(%rsp)
+	/* FP control state of the resumed context, loaded as saved. */
 #ifndef ARIADNE_SWITCH_DROP_FPCTL
-	ldmxcsr	-8(%rsp)
+	ldmxcsr	(%rsp)
 	fldcw	4(%rsp)
 #endif
 	addq	$8, %rsp
@@ -114,8 +112,15 @@ ariadne_ctx_switch:
 	.cfi_def_cfa_offset 16
 	popq	%rbp
 	.cfi_def_cfa_offset 8
+	/* Return by jump, not RET: RET into another stack always mispredicts
+	 * (the return stack buffer holds the caller of the switching context);
+	 * an indirect jump is learnt by the branch predictor. `notrack`: the
+	 * target is a return address, which has no endbr64. */
+	popq	%r8
+	.cfi_def_cfa_offset 0
+	.cfi_register rip, r8
 	movq	%rsi, %rdx		/* transfer.data */
-	ret
+	notrack jmpq *%r8
 	.cfi_endproc
 	.size ariadne_ctx_switch, . - ariadne_ctx_switch
 
