@@ -1,0 +1,182 @@
+/* x86-64 context switch: implements src/arch/context.h (SysV AMD64 ABI).
+ *
+ * A suspended context is the RSP at which ariadne_ctx_switch pushed this
+ * frame (offsets from the saved RSP):
+ *
+ *   +0x00  MXCSR (4 bytes)   +0x04  x87 FPU control word (2)   +0x06 pad
+ *   +0x08  r15
+ *   +0x10  r14
+ *   +0x18  r13
+ *   +0x20  r12
+ *   +0x28  rbx
+ *   +0x30  rbp              <- saved frame pointer
+ *   +0x38  return address   <- where the context resumes (RIP)
+ *   +0x40  = RSP of the context after the switch returns
+ *
+ * rbp/return address sit adjacent as in a normal frame, so a frame-pointer
+ * walk from +0x30 works (tools/gdb/ariadne-fibers.py).
+ *
+ * Per-fiber vs per-thread state:
+ *   switched (per fiber): rbx, rbp, r12-r15, RSP (SysV callee-saved);
+ *     MXCSR control bits 6-15 (DAZ, exception masks, rounding, FTZ) and the
+ *     x87 control word (precision, rounding, masks) -- the ABI says these are
+ *     callee-saved, and a fiber's rounding mode must not leak into the next
+ *     fiber on the thread.
+ *   NOT switched (per OS thread):
+ *     MXCSR status flags bits 0-5 and the x87 status word: sticky exception
+ *       flags belong to the thread (like errno); on restore the CURRENT flags
+ *       are kept and only the control bits are taken from the frame.
+ *     FS base (TLS): fibers migrate between worker threads and must see the
+ *       TLS of the thread they run on.
+ *   Caller-saved registers (rax, rcx, rdx, rsi, rdi, r8-r11, xmm0-15) are
+ *   dead across a call by the ABI.
+ *
+ * CET: both global functions start with endbr64 (IBT). The entry trampoline
+ * is reached only by the RET of the first switch into a new context, and
+ * RET is not an IBT-tracked branch, so it has no endbr64. The property note
+ * claims IBT but deliberately NOT SHSTK: resuming another stack with RET
+ * would mismatch a hardware shadow stack (#CP); supporting SHSTK needs a
+ * shadow stack per fiber (rstorssp/saveprevssp), not done. Claiming it
+ * would let the loader enable shadow stacks for a binary whose fibers die.
+ *
+ * Mutation: -DARIADNE_SWITCH_DROP_REGISTER builds a switch that does not
+ * restore rbx. Used only by the torture test to prove it can fail.
+ */
+
+	.text
+
+/* ariadne_transfer_t ariadne_ctx_switch(ariadne_ctx_t to, void* data)
+ * rdi = to, rsi = data; returns {from, data} in rax:rdx. */
+	.globl ariadne_ctx_switch
+	.type ariadne_ctx_switch, @function
+	.p2align 4
+ariadne_ctx_switch:
+	.cfi_startproc
+	endbr64
+	/* SysV callee-saved GPRs: the caller keeps values live in them across
+	 * this call. rbp first so it sits next to the return address. */
+	pushq	%rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset rbp, -16
+	pushq	%rbx
+	.cfi_def_cfa_offset 24
+	.cfi_offset rbx, -24
+	pushq	%r12
+	.cfi_def_cfa_offset 32
+	.cfi_offset r12, -32
+	pushq	%r13
+	.cfi_def_cfa_offset 40
+	.cfi_offset r13, -40
+	pushq	%r14
+	.cfi_def_cfa_offset 48
+	.cfi_offset r14, -48
+	pushq	%r15
+	.cfi_def_cfa_offset 56
+	.cfi_offset r15, -56
+	/* FP control state (rounding mode, masks) travels with the fiber. */
+	subq	$8, %rsp
+	.cfi_def_cfa_offset 64
+	stmxcsr	(%rsp)
+	fnstcw	4(%rsp)
+
+	/* Switch stacks: from here on we run on the target context. */
+	movq	%rsp, %rax		/* transfer.from = the frame just saved */
+	movq	%rdi, %rsp
+
+	/* MXCSR: control bits from the frame, status flags of this thread. */
+	stmxcsr	-8(%rsp)
+	movl	-8(%rsp), %ecx
+	andl	$0x3f, %ecx
+	movl	(%rsp), %r8d
+	andl	$~0x3f, %r8d
+	orl	%r8d, %ecx
+	movl	%ecx, -8(%rsp)
+	ldmxcsr	-8(%rsp)
+	fldcw	4(%rsp)
+	addq	$8, %rsp
+	.cfi_def_cfa_offset 56
+	popq	%r15
+	.cfi_def_cfa_offset 48
+	popq	%r14
+	.cfi_def_cfa_offset 40
+	popq	%r13
+	.cfi_def_cfa_offset 32
+	popq	%r12
+	.cfi_def_cfa_offset 24
+#ifdef ARIADNE_SWITCH_DROP_REGISTER
+	addq	$8, %rsp		/* mutant: rbx keeps the other context's value */
+#else
+	popq	%rbx
+#endif
+	.cfi_def_cfa_offset 16
+	popq	%rbp
+	.cfi_def_cfa_offset 8
+	movq	%rsi, %rdx		/* transfer.data */
+	ret
+	.cfi_endproc
+	.size ariadne_ctx_switch, . - ariadne_ctx_switch
+
+/* ariadne_ctx_t ariadne_ctx_make(void* stack_top, size_t size, void (*entry)(ariadne_transfer_t))
+ * Builds a switch frame whose return address is the trampoline and whose
+ * r12 is entry. */
+	.globl ariadne_ctx_make
+	.type ariadne_ctx_make, @function
+	.p2align 4
+ariadne_ctx_make:
+	.cfi_startproc
+	endbr64
+	movq	%rdi, %rax
+	andq	$-16, %rax		/* SysV: RSP 16-byte aligned at a call */
+	/* 16 zero bytes at the top: a terminating {rbp=0, ret=0} record. */
+	movq	$0, -8(%rax)
+	movq	$0, -16(%rax)
+	subq	$0x50, %rax		/* frame (0x40) + terminator (0x10) */
+	/* Zero the frame so a new context starts with known registers. */
+	xorl	%ecx, %ecx
+1:	movq	$0, (%rax, %rcx)
+	addq	$8, %rcx
+	cmpq	$0x40, %rcx
+	jb	1b
+	leaq	ariadne_ctx_trampoline(%rip), %rcx
+	movq	%rcx, 0x38(%rax)	/* the first switch RETs into it */
+	movq	%rdx, 0x20(%rax)	/* r12 = entry */
+	/* A new context starts with the creator's FP control state. */
+	stmxcsr	(%rax)
+	andl	$~0x3f, (%rax)
+	fnstcw	4(%rax)
+	ret
+	.cfi_endproc
+	.size ariadne_ctx_make, . - ariadne_ctx_make
+
+/* First code a new context runs: rax:rdx = the transfer, r12 = entry,
+ * rbp = 0, RSP 16-byte aligned with a zero "return address" above it.
+ * The return address is marked undefined so gdb and the libgcc unwinder
+ * stop here: the fiber's outermost frame. No endbr64: reached by RET. */
+	.type ariadne_ctx_trampoline, @function
+	.p2align 4
+ariadne_ctx_trampoline:
+	.cfi_startproc
+	.cfi_undefined rip
+	xorl	%ebp, %ebp
+	movq	%rax, %rdi
+	movq	%rdx, %rsi
+	call	*%r12
+	/* entry must never return: it has no context to return to. */
+	call	abort@PLT
+	.cfi_endproc
+	.size ariadne_ctx_trampoline, . - ariadne_ctx_trampoline
+
+/* GNU property: IBT-compatible; SHSTK deliberately not claimed (header). */
+	.pushsection .note.gnu.property, "a"
+	.p2align 3
+	.long	4			/* n_namesz: "GNU\0" */
+	.long	16			/* n_descsz */
+	.long	5			/* NT_GNU_PROPERTY_TYPE_0 */
+	.asciz	"GNU"
+	.long	0xc0000002		/* GNU_PROPERTY_X86_FEATURE_1_AND */
+	.long	4			/* pr_datasz */
+	.long	1			/* IBT (1); SHSTK (2) not claimed */
+	.long	0			/* pad to 8 */
+	.popsection
+
+	.section .note.GNU-stack, "", %progbits
