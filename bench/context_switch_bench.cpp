@@ -1,6 +1,6 @@
 // Context-switch round trip (A -> B -> A, two switches) per iteration:
 // Ariadne vs Boost.Context (jump_fcontext and fiber) vs swapcontext, in one
-// run. After the usual table, prints the ratios the issue sets targets for,
+// run; and the scheduler's yield round and spawn + join (fiber_ops.hpp). After the usual table, prints the ratios the issue sets targets for,
 // from the fastest repetition of each (min is the least noisy estimate on a
 // shared VM: noise only ever adds time).
 //
@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 
+#include "fiber_ops.hpp"
 #include "switch_peers.hpp"
 
 namespace {
@@ -25,6 +26,20 @@ void round_trip(benchmark::State& state) {
   for (auto _ : state) rt.round_trip();
   state.counters["switches"] =
       benchmark::Counter(2.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// Scheduler level, one worker: a yield round (main -> peer -> main, two
+// yields) and spawn + join of an empty fiber.
+void fiber_yield_round(benchmark::State& state) {
+  with_yield_peer([&](auto step) {
+    for (auto _ : state) step();
+  });
+}
+
+void fiber_spawn_join(benchmark::State& state) {
+  with_spawn_join([&](auto step) {
+    for (auto _ : state) step();
+  });
 }
 
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -79,6 +94,8 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kNanosecond);
   benchmark::RegisterBenchmark("round_trip/call-baseline", round_trip<CallBaseline>)
       ->Unit(benchmark::kNanosecond);
+  benchmark::RegisterBenchmark("fiber/yield_round", fiber_yield_round)->Unit(benchmark::kNanosecond);
+  benchmark::RegisterBenchmark("fiber/spawn_join", fiber_spawn_join)->Unit(benchmark::kNanosecond);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter;

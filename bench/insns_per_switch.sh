@@ -10,6 +10,9 @@
 # The call-baseline row is the loop itself (an empty out-of-line call); the
 # "switch only" column subtracts it. swapcontext's count omits the kernel's
 # work in its rt_sigprocmask system calls: QEMU counts guest instructions.
+# fiber-yield is one round of two yields (main -> peer -> main) on a
+# one-worker scheduler; fiber-spawn-join spawns and joins an empty fiber
+# (its mmap/mprotect/munmap system calls are not counted either).
 set -euo pipefail
 build=${1:?usage: insns_per_switch.sh BUILD_DIR [N]}
 n=${2:-10000}
@@ -28,13 +31,16 @@ qemu=$(command -v "qemu-$arch") || { echo "qemu-$arch not found" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 region() { # MODE N -> instructions between the markers
-  "$qemu" -plugin "$plugin,out=$tmp/out" "$harness" "$1" "$2"
+  # fiber-* modes run on a worker thread: count atomically across vCPUs.
+  local opts=out=$tmp/out
+  case $1 in fiber-*) opts=$opts,atomic=on ;; esac
+  "$qemu" -plugin "$plugin,$opts" "$harness" "$1" "$2"
   awk '$1=="regions" && $2!=1 {exit 1} $1=="region" {r=$2} END {print r}' "$tmp/out" ||
     { echo "$1: markers did not pair up" >&2; exit 1; }
 }
 
 declare -A per
-modes=(ariadne boost-fcontext boost-fiber swapcontext call-baseline)
+modes=(ariadne boost-fcontext boost-fiber swapcontext call-baseline fiber-yield fiber-spawn-join)
 for m in "${modes[@]}"; do
   a=$(region "$m" "$n")
   b=$(region "$m" $((2 * n)))
@@ -44,8 +50,9 @@ done
 echo "guest instructions per round trip (A->B->A), $arch, $(basename "$build"), N=$n and 2N under $(basename "$qemu") + insn_count"
 printf '  %-16s %12s %14s\n' mode "per round trip" "switch only"
 for m in "${modes[@]}"; do
-  printf '  %-16s %12s %14s\n' "$m" "${per[$m]}" \
-    "$(awk -v a="${per[$m]}" -v b="${per[call-baseline]}" 'BEGIN {printf "%.2f", a - b}')"
+  only=$(awk -v a="${per[$m]}" -v b="${per[call-baseline]}" 'BEGIN {printf "%.2f", a - b}')
+  case $m in fiber-*) only=- ;; esac  # per yield round / per spawn+join, not a switch
+  printf '  %-16s %12s %14s\n' "$m" "${per[$m]}" "$only"
 done
 awk -v o="${per[ariadne]}" -v f="${per[boost-fcontext]}" -v s="${per[swapcontext]}" -v c="${per[call-baseline]}" 'BEGIN {
   printf "ratio ariadne / boost-fcontext = %.3f (switch only: %.3f)\n", o / f, (o - c) / (f - c)
