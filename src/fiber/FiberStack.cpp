@@ -27,6 +27,7 @@ void allocate_fiber_stack(FiberControl& f, std::size_t usable) {
   char* lo = static_cast<char*>(p) + page;
   f.target.stack_bottom = lo;
   f.target.stack_size = usable;
+  asan_fresh_stack(lo, usable);
   f.valgrind_id = valgrind_register(lo, lo + usable);
 }
 
