@@ -97,7 +97,11 @@ void Fiber::join() {
   } else {
     f->lock.unlock();
   }
-  std::exception_ptr error = f->error;
+  // Moved out, so the exception dies with the joiner's last reference and not
+  // in whichever thread drops the control block.
+  f->lock.lock();
+  std::exception_ptr error = std::move(f->error);
+  f->lock.unlock();
   c_ = nullptr;
   f->release();
   if (error) std::rethrow_exception(error);

@@ -8,11 +8,14 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ariadne/fiber.hpp"
 #include "arch/context.h"
+#include "fiber/Registry.hpp"
+#include "fiber/Stack.hpp"
 #include "fiber/SwitchHooks.hpp"
 
 namespace ariadne::fiber::detail {
@@ -33,9 +36,9 @@ struct FiberControl {
   SchedulerCore* sched = nullptr;
 
   ariadne_ctx_t ctx = nullptr;  // saved context; valid only while suspended
-  void* mapping = nullptr;      // the mmap'd stack incl. guard page
-  std::size_t mapping_size = 0;
+  std::optional<Stack> stack;   // guard-paged; freed right after the last switch
   SwitchTarget target;          // this fiber's stack, for the sanitizers
+  ariadne_fiber_record record{};  // what `info fibers` in gdb lists
   unsigned valgrind_id = 0;
 
   SpinLock lock;                // guards done, error, joiners

@@ -1,40 +1,25 @@
 #include "fiber/FiberStack.hpp"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <new>
-
 #include "fiber/FiberControl.hpp"
 
 namespace ariadne::fiber::detail {
 
 void allocate_fiber_stack(FiberControl& f, std::size_t usable) {
-  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  if (usable < 4 * page) usable = 4 * page;
-  usable = (usable + page - 1) / page * page;
-  const std::size_t total = usable + page;
-  // MAP_NORESERVE + lazily faulted pages: a 256 KiB stack costs what it touches.
-  void* p = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  // Stacks grow down: the guard page is the lowest one.
-  if (mprotect(p, page, PROT_NONE) != 0) {
-    munmap(p, total);
-    throw std::bad_alloc();
-  }
-  f.mapping = p;
-  f.mapping_size = total;
-  char* lo = static_cast<char*>(p) + page;
+  // Below ~16 KiB the entry frame plus one libc call can already overflow.
+  if (usable < 16 * 1024) usable = 16 * 1024;
+  f.stack.emplace(f.name, usable);
+  const Stack& s = *f.stack;
+  const char* lo = static_cast<const char*>(s.guard_end());
   f.target.stack_bottom = lo;
-  f.target.stack_size = usable;
-  f.valgrind_id = valgrind_register(lo, lo + usable);
+  f.target.stack_size = s.size();
+  asan_fresh_stack(lo, s.size());
+  f.valgrind_id = valgrind_register(lo, lo + s.size());
 }
 
 void free_fiber_stack(FiberControl& f) noexcept {
-  if (!f.mapping) return;
+  if (!f.stack) return;
   valgrind_deregister(f.valgrind_id);
-  munmap(f.mapping, f.mapping_size);
-  f.mapping = nullptr;
+  f.stack.reset();
 }
 
 }  // namespace ariadne::fiber::detail

@@ -67,6 +67,7 @@ Scheduler::~Scheduler() {
 Fiber Scheduler::spawn(std::string name, std::function<void()> fn, std::size_t stack_size) {
   if (!fn) throw std::invalid_argument("ariadne::fiber::spawn: empty function");
   auto* f = new detail::FiberControl;
+  f->name = std::move(name);
   try {
     detail::allocate_fiber_stack(*f, stack_size);
   } catch (...) {
@@ -74,12 +75,15 @@ Fiber Scheduler::spawn(std::string name, std::function<void()> fn, std::size_t s
     throw;
   }
   f->id = detail::next_fiber_id.fetch_add(1, std::memory_order_relaxed);
-  f->name = std::move(name);
   f->fn = std::move(fn);
   f->sched = core_.get();
-  char* top = static_cast<char*>(const_cast<void*>(f->target.stack_bottom)) + f->target.stack_size;
-  f->ctx = ariadne_ctx_make(top, f->target.stack_size, detail::fiber_entry);
+  f->ctx = ariadne_ctx_make(f->stack->top(), f->stack->size(), detail::fiber_entry);
   f->target.tsan_fiber = detail::tsan_create(f->name.c_str());
+  f->record.name = f->name.c_str();
+  f->record.saved_ctx = f->ctx;
+  f->record.state = ARIADNE_FIBER_READY;
+  f->record.id = static_cast<std::uint32_t>(f->id);
+  ariadne_fiber_register(&f->record);
   core_->live.fetch_add(1, std::memory_order_acq_rel);
   core_->spawned.fetch_add(1, std::memory_order_relaxed);
   core_->schedule(f);

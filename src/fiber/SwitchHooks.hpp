@@ -29,6 +29,7 @@
 #endif
 
 #ifdef ARIADNE_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #ifdef ARIADNE_TSAN
@@ -97,6 +98,17 @@ inline void tsan_destroy(void* fiber) {
   if (fiber) __tsan_destroy_fiber(fiber);
 #else
   (void)fiber;
+#endif
+}
+
+// A new stack may reuse the pages of a finished fiber whose last frames never
+// returned: ASan's shadow for them is still poisoned. Start clean.
+inline void asan_fresh_stack(const void* lo, std::size_t size) {
+#ifdef ARIADNE_ASAN
+  __asan_unpoison_memory_region(lo, size);
+#else
+  (void)lo;
+  (void)size;
 #endif
 }
 

@@ -9,6 +9,7 @@
 #include "fiber/Futex.hpp"
 #include "fiber/Waiter.hpp"
 #include "fiber/SchedulerCore.hpp"
+#include "fiber/StackOverflow.hpp"
 
 namespace ariadne::fiber::detail {
 
@@ -46,6 +47,7 @@ void Worker::start() {
 
 void Worker::loop() {
   tls_worker = this;
+  install_overflow_handler_for_this_thread();  // fibers overflow on this thread
   loop_target_ = thread_stack_target();
   steal_from_ = index_ + 1;
   while (true) {
@@ -102,12 +104,16 @@ void Worker::run(FiberControl* f) {
   current_ = f;
   f->last_worker.store(static_cast<int>(index_), std::memory_order_relaxed);
   sched_.switches.fetch_add(1, std::memory_order_relaxed);
+  f->record.saved_ctx = nullptr;  // its registers are this thread's now
+  f->record.state = ARIADNE_FIBER_RUNNING;
   ariadne_transfer_t t = switch_context(f->ctx, nullptr, f->target);
   // Back on the worker loop: f is fully switched out; only now may anyone
   // else see it (the "switch then publish" rule).
   f->ctx = t.from;
   current_ = nullptr;
   PostAction action = *static_cast<PostAction*>(t.data);
+  f->record.saved_ctx = t.from;
+  f->record.state = action.kind == PostAction::finish ? ARIADNE_FIBER_DONE : ARIADNE_FIBER_SUSPENDED;
   switch (action.kind) {
     case PostAction::yield:
       queue_.push(f);
@@ -116,6 +122,7 @@ void Worker::run(FiberControl* f) {
       action.guard->unlock();
       break;
     case PostAction::finish: {
+      ariadne_fiber_unregister(&f->record);
       tsan_destroy(f->target.tsan_fiber);
       f->target.tsan_fiber = nullptr;
       free_fiber_stack(*f);

@@ -150,3 +150,26 @@ TEST(SchedSync, ChannelBetweenPlainThreadAndFibers) {
   for (auto& f : fs) f.join();
   EXPECT_EQ(sum, 3 * 4950 + 100 * (0 + 1000 + 2000));
 }
+
+// Two fibers ping-pong on two workers: every round blocks and wakes across
+// workers, the window where a fiber woken before it finished switching out
+// would run on a stale context ("switch then publish").
+TEST(SchedSync, PingPongAcrossWorkersBlocksAndWakesSafely) {
+  af::Scheduler sched(4);
+  af::Channel<int> ping(1), pong(1);
+  constexpr int kRounds = 5000;
+  long sum = 0;
+  std::vector<af::Fiber> fs;
+  fs.push_back(sched.spawn("pinger", [&] {
+    for (int i = 0; i < kRounds; ++i) {
+      ping.send(i);
+      sum += *pong.receive();
+    }
+    ping.close();
+  }));
+  fs.push_back(sched.spawn("ponger", [&] {
+    while (auto v = ping.receive()) pong.send(*v + 1);
+  }));
+  for (auto& f : fs) f.join();
+  EXPECT_EQ(sum, static_cast<long>(kRounds) * (kRounds + 1) / 2);
+}

@@ -1,0 +1,63 @@
+#include "fiber/Stack.hpp"
+
+#include "fiber/StackOverflow.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <utility>
+
+namespace ariadne::fiber {
+
+namespace {
+std::size_t page_size() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
+}  // namespace
+
+Stack::Stack(std::string owner, std::size_t size) : owner_(std::move(owner)) {
+  const std::size_t page = page_size();
+  guard_ = page;
+  size_ = (size + page - 1) / page * page;
+  if (size_ == 0) size_ = page;
+  // MAP_NORESERVE: stacks are mostly untouched; commit on first use.
+  void* p = mmap(nullptr, guard_ + size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap fiber stack");
+  if (mprotect(p, guard_, PROT_NONE) != 0) {
+    const int err = errno;
+    munmap(p, guard_ + size_);
+    throw std::system_error(err, std::generic_category(), "mprotect fiber guard page");
+  }
+  base_ = p;
+  registration_ = register_guard(guard_begin(), guard_end(), owner_.c_str(), size_);
+}
+
+Stack::~Stack() { release(); }
+
+Stack::Stack(Stack&& other) noexcept
+    : owner_(std::move(other.owner_)),
+      base_(std::exchange(other.base_, nullptr)),
+      guard_(other.guard_),
+      size_(other.size_),
+      registration_(std::exchange(other.registration_, -1)) {}
+
+Stack& Stack::operator=(Stack&& other) noexcept {
+  if (this != &other) {
+    release();
+    owner_ = std::move(other.owner_);
+    base_ = std::exchange(other.base_, nullptr);
+    guard_ = other.guard_;
+    size_ = other.size_;
+    registration_ = std::exchange(other.registration_, -1);
+  }
+  return *this;
+}
+
+void Stack::release() noexcept {
+  if (registration_ >= 0) unregister_guard(registration_);
+  registration_ = -1;
+  if (base_ != nullptr) munmap(base_, guard_ + size_);
+  base_ = nullptr;
+}
+
+}  // namespace ariadne::fiber
