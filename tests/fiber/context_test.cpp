@@ -3,12 +3,15 @@
 #include "arch/context.h"
 
 #include <gtest/gtest.h>
+#include <unwind.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <string>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -157,6 +160,58 @@ TEST(Context, ResumedFromAnotherThread) {
   EXPECT_EQ(seen[0], threads[0]);
   EXPECT_EQ(seen[1], threads[1]);
   EXPECT_NE(seen[0], seen[1]);
+}
+
+// --- the libgcc unwinder walks a fiber's stack and stops at its base ------
+struct UnwindResult {
+  int frames = 0;
+  _Unwind_Reason_Code code = _URC_NO_REASON;
+};
+UnwindResult g_unwind;
+
+_Unwind_Reason_Code count_frame(struct _Unwind_Context*, void* arg) {
+  auto* r = static_cast<UnwindResult*>(arg);
+  return ++r->frames > 64 ? _URC_NORMAL_STOP : _URC_NO_REASON;
+}
+
+[[gnu::noinline]] void unwind_here() {
+  g_unwind.code = _Unwind_Backtrace(count_frame, &g_unwind);
+}
+
+void unwinding(ariadne_transfer_t t) {
+  unwind_here();
+  ariadne_ctx_switch(t.from, nullptr);
+  std::abort();
+}
+
+TEST(Context, LibgccUnwinderStopsAtTrampoline) {
+  HeapStack s;
+  ariadne_ctx_switch(make(s, unwinding), nullptr);
+  // unwind_here, unwinding, the trampoline (+ _Unwind_Backtrace itself):
+  // end of stack, not a runaway walk into the heap.
+  EXPECT_EQ(g_unwind.code, _URC_END_OF_STACK);
+  EXPECT_GE(g_unwind.frames, 3);
+  EXPECT_LE(g_unwind.frames, 6);
+}
+
+// C++ exceptions unwind within a fiber.
+[[gnu::noinline]] void thrower(int v) { throw std::runtime_error(std::to_string(v)); }
+
+void catching(ariadne_transfer_t t) {
+  std::string got;
+  try {
+    thrower(42);
+  } catch (const std::runtime_error& e) {
+    got = e.what();
+  }
+  ariadne_ctx_switch(t.from, reinterpret_cast<void*>(got == "42" ? 1 : 0));
+  std::abort();
+}
+
+TEST(Context, ExceptionsUnwindInsideAFiber) {
+  HeapStack s;
+  ariadne_transfer_t t = ariadne_ctx_switch(make(s, catching), nullptr);
+  EXPECT_EQ(t.data, reinterpret_cast<void*>(1));
 }
 
 // --- entry returning aborts -------------------------------------------------

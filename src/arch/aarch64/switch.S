@@ -46,7 +46,8 @@
  *
  * Mutation: -DARIADNE_SWITCH_DROP_REGISTER builds a switch that does not
  * restore x19 (the first register GCC allocates for values live across a
- * call). Used only by the torture test to prove it can fail.
+ * call). -DARIADNE_SWITCH_DROP_FPCTL builds one that does not restore FPCR.
+ * Used only by the torture test to prove it can fail.
  */
 
 #define FRAME 0xb0
@@ -100,7 +101,9 @@ ariadne_ctx_switch:
 	.cfi_def_cfa sp, FRAME
 
 	ldr	x10, [sp, #0xa0]
+#ifndef ARIADNE_SWITCH_DROP_FPCTL
 	msr	fpcr, x10
+#endif
 	ldp	d8, d9, [sp, #0x60]
 	ldp	d10, d11, [sp, #0x70]
 	ldp	d12, d13, [sp, #0x80]

@@ -40,7 +40,8 @@
  * would let the loader enable shadow stacks for a binary whose fibers die.
  *
  * Mutation: -DARIADNE_SWITCH_DROP_REGISTER builds a switch that does not
- * restore rbx. Used only by the torture test to prove it can fail.
+ * restore rbx; -DARIADNE_SWITCH_DROP_FPCTL one that does not restore MXCSR
+ * and the x87 control word. Used only by the torture test to prove it can fail.
  */
 
 	.text
@@ -91,8 +92,10 @@ ariadne_ctx_switch:
 	andl	$~0x3f, %r8d
 	orl	%r8d, %ecx
 	movl	%ecx, -8(%rsp)
+#ifndef ARIADNE_SWITCH_DROP_FPCTL
 	ldmxcsr	-8(%rsp)
 	fldcw	4(%rsp)
+#endif
 	addq	$8, %rsp
 	.cfi_def_cfa_offset 56
 	popq	%r15
