@@ -201,6 +201,13 @@ void worker(int index) {
   std::uint64_t n = 0;
   while (g_remaining.load() > 0) {
     Fiber* f = g_queue.pop();
+    // Prefer a context that last ran on another thread: more migrations.
+    if (f != nullptr && f->last_thread == index) {
+      if (Fiber* other = g_queue.pop()) {
+        g_queue.push(f);
+        f = other;
+      }
+    }
     if (f == nullptr) {
       std::this_thread::yield();
       continue;
@@ -270,6 +277,12 @@ int main(int argc, char** argv) {
                    static_cast<unsigned long long>(f->switches));
       return 1;
     }
+  }
+  // 64 contexts on 4 threads sharing one queue migrate in practice many
+  // hundreds of times per run; none at all means the test lost its point.
+  if (migrations == 0) {
+    std::fprintf(stderr, "torture: no context ever migrated between threads\n");
+    return 1;
   }
   std::printf("torture: %d contexts on %d threads, %llu fiber switches + %llu worker switches, %llu migrations, "
               "all registers intact\n",

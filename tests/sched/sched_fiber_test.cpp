@@ -86,14 +86,20 @@ TEST(SchedFiber, SleepersWakeInDeadlineOrderAndNotEarly) {
   std::vector<int> woke;
   const int ms[] = {120, 30, 90, 60, 150};
   sched.run([&] {
+    // Deadlines from one t0, so a slow start (QEMU, a loaded host) cannot reorder them.
+    const auto t0 = std::chrono::steady_clock::now();
     std::vector<af::Fiber> fs;
     for (int d : ms)
-      fs.push_back(af::spawn("sleeper", [&woke, d] {
-        const auto t0 = std::chrono::steady_clock::now();
-        af::this_fiber::sleep_for(std::chrono::milliseconds(d));
+      fs.push_back(af::spawn("sleeper", [&woke, d, t0] {
+        af::this_fiber::sleep_until(t0 + std::chrono::milliseconds(d));
         EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(d));
         woke.push_back(d);
       }));
+    fs.push_back(af::spawn("sleep_for", [] {
+      const auto start = std::chrono::steady_clock::now();
+      af::this_fiber::sleep_for(20ms);
+      EXPECT_GE(std::chrono::steady_clock::now() - start, 20ms);
+    }));
     for (auto& f : fs) f.join();
   });
   EXPECT_EQ(woke, (std::vector<int>{30, 60, 90, 120, 150}));
