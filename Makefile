@@ -2,7 +2,7 @@
 PRESETS := native-debug native-release aarch64-debug aarch64-release
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all setup build test demo clean
+.PHONY: all setup build test demo bench clean
 all: build
 
 setup:
@@ -22,6 +22,11 @@ test: build
 demo: build-native-release build-aarch64-release
 	@bash scripts/stage build/native-release build
 	@bash scripts/demo
+
+# Context-switch benchmarks (docs/performance.md): x86-64 ns, AArch64 and
+# x86-64 guest instructions, one table.
+bench: build-native-release build-aarch64-release
+	@bash scripts/bench
 
 clean:
 	rm -rf build

@@ -1,0 +1,13 @@
+# -DARIADNE_SANITIZE=address|thread builds everything with that sanitizer
+# (the fiber scheduler tells ASan/TSan about its stack switches itself,
+# src/fiber/SwitchHooks.hpp). tests/sched/sanitizers.sh uses it.
+set(ARIADNE_SANITIZE "" CACHE STRING "Sanitizer for the whole build: address, thread or empty")
+if(ARIADNE_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address)
+elseif(ARIADNE_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread)
+  add_link_options(-fsanitize=thread)
+elseif(NOT ARIADNE_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "ARIADNE_SANITIZE must be address, thread or empty, not '${ARIADNE_SANITIZE}'")
+endif()

@@ -1,0 +1,32 @@
+#include "fiber/TimerQueue.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+namespace ariadne::fiber::detail {
+
+void TimerQueue::add_locked(Clock::time_point deadline, FiberControl* f) {
+  heap_.push_back(Entry{deadline, seq_++, f});
+  std::push_heap(heap_.begin(), heap_.end(), later);
+  publish_next();
+}
+
+void TimerQueue::expire(Clock::time_point now, std::vector<FiberControl*>& due) {
+  if (next_deadline() > now) return;
+  // Another worker already expiring is as good as us doing it.
+  if (!lock_.try_lock()) return;
+  while (!heap_.empty() && heap_.front().deadline <= now) {
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    due.push_back(heap_.back().fiber);
+    heap_.pop_back();
+  }
+  publish_next();
+  lock_.unlock();
+}
+
+void TimerQueue::publish_next() noexcept {
+  next_.store(heap_.empty() ? Clock::duration::max().count() : heap_.front().deadline.time_since_epoch().count(),
+              std::memory_order_release);
+}
+
+}  // namespace ariadne::fiber::detail
