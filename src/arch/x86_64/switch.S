@@ -89,6 +89,9 @@ ariadne_ctx_switch:
 	movq	%rsp, %rax		/* transfer.from = the frame just saved */
 	movq	%rdi, %rsp
 
+	/* The resume address first, so the final indirect jump's target is
+	 * known long before the jump (it is not on the critical path). */
+	movq	0x38(%rsp), %r8
 	/* FP control state of the resumed context, loaded as saved. */
 #ifndef ARIADNE_SWITCH_DROP_FPCTL
 	ldmxcsr	(%rsp)
@@ -116,7 +119,7 @@ ariadne_ctx_switch:
 	 * (the return stack buffer holds the caller of the switching context);
 	 * an indirect jump is learnt by the branch predictor. `notrack`: the
 	 * target is a return address, which has no endbr64. */
-	popq	%r8
+	leaq	8(%rsp), %rsp
 	.cfi_def_cfa_offset 0
 	.cfi_register rip, r8
 	movq	%rsi, %rdx		/* transfer.data */
