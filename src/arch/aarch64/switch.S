@@ -50,6 +50,8 @@
  * Used only by the torture test to prove it can fail.
  */
 
+#include "asm.h"
+
 #define FRAME 0xb0
 
 	.text
@@ -173,16 +175,4 @@ ariadne_ctx_trampoline:
 	.size ariadne_ctx_trampoline, . - ariadne_ctx_trampoline
 
 /* GNU property: this object is BTI- and PAC-compatible (see header). */
-	.pushsection .note.gnu.property, "a"
-	.p2align 3
-	.word	4			/* n_namesz: "GNU\0" */
-	.word	16			/* n_descsz */
-	.word	5			/* NT_GNU_PROPERTY_TYPE_0 */
-	.asciz	"GNU"
-	.word	0xc0000000		/* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
-	.word	4			/* pr_datasz */
-	.word	3			/* BTI (1) | PAC (2) */
-	.word	0			/* pad to 8 */
-	.popsection
-
-	.section .note.GNU-stack, "", %progbits
+	ariadne_object_notes (GNU_PROPERTY_AARCH64_FEATURE_1_BTI | GNU_PROPERTY_AARCH64_FEATURE_1_PAC)

@@ -8,6 +8,8 @@
  *   +0x00 x29, x30   +0x10..+0x58 x19-x28   +0x60..+0x98 d8-d15
  *   +0xa0 regs pointer   +0xa8 result pointer
  */
+
+#include "asm.h"
 #define SEEN 192
 #define ROUNDING 384
 #define FRAME 0xb0
@@ -114,16 +116,4 @@ ariadne_torture_reg_count:
 	.word 21
 	.size ariadne_torture_reg_count, 4
 
-	.pushsection .note.gnu.property, "a"
-	.p2align 3
-	.word	4
-	.word	16
-	.word	5			/* NT_GNU_PROPERTY_TYPE_0 */
-	.asciz	"GNU"
-	.word	0xc0000000		/* GNU_PROPERTY_AARCH64_FEATURE_1_AND */
-	.word	4
-	.word	3			/* BTI | PAC */
-	.word	0
-	.popsection
-
-	.section .note.GNU-stack, "", %progbits
+	ariadne_object_notes (GNU_PROPERTY_AARCH64_FEATURE_1_BTI | GNU_PROPERTY_AARCH64_FEATURE_1_PAC)

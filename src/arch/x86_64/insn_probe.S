@@ -10,6 +10,8 @@
  *   nop, nop, dec, jnz   4 per iteration
  *   ret                  1
  */
+
+#include "asm.h"
         .text
         .globl  ariadne_insn_probe
         .type   ariadne_insn_probe, @function
@@ -28,16 +30,4 @@ ariadne_insn_probe:
         .size   ariadne_insn_probe, . - ariadne_insn_probe
 
 /* GNU property note: IBT (endbr64 above) and SHSTK (plain call/ret only). */
-        .pushsection .note.gnu.property, "a"
-        .balign 8
-        .long   4               /* n_namesz */
-        .long   16              /* n_descsz */
-        .long   5               /* NT_GNU_PROPERTY_TYPE_0 */
-        .asciz  "GNU"
-        .long   0xc0000002      /* GNU_PROPERTY_X86_FEATURE_1_AND */
-        .long   4               /* pr_datasz */
-        .long   3               /* IBT | SHSTK */
-        .long   0               /* pad to 8 */
-        .popsection
-
-        .section .note.GNU-stack, "", @progbits
+	ariadne_object_notes (GNU_PROPERTY_X86_FEATURE_1_IBT | GNU_PROPERTY_X86_FEATURE_1_SHSTK)

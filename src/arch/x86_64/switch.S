@@ -49,6 +49,8 @@
  * and the x87 control word. Used only by the torture test to prove it can fail.
  */
 
+#include "asm.h"
+
 	.text
 
 /* ariadne_transfer_t ariadne_ctx_switch(ariadne_ctx_t to, void* data)
@@ -178,16 +180,4 @@ ariadne_ctx_trampoline:
 	.size ariadne_ctx_trampoline, . - ariadne_ctx_trampoline
 
 /* GNU property: IBT-compatible; SHSTK deliberately not claimed (header). */
-	.pushsection .note.gnu.property, "a"
-	.p2align 3
-	.long	4			/* n_namesz: "GNU\0" */
-	.long	16			/* n_descsz */
-	.long	5			/* NT_GNU_PROPERTY_TYPE_0 */
-	.asciz	"GNU"
-	.long	0xc0000002		/* GNU_PROPERTY_X86_FEATURE_1_AND */
-	.long	4			/* pr_datasz */
-	.long	1			/* IBT (1); SHSTK (2) not claimed */
-	.long	0			/* pad to 8 */
-	.popsection
-
-	.section .note.GNU-stack, "", %progbits
+	ariadne_object_notes (GNU_PROPERTY_X86_FEATURE_1_IBT)

@@ -11,6 +11,8 @@
  *   +0x18 r15  +0x20 r14  +0x28 r13  +0x30 r12  +0x38 rbx  +0x40 rbp
  *   +0x48 return address
  */
+
+#include "asm.h"
 #define SEEN 192
 #define ROUNDING 384
 
@@ -141,16 +143,4 @@ ariadne_torture_reg_count:
 	.long 9
 	.size ariadne_torture_reg_count, 4
 
-	.pushsection .note.gnu.property, "a"
-	.p2align 3
-	.long	4
-	.long	16
-	.long	5			/* NT_GNU_PROPERTY_TYPE_0 */
-	.asciz	"GNU"
-	.long	0xc0000002		/* GNU_PROPERTY_X86_FEATURE_1_AND */
-	.long	4
-	.long	1			/* IBT; SHSTK not claimed, as switch.S */
-	.long	0
-	.popsection
-
-	.section .note.GNU-stack, "", %progbits
+	ariadne_object_notes (GNU_PROPERTY_X86_FEATURE_1_IBT)
