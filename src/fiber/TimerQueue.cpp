@@ -11,8 +11,11 @@ void TimerQueue::add_locked(Clock::time_point deadline, FiberControl* f) {
   publish_next();
 }
 
-void TimerQueue::expire(Clock::time_point now, std::vector<FiberControl*>& due) {
-  if (next_deadline() > now) return;
+void TimerQueue::expire(std::vector<FiberControl*>& due) {
+  const Clock::time_point next = next_deadline();
+  if (next == Clock::time_point::max()) return;
+  const Clock::time_point now = Clock::now();
+  if (next > now) return;
   // Another worker already expiring is as good as us doing it.
   if (!lock_.try_lock()) return;
   while (!heap_.empty() && heap_.front().deadline <= now) {

@@ -18,7 +18,9 @@ class TimerQueue {
   // Caller holds lock(); the fiber is added, the caller then blocks on lock().
   void add_locked(Clock::time_point deadline, FiberControl* f);
   // Appends every fiber whose deadline has passed to `due`, earliest first.
-  void expire(Clock::time_point now, std::vector<FiberControl*>& due);
+  // Reads the clock only when some fiber sleeps: this runs every time a
+  // worker looks for work.
+  void expire(std::vector<FiberControl*>& due);
   // The earliest deadline, without locking (Clock::time_point::max() if none).
   Clock::time_point next_deadline() const noexcept {
     return Clock::time_point(Clock::duration(next_.load(std::memory_order_acquire)));

@@ -63,7 +63,7 @@ void Worker::loop() {
 
 FiberControl* Worker::find_work() {
   due_.clear();
-  sched_.timers.expire(TimerQueue::Clock::now(), due_);
+  sched_.timers.expire(due_);
   for (FiberControl* f : due_) queue_.push(f);
   if (due_.size() > 1) sched_.wake_idle_worker();  // let the others share them
 
