@@ -24,4 +24,44 @@
 	.section .note.GNU-stack, "", %progbits
 .endm
 
+/* The SysV callee-saved GPRs, pushed rbp first so it sits beside the return
+ * address as in an ordinary frame. The CFI is relative to the current CFA,
+ * so the macros hold wherever they are used. Frame, top down:
+ *   rbp, rbx, r12, r13, r14, r15  (r15 at the lowest address) */
+.macro ariadne_push reg
+	pushq	%\reg
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset \reg, 0
+.endm
+
+.macro ariadne_push_callee_saved
+	ariadne_push rbp
+	ariadne_push rbx
+	ariadne_push r12
+	ariadne_push r13
+	ariadne_push r14
+	ariadne_push r15
+.endm
+
+/* Pops what ariadne_push_callee_saved pushed. `skip` names one register to
+ * leave unrestored: only the switch's mutation build uses it, to prove the
+ * torture test notices. */
+.macro ariadne_pop reg, skip
+.ifc \reg,\skip
+	addq	$8, %rsp
+.else
+	popq	%\reg
+.endif
+	.cfi_adjust_cfa_offset -8
+.endm
+
+.macro ariadne_pop_callee_saved skip=none
+	ariadne_pop r15, \skip
+	ariadne_pop r14, \skip
+	ariadne_pop r13, \skip
+	ariadne_pop r12, \skip
+	ariadne_pop rbx, \skip
+	ariadne_pop rbp, \skip
+.endm
+
 #endif

@@ -63,24 +63,7 @@ ariadne_ctx_switch:
 	endbr64
 	/* SysV callee-saved GPRs: the caller keeps values live in them across
 	 * this call. rbp first so it sits next to the return address. */
-	pushq	%rbp
-	.cfi_def_cfa_offset 16
-	.cfi_offset rbp, -16
-	pushq	%rbx
-	.cfi_def_cfa_offset 24
-	.cfi_offset rbx, -24
-	pushq	%r12
-	.cfi_def_cfa_offset 32
-	.cfi_offset r12, -32
-	pushq	%r13
-	.cfi_def_cfa_offset 40
-	.cfi_offset r13, -40
-	pushq	%r14
-	.cfi_def_cfa_offset 48
-	.cfi_offset r14, -48
-	pushq	%r15
-	.cfi_def_cfa_offset 56
-	.cfi_offset r15, -56
+	ariadne_push_callee_saved
 	/* FP control state (rounding mode, masks) travels with the fiber. */
 	subq	$8, %rsp
 	.cfi_def_cfa_offset 64
@@ -101,22 +84,11 @@ ariadne_ctx_switch:
 #endif
 	addq	$8, %rsp
 	.cfi_def_cfa_offset 56
-	popq	%r15
-	.cfi_def_cfa_offset 48
-	popq	%r14
-	.cfi_def_cfa_offset 40
-	popq	%r13
-	.cfi_def_cfa_offset 32
-	popq	%r12
-	.cfi_def_cfa_offset 24
 #ifdef ARIADNE_SWITCH_DROP_REGISTER
-	addq	$8, %rsp		/* mutant: rbx keeps the other context's value */
+	ariadne_pop_callee_saved skip=rbx	/* mutant: rbx keeps the other context's value */
 #else
-	popq	%rbx
+	ariadne_pop_callee_saved
 #endif
-	.cfi_def_cfa_offset 16
-	popq	%rbp
-	.cfi_def_cfa_offset 8
 	/* Return by jump, not RET: RET into another stack always mispredicts
 	 * (the return stack buffer holds the caller of the switching context);
 	 * an indirect jump is learnt by the branch predictor. `notrack`: the

@@ -25,24 +25,7 @@ ariadne_torture_switch:
 	.cfi_startproc
 	endbr64
 	/* Our caller's callee-saved registers: we overwrite them with patterns. */
-	pushq	%rbp
-	.cfi_def_cfa_offset 16
-	.cfi_offset rbp, -16
-	pushq	%rbx
-	.cfi_def_cfa_offset 24
-	.cfi_offset rbx, -24
-	pushq	%r12
-	.cfi_def_cfa_offset 32
-	.cfi_offset r12, -32
-	pushq	%r13
-	.cfi_def_cfa_offset 40
-	.cfi_offset r13, -40
-	pushq	%r14
-	.cfi_def_cfa_offset 48
-	.cfi_offset r14, -48
-	pushq	%r15
-	.cfi_def_cfa_offset 56
-	.cfi_offset r15, -56
+	ariadne_push_callee_saved
 	subq	$24, %rsp
 	.cfi_def_cfa_offset 80
 	/* Kept on our own stack: it comes back only if RSP was switched right. */
@@ -114,18 +97,7 @@ ariadne_torture_switch:
 
 	addq	$24, %rsp
 	.cfi_def_cfa_offset 56
-	popq	%r15
-	.cfi_def_cfa_offset 48
-	popq	%r14
-	.cfi_def_cfa_offset 40
-	popq	%r13
-	.cfi_def_cfa_offset 32
-	popq	%r12
-	.cfi_def_cfa_offset 24
-	popq	%rbx
-	.cfi_def_cfa_offset 16
-	popq	%rbp
-	.cfi_def_cfa_offset 8
+	ariadne_pop_callee_saved
 	ret
 	.cfi_endproc
 	.size ariadne_torture_switch, . - ariadne_torture_switch
