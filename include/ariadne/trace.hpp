@@ -1,0 +1,169 @@
+// Ariadne trace runtime: live function patching with full register frames.
+//
+// Every function compiled with `ariadne flags` (-fpatchable-function-entry)
+// is a *site*. A site costs nothing until it is enabled; enabled, each call
+// goes through a trampoline that builds a Frame (the argument, return-value
+// and callee-saved registers, SP, the site) and calls the registered
+// handlers. Handlers may read and change arguments, skip the function with a
+// return value of their choosing, redirect the call, and (on exit) read and
+// replace the return value.
+//
+//   ariadne::trace::add_entry_handler(+[](const Site& s, Frame& f, void*) {
+//     if (f.arg(0) == 0) f.skip(-1);            // refuse calls with a null argument
+//   }, nullptr);
+//   ariadne::trace::enable(ariadne::trace::by_regex("^parse_"));
+//
+// The library is libariadne-rt.so: preloaded by `ariadne exec` / LD_PRELOAD,
+// or linked into the program. Handlers run on the traced thread, inside the
+// trampoline: they must not throw and should not call traced functions
+// (calls made from a handler are not traced: the runtime suspends tracing on
+// the thread while a handler runs). See docs/trace.md.
+#ifndef ARIADNE_TRACE_HPP
+#define ARIADNE_TRACE_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#define ARIADNE_TRACE_API __attribute__((visibility("default")))
+
+namespace ariadne::trace {
+
+// ---------------------------------------------------------------------------
+// The register frame: one layout per architecture, built by
+// src/arch/<arch>/trampoline.S (offsets in src/arch/<arch>/frame.h; a
+// static_assert keeps the two in step). The same type is handed to entry and
+// exit handlers; on exit the return-value registers are the live ones.
+#if defined(__aarch64__)
+struct alignas(16) Regs {
+  std::uint64_t x[31];      // x0-x30; x[30] = the caller's return address (LR at entry, from x9)
+  std::uint64_t sp;         // SP at function entry (on exit: SP after the return; equal)
+  std::uint64_t pc;         // the site: the function's entry as the compiler recorded it
+  std::uint64_t nzcv;
+  unsigned char q[8][16];   // q0-q7: floating-point / SIMD arguments and return values
+  std::uint64_t d8_15[8];   // low 64 bits of v8-v15 (callee-saved; the ABI checker reads them)
+  std::uint64_t fpcr;
+  std::uint64_t fpsr;
+  std::uint64_t resume;     // where the trampoline continues (set by skip/redirect)
+  std::uint64_t flags;      // kFrameUnwound...
+};
+inline constexpr unsigned kIntArgRegs = 8;
+inline constexpr unsigned kFpArgRegs = 8;
+#elif defined(__x86_64__)
+struct alignas(16) Regs {
+  std::uint64_t rdi, rsi, rdx, rcx, r8, r9;  // integer arguments, in order
+  std::uint64_t rax;                         // vector-register count for varargs; return value
+  std::uint64_t rbx, rbp, r10, r11, r12, r13, r14, r15;
+  std::uint64_t rsp;        // RSP at function entry: points at the return address
+  std::uint64_t pc;         // the site: the function's entry as the compiler recorded it
+  std::uint64_t rflags;
+  unsigned char xmm[8][16];  // xmm0-xmm7: floating-point arguments and return values
+  std::uint32_t mxcsr;
+  std::uint16_t x87cw;
+  std::uint16_t pad0;
+  std::uint64_t resume;     // where the trampoline continues (set by skip/redirect)
+  std::uint64_t flags;      // kFrameUnwound...
+};
+inline constexpr unsigned kIntArgRegs = 6;
+inline constexpr unsigned kFpArgRegs = 8;
+#else
+#error "ariadne/trace.hpp: AArch64 or x86-64 only"
+#endif
+
+// Frame::flags: set on an exit that did not return normally (longjmp, an
+// exception, an abandoned stack); the return registers are then meaningless.
+inline constexpr std::uint64_t kFrameUnwound = 1;
+
+// Arch-neutral access to a Regs. Arguments past the registers are read from
+// the stack: stack_arg(i) is the i-th 8-byte slot of the caller's outgoing
+// argument area.
+struct Frame : Regs {
+  std::uint64_t arg(unsigned i) const noexcept;  // i < kIntArgRegs
+  void set_arg(unsigned i, std::uint64_t v) noexcept;
+  double fp_arg(unsigned i) const noexcept;  // i < kFpArgRegs (low 64 bits as double)
+  void set_fp_arg(unsigned i, double v) noexcept;
+  std::uint64_t* stack_arg(unsigned i) const noexcept;
+
+  std::uint64_t ret() const noexcept;  // x0 / rax
+  void set_ret(std::uint64_t v) noexcept;
+  std::uint64_t ret2() const noexcept;  // x1 / rdx
+  double fp_ret() const noexcept;       // d0 / xmm0
+  void set_fp_ret(double v) noexcept;
+
+  std::uintptr_t stack_pointer() const noexcept;   // at entry (and after return)
+  std::uintptr_t site() const noexcept { return pc; }
+  std::uintptr_t return_address() const noexcept;  // where the call returns to
+
+  // Entry handlers only. skip: do not run the function; return to the caller
+  // with the return registers as the handler left them (set_ret/set_fp_ret).
+  void skip() noexcept;
+  void skip(std::uint64_t retval) noexcept { set_ret(retval); skip(); }
+  // redirect: run `function` instead, with the (possibly changed) arguments;
+  // it returns straight to the caller.
+  void redirect(std::uintptr_t function) noexcept;
+};
+
+// ---------------------------------------------------------------------------
+// Sites and modules. Site objects live as long as the process (also after
+// their module is unloaded: `loaded` turns false), so pointers stay valid.
+struct Site {
+  std::uintptr_t address;  // 0 once the module is unloaded
+  const char* name;        // demangled ("ns::f(int)"), or "" when no symbol covers it
+  const char* mangled;     // symbol as in the ELF file ("_ZN2ns1fEi"), or ""
+  const char* module;      // path of the module
+  std::uint32_t id;        // dense, stable: 0..site_count()-1
+  bool loaded;
+};
+
+// A selection of sites. Name: exact match on the demangled name, the name
+// without its parameter list ("ns::f"), or the mangled name. Regex: POSIX
+// extended, searched in the demangled name. Address: the site itself or any
+// address inside the function's symbol.
+struct Selector {
+  enum class Kind : std::uint8_t { all, name, regex, address, module_regex } kind;
+  const char* text;
+  std::uintptr_t address;
+};
+inline Selector all() noexcept { return {Selector::Kind::all, nullptr, 0}; }
+inline Selector by_name(const char* n) noexcept { return {Selector::Kind::name, n, 0}; }
+inline Selector by_regex(const char* re) noexcept { return {Selector::Kind::regex, re, 0}; }
+inline Selector by_address(std::uintptr_t a) noexcept { return {Selector::Kind::address, nullptr, a}; }
+inline Selector by_module(const char* re) noexcept { return {Selector::Kind::module_regex, re, 0}; }
+
+using EntryHandler = void (*)(const Site& site, Frame& frame, void* user);
+using ExitHandler = void (*)(const Site& site, Frame& frame, void* user);
+
+extern "C++" {
+// Handlers run for every enabled site, in registration order. Returns an id
+// for remove_handler, or -1 when the table (16 of each) is full.
+ARIADNE_TRACE_API int add_entry_handler(EntryHandler h, void* user) noexcept;
+ARIADNE_TRACE_API int add_exit_handler(ExitHandler h, void* user) noexcept;
+ARIADNE_TRACE_API void remove_handler(int id) noexcept;
+
+// Enable / disable the selected sites as one batch, from any thread, while
+// other threads run them. Returns the number of sites whose state changed,
+// or -1 with error() describing a bad selector (an invalid regex).
+ARIADNE_TRACE_API long enable(Selector s) noexcept;
+ARIADNE_TRACE_API long disable(Selector s) noexcept;
+ARIADNE_TRACE_API bool is_enabled(const Site& s) noexcept;
+
+ARIADNE_TRACE_API std::size_t site_count() noexcept;
+ARIADNE_TRACE_API const Site* site(std::size_t id) noexcept;  // nullptr past the end
+ARIADNE_TRACE_API const Site* find_site(std::uintptr_t address) noexcept;
+// Calls fn for each loaded site matching s.
+ARIADNE_TRACE_API long for_each_site(Selector s, void (*fn)(const Site&, void*), void* user) noexcept;
+
+// Function-entry ticks of the calling thread: one per traced entry
+// (enabled sites only). Record/replay counts these.
+ARIADNE_TRACE_API std::uint64_t thread_ticks() noexcept;
+
+// The last error (bad regex...), or "" — per thread.
+ARIADNE_TRACE_API const char* error() noexcept;
+// Diagnostics about modules that cannot be traced ("libfoo.so: built without
+// -fpatchable-function-entry"), one per line.
+ARIADNE_TRACE_API const char* diagnostics() noexcept;
+}
+
+}  // namespace ariadne::trace
+
+#endif

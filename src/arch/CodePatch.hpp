@@ -1,0 +1,81 @@
+// What the trace runtime needs from an architecture to patch function entries:
+// recognise and rewrite the compiler's NOP sled, encode a call to the
+// trampoline or to a veneer, and flip sites between "prepared" and "calling"
+// safely while other threads execute them (CMODX). Implemented once per
+// architecture in src/arch/<arch>/CodePatch.cpp; the trampolines themselves
+// are src/arch/<arch>/trampoline.S.
+//
+// Sled states:
+//   pristine  what the compiler emitted (AArch64: nop;nop  x86-64: 5 x 0x90)
+//   prepared  written once, single-threaded (AArch64: mov x9,x30; nop
+//             x86-64: one 5-byte NOP). Only prepared <-> calling changes live.
+//   calling   AArch64: mov x9,x30; bl T     x86-64: call T
+//
+// Callers make the code pages writable (RWX) around write_* / toggle_live and
+// restore R-X afterwards; these functions only store and synchronise.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+extern "C" {
+// src/arch/<arch>/trampoline.S. The entry trampoline is the target of every
+// enabled site (directly or through a veneer); the exit trampoline is planted
+// as the return address of calls that have exit handlers.
+void ariadne_trace_entry_trampoline();
+void ariadne_trace_exit_trampoline();
+}
+
+namespace ariadne::arch {
+
+enum class SledState : std::uint8_t { pristine, prepared, calling, unknown };
+
+// Bytes of a sled: 8 (AArch64) / 5 (x86-64).
+std::size_t sled_size() noexcept;
+
+// The -fpatchable-function-entry value this architecture expects (2 / 5).
+unsigned sled_nops() noexcept;
+
+// What the sled at `site` holds; for `calling`, *target receives the callee.
+SledState classify(const std::byte* site, std::uintptr_t* target) noexcept;
+
+// pristine -> prepared. Single-threaded only (no other thread may run the code).
+void write_prepared(std::byte* site) noexcept;
+
+// Can the sled at `site` call `target` directly (BL +-128 MiB / call rel32 +-2 GiB)?
+bool call_reaches(std::uintptr_t site, std::uintptr_t target) noexcept;
+// The furthest a direct call reaches, in bytes (for placing veneers).
+std::uintptr_t call_reach() noexcept;
+
+// A veneer: a few instructions that jump to `target` without disturbing
+// anything the trampoline relies on (AArch64: clobbers only x16/x17, keeps
+// x30; x86-64: clobbers nothing, keeps the return address on the stack).
+std::size_t veneer_size() noexcept;
+void write_veneer(std::byte* at, std::uintptr_t target) noexcept;
+
+// One site to flip: target != 0 -> calling target; target == 0 -> prepared.
+struct Toggle {
+  std::uintptr_t site;
+  std::uintptr_t target;
+};
+
+// Flips a batch of prepared/calling sites while other threads may be running
+// them, with the architecture's cross-modification protocol, and makes the
+// change visible to every thread before returning (AArch64: one aligned
+// 32-bit store per site, cache maintenance, then membarrier SYNC_CORE where
+// available; x86-64: the int3 protocol, or one aligned 8-byte store when the
+// sled sits inside one 8-byte word).
+void toggle_live(std::span<const Toggle> batch) noexcept;
+
+// Installs what toggle_live needs to survive a thread caught mid-patch
+// (x86-64: a SIGTRAP handler that lets a thread that hit a transient int3
+// continue past the sled). Idempotent; chains to a previous handler for traps
+// that are not ours. AArch64: nothing to do.
+void install_patch_trap_handler() noexcept;
+
+// Where execution continues after the entry trampoline for a site when the
+// function runs normally (AArch64: site + 8; x86-64: site + 5).
+std::uintptr_t body_of(std::uintptr_t site) noexcept;
+
+}  // namespace ariadne::arch

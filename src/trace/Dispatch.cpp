@@ -1,0 +1,2 @@
+// Placeholder.
+#include "trace/Dispatch.hpp"
