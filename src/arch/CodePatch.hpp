@@ -25,6 +25,11 @@ extern "C" {
 // as the return address of calls that have exit handlers.
 void ariadne_trace_entry_trampoline();
 void ariadne_trace_exit_trampoline();
+// A lone `ret`. Frame::skip() sets resume here: the entry trampoline restores
+// the registers (with SP = the function-entry SP, return address still in
+// x30 / on the stack) and continues at this stub, so the call returns to its
+// caller without running the function.
+void ariadne_trace_return_stub();
 }
 
 namespace ariadne::arch {
