@@ -1,10 +1,13 @@
-// The preloaded runtime. For now it proves it is there: the launcher's tests
-// look up ariadne_rt_version in the target, and ARIADNE_RT_ANNOUNCE=1 makes it
-// say so on stderr. Later subsystems (trace, replay, abi) hang off this library.
+// The preloaded runtime: the trace runtime (src/trace, src/patch, the arch
+// trampolines) and its C++ API (include/ariadne/trace.hpp). The launcher's
+// tests look up ariadne_rt_version in the target, and ARIADNE_RT_ANNOUNCE=1
+// makes it say so on stderr.
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
+
+#include "trace/Tracer.hpp"
 
 #define ARIADNE_RT_API extern "C" __attribute__((visibility("default")))
 
@@ -29,6 +32,10 @@ __attribute__((constructor)) void ariadne_rt_init() {
   if (announce != nullptr && announce[0] == '1') {
     say("ariadne-rt " ARIADNE_VERSION " loaded (" ARIADNE_ARCH_NAME ")\n");
   }
+  // Scan the modules loaded at start and prepare their sleds now, while the
+  // program is still single-threaded.
+  ariadne::trace::detail::ensure_initialized();
+  ariadne::trace::detail::start_call_counter_from_environment();
 }
 
 }  // namespace

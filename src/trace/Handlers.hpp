@@ -1,0 +1,33 @@
+// Handler tables and per-thread state shared by the dispatcher and the API.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "ariadne/trace.hpp"
+
+namespace ariadne::trace::detail {
+
+inline constexpr int kMaxHandlers = 16;
+
+struct HandlerSlot {
+  std::atomic<void*> fn{nullptr};
+  void* user = nullptr;
+};
+
+struct HandlerTables {
+  HandlerSlot entry[kMaxHandlers];
+  HandlerSlot exit[kMaxHandlers];
+  std::atomic<int> exit_handlers{0};  // > 0: enabled calls get a return hook
+};
+HandlerTables& handlers() noexcept;
+
+// Per thread. `in_handler` keeps calls made by handlers out of the trace.
+struct ThreadState {
+  std::uint64_t ticks = 0;
+  bool in_handler = false;
+  char error[256] = {};
+};
+ThreadState& thread_state() noexcept;
+
+}  // namespace ariadne::trace::detail

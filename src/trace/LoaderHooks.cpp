@@ -1,0 +1,32 @@
+// dlopen / dlclose, interposed: the runtime is preloaded (or linked before
+// libc), so the program's calls reach these first. New modules are scanned
+// and prepared before dlopen returns to the caller; modules are retired
+// under the tracer's lock around the real dlclose, so no enable/disable
+// batch can write into code that is being unmapped.
+#include <dlfcn.h>
+
+#include "trace/Tracer.hpp"
+
+#define ARIADNE_RT_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+template <typename Fn>
+Fn next(const char* name) {
+  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+}
+}  // namespace
+
+ARIADNE_RT_EXPORT void* dlopen(const char* file, int mode) {
+  static const auto real = next<void* (*)(const char*, int)>("dlopen");
+  void* handle = real(file, mode);
+  if (handle != nullptr) ariadne::trace::detail::modules_added();
+  return handle;
+}
+
+ARIADNE_RT_EXPORT int dlclose(void* handle) {
+  static const auto real = next<int (*)(void*)>("dlclose");
+  ariadne::trace::detail::lock_modules();
+  const int rc = real(handle);
+  ariadne::trace::detail::modules_removed_and_unlock();
+  return rc;
+}

@@ -1,0 +1,154 @@
+#include "trace/ReturnHooks.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstddef>
+
+namespace ariadne::trace::detail {
+
+namespace {
+
+// A machine stack we have seen. Published by storing hi last (release).
+struct StackRegion {
+  std::atomic<std::uintptr_t> lo{0};
+  std::atomic<std::uintptr_t> hi{0};
+  std::atomic<ShadowStack*> shadow{nullptr};
+};
+
+constexpr std::size_t kMaxRegions = 16384;
+StackRegion g_regions[kMaxRegions];
+std::atomic<std::size_t> g_region_count{0};
+
+// Deep enough for any sane recursion; pages are touched only when used.
+constexpr std::uint32_t kShadowCapacity = 1u << 16;
+
+struct RegionCache {
+  std::uintptr_t lo, hi;
+  ShadowStack* shadow;
+};
+constexpr int kCacheWays = 4;
+thread_local RegionCache t_cache[kCacheWays];
+thread_local unsigned t_cache_next;
+
+std::uintptr_t parse_hex(const char*& p, const char* end) {
+  std::uintptr_t v = 0;
+  while (p < end) {
+    const char c = *p;
+    unsigned d;
+    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+    else break;
+    v = v << 4 | d;
+    ++p;
+  }
+  return v;
+}
+
+// The mapping containing sp, from /proc/self/maps with raw syscalls only
+// (this runs inside traced calls, perhaps in a signal handler).
+bool mapping_of(std::uintptr_t sp, std::uintptr_t* lo, std::uintptr_t* hi) {
+  const int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[4096];
+  std::size_t have = 0;
+  bool found = false;
+  for (;;) {
+    const ssize_t r = ::read(fd, buf + have, sizeof buf - have);
+    if (r <= 0) break;
+    have += static_cast<std::size_t>(r);
+    std::size_t consumed = 0;
+    for (;;) {
+      const char* line = buf + consumed;
+      const char* nl = static_cast<const char*>(__builtin_memchr(line, '\n', have - consumed));
+      if (nl == nullptr) break;
+      const char* p = line;
+      const std::uintptr_t a = parse_hex(p, nl);
+      if (p < nl && *p == '-') {
+        ++p;
+        const std::uintptr_t b = parse_hex(p, nl);
+        if (sp >= a && sp < b) {
+          *lo = a;
+          *hi = b;
+          found = true;
+        }
+      }
+      consumed = static_cast<std::size_t>(nl + 1 - buf);
+      if (found) break;
+    }
+    if (found) break;
+    // Keep the partial last line.
+    __builtin_memmove(buf, buf + consumed, have - consumed);
+    have -= consumed;
+    if (have == sizeof buf) have = 0;  // a line longer than the buffer: drop it
+  }
+  ::close(fd);
+  return found;
+}
+
+ShadowStack* make_shadow(std::uintptr_t lo, std::uintptr_t hi) {
+  const std::size_t bytes = offsetof(ShadowStack, entries) + sizeof(ShadowEntry) * kShadowCapacity;
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  auto* s = static_cast<ShadowStack*>(p);
+  s->top = 0;
+  s->capacity = kShadowCapacity;
+  s->lo = lo;
+  s->hi = hi;
+  return s;
+}
+
+ShadowStack* find_region(std::uintptr_t sp) {
+  const std::size_t n = g_region_count.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i) {
+    StackRegion& r = g_regions[i];
+    const std::uintptr_t hi = r.hi.load(std::memory_order_acquire);
+    if (hi == 0 || sp >= hi || sp < r.lo.load(std::memory_order_relaxed)) continue;
+    return r.shadow.load(std::memory_order_relaxed);
+  }
+  return nullptr;
+}
+
+ShadowStack* discover(std::uintptr_t sp) {
+  std::uintptr_t lo, hi;
+  if (!mapping_of(sp, &lo, &hi)) return nullptr;
+  // A stack that grew down (the main thread's) keeps its top: extend it.
+  const std::size_t n = g_region_count.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i) {
+    StackRegion& r = g_regions[i];
+    if (r.hi.load(std::memory_order_acquire) != hi) continue;
+    ShadowStack* s = r.shadow.load(std::memory_order_relaxed);
+    if (lo < r.lo.load(std::memory_order_relaxed)) r.lo.store(lo, std::memory_order_relaxed);
+    if (s != nullptr && lo < s->lo) s->lo = lo;
+    return s;
+  }
+  ShadowStack* s = make_shadow(lo, hi);
+  if (s == nullptr) return nullptr;
+  const std::size_t index = g_region_count.fetch_add(1, std::memory_order_acq_rel);
+  if (index >= kMaxRegions) return nullptr;
+  StackRegion& r = g_regions[index];
+  r.shadow.store(s, std::memory_order_relaxed);
+  r.lo.store(lo, std::memory_order_relaxed);
+  r.hi.store(hi, std::memory_order_release);
+  return s;
+}
+
+}  // namespace
+
+ShadowStack* shadow_stack_for(std::uintptr_t sp) noexcept {
+  for (RegionCache& c : t_cache) {
+    if (sp >= c.lo && sp < c.hi) return c.shadow;
+  }
+  ShadowStack* s = find_region(sp);
+  if (s == nullptr) s = discover(sp);
+  if (s == nullptr) return nullptr;
+  RegionCache& c = t_cache[t_cache_next++ % kCacheWays];
+  c.lo = s->lo;
+  c.hi = s->hi;
+  c.shadow = s;
+  return s;
+}
+
+}  // namespace ariadne::trace::detail

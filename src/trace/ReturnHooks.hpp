@@ -1,0 +1,51 @@
+// Return hooks keyed by stack pointer.
+//
+// A hooked call is remembered by the SP it was entered with (its *key*), on a
+// shadow stack that belongs to the *machine stack* the call runs on, not to
+// the thread: fibers and coroutines migrate between threads and switch
+// stacks, and a per-thread shadow stack (uftrace's) loses them. Machine
+// stacks are told apart by their memory mapping (/proc/self/maps), read once
+// per new stack.
+//
+// On one machine stack, live frames are strictly ordered by SP. So when a
+// call enters or returns at key K, every remembered frame deeper than K (key
+// < K) can no longer return: it was abandoned by longjmp, setcontext, an
+// exception or a dead fiber whose stack was reused. Those are popped and
+// reported as unwound exits; nothing leaks and nothing is paired wrongly.
+//
+// A tail call out of a hooked function enters the next function with the
+// exit trampoline already as its return address and the same key; it is
+// remembered on top of the first with `chained` set, and both exits are
+// reported when the shared return happens.
+//
+// Signal safety: a signal handler may run traced code on the same stack in
+// the middle of a push or pop; pushes reserve their slot with a key above
+// every real key before publishing it, pops read before they shrink.
+#pragma once
+
+#include <cstdint>
+
+namespace ariadne::trace::detail {
+
+struct ShadowEntry {
+  std::uintptr_t key;        // SP at function entry
+  std::uintptr_t original;   // the return address the call had
+  std::uint64_t* slot;       // where that address lives while unhooked for unwinding (0: not unhooked)
+  std::uint32_t site_id;
+  std::uint32_t flags;       // kChained...
+};
+inline constexpr std::uint32_t kChained = 1;   // shares its key and return with the entry below
+inline constexpr std::uint32_t kUnhooked = 2;  // return address restored for an unwinder
+
+struct ShadowStack {
+  std::uint32_t top;       // entries in use
+  std::uint32_t capacity;
+  std::uintptr_t lo, hi;   // the machine stack's mapping
+  ShadowEntry entries[1];  // capacity of them (mmap'd)
+};
+
+// The shadow stack of the machine stack containing sp, or nullptr if it
+// cannot be found or made (the call is then simply not hooked).
+ShadowStack* shadow_stack_for(std::uintptr_t sp) noexcept;
+
+}  // namespace ariadne::trace::detail

@@ -1,0 +1,411 @@
+#include "trace/Tracer.hpp"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+#include <regex.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "arch/CodePatch.hpp"
+#include "patch/CodeWriter.hpp"
+#include "patch/ModuleScanner.hpp"
+#include "patch/VeneerPool.hpp"
+#include "trace/Handlers.hpp"
+#include "trace/SiteTable.hpp"
+
+namespace ariadne::trace::detail {
+
+namespace {
+
+pthread_mutex_t g_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+std::atomic<int> g_initialized{0};  // 0 no, 1 in progress, 2 done
+
+struct Guard {
+  Guard() { pthread_mutex_lock(&g_lock); }
+  ~Guard() { pthread_mutex_unlock(&g_lock); }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+};
+
+// An enable/disable call, replayed on modules loaded later.
+struct Rule {
+  Selector::Kind kind;
+  std::string text;
+  std::uintptr_t address;
+  bool enable;
+};
+
+struct TracerState {
+  std::vector<Rule> rules;
+  patch::VeneerPool veneers;
+  std::string diagnostics;
+  std::vector<std::pair<std::string, std::uintptr_t>> skipped;  // modules seen but not traced
+  bool verbose = false;
+};
+TracerState& state() {
+  static TracerState s;
+  return s;
+}
+
+const std::uintptr_t kEntryTrampoline = reinterpret_cast<std::uintptr_t>(&ariadne_trace_entry_trampoline);
+
+void say(const std::string& line) {
+  const std::string text = "ariadne-rt: " + line + "\n";
+  (void)!::write(STDERR_FILENO, text.data(), text.size());
+}
+
+// Is (path, bias) a module we already track (traced or deliberately skipped)?
+bool known(const char* path, std::uintptr_t bias) {
+  SiteTable& t = sites();
+  for (std::size_t i = 0; i < t.module_count(); ++i) {
+    const ModuleRecord& m = t.module(i);
+    if (m.live.load(std::memory_order_relaxed) && m.image->bias == bias && m.image->path == path) return true;
+  }
+  for (const auto& [p, b] : state().skipped) {
+    if (b == bias && p == path) return true;
+  }
+  return false;
+}
+
+// Our own library is never traced: its code is the tracer.
+bool is_runtime(std::uintptr_t lowest, std::uintptr_t highest) {
+  const auto self = reinterpret_cast<std::uintptr_t>(&ensure_initialized);
+  return self >= lowest && self < highest;
+}
+
+// ---- selectors --------------------------------------------------------------
+
+class Matcher {
+ public:
+  explicit Matcher(const Selector& s) : s_(s) {
+    if (s.kind == Selector::Kind::regex || s.kind == Selector::Kind::module_regex) {
+      const int rc = ::regcomp(&re_, s.text ? s.text : "", REG_EXTENDED | REG_NOSUB);
+      if (rc != 0) {
+        char why[128];
+        ::regerror(rc, &re_, why, sizeof why);
+        set_error("invalid regex '%s': %s", s.text ? s.text : "", why);
+        return;
+      }
+      compiled_ = true;
+    }
+    ok_ = s.kind == Selector::Kind::all || s.kind == Selector::Kind::address || compiled_ ||
+          (s.kind == Selector::Kind::name && s.text != nullptr);
+    if (!ok_ && s.kind == Selector::Kind::name) set_error("by_name: null name");
+  }
+  ~Matcher() {
+    if (compiled_) ::regfree(&re_);
+  }
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  bool ok() const { return ok_; }
+
+  bool matches(const SiteRecord& r) const {
+    const Site& site = r.site;
+    switch (s_.kind) {
+      case Selector::Kind::all:
+        return true;
+      case Selector::Kind::name: {
+        if (std::strcmp(site.name, s_.text) == 0 || std::strcmp(site.mangled, s_.text) == 0) return true;
+        const std::size_t n = std::strlen(s_.text);
+        return std::strncmp(site.name, s_.text, n) == 0 && site.name[n] == '(';
+      }
+      case Selector::Kind::regex:
+        return ::regexec(&re_, site.name[0] ? site.name : site.mangled, 0, nullptr, 0) == 0;
+      case Selector::Kind::module_regex:
+        return ::regexec(&re_, site.module, 0, nullptr, 0) == 0;
+      case Selector::Kind::address:
+        return site.address == s_.address ||
+               (r.symbol_start != 0 && s_.address >= r.symbol_start && s_.address < r.symbol_end);
+    }
+    return false;
+  }
+
+ private:
+  Selector s_;
+  regex_t re_{};
+  bool compiled_ = false;
+  bool ok_ = false;
+};
+
+// ---- patching ---------------------------------------------------------------
+
+// Flips `changes` (already marked in their records) in one batch per call.
+void patch_sites(const std::vector<SiteRecord*>& changes) {
+  if (changes.empty()) return;
+  SiteTable& t = sites();
+  std::vector<arch::Toggle> batch;
+  batch.reserve(changes.size());
+  for (SiteRecord* r : changes) {
+    const std::uintptr_t site = r->site.address;
+    std::uintptr_t target = 0;
+    if (r->enabled.load(std::memory_order_relaxed)) {
+      target = kEntryTrampoline;
+      if (!arch::call_reaches(site, target)) {
+        target = state().veneers.veneer_for(*t.module(r->module).image, kEntryTrampoline);
+        if (target == 0) {
+          r->enabled.store(false, std::memory_order_relaxed);
+          continue;
+        }
+      }
+    }
+    batch.push_back({site, target});
+  }
+  std::string problem;
+  if (!patch::CodeWriter::apply(batch, &problem)) say(problem);
+}
+
+long change(const Selector& s, bool enable, bool remember) {
+  Matcher m(s);
+  if (!m.ok()) return -1;
+  SiteTable& t = sites();
+  std::vector<SiteRecord*> changes;
+  for (std::size_t i = 0; i < t.module_count(); ++i) {
+    ModuleRecord& mod = t.module(i);
+    if (!mod.live.load(std::memory_order_relaxed)) continue;
+    for (std::size_t k = 0; k < mod.count; ++k) {
+      SiteRecord& r = mod.sites[k];
+      if (r.enabled.load(std::memory_order_relaxed) == enable || !m.matches(r)) continue;
+      // The flag first: a call that reaches the trampoline sees it set.
+      r.enabled.store(enable, std::memory_order_release);
+      changes.push_back(&r);
+    }
+  }
+  patch_sites(changes);
+  if (remember) state().rules.push_back({s.kind, s.text ? s.text : "", s.address, enable});
+  return static_cast<long>(changes.size());
+}
+
+// New sites follow the rules made so far, in order.
+void apply_rules(std::size_t module) {
+  SiteTable& t = sites();
+  ModuleRecord& mod = t.module(module);
+  std::vector<bool> want(mod.count, false);
+  for (const Rule& rule : state().rules) {
+    Selector s{rule.kind, rule.text.c_str(), rule.address};
+    Matcher m(s);
+    if (!m.ok()) continue;
+    for (std::size_t k = 0; k < mod.count; ++k) {
+      if (m.matches(mod.sites[k])) want[k] = rule.enable;
+    }
+  }
+  std::vector<SiteRecord*> changes;
+  for (std::size_t k = 0; k < mod.count; ++k) {
+    if (!want[k]) continue;
+    mod.sites[k].enabled.store(true, std::memory_order_release);
+    changes.push_back(&mod.sites[k]);
+  }
+  patch_sites(changes);
+}
+
+void add_modules() {
+  std::vector<patch::ModuleImage> images = patch::scan_loaded_modules(
+      [](const char* path, std::uintptr_t bias, std::uintptr_t lowest, std::uintptr_t highest) {
+        return known(path, bias) || is_runtime(lowest, highest);
+      });
+  for (patch::ModuleImage& image : images) {
+    if (!image.problem.empty()) note_problem(image.problem.c_str());
+    if (image.skip || image.sites.empty()) {
+      state().skipped.emplace_back(image.path, image.bias);
+      continue;
+    }
+    std::string problem;
+    if (!patch::CodeWriter::prepare(image, &problem)) {
+      note_problem(problem.c_str());
+      state().skipped.emplace_back(image.path, image.bias);
+      continue;
+    }
+    auto* kept = new patch::ModuleImage(std::move(image));
+    const long index = sites().add_module(kept);
+    if (index < 0) {
+      note_problem((kept->path + ": too many modules or sites: not traced").c_str());
+      continue;
+    }
+    apply_rules(static_cast<std::size_t>(index));
+  }
+}
+
+}  // namespace
+
+void note_problem(const char* line) noexcept {
+  TracerState& s = state();
+  s.diagnostics += line;
+  s.diagnostics += '\n';
+  // Modules without patch sites are the norm (libc...): only said when asked.
+  const bool routine = std::strstr(line, "built without") != nullptr;
+  if (!routine || s.verbose) say(line);
+}
+
+void set_error(const char* fmt, ...) noexcept {
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(thread_state().error, sizeof thread_state().error, fmt, ap);
+  va_end(ap);
+}
+
+void ensure_initialized() noexcept {
+  if (g_initialized.load(std::memory_order_acquire) == 2) return;
+  Guard g;
+  if (g_initialized.load(std::memory_order_relaxed) != 0) return;  // done, or re-entered from within
+  g_initialized.store(1, std::memory_order_relaxed);
+  const char* verbose = std::getenv("ARIADNE_TRACE_VERBOSE");
+  state().verbose = verbose != nullptr && verbose[0] == '1';
+  arch::install_patch_trap_handler();
+  add_modules();
+  g_initialized.store(2, std::memory_order_release);
+}
+
+void modules_added() noexcept {
+  if (g_initialized.load(std::memory_order_acquire) != 2) return;
+  Guard g;
+  add_modules();
+}
+
+void lock_modules() noexcept { pthread_mutex_lock(&g_lock); }
+
+void modules_removed_and_unlock() noexcept {
+  // Which tracked modules are still loaded?
+  struct Live {
+    std::vector<std::pair<std::string, std::uintptr_t>> modules;
+  } live;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* data) {
+        static_cast<Live*>(data)->modules.emplace_back(info->dlpi_name ? info->dlpi_name : "", info->dlpi_addr);
+        return 0;
+      },
+      &live);
+  auto present = [&](const std::string& path, std::uintptr_t bias) {
+    for (const auto& [p, b] : live.modules) {
+      if (b == bias && (p == path || (p.empty() && b == bias))) return true;
+    }
+    return false;
+  };
+  SiteTable& t = sites();
+  for (std::size_t i = 0; i < t.module_count(); ++i) {
+    ModuleRecord& m = t.module(i);
+    if (!m.live.load(std::memory_order_relaxed) || present(m.image->path, m.image->bias)) continue;
+    t.retire_module(i);
+    state().veneers.release(*m.image);
+  }
+  auto& skipped = state().skipped;
+  skipped.erase(std::remove_if(skipped.begin(), skipped.end(),
+                               [&](const auto& s) { return !present(s.first, s.second); }),
+                skipped.end());
+  pthread_mutex_unlock(&g_lock);
+}
+
+}  // namespace ariadne::trace::detail
+
+// ---- the public API (trace.hpp) -----------------------------------------------
+
+namespace ariadne::trace {
+
+using namespace detail;
+
+namespace {
+int add_handler(HandlerSlot (&table)[kMaxHandlers], void* fn, void* user, int base) {
+  ensure_initialized();
+  Guard g;
+  for (int i = 0; i < kMaxHandlers; ++i) {
+    if (table[i].fn.load(std::memory_order_relaxed) != nullptr) continue;
+    table[i].user = user;
+    table[i].fn.store(fn, std::memory_order_release);
+    return base + i;
+  }
+  return -1;
+}
+}  // namespace
+
+int add_entry_handler(EntryHandler h, void* user) noexcept {
+  return add_handler(handlers().entry, reinterpret_cast<void*>(h), user, 0);
+}
+
+int add_exit_handler(ExitHandler h, void* user) noexcept {
+  const int id = add_handler(handlers().exit, reinterpret_cast<void*>(h), user, kMaxHandlers);
+  if (id >= 0) handlers().exit_handlers.fetch_add(1, std::memory_order_acq_rel);
+  return id;
+}
+
+void remove_handler(int id) noexcept {
+  Guard g;
+  if (id >= 0 && id < kMaxHandlers) {
+    handlers().entry[id].fn.store(nullptr, std::memory_order_release);
+  } else if (id >= kMaxHandlers && id < 2 * kMaxHandlers) {
+    if (handlers().exit[id - kMaxHandlers].fn.exchange(nullptr, std::memory_order_acq_rel) != nullptr) {
+      handlers().exit_handlers.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+}
+
+long enable(Selector s) noexcept {
+  ensure_initialized();
+  Guard g;
+  return change(s, true, true);
+}
+
+long disable(Selector s) noexcept {
+  ensure_initialized();
+  Guard g;
+  return change(s, false, true);
+}
+
+bool is_enabled(const Site& s) noexcept {
+  SiteRecord* r = sites().by_id(s.id);
+  return r != nullptr && r->enabled.load(std::memory_order_acquire);
+}
+
+std::size_t site_count() noexcept {
+  ensure_initialized();
+  return sites().site_count();
+}
+
+const Site* site(std::size_t id) noexcept {
+  ensure_initialized();
+  SiteRecord* r = sites().by_id(id);
+  return r ? &r->site : nullptr;
+}
+
+const Site* find_site(std::uintptr_t address) noexcept {
+  ensure_initialized();
+  SiteRecord* r = sites().find_covering(address);
+  return r ? &r->site : nullptr;
+}
+
+long for_each_site(Selector s, void (*fn)(const Site&, void*), void* user) noexcept {
+  ensure_initialized();
+  Guard g;
+  Matcher m(s);
+  if (!m.ok()) return -1;
+  long n = 0;
+  SiteTable& t = sites();
+  for (std::size_t i = 0; i < t.module_count(); ++i) {
+    ModuleRecord& mod = t.module(i);
+    if (!mod.live.load(std::memory_order_relaxed)) continue;
+    for (std::size_t k = 0; k < mod.count; ++k) {
+      if (!m.matches(mod.sites[k])) continue;
+      fn(mod.sites[k].site, user);
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::uint64_t thread_ticks() noexcept { return thread_state().ticks; }
+
+const char* error() noexcept { return thread_state().error; }
+
+const char* diagnostics() noexcept {
+  ensure_initialized();
+  Guard g;
+  return state().diagnostics.c_str();
+}
+
+}  // namespace ariadne::trace

@@ -1,0 +1,32 @@
+// The tracer: owns the modules' lifecycle (scan, prepare, register sites),
+// and enable/disable batches. Everything here runs under one recursive lock
+// (dlclose runs destructors that may call back into us) and never on the
+// per-call path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ariadne/trace.hpp"
+
+namespace ariadne::trace::detail {
+
+// Idempotent; called by the runtime's constructor and by every API entry
+// (a program that links the runtime may call us from its own constructors).
+void ensure_initialized() noexcept;
+
+// After the loader added modules (dlopen returned): scan, prepare, apply the
+// enable rules to the new sites.
+void modules_added() noexcept;
+
+// dlclose: hold the lock around the real call, then retire what vanished.
+void lock_modules() noexcept;
+void modules_removed_and_unlock() noexcept;
+
+// ARIADNE_COUNT=<regex>: count calls, print them at exit (CallCounter.cpp).
+void start_call_counter_from_environment() noexcept;
+
+void note_problem(const char* line) noexcept;
+void set_error(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));
+
+}  // namespace ariadne::trace::detail
