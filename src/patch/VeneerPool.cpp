@@ -58,8 +58,9 @@ std::uintptr_t VeneerPool::map_near(const ModuleVeneers& owner, std::string* err
   };
   // Steps are page multiples, coarse enough that the attempts span the reach.
   const std::uintptr_t step = std::max(page, (reach / kAttemptsPerSide) & ~(page - 1));
-  const std::uintptr_t below = (owner.reach_low & ~(page - 1)) - page;
-  const std::uintptr_t above = (owner.reach_high + page) & ~(page - 1);
+  // Start right outside the module's own mappings, where a hint can succeed.
+  const std::uintptr_t below = (owner.module_lowest & ~(page - 1)) - page;
+  const std::uintptr_t above = (owner.module_highest + page - 1) & ~(page - 1);
   int last_errno = 0;
   for (unsigned attempt = 0; attempt < 2 * kAttemptsPerSide; ++attempt) {
     const std::uintptr_t distance = (attempt / 2) * step;
@@ -93,6 +94,7 @@ std::uintptr_t VeneerPool::veneer_for(const ModuleImage& module, std::uintptr_t 
   if (owner == nullptr) {
     ModuleVeneers fresh{};
     fresh.module_lowest = module.lowest;
+    fresh.module_highest = module.highest;
     fresh.reach_low = module.sites.empty() ? module.lowest : module.sites.front().address;
     fresh.reach_high = module.sites.empty() ? module.highest : module.sites.back().address;
     modules_.push_back(std::move(fresh));

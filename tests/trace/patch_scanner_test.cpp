@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <set>
 
@@ -69,6 +70,7 @@ TEST(PatchScanner, TracedModuleHasOneNamedSitePerFunction) {
   }
   EXPECT_EQ(names, kTracedNames);
   EXPECT_EQ(clones, 1u) << "GCC -O3 did not clone scale()";
+  for (const auto& s : traced->sites) std::printf("  %#lx %s\n", static_cast<unsigned long>(s.address), s.name.c_str());
 
   // The site of an exported function is its symbol, at its run-time address.
   const auto c_entry = reinterpret_cast<std::uintptr_t>(dlsym(RTLD_DEFAULT, "patch_traced_c"));
@@ -87,6 +89,7 @@ TEST(PatchScanner, MainProgramWithoutSledsIsNamedAndSkipped) {
   EXPECT_EQ(modules.front().path, exe);  // dl_iterate_phdr lists the program first
   EXPECT_TRUE(modules.front().skip);
   EXPECT_EQ(modules.front().problem, std::string(exe) + ": built without -fpatchable-function-entry: not traced");
+  for (const ModuleImage& module : modules) EXPECT_EQ(module.path.find("vdso"), std::string::npos) << module.path;
 }
 
 TEST(PatchScanner, PlainModuleIsSkippedWithAReason) {
@@ -147,6 +150,7 @@ TEST(PatchScanner, SitesAfterLandingPadsBelongToTheirFunction) {
   }
   EXPECT_EQ(names, (std::set<std::string>{"cet::g(long)", "patch_bti_a", "patch_bti_b"}));
   EXPECT_GE(after_pad, 1u);
+  std::printf("libpatch_bti.so: %zu sites, %zu of them 4 bytes after a landing pad\n", bti->sites.size(), after_pad);
   dlclose(handle);
 }
 

@@ -4,6 +4,12 @@
 // What a veneer contains is the arch side's (write_veneer) and not checked.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "arch/CodePatch.hpp"
 #include "maps_util.hpp"
@@ -36,6 +42,8 @@ TEST(PatchVeneer, FarTargetGetsAReachableReadOnlyExecutableVeneer) {
   const std::uintptr_t veneer = pool.veneer_for(*traced, target, &error);
   ASSERT_NE(veneer, 0u) << error;
   expect_reachable_from_every_site(*traced, veneer);
+  std::printf("module [%#lx, %#lx), veneer to +3 GiB at %#lx\n", static_cast<unsigned long>(traced->lowest),
+              static_cast<unsigned long>(traced->highest), static_cast<unsigned long>(veneer));
   const auto page = ariadne::test::mapping_of(veneer);
   EXPECT_EQ(page.perms.substr(0, 3), "r-x");
   EXPECT_EQ(pool.veneer_for(*traced, target), veneer);  // one per (module, target)
@@ -50,6 +58,34 @@ TEST(PatchVeneer, FarTargetGetsAReachableReadOnlyExecutableVeneer) {
   pool.release(*traced);
   EXPECT_EQ(pool.pages_of(*traced), 0u);
   EXPECT_FALSE(ariadne::test::mapping_of(veneer).contains(veneer));
+}
+
+// The first hints (right below and right above the module) are taken: the
+// pool must move on, and must not accept a mapping QEMU moved elsewhere.
+TEST(PatchVeneer, OccupiedHintsAreSkipped) {
+  auto modules = ariadne::patch::scan_loaded_modules();
+  const ModuleImage* traced = ariadne::test::find_module(modules, "/libpatch_traced.so");
+  ASSERT_NE(traced, nullptr);
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const std::uintptr_t below = (traced->lowest & ~(page - 1)) - 4 * page;
+  const std::uintptr_t above = (traced->highest + page - 1) & ~(page - 1);
+  std::vector<std::pair<void*, std::size_t>> blockers;
+  for (std::uintptr_t hint : {below, above}) {
+    void* got = mmap(reinterpret_cast<void*>(hint), 4 * page, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (got == MAP_FAILED) continue;  // already occupied: blocked anyway
+    blockers.emplace_back(got, 4 * page);
+  }
+  VeneerPool pool;
+  std::string error;
+  const std::uintptr_t veneer = pool.veneer_for(*traced, traced->highest + kFar, &error);
+  ASSERT_NE(veneer, 0u) << error;
+  expect_reachable_from_every_site(*traced, veneer);
+  EXPECT_FALSE(veneer >= below && veneer < below + 4 * page);
+  EXPECT_FALSE(veneer >= above && veneer < above + 4 * page);
+  EXPECT_EQ(ariadne::test::mapping_of(veneer).perms.substr(0, 3), "r-x");
+  pool.release(*traced);
+  for (const auto& [address, length] : blockers) munmap(address, length);
 }
 
 TEST(PatchVeneer, DlclosedModuleReleasesItsVeneers) {
