@@ -226,7 +226,7 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
     return;
   }
   elf_version(EV_CURRENT);
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
   if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
     add_problem(module, std::string("not an ELF file (") + elf_errmsg(-1) + "): not traced");
     module.skip = true;
