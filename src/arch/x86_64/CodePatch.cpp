@@ -80,6 +80,11 @@ std::atomic<int> g_batch_readers{0};
 std::atomic<std::uint64_t> g_traps_handled{0};
 struct sigaction g_previous_trap_action;
 std::atomic<int> g_trap_handler_state{0};  // 0 none, 1 installing, 2 installed
+std::atomic<void (*)(unsigned)> g_int3_phase_hook{nullptr};
+
+void after_phase(unsigned phase) noexcept {
+  if (auto* hook = g_int3_phase_hook.load(std::memory_order_relaxed)) hook(phase);
+}
 
 bool sled_inside_one_word(std::uintptr_t site) noexcept { return (site & 7) + 5 <= 8; }
 
@@ -195,6 +200,8 @@ void on_trap(int sig, siginfo_t* info, void* ctx) noexcept {
 
 }  // namespace
 
+void set_int3_phase_hook(void (*hook)(unsigned phase)) noexcept { g_int3_phase_hook.store(hook); }
+
 std::uint64_t patch_traps_handled() noexcept { return g_traps_handled.load(std::memory_order_relaxed); }
 
 std::size_t veneer_size() noexcept { return sizeof kVeneerJmp + 8; }
@@ -248,10 +255,12 @@ void toggle_live(std::span<const Toggle> batch) noexcept {
   for (const Toggle& t : batch)
     if (!sled_inside_one_word(t.site) && encode(t, insn)) store_byte(t.site, kInt3);
   sync_cores();
+  after_phase(1);
   for (const Toggle& t : batch)
     if (!sled_inside_one_word(t.site) && encode(t, insn))
       for (unsigned i = 1; i < 5; ++i) store_byte(t.site + i, insn[i]);
   sync_cores();
+  after_phase(2);
   for (const Toggle& t : batch)
     if (!sled_inside_one_word(t.site) && encode(t, insn)) store_byte(t.site, insn[0]);
   sync_cores();
