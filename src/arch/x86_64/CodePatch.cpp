@@ -60,14 +60,12 @@ bool call_reaches(std::uintptr_t site, std::uintptr_t target) noexcept {
   return delta >= INT32_MIN && delta <= INT32_MAX;
 }
 
-}  // namespace ariadne::arch
-
-namespace ariadne::arch {
 namespace {
 
 // The batch toggle_live is patching with the int3 protocol, for the trap
 // handler: published before the first int3, withdrawn after the last sync.
-// [lo, hi] bounds the sites for a cheap "not ours".
+// [lo, hi] bounds the sites for a cheap "not ours"; inside them the handler
+// searches linearly (a trap is rare: only a thread caught mid-patch pays).
 struct PublishedBatch {
   const Toggle* sites;
   std::size_t count;
