@@ -133,7 +133,13 @@ NOIPA long add3(long a, long b, long c) {
   return a + 2 * b + 3 * c;
 }
 NOIPA long add3_alt(long a, long b, long c) { return a * 100 + b * 10 + c; }
-NOIPA long call_add3(long a, long b, long c) { return add3(a, b, c) + 0; }
+// Stores after the call, so it cannot become a tail call: add3 returns here.
+volatile long g_after_call = 0;
+NOIPA long call_add3(long a, long b, long c) {
+  const long r = add3(a, b, c);
+  g_after_call = r;
+  return r;
+}
 
 long g_seen_i[10];
 double g_seen_d[10];
@@ -147,7 +153,9 @@ NOIPA long args10(long i0, long i1, long i2, long i3, long i4, long i5, long i6,
   return i0 + i9;
 }
 NOIPA long call_args10() {
-  return args10(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5);
+  const long r = args10(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5);
+  g_after_call = r;
+  return r;
 }
 
 NOIPA double scale(double x, long n) {
@@ -155,7 +163,11 @@ NOIPA double scale(double x, long n) {
   return x * static_cast<double>(n);
 }
 
-NOIPA long fact(long n) { return n <= 1 ? 1 : n * fact(n - 1); }
+// Recursion through a pointer the compiler cannot see through, so -O2 does
+// not turn it into a loop.
+NOIPA long fact(long n);
+long (*volatile g_fact)(long) = &fact;
+NOIPA long fact(long n) { return n <= 1 ? 1 : n * g_fact(n - 1); }
 
 // Keeps values in callee-saved registers across its own calls (at -O2), so
 // a trampoline that lost one would show.
