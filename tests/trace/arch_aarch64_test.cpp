@@ -454,11 +454,20 @@ _Unwind_Reason_Code collect(_Unwind_Context* ctx, void* arg) {
   return _URC_NO_REASON;
 }
 
+Trace g_fp_trace;
+
+// Follows the AAPCS64 frame records {FP, LR} from this function up.
+NOIPA void walk_frame_records(Trace* t) {
+  auto* fp = static_cast<std::uintptr_t*>(__builtin_frame_address(0));
+  for (t->n = 0; fp != nullptr && t->n < 32; fp = reinterpret_cast<std::uintptr_t*>(fp[0])) t->pc[t->n++] = fp[1];
+}
+
 TEST_F(TraceArch, UnwindingFromHandlerReachesTheCaller) {
   g_entry_hook = +[](Frame& f) {
     g_entry_frame = f;
     g_trace.n = 0;
     _Unwind_Backtrace(collect, &g_trace);
+    walk_frame_records(&g_fp_trace);
   };
   Site s(addr(&add3));
   s.enable();
@@ -471,6 +480,16 @@ TEST_F(TraceArch, UnwindingFromHandlerReachesTheCaller) {
   ASSERT_NE(body + 1, end);
   EXPECT_EQ(body[1], g_entry_frame.return_address());
   EXPECT_GT(end - body, 2) << "the walk stopped at the caller";
+
+  // The frame-pointer chain: the trampoline's record, then the one inside
+  // the Regs ({caller FP, caller LR}), then the caller's own.
+  const std::uintptr_t* fp_begin = g_fp_trace.pc;
+  const std::uintptr_t* fp_end = fp_begin + g_fp_trace.n;
+  const std::uintptr_t* fp_body = std::find(fp_begin, fp_end, arch::body_of(s.site()));
+  ASSERT_NE(fp_body, fp_end) << "no frame record for the traced function";
+  ASSERT_NE(fp_body + 1, fp_end);
+  EXPECT_EQ(fp_body[1], g_entry_frame.return_address());
+  EXPECT_GT(fp_end - fp_body, 2) << "the frame records stop at the caller";
 }
 
 // --- veneers ---------------------------------------------------------------------
