@@ -48,11 +48,13 @@ long membarrier(int cmd) noexcept { return syscall(SYS_membarrier, cmd, 0u, 0); 
 // cache maintenance; SYNC_CORE makes every thread of the process execute a
 // context synchronisation event before membarrier returns, so when
 // toggle_live returns no thread can still run the old sled. The command
-// needs a one-time registration; kernels before 4.16 and qemu-user (which
-// answers ENOSYS or EINVAL) have none: there the I-cache maintenance of
+// needs a one-time registration. Kernels before 4.16 and some emulators
+// answer ENOSYS or EINVAL (qemu-user 7.2 passes the call to the host kernel,
+// where it succeeds, although QEMU's own translated-code invalidation is
+// what matters there): then we rely on the I-cache maintenance of
 // __builtin___clear_cache (DC CVAU / IC IVAU + DSB ISH, broadcast to the
-// inner-shareable domain) is what we rely on, and the NOP <-> BL change is
-// safe for threads that still see the old word anyway (B2.2.5).
+// inner-shareable domain) and on NOP <-> BL being safe for a thread that
+// still executes the old word (B2.2.5).
 enum : int { kSyncCoreUnknown = 0, kSyncCoreRegistered = 1, kSyncCoreUnavailable = 2 };
 std::atomic<int> sync_core_state{kSyncCoreUnknown};
 
