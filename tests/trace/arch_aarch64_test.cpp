@@ -541,10 +541,10 @@ TEST_F(TraceArch, LiveToggleWhileFourThreadsCall) {
   site = s.site();
   long (*volatile target)(long, long) = &live_target;
 
-  // Calls and toggles are interleaved by counting, not by time: after
-  // toggle k the threads may make calls up to kStep * (k + 1) in all, and
-  // toggle k + 1 waits until they have (a few more when several threads
-  // pass the check at once).
+  // Calls and toggles are interleaved by counting, not by time: toggle k + 1
+  // waits until the threads have made kStep * (k + 1) calls in all, and the
+  // threads may run half a step past that, so they are calling the site
+  // while it flips. Each phase thus holds at least about kStep / 2 calls.
   constexpr long kTotal = kThreads * kCalls;
   constexpr long kStep = kTotal / kToggles;
   std::atomic<long> limit{0};
@@ -565,7 +565,7 @@ TEST_F(TraceArch, LiveToggleWhileFourThreadsCall) {
   for (int k = 0; k < kToggles; ++k) {
     const arch::Toggle t{site, k % 2 == 0 ? addr(&ariadne_trace_entry_trampoline) : 0};
     arch::toggle_live({&t, 1});
-    limit.store(kStep * (k + 1), std::memory_order_relaxed);
+    limit.store(kStep * (k + 1) + kStep / 2, std::memory_order_relaxed);
     while (progress.load(std::memory_order_relaxed) < kStep * (k + 1)) std::this_thread::yield();
   }
   limit.store(kTotal, std::memory_order_relaxed);
