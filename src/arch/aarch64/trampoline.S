@@ -25,8 +25,17 @@
  * (site + 8) is kept in a column of its own (x16) because the caller's
  * x30 -- what the traced function will return to -- is a different value
  * (Regs.x[30]). The FDE is marked as a signal frame, so unwinders look up
- * the traced function at site + 8 exactly (gdb shows the trampoline as
- * "<signal handler called>").
+ * the traced function at site + 8 exactly: the compiler's FDE for it begins
+ * after the sled, so "site + 8 - 1" would find none. libgcc's unwinder
+ * (_Unwind_Backtrace, exceptions) then walks handler -> trampoline -> traced
+ * function -> caller. gdb's AArch64 unwinder takes the caller's PC from x30
+ * rather than the return column, so `bt` shows handler -> "<signal handler
+ * called>" (the trampoline) -> the traced function's caller -> ..., without
+ * the traced function itself, and without complaint.
+ *
+ * Exit: the record at +0x1f0 is {caller FP, 0} and the CFI marks x30
+ * undefined: only the core knows the original return address, so walks
+ * stop at the exit trampoline.
  *
  * BTI: the entry trampoline is a BR x16 target (veneers) and starts with
  * `bti c`. The exit trampoline and the return stub are reached only by RET,
