@@ -207,6 +207,20 @@ NOIPA long call_churn_reference(long n) {
   return r + k1 * k2 - k3 * k4 + k5 + static_cast<long>(f1 * 1000 + f2 + f3 * 7);
 }
 
+// Built with BTI + PAC-RET (qemu-aarch64's default CPU enforces PAC): the
+// compiler puts `bti c` before the sled, and the function signs and
+// authenticates x30 around its body, so a trampoline that handed it a wrong
+// LR or SP would make it fault on return.
+__attribute__((noipa, target("branch-protection=bti+pac-ret+leaf"))) long pac_target(long a) {
+  return add3_alt(a, a, a) + 1;
+}
+constexpr std::uint32_t kBtiC = 0xd503245f;
+std::uintptr_t site_of(std::uintptr_t function) {
+  std::uint32_t first;
+  std::memcpy(&first, reinterpret_cast<const void*>(function), sizeof first);
+  return first == kBtiC ? function + 4 : function;
+}
+
 constexpr long kKey = 0x5a5a5a5a5a5aL;
 NOIPA long live_target(long a, long b) { return a * 2 + b; }
 
@@ -399,6 +413,25 @@ TEST_F(TraceArch, ExitSeesAndChangesFpReturn) {
   double (*volatile scale_ptr)(double, long) = &scale;
   EXPECT_EQ(scale_ptr(1.5, 3), 9.0);
   EXPECT_EQ(g_exit_frame.fp_ret(), 4.5);
+}
+
+TEST_F(TraceArch, PacRetFunctionWithExitHook) {
+  g_entry_hook = +[](Frame& f) {
+    g_entry_frame = f;
+    hook_exit(f);
+  };
+  g_exit_hook = +[](Frame& f) {
+    g_exit_frame = f;
+    f.set_ret(f.ret() * 2);
+    return pop_return();
+  };
+  Site s(site_of(addr(&pac_target)));
+  EXPECT_EQ(s.site(), addr(&pac_target) + 4) << "expected `bti c` before the sled";
+  s.enable();
+  long (*volatile pac_ptr)(long) = &pac_target;
+  EXPECT_EQ(pac_ptr(1), 2 * 112);
+  EXPECT_EQ(g_entry_frame.pc, s.site());
+  EXPECT_EQ(g_exit_frame.ret(), 112u);
 }
 
 TEST_F(TraceArch, RecursiveExitsReturnInOrder) {
