@@ -239,8 +239,15 @@ void note_problem(const char* line) noexcept {
   TracerState& s = state();
   s.diagnostics += line;
   s.diagnostics += '\n';
-  // Modules without patch sites are the norm (libc...): only said when asked.
-  const bool routine = std::strstr(line, "built without") != nullptr;
+  // Libraries without patch sites are the norm (libc...): only said when
+  // asked. The program itself without them is worth saying.
+  static const std::string program = [] {
+    char path[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    return std::string(path, n > 0 ? static_cast<std::size_t>(n) : 0);
+  }();
+  const bool routine = std::strstr(line, "built without") != nullptr &&
+                       (program.empty() || std::strncmp(line, program.c_str(), program.size()) != 0);
   if (!routine || s.verbose) say(line);
 }
 
@@ -259,6 +266,10 @@ void ensure_initialized() noexcept {
   const char* verbose = std::getenv("ARIADNE_TRACE_VERBOSE");
   state().verbose = verbose != nullptr && verbose[0] == '1';
   arch::install_patch_trap_handler();
+  // fork() while another thread is in a batch must not leave the child's
+  // lock held forever: the forking thread takes it around the fork.
+  pthread_atfork([] { pthread_mutex_lock(&g_lock); }, [] { pthread_mutex_unlock(&g_lock); },
+                 [] { pthread_mutex_unlock(&g_lock); });
   add_modules();
   g_initialized.store(2, std::memory_order_release);
 }
