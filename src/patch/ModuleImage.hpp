@@ -25,10 +25,10 @@ struct ModuleImage {
   std::uintptr_t highest = 0;
   std::string build_id;         // hex, "" if none
   std::vector<SiteSymbol> sites;  // sorted by address, unique
-  // Non-empty when the module cannot be traced or only partly; one line that
-  // names the module and says why ("built without -fpatchable-function-entry",
-  // "stripped: no symbols, sites traced by address", "unknown NOP pattern at
-  // 0x... (bytes 1f 20 03 d5)").
+  // Non-empty when the module cannot be traced or only partly; one line per
+  // problem (joined with '\n'), each naming the module and saying why
+  // ("built without -fpatchable-function-entry", "stripped: no symbols,
+  // sites traced by address", "unknown NOP pattern at 0x... (bytes 1f 20 03 d5)").
   std::string problem;
   bool skip = false;            // true: do not patch anything in this module
 };

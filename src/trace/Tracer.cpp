@@ -46,6 +46,7 @@ struct Rule {
 struct TracerState {
   std::vector<Rule> rules;
   patch::VeneerPool veneers;
+  patch::CodeWriter writer;
   std::string diagnostics;
   std::vector<std::pair<std::string, std::uintptr_t>> skipped;  // modules seen but not traced
   bool verbose = false;
@@ -150,8 +151,10 @@ void patch_sites(const std::vector<SiteRecord*>& changes) {
     if (r->enabled.load(std::memory_order_relaxed)) {
       target = kEntryTrampoline;
       if (!arch::call_reaches(site, target)) {
-        target = state().veneers.veneer_for(*t.module(r->module).image, kEntryTrampoline);
+        std::string why;
+        target = state().veneers.veneer_for(*t.module(r->module).image, kEntryTrampoline, &why);
         if (target == 0) {
+          say(why);
           r->enabled.store(false, std::memory_order_relaxed);
           continue;
         }
@@ -159,8 +162,11 @@ void patch_sites(const std::vector<SiteRecord*>& changes) {
     }
     batch.push_back({site, target});
   }
-  std::string problem;
-  if (!patch::CodeWriter::apply(batch, &problem)) say(problem);
+  const patch::WriteResult result = state().writer.apply(batch);
+  if (!result.ok) {
+    say(result.error);
+    for (SiteRecord* r : changes) r->enabled.store(false, std::memory_order_relaxed);
+  }
 }
 
 long change(const Selector& s, bool enable, bool remember) {
@@ -207,19 +213,24 @@ void apply_rules(std::size_t module) {
 }
 
 void add_modules() {
-  std::vector<patch::ModuleImage> images = patch::scan_loaded_modules(
-      [](const char* path, std::uintptr_t bias, std::uintptr_t lowest, std::uintptr_t highest) {
-        return known(path, bias) || is_runtime(lowest, highest);
-      });
+  std::vector<patch::ModuleImage> images = patch::scan_loaded_modules([](const patch::ModuleImage& m) {
+    return known(m.path.c_str(), m.bias) || is_runtime(m.lowest, m.highest);
+  });
   for (patch::ModuleImage& image : images) {
-    if (!image.problem.empty()) note_problem(image.problem.c_str());
+    // One line per problem.
+    for (std::size_t at = 0; at < image.problem.size();) {
+      std::size_t nl = image.problem.find('\n', at);
+      if (nl == std::string::npos) nl = image.problem.size();
+      note_problem(image.problem.substr(at, nl - at).c_str());
+      at = nl + 1;
+    }
     if (image.skip || image.sites.empty()) {
       state().skipped.emplace_back(image.path, image.bias);
       continue;
     }
-    std::string problem;
-    if (!patch::CodeWriter::prepare(image, &problem)) {
-      note_problem(problem.c_str());
+    const patch::WriteResult prepared = state().writer.prepare(image);
+    if (!prepared.ok) {
+      note_problem((image.path + ": " + prepared.error + ": not traced").c_str());
       state().skipped.emplace_back(image.path, image.bias);
       continue;
     }
