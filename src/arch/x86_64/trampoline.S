@@ -1,3 +1,274 @@
-/* x86_64 trampolines: filled in by the trace-runtime work. */
-#include "arch/x86_64/asm.h"
-	ariadne_object_notes 0
+/* x86-64 trace trampolines: implement the contract of src/trace/Dispatch.hpp
+ * (SysV AMD64 ABI). Regs offsets come from frame.h.
+ *
+ * Entry trampoline, reached by the site's `call rel32` (or a veneer's
+ * `jmp *0(%rip)`, which keeps the stack). T = RSP at trampoline entry:
+ *
+ *   T+0x08  caller's return address      <- function-entry RSP (frame.rsp)
+ *   T+0x00  site + 5 (pushed by the sled's call; the function body)
+ *   T-0x08  rflags at entry              (pushfq, before anything touches flags)
+ *   T-0x10  r11 at entry                 (r11 then holds T-0x10: the frame base)
+ *   ...     alignment gap (0-8 bytes: the caller's RSP may be misaligned)
+ *   A       Regs (REGS_SIZE bytes, A = (T-0x10) & -16 - REGS_SIZE, 16-aligned)
+ *
+ * Exit trampoline, reached by the traced function's `ret` into the return
+ * slot the core replaced. X = RSP at exit trampoline entry = frame.rsp + 8:
+ *
+ *   X-0x08  rflags at exit
+ *   X-0x10  r11 (scratch: holds X-0x10, the frame base)
+ *   ...     alignment gap
+ *   A       Regs (16-aligned)
+ *
+ * Both leave by `notrack jmp *%r11`: r11 is dead at a function's entry and
+ * after its return (SysV scratch, not an argument or a return register), and
+ * the continue addresses (a body, a return address) have no endbr64.
+ *
+ * CFI: while the frame exists the CFA is computed from frame.rsp (a DWARF
+ * expression), since the alignment gap makes it no fixed distance from RSP.
+ * From a handler under the entry trampoline gdb shows
+ *   handler <- ariadne_trace_on_entry <- ariadne_trace_entry_trampoline
+ *     <- the traced function (at its body, site + 5) <- its caller <- ...
+ * (the return address of the trampoline's frame is the sled call's site + 5).
+ * Under the exit trampoline the original return address is known only to the
+ * core, so the trampoline marks rip undefined and the backtrace ends there.
+ *
+ * CET: all three symbols start with endbr64 (the veneer reaches the entry
+ * trampoline with an indirect jmp); IBT is claimed, SHSTK is not (the exit
+ * trampoline is reached by a `ret` whose address the core rewrote).
+ */
+
+#include "asm.h"
+#include "frame.h"
+
+/* CFA = frame.rsp (+ extra), the frame being `bias` bytes below RSP's target:
+ * DW_CFA_def_cfa_expression { DW_OP_breg7 (REGS_RSP - bias); DW_OP_deref
+ * [; DW_OP_plus_uconst extra] }. Two SLEB forms: a 2-byte positive offset
+ * (64..8191) while RSP is the frame base, a 1-byte negative one after RSP
+ * has moved up into the frame for popfq. */
+.macro ariadne_cfa_frame_rsp extra=0
+.if \extra
+	.cfi_escape 0x0f, 6, 0x77, (REGS_RSP & 0x7f) | 0x80, REGS_RSP >> 7, 0x06, 0x23, \extra
+.else
+	.cfi_escape 0x0f, 4, 0x77, (REGS_RSP & 0x7f) | 0x80, REGS_RSP >> 7, 0x06
+.endif
+.endm
+.macro ariadne_cfa_frame_rsp_below delta, extra=0
+.if \extra
+	.cfi_escape 0x0f, 5, 0x77, (REGS_RSP - (\delta)) & 0x7f, 0x06, 0x23, \extra
+.else
+	.cfi_escape 0x0f, 3, 0x77, (REGS_RSP - (\delta)) & 0x7f, 0x06
+.endif
+.endm
+
+	.text
+
+/* ------------------------------------------------------------------------ */
+	.globl ariadne_trace_entry_trampoline
+	.type ariadne_trace_entry_trampoline, @function
+	.p2align 4
+ariadne_trace_entry_trampoline:
+	.cfi_startproc
+	endbr64
+	/* rflags first: every instruction that aligns the stack changes them. */
+	pushfq
+	.cfi_adjust_cfa_offset 8
+	/* r11 becomes the base of the unaligned part; its value goes to the frame. */
+	pushq	%r11
+	.cfi_adjust_cfa_offset 8
+	movq	%rsp, %r11
+	.cfi_def_cfa_register r11
+	/* Never trust the caller's alignment (buggy -O0 code): align ourselves. */
+	andq	$-16, %rsp
+	subq	$REGS_SIZE, %rsp
+
+	/* Arguments, rax (varargs vector count) and r10 (static chain): the
+	 * handler reads and may change them, and the function needs them back. */
+	movq	%rdi, REGS_RDI(%rsp)
+	movq	%rsi, REGS_RSI(%rsp)
+	movq	%rdx, REGS_RDX(%rsp)
+	movq	%rcx, REGS_RCX(%rsp)
+	movq	%r8, REGS_R8(%rsp)
+	movq	%r9, REGS_R9(%rsp)
+	movq	%rax, REGS_RAX(%rsp)
+	movq	%r10, REGS_R10(%rsp)
+	/* Callee-saved GPRs: the ABI checker compares them with the exit frame. */
+	movq	%rbx, REGS_RBX(%rsp)
+	movq	%rbp, REGS_RBP(%rsp)
+	movq	%r12, REGS_R12(%rsp)
+	movq	%r13, REGS_R13(%rsp)
+	movq	%r14, REGS_R14(%rsp)
+	movq	%r15, REGS_R15(%rsp)
+	/* What the two pushes and the sled's call left above the gap. */
+	movq	0(%r11), %rax
+	movq	%rax, REGS_R11(%rsp)
+	movq	8(%r11), %rax
+	movq	%rax, REGS_RFLAGS(%rsp)
+	movq	16(%r11), %rax		/* site + 5: continue in the body by default */
+	movq	%rax, REGS_RESUME(%rsp)
+	subq	$5, %rax
+	movq	%rax, REGS_PC(%rsp)
+	leaq	24(%r11), %rax		/* function-entry RSP: at the caller's return address */
+	movq	%rax, REGS_RSP(%rsp)
+	ariadne_cfa_frame_rsp
+	/* FP / vector arguments. */
+	movdqa	%xmm0, REGS_XMM+0x00(%rsp)
+	movdqa	%xmm1, REGS_XMM+0x10(%rsp)
+	movdqa	%xmm2, REGS_XMM+0x20(%rsp)
+	movdqa	%xmm3, REGS_XMM+0x30(%rsp)
+	movdqa	%xmm4, REGS_XMM+0x40(%rsp)
+	movdqa	%xmm5, REGS_XMM+0x50(%rsp)
+	movdqa	%xmm6, REGS_XMM+0x60(%rsp)
+	movdqa	%xmm7, REGS_XMM+0x70(%rsp)
+	/* FP control state (callee-saved by the ABI; the checker compares it). */
+	stmxcsr	REGS_MXCSR(%rsp)
+	fnstcw	REGS_X87CW(%rsp)
+	movw	$0, REGS_PAD0(%rsp)
+	movq	$0, REGS_FLAGS(%rsp)
+
+	movq	%rsp, %rdi
+	call	ariadne_trace_on_entry@PLT
+	movq	%rax, %r11		/* the continue address (= frame.resume) */
+
+	/* Arguments as the handler left them. */
+	movdqa	REGS_XMM+0x00(%rsp), %xmm0
+	movdqa	REGS_XMM+0x10(%rsp), %xmm1
+	movdqa	REGS_XMM+0x20(%rsp), %xmm2
+	movdqa	REGS_XMM+0x30(%rsp), %xmm3
+	movdqa	REGS_XMM+0x40(%rsp), %xmm4
+	movdqa	REGS_XMM+0x50(%rsp), %xmm5
+	movdqa	REGS_XMM+0x60(%rsp), %xmm6
+	movdqa	REGS_XMM+0x70(%rsp), %xmm7
+	movq	REGS_RDI(%rsp), %rdi
+	movq	REGS_RSI(%rsp), %rsi
+	movq	REGS_RDX(%rsp), %rdx
+	movq	REGS_RCX(%rsp), %rcx
+	movq	REGS_R8(%rsp), %r8
+	movq	REGS_R9(%rsp), %r9
+	movq	REGS_R10(%rsp), %r10
+	/* Callee-saved: unchanged by the C call; reloaded so a handler that
+	 * edits the frame is obeyed consistently. */
+	movq	REGS_RBX(%rsp), %rbx
+	movq	REGS_RBP(%rsp), %rbp
+	movq	REGS_R12(%rsp), %r12
+	movq	REGS_R13(%rsp), %r13
+	movq	REGS_R14(%rsp), %r14
+	movq	REGS_R15(%rsp), %r15
+	/* rflags: popfq straight out of the frame; from here on only mov/lea,
+	 * which leave the flags alone. Everything read below RSP afterwards is
+	 * within 128 bytes: the red zone, which signal delivery skips. */
+	leaq	REGS_RFLAGS(%rsp), %rsp
+	ariadne_cfa_frame_rsp_below REGS_RFLAGS
+	popfq
+	ariadne_cfa_frame_rsp_below (REGS_RFLAGS + 8)
+	/* rax: the varargs count, or the return value when the handler skips. */
+	movq	REGS_RAX - REGS_RFLAGS - 8(%rsp), %rax
+	/* Back on the function-entry RSP: the sled's return slot is dropped,
+	 * the caller's return address (or the core's exit trampoline) on top. */
+	movq	REGS_RSP - REGS_RFLAGS - 8(%rsp), %rsp
+	.cfi_def_cfa rsp, 0
+	notrack jmpq *%r11
+	.cfi_endproc
+	.size ariadne_trace_entry_trampoline, . - ariadne_trace_entry_trampoline
+
+/* ------------------------------------------------------------------------ */
+	.globl ariadne_trace_exit_trampoline
+	.type ariadne_trace_exit_trampoline, @function
+	.p2align 4
+ariadne_trace_exit_trampoline:
+	.cfi_startproc
+	/* CFA = the caller's RSP after the return; the return address is held
+	 * by the core, not by any frame gdb can read. */
+	.cfi_def_cfa rsp, 0
+	.cfi_undefined rip
+	endbr64
+	/* rflags before the alignment arithmetic changes them. */
+	pushfq
+	.cfi_adjust_cfa_offset 8
+	/* r11: scratch (dead after a return); saved for a complete frame. */
+	pushq	%r11
+	.cfi_adjust_cfa_offset 8
+	movq	%rsp, %r11
+	.cfi_def_cfa_register r11
+	andq	$-16, %rsp
+	subq	$REGS_SIZE, %rsp
+
+	/* Integer return values (rax, rdx: __int128 and small structs). */
+	movq	%rax, REGS_RAX(%rsp)
+	movq	%rdx, REGS_RDX(%rsp)
+	/* Callee-saved GPRs as the function returned them (the ABI checker). */
+	movq	%rbx, REGS_RBX(%rsp)
+	movq	%rbp, REGS_RBP(%rsp)
+	movq	%r12, REGS_R12(%rsp)
+	movq	%r13, REGS_R13(%rsp)
+	movq	%r14, REGS_R14(%rsp)
+	movq	%r15, REGS_R15(%rsp)
+	/* Dead scratch registers, recorded so the frame holds no stale stack
+	 * bytes; they are not restored. */
+	movq	%rdi, REGS_RDI(%rsp)
+	movq	%rsi, REGS_RSI(%rsp)
+	movq	%rcx, REGS_RCX(%rsp)
+	movq	%r8, REGS_R8(%rsp)
+	movq	%r9, REGS_R9(%rsp)
+	movq	%r10, REGS_R10(%rsp)
+	movq	0(%r11), %rax
+	movq	%rax, REGS_R11(%rsp)
+	movq	8(%r11), %rax
+	movq	%rax, REGS_RFLAGS(%rsp)
+	leaq	8(%r11), %rax		/* X - 8: the RSP the function was entered with */
+	movq	%rax, REGS_RSP(%rsp)
+	ariadne_cfa_frame_rsp 8
+	movq	$0, REGS_PC(%rsp)
+	movq	$0, REGS_RESUME(%rsp)
+	/* FP return values (double, _Complex double, SSE structs). The x87
+	 * stack (long double) is left alone. */
+	movdqa	%xmm0, REGS_XMM+0x00(%rsp)
+	movdqa	%xmm1, REGS_XMM+0x10(%rsp)
+	/* FP control state (callee-saved by the ABI; the checker compares it). */
+	stmxcsr	REGS_MXCSR(%rsp)
+	fnstcw	REGS_X87CW(%rsp)
+	movw	$0, REGS_PAD0(%rsp)
+	movq	$0, REGS_FLAGS(%rsp)
+
+	movq	%rsp, %rdi
+	call	ariadne_trace_on_exit@PLT
+	movq	%rax, %r11		/* the original return address */
+
+	/* Return values as the handler left them. */
+	movdqa	REGS_XMM+0x00(%rsp), %xmm0
+	movdqa	REGS_XMM+0x10(%rsp), %xmm1
+	movq	REGS_RDX(%rsp), %rdx
+	/* Callee-saved: reloaded so a handler's edit is obeyed consistently. */
+	movq	REGS_RBX(%rsp), %rbx
+	movq	REGS_RBP(%rsp), %rbp
+	movq	REGS_R12(%rsp), %r12
+	movq	REGS_R13(%rsp), %r13
+	movq	REGS_R14(%rsp), %r14
+	movq	REGS_R15(%rsp), %r15
+	/* rflags, then only mov/lea (reads below RSP stay in the red zone). */
+	leaq	REGS_RFLAGS(%rsp), %rsp
+	ariadne_cfa_frame_rsp_below REGS_RFLAGS, 8
+	popfq
+	ariadne_cfa_frame_rsp_below (REGS_RFLAGS + 8), 8
+	movq	REGS_RAX - REGS_RFLAGS - 8(%rsp), %rax
+	movq	REGS_RSP - REGS_RFLAGS - 8(%rsp), %rsp
+	.cfi_def_cfa rsp, 8
+	leaq	8(%rsp), %rsp		/* the slot `ret` popped: the caller's RSP */
+	.cfi_def_cfa rsp, 0
+	notrack jmpq *%r11
+	.cfi_endproc
+	.size ariadne_trace_exit_trampoline, . - ariadne_trace_exit_trampoline
+
+/* ------------------------------------------------------------------------ */
+/* Frame::skip() continues here with RSP = the function-entry RSP: the `ret`
+ * returns to the caller (or into the exit trampoline the core planted). */
+	.globl ariadne_trace_return_stub
+	.type ariadne_trace_return_stub, @function
+	.p2align 4
+ariadne_trace_return_stub:
+	.cfi_startproc
+	endbr64
+	ret
+	.cfi_endproc
+	.size ariadne_trace_return_stub, . - ariadne_trace_return_stub
+
+	ariadne_object_notes (GNU_PROPERTY_X86_FEATURE_1_IBT)
