@@ -77,7 +77,7 @@ inline constexpr std::uint64_t kFrameUnwound = 1;
 // Arch-neutral access to a Regs. Arguments past the registers are read from
 // the stack: stack_arg(i) is the i-th 8-byte slot of the caller's outgoing
 // argument area.
-struct Frame : Regs {
+struct ARIADNE_TRACE_API Frame : Regs {
   std::uint64_t arg(unsigned i) const noexcept;  // i < kIntArgRegs
   void set_arg(unsigned i, std::uint64_t v) noexcept;
   double fp_arg(unsigned i) const noexcept;  // i < kFpArgRegs (low 64 bits as double)

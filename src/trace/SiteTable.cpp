@@ -1,6 +1,7 @@
 #include "trace/SiteTable.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -10,8 +11,10 @@ namespace ariadne::trace::detail {
 
 namespace {
 
+// malloc, not nothrow new: the latter drags libstdc++'s catch machinery
+// (__cxa_begin_catch) into the runtime, and the runtime interposes that.
 const char* keep(const std::string& s) {
-  char* p = new (std::nothrow) char[s.size() + 1];
+  auto* p = static_cast<char*>(std::malloc(s.size() + 1));
   if (p == nullptr) return "";
   std::memcpy(p, s.c_str(), s.size() + 1);
   return p;
@@ -42,8 +45,10 @@ long SiteTable::add_module(patch::ModuleImage* image) {
   const std::size_t n = image->sites.size();
   const std::size_t first_id = site_count_.load(std::memory_order_relaxed);
   if (first_id + n > kMaxChunks * kChunkSize) return -1;
-  auto* records = new (std::nothrow) SiteRecord[n == 0 ? 1 : n];
-  if (records == nullptr) return -1;
+  void* storage = std::calloc(n == 0 ? 1 : n, sizeof(SiteRecord));
+  if (storage == nullptr) return -1;
+  auto* records = static_cast<SiteRecord*>(storage);
+  for (std::size_t i = 0; i < (n == 0 ? 1 : n); ++i) new (&records[i]) SiteRecord;
   const char* module_path = keep(image->path);
   for (std::size_t i = 0; i < n; ++i) {
     const patch::SiteSymbol& s = image->sites[i];
@@ -60,7 +65,7 @@ long SiteTable::add_module(patch::ModuleImage* image) {
     const std::size_t id = first_id + i;
     SiteRecord** chunk = chunks_[id >> kChunkBits].load(std::memory_order_relaxed);
     if (chunk == nullptr) {
-      chunk = new (std::nothrow) SiteRecord*[kChunkSize]();
+      chunk = static_cast<SiteRecord**>(std::calloc(kChunkSize, sizeof(SiteRecord*)));
       if (chunk == nullptr) return -1;
       chunks_[id >> kChunkBits].store(chunk, std::memory_order_release);
     }

@@ -67,10 +67,14 @@ __attribute__((noinline)) void unhook_stack(std::uintptr_t frame_address) {
   }
 }
 
-void rehook_stack(std::uintptr_t sp) {
-  ShadowStack* s = shadow_stack_for(sp);
+// `caller_sp`: the catching function's SP (the CFA of __cxa_begin_catch).
+// Every remembered call at or below it was unwound by the exception (the
+// catch handler's own calls reuse that stack: the first unwound callee's
+// return slot is now __cxa_begin_catch's).
+void rehook_stack(std::uintptr_t caller_sp) {
+  ShadowStack* s = shadow_stack_for(caller_sp);
   if (s == nullptr) return;
-  pop_abandoned(s, sp, /*inclusive=*/true);
+  pop_abandoned(s, caller_sp, /*inclusive=*/true);
   for (std::uint32_t i = 0; i < s->top; ++i) {
     ShadowEntry& e = s->entries[i];
     if ((e.flags & kUnhooked) == 0) continue;
@@ -109,6 +113,6 @@ ARIADNE_RT_EXPORT [[noreturn]] void _ZSt17rethrow_exceptionNSt15__exception_ptr1
 ARIADNE_RT_EXPORT void* __cxa_begin_catch(void* exception) {
   static const auto real = next<void* (*)(void*)>("__cxa_begin_catch");
   void* result = real(exception);
-  rehook_stack(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
+  rehook_stack(reinterpret_cast<std::uintptr_t>(__builtin_dwarf_cfa()));
   return result;
 }

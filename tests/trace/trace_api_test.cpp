@@ -5,6 +5,7 @@
 // writable+executable page after start or after any batch.
 #include <dlfcn.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
@@ -40,6 +41,17 @@ __attribute__((noipa)) double exe_many(long a0, long a1, long a2, long a3, long 
 namespace {
 
 const char* kDlLib = ARIADNE_TEST_DL_LIB;
+
+// "" when no mapping is writable and executable; else the offenders.
+std::string wx_report() {
+  std::string text;
+  for (const auto& m : ariadne::test::writable_and_executable()) {
+    text += m.perms + " " + m.path + " @" + std::to_string(m.start) + "\n";
+  }
+  return text;
+}
+
+bool address_is_executable(std::uintptr_t a) { return ariadne::test::mapping_of(a).executable(); }
 
 // Counts entries of one site.
 struct SiteCounter {
@@ -100,7 +112,7 @@ TEST(TraceApi, ExactCountsInExecutableAndLinkedDso) {
   Handlers h2(count_entry, count_exit, &lib);
   ASSERT_EQ(t::enable(t::by_name("exe_add")), 1) << t::error();
   ASSERT_EQ(t::enable(t::by_address(reinterpret_cast<std::uintptr_t>(&linked_add))), 1);
-  EXPECT_TRUE(writable_executable_mappings().empty()) << writable_executable_mappings();
+  EXPECT_TRUE(wx_report().empty()) << wx_report();
   EXPECT_EQ(call_n(exe_add, 1000), 1000 * 999 / 2 + 1000);
   EXPECT_EQ(call_n(linked_add, 700), 700 * 699 / 2 + 700);
   EXPECT_EQ(exe.entries.load(), 1000);
@@ -108,7 +120,7 @@ TEST(TraceApi, ExactCountsInExecutableAndLinkedDso) {
   EXPECT_EQ(lib.entries.load(), 700);
   EXPECT_EQ(lib.exits.load(), 700);
   ASSERT_EQ(t::disable(t::by_name("exe_add")), 1);
-  EXPECT_TRUE(writable_executable_mappings().empty());
+  EXPECT_TRUE(wx_report().empty());
   call_n(exe_add, 10);
   EXPECT_EQ(exe.entries.load(), 1000);  // disabled: not seen
 }
@@ -141,9 +153,10 @@ TEST(TraceApi, DlopenedDsoCountedAndReopenedElsewhere) {
     EXPECT_EQ(first->address, 0u);
     EXPECT_FALSE(t::is_enabled(*first));
     // Occupy the old place so the reopen lands at another address.
-    void* blocker = mmap(reinterpret_cast<void*>(old_base), 1 << 20, PROT_NONE,
+    const long page = sysconf(_SC_PAGESIZE);
+    void* blocker = mmap(reinterpret_cast<void*>(old_base), static_cast<std::size_t>(page), PROT_NONE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    ASSERT_NE(blocker, MAP_FAILED);
+    ASSERT_EQ(blocker, reinterpret_cast<void*>(old_base)) << "could not occupy the old load address";
     h = dlopen(kDlLib, RTLD_NOW);
     ASSERT_NE(h, nullptr) << dlerror();
     square = reinterpret_cast<long (*)(long)>(dlsym(h, "dl_square"));
@@ -163,8 +176,8 @@ TEST(TraceApi, DlopenedDsoCountedAndReopenedElsewhere) {
     for (long i = 0; i < 200; ++i) square(i);
     EXPECT_EQ(c.entries.load(), 200);
     EXPECT_EQ(c.exits.load(), 200);
-    EXPECT_TRUE(writable_executable_mappings().empty());
-    munmap(blocker, 1 << 20);
+    EXPECT_TRUE(wx_report().empty());
+    munmap(blocker, static_cast<std::size_t>(page));
   }
   dlclose(h);
 }
@@ -264,9 +277,9 @@ TEST(TraceApi, TicksCountTracedEntries) {
 }
 
 TEST(TraceApi, NoWritableExecutablePagesAfterStart) {
-  EXPECT_TRUE(writable_executable_mappings().empty()) << writable_executable_mappings();
+  EXPECT_TRUE(wx_report().empty()) << wx_report();
   ASSERT_GT(t::enable(t::all()), 0);
-  EXPECT_TRUE(writable_executable_mappings().empty()) << writable_executable_mappings();
+  EXPECT_TRUE(wx_report().empty()) << wx_report();
   ASSERT_GT(t::disable(t::all()), 0);
-  EXPECT_TRUE(writable_executable_mappings().empty()) << writable_executable_mappings();
+  EXPECT_TRUE(wx_report().empty()) << wx_report();
 }

@@ -12,7 +12,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
 #include "ariadne/trace.hpp"
+#include "maps_util.hpp"
 
 namespace t = ariadne::trace;
 
@@ -22,15 +28,46 @@ std::uintptr_t distance(std::uintptr_t a, std::uintptr_t b) { return a > b ? a -
 
 std::atomic<long> g_entries{0}, g_exits{0};
 
+struct Reservation {
+  void* at;
+  std::size_t size;
+};
+
+// Fills every free gap within `radius` of `center` with an inaccessible
+// reservation, so the next mapping the loader makes has to go further away.
+std::vector<Reservation> fill_gaps_near(std::uintptr_t center, std::uintptr_t radius) {
+  const std::uintptr_t page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const std::uintptr_t lo = (center > radius ? center - radius : page) & ~(page - 1);
+  const std::uintptr_t hi = (center + radius) & ~(page - 1);
+  std::vector<Reservation> made;
+  auto reserve = [&](std::uintptr_t from, std::uintptr_t to) {
+    from = std::max(from, lo);
+    to = std::min(to, hi);
+    if (from >= to) return;
+    void* p = mmap(reinterpret_cast<void*>(from), to - from, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED) return;
+    if (p != reinterpret_cast<void*>(from)) {  // QEMU user mode ignores NOREPLACE and moves it
+      munmap(p, to - from);
+      return;
+    }
+    made.push_back({p, to - from});
+  };
+  std::uintptr_t previous_end = lo;
+  for (const auto& m : ariadne::test::read_self_maps()) {
+    reserve(previous_end, m.start);
+    previous_end = std::max(previous_end, m.end);
+  }
+  reserve(previous_end, hi);
+  return made;
+}
+
 }  // namespace
 
 TEST(TraceFar, DsoOutOfDirectReachIsTracedThroughVeneer) {
   const auto runtime = reinterpret_cast<std::uintptr_t>(&t::enable);
   const std::uintptr_t reach = ARIADNE_TEST_CALL_REACH;
-  // Reserve twice the reach below the current mappings (mmap grows down).
-  const std::size_t reserve = 2 * reach + (std::size_t{64} << 20);
-  void* hole = mmap(nullptr, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  ASSERT_NE(hole, MAP_FAILED);
+  const std::vector<Reservation> holes = fill_gaps_near(runtime, reach + (std::uintptr_t{16} << 20));
   void* h = dlopen(ARIADNE_TEST_DL_LIB, RTLD_NOW);
   ASSERT_NE(h, nullptr) << dlerror();
   auto square = reinterpret_cast<long (*)(long)>(dlsym(h, "dl_square"));
@@ -53,5 +90,5 @@ TEST(TraceFar, DsoOutOfDirectReachIsTracedThroughVeneer) {
   t::remove_handler(e);
   t::remove_handler(x);
   dlclose(h);
-  munmap(hole, reserve);
+  for (const Reservation& r : holes) munmap(r.at, r.size);
 }
