@@ -1,3 +1,299 @@
-/* aarch64 trampolines: filled in by the trace-runtime work. */
-#include "arch/aarch64/asm.h"
-	ariadne_object_notes 0
+/* AArch64 trace trampolines: implement the contract of src/trace/Dispatch.hpp
+ * for the sleds of src/arch/aarch64/CodePatch.cpp.
+ *
+ * Both trampolines push one 0x200-byte frame (offsets from the SP after the
+ * push; the Regs offsets are frame.h's, static_asserted in Frame.cpp):
+ *
+ *   +0x000  x0 ... x29      Regs.x[0..29]   (stp pairs)
+ *   +0x0f0  x30             Regs.x[30]: the caller's return address
+ *   +0x0f8  sp              Regs.sp: the SP the function was entered with
+ *   +0x100  pc              Regs.pc: the site
+ *   +0x108  nzcv
+ *   +0x110  q0 ... q7       16 bytes each
+ *   +0x190  d8 ... d15      low halves of v8-v15
+ *   +0x1d0  fpcr            +0x1d8  fpsr
+ *   +0x1e0  resume          +0x1e8  flags
+ *   +0x1f0  frame record {FP, LR} that x29 points at while the core runs
+ *   +0x200  = the function-entry SP (the CFA)
+ *
+ * Entry (sled `mov x9, x30; bl T`, possibly through a veneer `br x16`):
+ * x9 = the caller's return address, x30 = site + 8 (the body), SP = the
+ * function-entry SP. The frame record at +0x1f0 is {&Regs.x[29], site + 8},
+ * and Regs.x[29..30] is itself a record {caller FP, caller LR}, so a
+ * frame-pointer walk from a handler sees trampoline -> traced function ->
+ * its caller. The CFI says the same for DWARF unwinders: the return address
+ * (site + 8) is kept in a column of its own (x16) because the caller's
+ * x30 -- what the traced function will return to -- is a different value
+ * (Regs.x[30]). The FDE is marked as a signal frame, so unwinders look up
+ * the traced function at site + 8 exactly: the compiler's FDE for it begins
+ * after the sled, so "site + 8 - 1" would find none. libgcc's unwinder
+ * (_Unwind_Backtrace, exceptions) then walks handler -> trampoline -> traced
+ * function -> caller. gdb's AArch64 unwinder takes the caller's PC from x30
+ * rather than the return column, so `bt` shows handler -> "<signal handler
+ * called>" (the trampoline) -> the traced function's caller -> ..., without
+ * the traced function itself, and without complaint.
+ *
+ * Exit: the record at +0x1f0 is {caller FP, 0} and the CFI marks x30
+ * undefined: only the core knows the original return address, so walks
+ * stop at the exit trampoline.
+ *
+ * BTI: the entry trampoline is a BR x16 target (veneers) and starts with
+ * `bti c`. The exit trampoline and the return stub are reached only by RET,
+ * which BTI does not check; they have no landing pad and are no valid
+ * BR/BLR targets. Everything continues with RET (`ret x16` into a body or a
+ * redirect target, which have no BR landing pad of their own).
+ *
+ * PAC: x30 is handed on raw. A traced function built with pac-ret signs x30
+ * after the sled, with the same SP and x30 it would have had without the
+ * trampoline.
+ */
+
+#include "asm.h"
+#include "frame.h"
+
+#define FRAME_SIZE 0x200
+#define RECORD REGS_SIZE	/* the {FP, LR} record above the Regs */
+
+	.text
+
+/* ariadne_trace_entry_trampoline: see the header. */
+	.global ariadne_trace_entry_trampoline
+	.type ariadne_trace_entry_trampoline, %function
+	.p2align 4
+ariadne_trace_entry_trampoline:
+	.cfi_startproc
+	/* Return address (site + 8) in a column of its own: x30 of the
+	 * traced function's frame is the caller's LR, in x9 until saved. */
+	.cfi_return_column x16
+	.cfi_register x16, x30
+	.cfi_register x30, x9
+	/* site + 8 is where the traced function resumes, not a return after
+	 * a call inside its FDE (which begins at site + 8, after the sled):
+	 * unwinders must look it up as is, not as "return address - 1". */
+	.cfi_signal_frame
+	bti	c
+	sub	sp, sp, #FRAME_SIZE
+	.cfi_def_cfa_offset FRAME_SIZE
+	/* x0-x7 arguments, x8 indirect result, x9-x18 scratch (a handler
+	 * may set them, e.g. for a redirect target): all restored below. */
+	stp	x0, x1, [sp, #REGS_X(0)]
+	stp	x2, x3, [sp, #REGS_X(2)]
+	stp	x4, x5, [sp, #REGS_X(4)]
+	stp	x6, x7, [sp, #REGS_X(6)]
+	stp	x8, x9, [sp, #REGS_X(8)]
+	stp	x10, x11, [sp, #REGS_X(10)]
+	stp	x12, x13, [sp, #REGS_X(12)]
+	stp	x14, x15, [sp, #REGS_X(14)]
+	stp	x16, x17, [sp, #REGS_X(16)]
+	/* x19-x29 callee-saved: the exit frame's ABI check compares them. */
+	stp	x18, x19, [sp, #REGS_X(18)]
+	stp	x20, x21, [sp, #REGS_X(20)]
+	stp	x22, x23, [sp, #REGS_X(22)]
+	stp	x24, x25, [sp, #REGS_X(24)]
+	stp	x26, x27, [sp, #REGS_X(26)]
+	stp	x28, x29, [sp, #REGS_X(28)]
+	.cfi_offset x19, REGS_X(19) - FRAME_SIZE
+	.cfi_offset x20, REGS_X(20) - FRAME_SIZE
+	.cfi_offset x21, REGS_X(21) - FRAME_SIZE
+	.cfi_offset x22, REGS_X(22) - FRAME_SIZE
+	.cfi_offset x23, REGS_X(23) - FRAME_SIZE
+	.cfi_offset x24, REGS_X(24) - FRAME_SIZE
+	.cfi_offset x25, REGS_X(25) - FRAME_SIZE
+	.cfi_offset x26, REGS_X(26) - FRAME_SIZE
+	.cfi_offset x27, REGS_X(27) - FRAME_SIZE
+	.cfi_offset x28, REGS_X(28) - FRAME_SIZE
+	.cfi_offset x29, REGS_X29 - FRAME_SIZE
+	/* x[30] = the caller's return address, moved to x9 by the sled. */
+	str	x9, [sp, #REGS_X30]
+	.cfi_offset x30, REGS_X30 - FRAME_SIZE
+	/* sp = function-entry SP; pc = the site (the BL sits at site + 4). */
+	add	x10, sp, #FRAME_SIZE
+	sub	x11, x30, #8
+	stp	x10, x11, [sp, #REGS_SP]
+	/* NZCV: a handler's C code clobbers the flags. */
+	mrs	x12, nzcv
+	str	x12, [sp, #REGS_NZCV]
+	/* q0-q7: floating-point / SIMD arguments (whole registers: HFAs of
+	 * vectors and short vectors use all 128 bits). */
+	stp	q0, q1, [sp, #REGS_Q(0)]
+	stp	q2, q3, [sp, #REGS_Q(2)]
+	stp	q4, q5, [sp, #REGS_Q(4)]
+	stp	q6, q7, [sp, #REGS_Q(6)]
+	/* d8-d15 and FPCR: callee-saved state, recorded for the ABI check;
+	 * the handler's C code preserves them, so they are not restored. */
+	stp	d8, d9, [sp, #REGS_D8_15 + 0x00]
+	stp	d10, d11, [sp, #REGS_D8_15 + 0x10]
+	stp	d12, d13, [sp, #REGS_D8_15 + 0x20]
+	stp	d14, d15, [sp, #REGS_D8_15 + 0x30]
+	/* FPSR: the sticky flags belong to the program, not the handler. */
+	mrs	x12, fpcr
+	mrs	x13, fpsr
+	stp	x12, x13, [sp, #REGS_FPCR]
+	/* resume = the body unless a handler skips or redirects; flags = 0. */
+	stp	x30, xzr, [sp, #REGS_RESUME]
+	/* Frame record {&Regs.x[29], site + 8}: the traced function appears
+	 * as a frame between this one and its caller. */
+	add	x12, sp, #REGS_X29
+	stp	x12, x30, [sp, #RECORD]
+	.cfi_offset x16, RECORD + 8 - FRAME_SIZE
+	add	x29, sp, #RECORD
+
+	mov	x0, sp
+	bl	ariadne_trace_on_entry
+	/* x0 = where to continue (== Regs.resume). */
+	mov	x16, x0
+
+	ldr	x12, [sp, #REGS_NZCV]
+	msr	nzcv, x12
+	ldr	x12, [sp, #REGS_FPSR]
+	msr	fpsr, x12
+	ldp	q0, q1, [sp, #REGS_Q(0)]
+	ldp	q2, q3, [sp, #REGS_Q(2)]
+	ldp	q4, q5, [sp, #REGS_Q(4)]
+	ldp	q6, q7, [sp, #REGS_Q(6)]
+	/* x16 carries the continue address, so x16 alone is not restored;
+	 * x9 is restored as the frame holds it (a scratch register). */
+	ldp	x0, x1, [sp, #REGS_X(0)]
+	ldp	x2, x3, [sp, #REGS_X(2)]
+	ldp	x4, x5, [sp, #REGS_X(4)]
+	ldp	x6, x7, [sp, #REGS_X(6)]
+	ldp	x8, x9, [sp, #REGS_X(8)]
+	ldp	x10, x11, [sp, #REGS_X(10)]
+	ldp	x12, x13, [sp, #REGS_X(12)]
+	ldp	x14, x15, [sp, #REGS_X(14)]
+	ldr	x17, [sp, #REGS_X(17)]
+	ldp	x18, x19, [sp, #REGS_X(18)]
+	ldp	x20, x21, [sp, #REGS_X(20)]
+	ldp	x22, x23, [sp, #REGS_X(22)]
+	ldp	x24, x25, [sp, #REGS_X(24)]
+	ldp	x26, x27, [sp, #REGS_X(26)]
+	ldp	x28, x29, [sp, #REGS_X(28)]
+	/* x30 as the core left it: the caller's return address, or
+	 * ariadne_trace_exit_trampoline when the exit is hooked. */
+	ldr	x30, [sp, #REGS_X30]
+	add	sp, sp, #FRAME_SIZE
+	.cfi_def_cfa_offset 0
+	.cfi_same_value x19
+	.cfi_same_value x20
+	.cfi_same_value x21
+	.cfi_same_value x22
+	.cfi_same_value x23
+	.cfi_same_value x24
+	.cfi_same_value x25
+	.cfi_same_value x26
+	.cfi_same_value x27
+	.cfi_same_value x28
+	.cfi_same_value x29
+	.cfi_same_value x30
+	.cfi_same_value x16
+	ret	x16
+	.cfi_endproc
+	.size ariadne_trace_entry_trampoline, . - ariadne_trace_entry_trampoline
+
+/* ariadne_trace_exit_trampoline: the return address the core plants for
+ * calls with exit handlers; reached by the traced function's RET with
+ * SP = its entry SP. The original return address is known only to the
+ * core (it is what ariadne_trace_on_exit returns), so the CFI marks x30
+ * undefined: unwinders stop here instead of following a wrong address.
+ * The leading NOP is inside the FDE so that an unwinder looking up
+ * "return address - 1" for a frame that returns here finds this FDE. */
+	.p2align 4
+	.cfi_startproc
+	.cfi_undefined x30
+	nop
+	.global ariadne_trace_exit_trampoline
+	.type ariadne_trace_exit_trampoline, %function
+ariadne_trace_exit_trampoline:
+	sub	sp, sp, #FRAME_SIZE
+	.cfi_def_cfa_offset FRAME_SIZE
+	/* x0-x7 / x8: return values and the indirect result address; the
+	 * scratch registers x9-x18 too, so the frame holds no stale bytes. */
+	stp	x0, x1, [sp, #REGS_X(0)]
+	stp	x2, x3, [sp, #REGS_X(2)]
+	stp	x4, x5, [sp, #REGS_X(4)]
+	stp	x6, x7, [sp, #REGS_X(6)]
+	stp	x8, x9, [sp, #REGS_X(8)]
+	stp	x10, x11, [sp, #REGS_X(10)]
+	stp	x12, x13, [sp, #REGS_X(12)]
+	stp	x14, x15, [sp, #REGS_X(14)]
+	stp	x16, x17, [sp, #REGS_X(16)]
+	/* x19-x29 as the function left them: the ABI check compares them
+	 * with the entry frame. */
+	stp	x18, x19, [sp, #REGS_X(18)]
+	stp	x20, x21, [sp, #REGS_X(20)]
+	stp	x22, x23, [sp, #REGS_X(22)]
+	stp	x24, x25, [sp, #REGS_X(24)]
+	stp	x26, x27, [sp, #REGS_X(26)]
+	stp	x28, x29, [sp, #REGS_X(28)]
+	.cfi_offset x29, REGS_X29 - FRAME_SIZE
+	/* x[30] = what the function returned through (this trampoline);
+	 * sp = SP after the return (the entry SP); pc = 0: the core knows
+	 * the site. */
+	add	x10, sp, #FRAME_SIZE
+	stp	x30, x10, [sp, #REGS_X30]
+	str	xzr, [sp, #REGS_PC]
+	/* NZCV: restored, so a handler's C code does not change the flags
+	 * the caller sees. */
+	mrs	x12, nzcv
+	str	x12, [sp, #REGS_NZCV]
+	/* q0-q7: floating-point / SIMD return values (HFA/HVA up to 4). */
+	stp	q0, q1, [sp, #REGS_Q(0)]
+	stp	q2, q3, [sp, #REGS_Q(2)]
+	stp	q4, q5, [sp, #REGS_Q(4)]
+	stp	q6, q7, [sp, #REGS_Q(6)]
+	/* d8-d15, FPCR: callee-saved, for the ABI check. FPSR: restored. */
+	stp	d8, d9, [sp, #REGS_D8_15 + 0x00]
+	stp	d10, d11, [sp, #REGS_D8_15 + 0x10]
+	stp	d12, d13, [sp, #REGS_D8_15 + 0x20]
+	stp	d14, d15, [sp, #REGS_D8_15 + 0x30]
+	mrs	x12, fpcr
+	mrs	x13, fpsr
+	stp	x12, x13, [sp, #REGS_FPCR]
+	stp	xzr, xzr, [sp, #REGS_RESUME]
+	/* Frame record {caller FP, 0}: a frame-pointer walk ends here, like
+	 * the DWARF one (the return address is the core's). */
+	stp	x29, xzr, [sp, #RECORD]
+	add	x29, sp, #RECORD
+
+	mov	x0, sp
+	bl	ariadne_trace_on_exit
+	/* x0 = the original return address. */
+	mov	x30, x0
+
+	ldr	x12, [sp, #REGS_NZCV]
+	msr	nzcv, x12
+	ldr	x12, [sp, #REGS_FPSR]
+	msr	fpsr, x12
+	ldp	q0, q1, [sp, #REGS_Q(0)]
+	ldp	q2, q3, [sp, #REGS_Q(2)]
+	ldp	q4, q5, [sp, #REGS_Q(4)]
+	ldp	q6, q7, [sp, #REGS_Q(6)]
+	ldp	x0, x1, [sp, #REGS_X(0)]
+	ldp	x2, x3, [sp, #REGS_X(2)]
+	ldp	x4, x5, [sp, #REGS_X(4)]
+	ldp	x6, x7, [sp, #REGS_X(6)]
+	ldr	x8, [sp, #REGS_X(8)]
+	/* x29 was pointed at the record; x19-x28 the C code preserved. */
+	ldr	x29, [sp, #REGS_X29]
+	add	sp, sp, #FRAME_SIZE
+	.cfi_def_cfa_offset 0
+	.cfi_same_value x29
+	.cfi_same_value x30
+	ret
+	.cfi_endproc
+	.size ariadne_trace_exit_trampoline, . - ariadne_trace_exit_trampoline
+
+/* ariadne_trace_return_stub: where Frame::skip() continues. The entry
+ * trampoline arrives with x30 = the caller's return address and SP = the
+ * function-entry SP, so this returns to the caller. Reached by RET only. */
+	.global ariadne_trace_return_stub
+	.type ariadne_trace_return_stub, %function
+	.p2align 2
+ariadne_trace_return_stub:
+	.cfi_startproc
+	ret
+	.cfi_endproc
+	.size ariadne_trace_return_stub, . - ariadne_trace_return_stub
+
+/* GNU property: BTI-compatible (landing pads as the header says). */
+	ariadne_object_notes GNU_PROPERTY_AARCH64_FEATURE_1_BTI
