@@ -177,22 +177,26 @@ void on_trap(int sig, siginfo_t* info, void* ctx) noexcept {
   if (info == nullptr || info->si_code != SI_KERNEL || rip == 0) return chain_trap(sig, info, ctx);
   const std::uintptr_t site = rip - 1;
   const auto* code = reinterpret_cast<const unsigned char*>(site);
-  const unsigned char first = __atomic_load_n(code, __ATOMIC_ACQUIRE);
-  if (first == kInt3) {
-    g_batch_readers.fetch_add(1, std::memory_order_seq_cst);
+  // Registered as a reader first, so a batch seen published stays alive
+  // (toggle_live waits for readers) and no batch can finish between our
+  // reading the int3 and our looking for its site. A few rounds: the batch
+  // that wrote the int3 may finish, or the next one start, while we look.
+  g_batch_readers.fetch_add(1, std::memory_order_seq_cst);
+  std::uintptr_t resume = 0;
+  for (int round = 0; round < 4 && resume == 0; ++round) {
+    if (__atomic_load_n(code, __ATOMIC_SEQ_CST) != kInt3) {
+      // The patch finished after this thread trapped: run the new sled. (A
+      // program's own int3 would still be there.)
+      if (looks_like_sled(code)) resume = site;
+      break;
+    }
     const PublishedBatch* b = g_patching.load(std::memory_order_seq_cst);
-    const bool ours = b != nullptr && find_in(*b, site) != nullptr;
-    g_batch_readers.fetch_sub(1, std::memory_order_release);
-    if (!ours) return chain_trap(sig, info, ctx);
     // Mid-patch: the sled is a NOP for this call (the call is not traced).
-    uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(site + 5);
-  } else {
-    // The int3 is gone: the patch finished after this thread trapped (it
-    // may have been descheduled in between). A program's own int3 would
-    // still be there, so a changed byte that now starts a sled is ours.
-    if (!looks_like_sled(code)) return chain_trap(sig, info, ctx);
-    uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(site);
+    if (b != nullptr && find_in(*b, site) != nullptr) resume = site + 5;
   }
+  g_batch_readers.fetch_sub(1, std::memory_order_release);
+  if (resume == 0) return chain_trap(sig, info, ctx);
+  uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(resume);
   g_traps_handled.fetch_add(1, std::memory_order_relaxed);
 }
 
