@@ -196,18 +196,31 @@ Queue g_queue;
 std::atomic<int> g_remaining{kFibers};
 std::atomic<std::uint64_t> g_worker_switches{0};
 
-void worker(int index) {
+std::atomic<int> g_started{0};
+
+void worker(int index, int workers) {
   t_thread = index;
+  // All workers start together: a loaded machine could otherwise let the
+  // first one run every context before the others exist (no migration).
+  g_started.fetch_add(1);
+  while (g_started.load() < workers) std::this_thread::yield();
   std::uint64_t n = 0;
+  int own_in_a_row = 0;
   while (g_remaining.load() > 0) {
     Fiber* f = g_queue.pop();
-    // Prefer a context that last ran on another thread: more migrations.
+    // Prefer a context that last ran on another thread: more migrations. Take
+    // back one's own only after the others had a while to pick it up.
     if (f != nullptr && f->last_thread == index) {
       if (Fiber* other = g_queue.pop()) {
         g_queue.push(f);
         f = other;
+      } else if (++own_in_a_row < 64) {
+        g_queue.push(f);
+        std::this_thread::yield();
+        continue;
       }
     }
+    own_in_a_row = 0;
     if (f == nullptr) {
       std::this_thread::yield();
       continue;
@@ -265,7 +278,7 @@ int main(int argc, char** argv) {
     fibers.push_back(std::move(f));
   }
   std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) threads.emplace_back(worker, i);
+  for (int i = 0; i < kThreads; ++i) threads.emplace_back(worker, i, kThreads);
   for (auto& t : threads) t.join();
 
   std::uint64_t switches = 0, migrations = 0;
