@@ -153,6 +153,14 @@ ARIADNE_TRACE_API const Site* find_site(std::uintptr_t address) noexcept;
 // Calls fn for each loaded site matching s.
 ARIADNE_TRACE_API long for_each_site(Selector s, void (*fn)(const Site&, void*), void* user) noexcept;
 
+// Per-call scratch for handlers: kCallDataSize bytes that belong to the
+// current call from its entry handlers to its exit handlers (the ABI checker
+// keeps the entry registers there). Valid only inside a handler, and only
+// for calls that get a return hook (an exit handler is registered); nullptr
+// otherwise. Zeroed at entry. One area per call, shared by all handlers.
+inline constexpr std::size_t kCallDataSize = 192;
+ARIADNE_TRACE_API void* call_data() noexcept;
+
 // Function-entry ticks of the calling thread: one per traced entry
 // (enabled sites only). Record/replay counts these.
 ARIADNE_TRACE_API std::uint64_t thread_ticks() noexcept;

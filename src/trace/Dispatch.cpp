@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -36,20 +37,41 @@ void run_exit_handlers(const Site& site, Frame& frame) {
 }
 
 // Reports an exit that never happened as a return: its frame was abandoned.
-void report_unwound(const ShadowEntry& e) {
+void report_unwound(ShadowEntry& e) {
   SiteRecord* r = sites().by_id(e.site_id);
   if (r == nullptr) return;
   Frame frame{};
   frame.pc = r->site.address;
   frame.flags = kFrameUnwound;
   ariadne::arch::set_stack_pointer(frame, e.key);
+  ThreadState& t = t_state;
+  void* outer = t.call_data;
+  t.call_data = e.data;
   run_exit_handlers(r->site, frame);
+  t.call_data = outer;
 }
 
-[[noreturn]] void lost_return(std::uintptr_t key) {
-  static const char msg[] = "ariadne-rt: fatal: a traced call returned through the exit trampoline but no return hook matches its stack pointer\n";
-  (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
-  (void)key;
+// A hooked call returned with a stack pointer no remembered call on its
+// stack was entered with: the function broke the ABI (SP not restored), and
+// where it should return to is unknown. Says which call it most likely was.
+[[noreturn]] void lost_return(std::uintptr_t key, ShadowStack* s) {
+  char line[512];
+  int n = 0;
+  if (s != nullptr && s->top > 0) {
+    const ShadowEntry& top = s->entries[s->top - 1];
+    SiteRecord* r = sites().by_id(top.site_id);
+    n = std::snprintf(line, sizeof line,
+                      "ariadne-rt: fatal: a traced call returned with SP %#lx, but the innermost traced call on that "
+                      "stack, %s (%s), was entered with SP %#lx: it did not restore SP (ABI violation)\n",
+                      static_cast<unsigned long>(key), r ? (r->site.name[0] ? r->site.name : r->site.mangled) : "?",
+                      r ? r->site.module : "?", static_cast<unsigned long>(top.key));
+  } else {
+    n = std::snprintf(line, sizeof line,
+                      "ariadne-rt: fatal: a traced call returned with SP %#lx, and no traced call on that stack was "
+                      "entered with it: SP was not restored (ABI violation)\n",
+                      static_cast<unsigned long>(key));
+  }
+  if (n > 0) (void)!::write(STDERR_FILENO, line, static_cast<std::size_t>(n < 512 ? n : 511));
   std::abort();
 }
 
@@ -61,8 +83,10 @@ ThreadState& thread_state() noexcept { return t_state; }
 // reporting each as unwound.
 void pop_abandoned(ShadowStack* s, std::uintptr_t key, bool inclusive) noexcept {
   while (s->top > 0) {
-    const ShadowEntry e = s->entries[s->top - 1];
-    if (e.key > key || (e.key == key && !inclusive)) break;
+    const std::uintptr_t k = s->entries[s->top - 1].key;
+    if (k > key || (k == key && !inclusive)) break;
+    ShadowEntry e;
+    __builtin_memcpy(&e, &s->entries[s->top - 1], sizeof e);
     s->top = s->top - 1;
     std::atomic_signal_fence(std::memory_order_seq_cst);
     report_unwound(e);
@@ -74,6 +98,26 @@ void pop_abandoned(ShadowStack* s, std::uintptr_t key, bool inclusive) noexcept 
 using namespace ariadne::trace;
 using namespace ariadne::trace::detail;
 
+namespace {
+
+// Reserves the shadow entry of a call about to be hooked (before its entry
+// handlers run, so they can use its call data). nullptr: not hooked.
+ShadowEntry* reserve_entry(ShadowStack* s, std::uintptr_t key, bool tail_call) noexcept {
+  pop_abandoned(s, key, /*inclusive=*/!tail_call);
+  if (s->top >= s->capacity) return nullptr;
+  // A key no frame can have until the entry is complete: a signal handler
+  // running traced code on this stack meanwhile leaves it alone.
+  ShadowEntry& e = s->entries[s->top];
+  e.key = ~std::uintptr_t{0};
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  s->top = s->top + 1;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  __builtin_memset(e.data, 0, sizeof e.data);
+  return &e;
+}
+
+}  // namespace
+
 extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   ThreadState& t = t_state;
   ++t.ticks;
@@ -82,34 +126,38 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   if (r == nullptr || !r->enabled.load(std::memory_order_relaxed)) return frame->resume;
   t.in_handler = true;
   HandlerTables& h = handlers();
+  ShadowStack* s = nullptr;
+  ShadowEntry* e = nullptr;
+  std::uintptr_t key = 0;
+  bool tail_call = false;
+  if (h.exit_handlers.load(std::memory_order_relaxed) > 0) {
+    key = frame->stack_pointer();
+    s = shadow_stack_for(key);
+    tail_call = frame->return_address() == kExitHook;
+    if (s != nullptr) e = reserve_entry(s, key, tail_call);
+  }
+  t.call_data = e != nullptr ? e->data : nullptr;
   for (HandlerSlot& slot : h.entry) {
     void* fn = slot.fn.load(std::memory_order_acquire);
     if (fn != nullptr) reinterpret_cast<EntryHandler>(fn)(r->site, *frame, slot.user);
   }
-  const bool skipped = frame->resume == reinterpret_cast<std::uintptr_t>(&ariadne_trace_return_stub);
-  if (!skipped && h.exit_handlers.load(std::memory_order_relaxed) > 0) {
-    const std::uintptr_t key = frame->stack_pointer();
-    ShadowStack* s = shadow_stack_for(key);
-    if (s != nullptr && s->top < s->capacity) {
-      const bool tail_call = frame->return_address() == kExitHook;
-      pop_abandoned(s, key, /*inclusive=*/!tail_call);
-      // Reserve the slot with a key no frame can have, then publish.
-      ShadowEntry& e = s->entries[s->top];
-      e.key = ~std::uintptr_t{0};
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-      s->top = s->top + 1;
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-      e.site_id = r->site.id;
-      e.slot = nullptr;
+  t.call_data = nullptr;
+  if (e != nullptr) {
+    const bool skipped = frame->resume == reinterpret_cast<std::uintptr_t>(&ariadne_trace_return_stub);
+    if (skipped) {
+      s->top = s->top - 1;  // the call returns straight to its caller: nothing to hook
+    } else {
+      e->site_id = r->site.id;
+      e->slot = nullptr;
       if (tail_call) {
-        e.original = kExitHook;
-        e.flags = kChained;
+        e->original = kExitHook;
+        e->flags = kChained;
       } else {
-        e.original = ariadne::arch::swap_return_address(*frame, kExitHook);
-        e.flags = 0;
+        e->original = ariadne::arch::swap_return_address(*frame, kExitHook);
+        e->flags = 0;
       }
       std::atomic_signal_fence(std::memory_order_seq_cst);
-      e.key = key;
+      e->key = key;
     }
   }
   t.in_handler = false;
@@ -122,11 +170,12 @@ extern "C" std::uintptr_t ariadne_trace_on_exit(Frame* frame) noexcept {
   t.in_handler = true;
   const std::uintptr_t key = frame->stack_pointer();
   ShadowStack* s = shadow_stack_for(key);
-  if (s == nullptr) lost_return(key);
+  if (s == nullptr) lost_return(key, nullptr);
   pop_abandoned(s, key, /*inclusive=*/false);
   for (;;) {
-    if (s->top == 0 || s->entries[s->top - 1].key != key) lost_return(key);
-    const ShadowEntry e = s->entries[s->top - 1];
+    if (s->top == 0 || s->entries[s->top - 1].key != key) lost_return(key, s);
+    ShadowEntry e;
+    __builtin_memcpy(&e, &s->entries[s->top - 1], sizeof e);
     std::atomic_signal_fence(std::memory_order_seq_cst);
     s->top = s->top - 1;
     std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -134,7 +183,9 @@ extern "C" std::uintptr_t ariadne_trace_on_exit(Frame* frame) noexcept {
     if (r != nullptr) {
       frame->pc = r->site.address;
       frame->flags = 0;
+      t.call_data = e.data;
       run_exit_handlers(r->site, *frame);
+      t.call_data = nullptr;
     }
     if ((e.flags & kChained) == 0) {
       t.in_handler = nested;
@@ -142,3 +193,7 @@ extern "C" std::uintptr_t ariadne_trace_on_exit(Frame* frame) noexcept {
     }
   }
 }
+
+namespace ariadne::trace {
+void* call_data() noexcept { return detail::thread_state().call_data; }
+}  // namespace ariadne::trace

@@ -26,6 +26,7 @@ HandlerTables& handlers() noexcept;
 struct ThreadState {
   std::uint64_t ticks = 0;
   bool in_handler = false;
+  void* call_data = nullptr;  // the current call's scratch while its handlers run
   char error[256] = {};
 };
 ThreadState& thread_state() noexcept;

@@ -23,7 +23,7 @@ StackRegion g_regions[kMaxRegions];
 std::atomic<std::size_t> g_region_count{0};
 
 // Deep enough for any sane recursion; pages are touched only when used.
-constexpr std::uint32_t kShadowCapacity = 1u << 16;
+constexpr std::uint32_t kShadowCapacity = 1u << 15;
 
 struct RegionCache {
   std::uintptr_t lo, hi;

@@ -25,6 +25,8 @@
 
 #include <cstdint>
 
+#include "ariadne/trace.hpp"
+
 namespace ariadne::trace::detail {
 
 struct ShadowEntry {
@@ -33,6 +35,8 @@ struct ShadowEntry {
   std::uint64_t* slot;       // where that address lives while unhooked for unwinding (0: not unhooked)
   std::uint32_t site_id;
   std::uint32_t flags;       // kChained...
+  // Handlers' per-call scratch, from entry to exit (trace::call_data()).
+  alignas(16) unsigned char data[ariadne::trace::kCallDataSize];
 };
 inline constexpr std::uint32_t kChained = 1;   // shares its key and return with the entry below
 inline constexpr std::uint32_t kUnhooked = 2;  // return address restored for an unwinder

@@ -283,3 +283,28 @@ TEST(TraceApi, NoWritableExecutablePagesAfterStart) {
   ASSERT_GT(t::disable(t::all()), 0);
   EXPECT_TRUE(wx_report().empty()) << wx_report();
 }
+
+extern "C" __attribute__((noipa)) long exe_recurse(long n) { return n <= 0 ? 0 : n + exe_recurse(n - 1); }
+
+TEST(TraceApi, CallDataCarriesFromEntryToExit) {
+  static std::atomic<long> matched{0}, mismatched{0};
+  matched = mismatched = 0;
+  Handlers h(
+      +[](const t::Site&, t::Frame& f, void*) {
+        auto* data = static_cast<std::uint64_t*>(t::call_data());
+        if (data == nullptr || data[0] != 0) ++mismatched;  // zeroed for each call
+        if (data) data[0] = f.arg(0) + 1;
+      },
+      +[](const t::Site&, t::Frame& f, void*) {
+        auto* data = static_cast<std::uint64_t*>(t::call_data());
+        // exe_recurse(n) returns n(n+1)/2: check the entry argument came back.
+        const std::uint64_t n = data ? data[0] - 1 : ~0ull;
+        if (data != nullptr && f.ret() == n * (n + 1) / 2) ++matched; else ++mismatched;
+      },
+      nullptr);
+  ASSERT_EQ(t::enable(t::by_name("exe_recurse")), 1);
+  EXPECT_EQ(exe_recurse(20), 210);
+  EXPECT_EQ(matched.load(), 21);
+  EXPECT_EQ(mismatched.load(), 0);
+  EXPECT_EQ(t::call_data(), nullptr);  // outside handlers
+}
