@@ -54,6 +54,61 @@
 #define FRAME_SIZE 0x200
 #define RECORD REGS_SIZE	/* the {FP, LR} record above the Regs */
 
+/* The Regs blocks both trampolines save and load, defined once. */
+	.macro save_x0_x17
+	stp	x0, x1, [sp, #REGS_X(0)]
+	stp	x2, x3, [sp, #REGS_X(2)]
+	stp	x4, x5, [sp, #REGS_X(4)]
+	stp	x6, x7, [sp, #REGS_X(6)]
+	stp	x8, x9, [sp, #REGS_X(8)]
+	stp	x10, x11, [sp, #REGS_X(10)]
+	stp	x12, x13, [sp, #REGS_X(12)]
+	stp	x14, x15, [sp, #REGS_X(14)]
+	stp	x16, x17, [sp, #REGS_X(16)]
+	.endm
+
+	.macro save_x18_x29
+	stp	x18, x19, [sp, #REGS_X(18)]
+	stp	x20, x21, [sp, #REGS_X(20)]
+	stp	x22, x23, [sp, #REGS_X(22)]
+	stp	x24, x25, [sp, #REGS_X(24)]
+	stp	x26, x27, [sp, #REGS_X(26)]
+	stp	x28, x29, [sp, #REGS_X(28)]
+	.endm
+
+	.macro save_q0_q7
+	stp	q0, q1, [sp, #REGS_Q(0)]
+	stp	q2, q3, [sp, #REGS_Q(2)]
+	stp	q4, q5, [sp, #REGS_Q(4)]
+	stp	q6, q7, [sp, #REGS_Q(6)]
+	.endm
+
+	.macro save_d8_d15
+	stp	d8, d9, [sp, #REGS_D8_15 + 0x00]
+	stp	d10, d11, [sp, #REGS_D8_15 + 0x10]
+	stp	d12, d13, [sp, #REGS_D8_15 + 0x20]
+	stp	d14, d15, [sp, #REGS_D8_15 + 0x30]
+	.endm
+
+	/* NZCV, FPSR and q0-q7 back from the frame (clobbers x12). */
+	.macro load_flags_q0_q7
+	ldr	x12, [sp, #REGS_NZCV]
+	msr	nzcv, x12
+	ldr	x12, [sp, #REGS_FPSR]
+	msr	fpsr, x12
+	ldp	q0, q1, [sp, #REGS_Q(0)]
+	ldp	q2, q3, [sp, #REGS_Q(2)]
+	ldp	q4, q5, [sp, #REGS_Q(4)]
+	ldp	q6, q7, [sp, #REGS_Q(6)]
+	.endm
+
+	.macro load_x0_x7
+	ldp	x0, x1, [sp, #REGS_X(0)]
+	ldp	x2, x3, [sp, #REGS_X(2)]
+	ldp	x4, x5, [sp, #REGS_X(4)]
+	ldp	x6, x7, [sp, #REGS_X(6)]
+	.endm
+
 	.text
 
 /* ariadne_trace_entry_trampoline: see the header. */
@@ -76,22 +131,9 @@ ariadne_trace_entry_trampoline:
 	.cfi_def_cfa_offset FRAME_SIZE
 	/* x0-x7 arguments, x8 indirect result, x9-x18 scratch (a handler
 	 * may set them, e.g. for a redirect target): all restored below. */
-	stp	x0, x1, [sp, #REGS_X(0)]
-	stp	x2, x3, [sp, #REGS_X(2)]
-	stp	x4, x5, [sp, #REGS_X(4)]
-	stp	x6, x7, [sp, #REGS_X(6)]
-	stp	x8, x9, [sp, #REGS_X(8)]
-	stp	x10, x11, [sp, #REGS_X(10)]
-	stp	x12, x13, [sp, #REGS_X(12)]
-	stp	x14, x15, [sp, #REGS_X(14)]
-	stp	x16, x17, [sp, #REGS_X(16)]
+	save_x0_x17
 	/* x19-x29 callee-saved: the exit frame's ABI check compares them. */
-	stp	x18, x19, [sp, #REGS_X(18)]
-	stp	x20, x21, [sp, #REGS_X(20)]
-	stp	x22, x23, [sp, #REGS_X(22)]
-	stp	x24, x25, [sp, #REGS_X(24)]
-	stp	x26, x27, [sp, #REGS_X(26)]
-	stp	x28, x29, [sp, #REGS_X(28)]
+	save_x18_x29
 	.cfi_offset x19, REGS_X(19) - FRAME_SIZE
 	.cfi_offset x20, REGS_X(20) - FRAME_SIZE
 	.cfi_offset x21, REGS_X(21) - FRAME_SIZE
@@ -115,16 +157,10 @@ ariadne_trace_entry_trampoline:
 	str	x12, [sp, #REGS_NZCV]
 	/* q0-q7: floating-point / SIMD arguments (whole registers: HFAs of
 	 * vectors and short vectors use all 128 bits). */
-	stp	q0, q1, [sp, #REGS_Q(0)]
-	stp	q2, q3, [sp, #REGS_Q(2)]
-	stp	q4, q5, [sp, #REGS_Q(4)]
-	stp	q6, q7, [sp, #REGS_Q(6)]
+	save_q0_q7
 	/* d8-d15 and FPCR: callee-saved state, recorded for the ABI check;
 	 * the handler's C code preserves them, so they are not restored. */
-	stp	d8, d9, [sp, #REGS_D8_15 + 0x00]
-	stp	d10, d11, [sp, #REGS_D8_15 + 0x10]
-	stp	d12, d13, [sp, #REGS_D8_15 + 0x20]
-	stp	d14, d15, [sp, #REGS_D8_15 + 0x30]
+	save_d8_d15
 	/* FPSR: the sticky flags belong to the program, not the handler. */
 	mrs	x12, fpcr
 	mrs	x13, fpsr
@@ -143,20 +179,10 @@ ariadne_trace_entry_trampoline:
 	/* x0 = where to continue (== Regs.resume). */
 	mov	x16, x0
 
-	ldr	x12, [sp, #REGS_NZCV]
-	msr	nzcv, x12
-	ldr	x12, [sp, #REGS_FPSR]
-	msr	fpsr, x12
-	ldp	q0, q1, [sp, #REGS_Q(0)]
-	ldp	q2, q3, [sp, #REGS_Q(2)]
-	ldp	q4, q5, [sp, #REGS_Q(4)]
-	ldp	q6, q7, [sp, #REGS_Q(6)]
+	load_flags_q0_q7
 	/* x16 carries the continue address, so x16 alone is not restored;
 	 * x9 is restored as the frame holds it (a scratch register). */
-	ldp	x0, x1, [sp, #REGS_X(0)]
-	ldp	x2, x3, [sp, #REGS_X(2)]
-	ldp	x4, x5, [sp, #REGS_X(4)]
-	ldp	x6, x7, [sp, #REGS_X(6)]
+	load_x0_x7
 	ldp	x8, x9, [sp, #REGS_X(8)]
 	ldp	x10, x11, [sp, #REGS_X(10)]
 	ldp	x12, x13, [sp, #REGS_X(12)]
@@ -208,23 +234,10 @@ ariadne_trace_exit_trampoline:
 	.cfi_def_cfa_offset FRAME_SIZE
 	/* x0-x7 / x8: return values and the indirect result address; the
 	 * scratch registers x9-x18 too, so the frame holds no stale bytes. */
-	stp	x0, x1, [sp, #REGS_X(0)]
-	stp	x2, x3, [sp, #REGS_X(2)]
-	stp	x4, x5, [sp, #REGS_X(4)]
-	stp	x6, x7, [sp, #REGS_X(6)]
-	stp	x8, x9, [sp, #REGS_X(8)]
-	stp	x10, x11, [sp, #REGS_X(10)]
-	stp	x12, x13, [sp, #REGS_X(12)]
-	stp	x14, x15, [sp, #REGS_X(14)]
-	stp	x16, x17, [sp, #REGS_X(16)]
+	save_x0_x17
 	/* x19-x29 as the function left them: the ABI check compares them
 	 * with the entry frame. */
-	stp	x18, x19, [sp, #REGS_X(18)]
-	stp	x20, x21, [sp, #REGS_X(20)]
-	stp	x22, x23, [sp, #REGS_X(22)]
-	stp	x24, x25, [sp, #REGS_X(24)]
-	stp	x26, x27, [sp, #REGS_X(26)]
-	stp	x28, x29, [sp, #REGS_X(28)]
+	save_x18_x29
 	.cfi_offset x29, REGS_X29 - FRAME_SIZE
 	/* x[30] = what the function returned through (this trampoline);
 	 * sp = SP after the return (the entry SP); pc = 0: the core knows
@@ -237,15 +250,9 @@ ariadne_trace_exit_trampoline:
 	mrs	x12, nzcv
 	str	x12, [sp, #REGS_NZCV]
 	/* q0-q7: floating-point / SIMD return values (HFA/HVA up to 4). */
-	stp	q0, q1, [sp, #REGS_Q(0)]
-	stp	q2, q3, [sp, #REGS_Q(2)]
-	stp	q4, q5, [sp, #REGS_Q(4)]
-	stp	q6, q7, [sp, #REGS_Q(6)]
+	save_q0_q7
 	/* d8-d15, FPCR: callee-saved, for the ABI check. FPSR: restored. */
-	stp	d8, d9, [sp, #REGS_D8_15 + 0x00]
-	stp	d10, d11, [sp, #REGS_D8_15 + 0x10]
-	stp	d12, d13, [sp, #REGS_D8_15 + 0x20]
-	stp	d14, d15, [sp, #REGS_D8_15 + 0x30]
+	save_d8_d15
 	mrs	x12, fpcr
 	mrs	x13, fpsr
 	stp	x12, x13, [sp, #REGS_FPCR]
@@ -260,18 +267,8 @@ ariadne_trace_exit_trampoline:
 	/* x0 = the original return address. */
 	mov	x30, x0
 
-	ldr	x12, [sp, #REGS_NZCV]
-	msr	nzcv, x12
-	ldr	x12, [sp, #REGS_FPSR]
-	msr	fpsr, x12
-	ldp	q0, q1, [sp, #REGS_Q(0)]
-	ldp	q2, q3, [sp, #REGS_Q(2)]
-	ldp	q4, q5, [sp, #REGS_Q(4)]
-	ldp	q6, q7, [sp, #REGS_Q(6)]
-	ldp	x0, x1, [sp, #REGS_X(0)]
-	ldp	x2, x3, [sp, #REGS_X(2)]
-	ldp	x4, x5, [sp, #REGS_X(4)]
-	ldp	x6, x7, [sp, #REGS_X(6)]
+	load_flags_q0_q7
+	load_x0_x7
 	ldr	x8, [sp, #REGS_X(8)]
 	/* x29 was pointed at the record; x19-x28 the C code preserved. */
 	ldr	x29, [sp, #REGS_X29]

@@ -60,6 +60,33 @@
 .endif
 .endm
 
+
+/* Both trampolines start alike: rflags first (every instruction that
+ * aligns the stack changes them), then r11 (its value goes to the frame)
+ * becomes the base of the unaligned part, and the stack is aligned to 16
+ * without trusting the caller's alignment (buggy -O0 code), with room for
+ * the Regs. */
+.macro push_flags_and_align
+	pushfq
+	.cfi_adjust_cfa_offset 8
+	pushq	%r11
+	.cfi_adjust_cfa_offset 8
+	movq	%rsp, %r11
+	.cfi_def_cfa_register r11
+	andq	$-16, %rsp
+	subq	$REGS_SIZE, %rsp
+.endm
+
+/* Callee-saved GPRs: the ABI checker compares entry with exit. */
+.macro save_callee_saved_gprs
+	movq	%rbx, REGS_RBX(%rsp)
+	movq	%rbp, REGS_RBP(%rsp)
+	movq	%r12, REGS_R12(%rsp)
+	movq	%r13, REGS_R13(%rsp)
+	movq	%r14, REGS_R14(%rsp)
+	movq	%r15, REGS_R15(%rsp)
+.endm
+
 	.text
 
 /* ------------------------------------------------------------------------ */
@@ -69,17 +96,7 @@
 ariadne_trace_entry_trampoline:
 	.cfi_startproc
 	endbr64
-	/* rflags first: every instruction that aligns the stack changes them. */
-	pushfq
-	.cfi_adjust_cfa_offset 8
-	/* r11 becomes the base of the unaligned part; its value goes to the frame. */
-	pushq	%r11
-	.cfi_adjust_cfa_offset 8
-	movq	%rsp, %r11
-	.cfi_def_cfa_register r11
-	/* Never trust the caller's alignment (buggy -O0 code): align ourselves. */
-	andq	$-16, %rsp
-	subq	$REGS_SIZE, %rsp
+	push_flags_and_align
 
 	/* Arguments, rax (varargs vector count) and r10 (static chain): the
 	 * handler reads and may change them, and the function needs them back. */
@@ -92,12 +109,7 @@ ariadne_trace_entry_trampoline:
 	movq	%rax, REGS_RAX(%rsp)
 	movq	%r10, REGS_R10(%rsp)
 	/* Callee-saved GPRs: the ABI checker compares them with the exit frame. */
-	movq	%rbx, REGS_RBX(%rsp)
-	movq	%rbp, REGS_RBP(%rsp)
-	movq	%r12, REGS_R12(%rsp)
-	movq	%r13, REGS_R13(%rsp)
-	movq	%r14, REGS_R14(%rsp)
-	movq	%r15, REGS_R15(%rsp)
+	save_callee_saved_gprs
 	/* What the two pushes and the sled's call left above the gap. */
 	movq	0(%r11), %rax
 	movq	%rax, REGS_R11(%rsp)
@@ -181,27 +193,13 @@ ariadne_trace_exit_trampoline:
 	.cfi_def_cfa rsp, 0
 	.cfi_undefined rip
 	endbr64
-	/* rflags before the alignment arithmetic changes them. */
-	pushfq
-	.cfi_adjust_cfa_offset 8
-	/* r11: scratch (dead after a return); saved for a complete frame. */
-	pushq	%r11
-	.cfi_adjust_cfa_offset 8
-	movq	%rsp, %r11
-	.cfi_def_cfa_register r11
-	andq	$-16, %rsp
-	subq	$REGS_SIZE, %rsp
+	push_flags_and_align
 
 	/* Integer return values (rax, rdx: __int128 and small structs). */
 	movq	%rax, REGS_RAX(%rsp)
 	movq	%rdx, REGS_RDX(%rsp)
 	/* Callee-saved GPRs as the function returned them (the ABI checker). */
-	movq	%rbx, REGS_RBX(%rsp)
-	movq	%rbp, REGS_RBP(%rsp)
-	movq	%r12, REGS_R12(%rsp)
-	movq	%r13, REGS_R13(%rsp)
-	movq	%r14, REGS_R14(%rsp)
-	movq	%r15, REGS_R15(%rsp)
+	save_callee_saved_gprs
 	/* Dead scratch registers, recorded so the frame holds no stale stack
 	 * bytes; they are not restored. */
 	movq	%rdi, REGS_RDI(%rsp)
