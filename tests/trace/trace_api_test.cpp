@@ -284,7 +284,11 @@ TEST(TraceApi, NoWritableExecutablePagesAfterStart) {
   EXPECT_TRUE(wx_report().empty()) << wx_report();
 }
 
-extern "C" __attribute__((noipa)) long exe_recurse(long n) { return n <= 0 ? 0 : n + exe_recurse(n - 1); }
+// Recursion through a volatile pointer: at -O2 GCC would turn direct
+// self-recursion into a loop (one call).
+extern "C" long exe_recurse(long n);
+long (*volatile g_recurse)(long) = exe_recurse;
+extern "C" __attribute__((noipa)) long exe_recurse(long n) { return n <= 0 ? 0 : n + g_recurse(n - 1); }
 
 TEST(TraceApi, CallDataCarriesFromEntryToExit) {
   static std::atomic<long> matched{0}, mismatched{0};
