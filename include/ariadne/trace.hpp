@@ -157,7 +157,8 @@ ARIADNE_TRACE_API long for_each_site(Selector s, void (*fn)(const Site&, void*),
 // current call from its entry handlers to its exit handlers (the ABI checker
 // keeps the entry registers there). Valid only inside a handler, and only
 // for calls that get a return hook (an exit handler is registered); nullptr
-// otherwise. Zeroed at entry. One area per call, shared by all handlers.
+// otherwise. Not cleared at entry (that would cost every hooked call): write
+// before you read. One area per call, shared by all handlers.
 inline constexpr std::size_t kCallDataSize = 192;
 ARIADNE_TRACE_API void* call_data() noexcept;
 

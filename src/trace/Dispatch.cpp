@@ -125,7 +125,6 @@ ShadowEntry* reserve_entry(ShadowStack* s, std::uintptr_t key, bool tail_call) n
   std::atomic_signal_fence(std::memory_order_seq_cst);
   s->top = s->top + 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  __builtin_memset(e.data, 0, sizeof e.data);
   return &e;
 }
 
