@@ -96,13 +96,13 @@ void set_lost_return_hook(LostReturnHook hook) noexcept { g_lost_return_hook.sto
 // reporting each as unwound.
 void pop_abandoned(ShadowStack* s, std::uintptr_t key, bool inclusive) noexcept {
   while (s->top > 0) {
-    const std::uintptr_t k = s->entries[s->top - 1].key;
-    if (k > key || (k == key && !inclusive)) break;
-    ShadowEntry e;
-    __builtin_memcpy(&e, &s->entries[s->top - 1], sizeof e);
-    s->top = s->top - 1;
-    std::atomic_signal_fence(std::memory_order_seq_cst);
+    ShadowEntry& e = s->entries[s->top - 1];
+    if (e.key > key || (e.key == key && !inclusive)) break;
+    // Reported in place, popped after: traced code a signal handler runs
+    // meanwhile pushes above it.
     report_unwound(e);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    s->top = s->top - 1;
   }
 }
 
@@ -186,11 +186,9 @@ extern "C" std::uintptr_t ariadne_trace_on_exit(Frame* frame) noexcept {
   pop_abandoned(s, key, /*inclusive=*/false);
   for (;;) {
     if (s->top == 0 || s->entries[s->top - 1].key != key) lost_return(key, s);
-    ShadowEntry e;
-    __builtin_memcpy(&e, &s->entries[s->top - 1], sizeof e);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    s->top = s->top - 1;
-    std::atomic_signal_fence(std::memory_order_seq_cst);
+    // The entry stays on the shadow stack while its exit handlers run (no
+    // copy of its call data); popped after.
+    ShadowEntry& e = s->entries[s->top - 1];
     SiteRecord* r = sites().by_id(e.site_id);
     if (r != nullptr) {
       frame->pc = r->site.address;
@@ -199,9 +197,13 @@ extern "C" std::uintptr_t ariadne_trace_on_exit(Frame* frame) noexcept {
       run_exit_handlers(r->site, *frame);
       t.call_data = nullptr;
     }
-    if ((e.flags & kChained) == 0) {
+    const std::uintptr_t original = e.original;
+    const bool chained = (e.flags & kChained) != 0;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    s->top = s->top - 1;
+    if (!chained) {
       t.in_handler = nested;
-      return e.original;
+      return original;
     }
   }
 }
