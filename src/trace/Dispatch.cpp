@@ -30,7 +30,9 @@ const std::uintptr_t kExitHook = reinterpret_cast<std::uintptr_t>(&ariadne_trace
 
 void run_exit_handlers(const Site& site, Frame& frame) {
   HandlerTables& h = handlers();
-  for (HandlerSlot& slot : h.exit) {
+  const int used = h.exit_used.load(std::memory_order_acquire);
+  for (int i = 0; i < used; ++i) {
+    HandlerSlot& slot = h.exit[i];
     void* fn = slot.fn.load(std::memory_order_acquire);
     if (fn != nullptr) reinterpret_cast<ExitHandler>(fn)(site, frame, slot.user);
   }
@@ -149,7 +151,9 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
     if (s != nullptr) e = reserve_entry(s, key, tail_call);
   }
   t.call_data = e != nullptr ? e->data : nullptr;
-  for (HandlerSlot& slot : h.entry) {
+  const int used = h.entry_used.load(std::memory_order_acquire);
+  for (int i = 0; i < used; ++i) {
+    HandlerSlot& slot = h.entry[i];
     void* fn = slot.fn.load(std::memory_order_acquire);
     if (fn != nullptr) reinterpret_cast<EntryHandler>(fn)(r->site, *frame, slot.user);
   }

@@ -19,6 +19,9 @@ struct HandlerTables {
   HandlerSlot entry[kMaxHandlers];
   HandlerSlot exit[kMaxHandlers];
   std::atomic<int> exit_handlers{0};  // > 0: enabled calls get a return hook
+  // Slots ever used (high-water marks): the per-call loops stop there.
+  std::atomic<int> entry_used{0};
+  std::atomic<int> exit_used{0};
 };
 HandlerTables& handlers() noexcept;
 

@@ -333,13 +333,14 @@ namespace ariadne::trace {
 using namespace detail;
 
 namespace {
-int add_handler(HandlerSlot (&table)[kMaxHandlers], void* fn, void* user, int base) {
+int add_handler(HandlerSlot (&table)[kMaxHandlers], std::atomic<int>& used, void* fn, void* user, int base) {
   ensure_initialized();
   Guard g;
   for (int i = 0; i < kMaxHandlers; ++i) {
     if (table[i].fn.load(std::memory_order_relaxed) != nullptr) continue;
     table[i].user = user;
     table[i].fn.store(fn, std::memory_order_release);
+    if (used.load(std::memory_order_relaxed) <= i) used.store(i + 1, std::memory_order_release);
     return base + i;
   }
   return -1;
@@ -347,11 +348,11 @@ int add_handler(HandlerSlot (&table)[kMaxHandlers], void* fn, void* user, int ba
 }  // namespace
 
 int add_entry_handler(EntryHandler h, void* user) noexcept {
-  return add_handler(handlers().entry, reinterpret_cast<void*>(h), user, 0);
+  return add_handler(handlers().entry, handlers().entry_used, reinterpret_cast<void*>(h), user, 0);
 }
 
 int add_exit_handler(ExitHandler h, void* user) noexcept {
-  const int id = add_handler(handlers().exit, reinterpret_cast<void*>(h), user, kMaxHandlers);
+  const int id = add_handler(handlers().exit, handlers().exit_used, reinterpret_cast<void*>(h), user, kMaxHandlers);
   if (id >= 0) handlers().exit_handlers.fetch_add(1, std::memory_order_acq_rel);
   return id;
 }
