@@ -10,7 +10,7 @@
  *                         aligned at the CALL's return address slot, i.e. RSP
  *                         misaligned by 8 before the call
  */
-#include "../../src/arch/x86_64/asm.h"
+#include "../../../src/arch/x86_64/asm.h"
 
 	.text
 	.p2align 4
