@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "abi/AbiChecker.hpp"
 #include "trace/Tracer.hpp"
 
 #define ARIADNE_RT_API extern "C" __attribute__((visibility("default")))
@@ -36,6 +37,7 @@ __attribute__((constructor)) void ariadne_rt_init() {
   // program is still single-threaded.
   ariadne::trace::detail::ensure_initialized();
   ariadne::trace::detail::start_call_counter_from_environment();
+  ariadne::abi::start_abi_checker_from_environment();
 }
 
 }  // namespace

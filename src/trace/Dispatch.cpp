@@ -51,15 +51,21 @@ void report_unwound(ShadowEntry& e) {
   t.call_data = outer;
 }
 
+std::atomic<LostReturnHook> g_lost_return_hook{nullptr};
+
 // A hooked call returned with a stack pointer no remembered call on its
 // stack was entered with: the function broke the ABI (SP not restored), and
 // where it should return to is unknown. Says which call it most likely was.
 [[noreturn]] void lost_return(std::uintptr_t key, ShadowStack* s) {
   char line[512];
   int n = 0;
+  const Site* site = nullptr;
+  std::uintptr_t entry_sp = 0;
   if (s != nullptr && s->top > 0) {
     const ShadowEntry& top = s->entries[s->top - 1];
     SiteRecord* r = sites().by_id(top.site_id);
+    site = r ? &r->site : nullptr;
+    entry_sp = top.key;
     n = std::snprintf(line, sizeof line,
                       "ariadne-rt: fatal: a traced call returned with SP %#lx, but the innermost traced call on that "
                       "stack, %s (%s), was entered with SP %#lx: it did not restore SP (ABI violation)\n",
@@ -71,6 +77,9 @@ void report_unwound(ShadowEntry& e) {
                       "entered with it: SP was not restored (ABI violation)\n",
                       static_cast<unsigned long>(key));
   }
+  if (LostReturnHook hook = g_lost_return_hook.load(std::memory_order_acquire); hook != nullptr) {
+    hook(site, entry_sp, key, line);
+  }
   if (n > 0) (void)!::write(STDERR_FILENO, line, static_cast<std::size_t>(n < 512 ? n : 511));
   std::abort();
 }
@@ -78,6 +87,8 @@ void report_unwound(ShadowEntry& e) {
 }  // namespace
 
 ThreadState& thread_state() noexcept { return t_state; }
+
+void set_lost_return_hook(LostReturnHook hook) noexcept { g_lost_return_hook.store(hook, std::memory_order_release); }
 
 // Pops every entry deeper than `key` (and at `key` too when `inclusive`),
 // reporting each as unwound.
