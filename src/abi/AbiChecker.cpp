@@ -130,10 +130,17 @@ void add_stack_line(int depth, std::uintptr_t pc) noexcept {
     add("      #%d 0x%016lx %s [%s]\n", depth, static_cast<unsigned long>(pc), site_name(s), s->module);
     return;
   }
+  // Not a site: the dynamic symbol table, if it has one; else the module
+  // and the offset in it, for addr2line.
   Dl_info info{};
   if (::dladdr(reinterpret_cast<void*>(inside), &info) != 0) {
-    add("      #%d 0x%016lx %s [%s]\n", depth, static_cast<unsigned long>(pc),
-        info.dli_sname ? info.dli_sname : "?", info.dli_fname ? info.dli_fname : "?");
+    const char* module = info.dli_fname ? info.dli_fname : "?";
+    if (info.dli_sname != nullptr) {
+      add("      #%d 0x%016lx %s [%s]\n", depth, static_cast<unsigned long>(pc), info.dli_sname, module);
+    } else {
+      add("      #%d 0x%016lx ? [%s+0x%lx]\n", depth, static_cast<unsigned long>(pc), module,
+          static_cast<unsigned long>(pc - reinterpret_cast<std::uintptr_t>(info.dli_fbase)));
+    }
     return;
   }
   add("      #%d 0x%016lx ?\n", depth, static_cast<unsigned long>(pc));
