@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# abicheck_test.sh CASE PROG [ARGS...] — one end-to-end check of `ariadne abicheck`.
+# abicheck_test.sh CASE PROG [ARGS...]  (clean: CASE [OPTIONS] -- PROG [ARGS...]) — one end-to-end check of `ariadne abicheck`.
 # Environment: ARIADNE (the binary under test), WORK (scratch dir).
 set -u
 case_name=$1; shift
@@ -41,8 +41,8 @@ case $case_name in
     "$ARIADNE" --help | grep -q "abicheck" || fail "--help does not list abicheck"
     echo "ok: help abicheck"
     ;;
-  clean)
-    run_abicheck -- "$@"
+  clean)  # clean [OPTIONS] -- PROG ARGS
+    run_abicheck "$@"
     expect_rc 0
     expect_line "^ariadne abicheck: [0-9]+ calls checked, no violation$"
     expect_no_line "violation:"
