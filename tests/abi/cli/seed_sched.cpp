@@ -19,6 +19,7 @@ namespace {
 
 constexpr unsigned kWorkers = 3;
 constexpr std::size_t kStackSize = 64 * 1024;
+constexpr std::size_t kGuardSize = 64 * 1024;  // a whole page on any page size
 
 thread g_main;
 thread g_workers[kWorkers];
@@ -41,23 +42,28 @@ __attribute__((noinline)) void yield() {
 }
 
 // Ten values live across each yield(): more than the caller-saved registers
-// the compiler may keep them in, so at -O2 they sit in x19-x28.
+// the compiler may keep them in, so at -O2 they sit in x19-x28. The loop
+// control lives on the stack (volatile), so lost registers give wrong results,
+// not a crash, and `abicheck --continue` can watch the run to its end.
 __attribute__((noinline)) std::uint64_t work(unsigned id) {
+  volatile unsigned rounds = g_rounds;
   std::uint64_t k = id + 1;
   std::uint64_t a0 = k * 0x9e3779b97f4a7c15u, a1 = k << 8, a2 = k * 3, a3 = k ^ 0x55,
                 a4 = k + 77, a5 = k * k, a6 = ~k, a7 = k << 20, a8 = k * 1001, a9 = k + 0xabcdef;
-  for (unsigned i = 0; i < g_rounds; ++i) {
-    a0 = a0 * 6364136223846793005u + i;
+  volatile unsigned i = 0;
+  while (i < rounds) {
+    a0 = a0 * 6364136223846793005u + rounds;
     a1 += a0 >> 7;
     a2 ^= a1 + k;
     a3 += a2 * 3;
     a4 ^= a3 >> 3;
-    a5 += a4 + i;
+    a5 += a4 + (a0 & 7);
     a6 ^= a5 << 1;
     a7 += a6 >> 5;
     a8 ^= a7 + a0;
     a9 += a8 * 5;
     yield();
+    i = i + 1;
   }
   return a0 ^ a1 ^ a2 ^ a3 ^ a4 ^ a5 ^ a6 ^ a7 ^ a8 ^ a9;
 }
@@ -70,6 +76,26 @@ __attribute__((noinline)) void thread_start(thread* self) {
   yield();
   std::fprintf(stderr, "seed_sched: finished thread %u resumed\n", self->id);
   std::abort();
+}
+
+bool all_done() {
+  for (const auto& t : g_workers)
+    if (!t.done) return false;
+  return true;
+}
+
+// The main thread's share of the scheduling. __builtin_unwind_init() makes
+// the compiler save every callee-saved register here, so what switch_to()
+// loses does not reach main(): only the calls that must be flagged see it.
+__attribute__((noinline)) bool schedule_until_done() {
+  __builtin_unwind_init();
+  volatile unsigned guard = 0;
+  while (guard < 4 * g_rounds + 16) {
+    yield();
+    if (all_done()) return true;
+    guard = guard + 1;
+  }
+  return false;
 }
 
 }  // namespace
@@ -91,25 +117,21 @@ int main(int argc, char** argv) {
   std::uint64_t expected[kWorkers];
   for (unsigned i = 0; i < kWorkers; ++i) expected[i] = work(i);
 
-  // One mapping per stack: the trace runtime tells machine stacks apart by mapping.
+  // One mapping per stack, kept apart by a guard page (adjacent mappings with
+  // the same protection merge): the trace runtime tells machine stacks apart
+  // by mapping.
   for (unsigned i = 0; i < kWorkers; ++i) {
-    void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) return 2;
+    void* base = ::mmap(nullptr, kGuardSize + kStackSize, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED || ::mprotect(base, kGuardSize, PROT_NONE) != 0) return 2;
+    void* stack = static_cast<char*>(base) + kGuardSize;
     thread& t = g_workers[i];
     t.id = i;
     t.done = false;
     t._state = {nullptr, &t, static_cast<char*>(stack) + kStackSize,
                 reinterpret_cast<void*>(&thread_start)};
   }
-  bool busy = true;
-  for (unsigned guard = 0; busy && guard < 4 * g_rounds + 16; ++guard) {
-    yield();
-    busy = false;
-    for (const auto& t : g_workers) busy = busy || !t.done;
-  }
-
-  int status = busy ? 1 : 0;
+  int status = schedule_until_done() ? 0 : 1;
   for (unsigned i = 0; i < kWorkers; ++i) {
     if (g_workers[i].result != expected[i]) {
       std::printf("thread %u: result %016llx, expected %016llx\n", i,
