@@ -169,12 +169,15 @@ struct OriginalReturns {
 // #0 the function, #1 where it returns to, then the frame-record chain from
 // the caller's record. Every record is checked before it is read: inside the
 // current machine stack, aligned, each one further out than the last.
+// `still_remembered`: the call itself is still on the shadow stack (a lost
+// return), not popped as at a normal exit.
 void add_call_stack(std::uintptr_t site, std::uintptr_t entry_sp, std::uintptr_t return_address,
-                    std::uintptr_t record) noexcept {
+                    std::uintptr_t record, bool still_remembered = false) noexcept {
   add("    call stack:\n");
   add_stack_line(0, site);
   trace::detail::ShadowStack* s = trace::detail::shadow_stack_for(entry_sp);
   OriginalReturns originals{s, s ? s->top : 0};
+  if (still_remembered && originals.next > 0) --originals.next;
   if (return_address == 0) return;
   add_stack_line(1, originals.resolve(return_address));
   if (s == nullptr) return;
@@ -211,6 +214,19 @@ void after_violation(bool fatal) noexcept {
   unlock_report();
   if (g_config.keep_going) summary_at_exit();
   ::_exit(kViolationStatus);
+}
+
+// The caller's frame record as the call was entered: at exit, the frame
+// pointer may be one of the broken registers.
+std::uintptr_t entry_frame_record(const EntryRecord& record) noexcept {
+  const arch::AbiRules& rules = arch::abi_rules();
+  Frame entry{};
+  for (std::size_t i = 0; i < rules.count; ++i) {
+    const arch::AbiRegister& r = rules.registers[i];
+    std::memcpy(reinterpret_cast<unsigned char*>(static_cast<trace::Regs*>(&entry)) + r.offset, &record.values[i],
+                r.size);
+  }
+  return arch::frame_record(entry);
 }
 
 // ---------------------------------------------------------------------------
@@ -257,19 +273,12 @@ void on_exit(const Site& site, Frame& frame, void*) {
     add("    %s: at entry 0x%016lx, at exit 0x%016lx\n", rules.registers[i].name,
         static_cast<unsigned long>(record->values[i]), static_cast<unsigned long>(now));
   }
-  // The entry values: the exit's frame pointer may be one of the broken ones.
-  Frame entry{};
-  for (std::size_t i = 0; i < rules.count; ++i) {
-    const arch::AbiRegister& r = rules.registers[i];
-    std::memcpy(reinterpret_cast<unsigned char*>(static_cast<trace::Regs*>(&entry)) + r.offset, &record->values[i],
-                r.size);
-  }
-  add_call_stack(site.address, frame.stack_pointer(), record->return_address, arch::frame_record(entry));
+  add_call_stack(site.address, frame.stack_pointer(), record->return_address, entry_frame_record(*record));
   after_violation(false);
 }
 
 [[noreturn]] void on_lost_return(const Site* site, std::uintptr_t entry_sp, std::uintptr_t exit_sp,
-                                 const char* message) {
+                                 const void* call_data, const char* message) {
   g_violations.fetch_add(1, std::memory_order_relaxed);
   if (site != nullptr) tally(site->id, kLostReturn);
   lock_report();
@@ -277,6 +286,10 @@ void on_exit(const Site& site, Frame& frame, void*) {
   add("    sp: at entry 0x%016lx, at exit 0x%016lx (the return address is lost: cannot continue)\n",
       static_cast<unsigned long>(entry_sp), static_cast<unsigned long>(exit_sp));
   add("    %s", message);
+  const auto* record = static_cast<const EntryRecord*>(call_data);
+  if (site != nullptr && record != nullptr && record->valid == kValid) {
+    add_call_stack(site->address, entry_sp, record->return_address, entry_frame_record(*record), true);
+  }
   after_violation(true);
   ::_exit(kViolationStatus);
 }

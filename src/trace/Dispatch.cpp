@@ -61,11 +61,13 @@ std::atomic<LostReturnHook> g_lost_return_hook{nullptr};
   int n = 0;
   const Site* site = nullptr;
   std::uintptr_t entry_sp = 0;
+  const void* data = nullptr;
   if (s != nullptr && s->top > 0) {
     const ShadowEntry& top = s->entries[s->top - 1];
     SiteRecord* r = sites().by_id(top.site_id);
     site = r ? &r->site : nullptr;
     entry_sp = top.key;
+    data = top.data;
     n = std::snprintf(line, sizeof line,
                       "ariadne-rt: fatal: a traced call returned with SP %#lx, but the innermost traced call on that "
                       "stack, %s (%s), was entered with SP %#lx: it did not restore SP (ABI violation)\n",
@@ -78,7 +80,7 @@ std::atomic<LostReturnHook> g_lost_return_hook{nullptr};
                       static_cast<unsigned long>(key));
   }
   if (LostReturnHook hook = g_lost_return_hook.load(std::memory_order_acquire); hook != nullptr) {
-    hook(site, entry_sp, key, line);
+    hook(site, entry_sp, key, data, line);
   }
   if (n > 0) (void)!::write(STDERR_FILENO, line, static_cast<std::size_t>(n < 512 ? n : 511));
   std::abort();

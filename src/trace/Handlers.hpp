@@ -34,10 +34,11 @@ ThreadState& thread_state() noexcept;
 // Called, when set, instead of the core's own message and abort when a
 // traced call returns with an SP no remembered call was entered with (the
 // ABI checker reports it as a violation). `site` is the innermost traced
-// call on that stack (nullptr if none), `entry_sp` its entry SP; `message`
-// is the core's own line. Must not return.
+// call on that stack (nullptr if none), `entry_sp` its entry SP and
+// `call_data` its handlers' call data (nullptr if none); `message` is the
+// core's own line. Must not return.
 using LostReturnHook = void (*)(const Site* site, std::uintptr_t entry_sp, std::uintptr_t exit_sp,
-                                const char* message);
+                                const void* call_data, const char* message);
 void set_lost_return_hook(LostReturnHook hook) noexcept;
 
 }  // namespace ariadne::trace::detail

@@ -3,6 +3,7 @@
 //   abi_probe clean       recursion, threads, floating point, an exception and
 //                         a longjmp through traced frames: nothing to report
 //   abi_probe clobber     calls the two planted clobberers (abi_violations.S)
+//   abi_probe sp          calls a function that returns with another SP
 //   abi_probe misaligned  calls a traced function with a misaligned stack
 //                         (x86-64 only: the .S helper exists only there)
 #include <csetjmp>
@@ -13,6 +14,7 @@
 #include <vector>
 
 extern "C" void abi_run_clobberers();
+extern "C" void abi_lose_sp();
 extern "C" void abi_call_misaligned(void (*fn)()) __attribute__((weak));
 
 namespace {
@@ -77,6 +79,11 @@ int main(int argc, char** argv) {
   if (std::strcmp(mode, "clobber") == 0) {
     abi_run_clobberers();
     std::printf("abi_probe clobber: returned\n");
+    return 0;
+  }
+  if (std::strcmp(mode, "sp") == 0) {
+    abi_lose_sp();  // the checker ends the program here: the caller's frame is gone
+    std::printf("abi_probe sp: returned\n");
     return 0;
   }
   if (std::strcmp(mode, "misaligned") == 0 && abi_call_misaligned != nullptr) {

@@ -8,6 +8,9 @@
  *   abi_run_clobberers                 not instrumented: calls both and
  *       restores the two registers itself, so its C caller is unharmed when
  *       the checker lets the program go on (CONTINUE).
+ *   abi_lose_sp                        instrumented: returns with SP 16 bytes
+ *       lower than it was entered with, so its caller's frame is lost: the
+ *       runtime's fatal "did not restore SP".
  *
  * Frame of abi_run_clobberers (from SP): [x29 x30] [x19 x20]
  * (No misaligned-SP test here: Linux enables SP alignment checking, so a
@@ -40,6 +43,25 @@
 
 	planted_clobber abi_clobber_x19, x19, 0x1234
 	planted_clobber abi_clobber_x20, x20, 0x5678
+
+	.p2align 4
+	.globl	abi_lose_sp
+	.type	abi_lose_sp, %function
+abi_lose_sp:
+	.cfi_startproc
+	bti	c
+	.section __patchable_function_entries, "awo", @progbits, abi_lose_sp
+	.p2align 3
+	.8byte	1f
+	.text
+1:	nop
+	nop
+	/* The violation: return 16 bytes below the entry SP. */
+	sub	sp, sp, #16
+	.cfi_adjust_cfa_offset 16
+	ret
+	.cfi_endproc
+	.size	abi_lose_sp, . - abi_lose_sp
 
 	.p2align 4
 	.globl	abi_run_clobberers

@@ -10,6 +10,9 @@
  *       the checker lets the program go on (CONTINUE).
  *   abi_call_misaligned(fn)            not instrumented: calls fn with RSP
  *       8 bytes off the alignment a call must arrive with.
+ *   abi_lose_sp                        instrumented: returns with RSP 16 bytes
+ *       lower than it was entered with (the return address copied down), so
+ *       its caller's frame is lost: the runtime's fatal "did not restore SP".
  *
  * Frames: abi_run_clobberers  [rbp][rbx][r12] below the return address
  *         abi_call_misaligned [rbp][8-byte gap] below the return address
@@ -44,6 +47,30 @@
 
 	planted_clobber abi_clobber_r12, r12, 0x0000abcd00001234
 	planted_clobber abi_clobber_rbx, rbx, 0x0000abcd00005678
+
+	.p2align 4
+	.globl	abi_lose_sp
+	.type	abi_lose_sp, @function
+abi_lose_sp:
+	.cfi_startproc
+	endbr64
+	.section __patchable_function_entries, "awo", @progbits, abi_lose_sp
+	.p2align 3
+	.quad	1f
+	.text
+1:	nop
+	nop
+	nop
+	nop
+	nop
+	/* The violation: return 16 bytes below the entry RSP (rax: scratch). */
+	movq	(%rsp), %rax
+	subq	$16, %rsp
+	.cfi_adjust_cfa_offset 16
+	movq	%rax, (%rsp)
+	ret
+	.cfi_endproc
+	.size	abi_lose_sp, . - abi_lose_sp
 
 	.p2align 4
 	.globl	abi_run_clobberers
