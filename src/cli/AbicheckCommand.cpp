@@ -101,7 +101,8 @@ void add_abicheck_command(CLI::App& app) {
   cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of stderr")
       ->type_name("FILE");
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
-  cmd->prefix_command();  // everything from PROG on belongs to PROG, options included
+  cmd->prefix_command();  // everything from PROG on belongs to PROG, options included:
+  cmd->positionals_at_end();  // even ones spelled like ours (PROG --continue, PROG -F x)
   cmd->callback([o] {
     std::vector<std::string> env{"ARIADNE_ABICHECK=1"};
     const std::string include = regex_list("-F", o->include);

@@ -22,6 +22,10 @@ case $case_name in
     expect_rc 42
     expect_line "^ariadne abicheck: [0-9]+ calls checked, no violation$"
     expect_no_line "violation:"
+    # Without --, everything from PROG on is PROG's, even options spelled like ours.
+    run_abicheck "$1" 42 -F nothing-matches --continue
+    expect_rc 42
+    expect_line "^ariadne abicheck: [1-9][0-9]* calls checked, no violation$"
     ;;
   bad-regex)
     for opt in -F -N; do
