@@ -11,12 +11,10 @@
 // ones it uses itself (for the memory operands). Callers built at -O2 keep
 // their values in x19-x28 across the call and lose them.
 //
-// SEED_FIXED_CLOBBERS selects the fix from the seed thread: x1/x2 replaced by
-// x21/x22 and the clobber list x0, x19-x28, x30, so the -O0 prologue saves all
-// callee-saved registers on the old thread's stack and the epilogue restores
-// them from the new one. (The seed's list also names x29; GCC refuses x29 in
-// a clobber list when the function keeps a frame pointer, and the asm saves
-// and restores x29 itself through _state.fp.)
+// SEED_FIXED_CLOBBERS selects the fix the seed thread arrived at: x1/x2
+// replaced by x21/x22 and the clobber list x0, x19-x30, so the -O0 prologue
+// saves every callee-saved register on the old thread's stack and the
+// epilogue restores them from the new one.
 #include "seed_sched.hpp"
 
 namespace seed {
@@ -67,8 +65,8 @@ void thread::switch_to() {
       "1:               \n" /* label */
       :
       : "Q"(old->_state.fp), "Ump"(old->_state.sp), "Ump"(this->_state.fp), "Ump"(this->_state.sp)
-      : "x0", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x30",
-        "memory");
+      : "x0", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29",
+        "x30", "memory");
 #endif
 }
 
