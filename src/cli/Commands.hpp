@@ -10,6 +10,7 @@ struct CommandExit {
   int status;
 };
 
+void add_abicheck_command(CLI::App& app);
 void add_exec_command(CLI::App& app);
 void add_flags_command(CLI::App& app);
 void add_help_command(CLI::App& app);

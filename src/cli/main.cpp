@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
                                                  ARIADNE_BUILD_TYPE, arch::name(arch::host())));
   app.require_subcommand(1);
   cli::add_exec_command(app);
+  cli::add_abicheck_command(app);
   cli::add_flags_command(app);
   cli::add_help_command(app);
 
