@@ -58,9 +58,10 @@ class Tracing {
     if (entry_id_ < 0) return fail("add_entry_handler failed", fn);
     if (hooks == Hooks::entry_exit) {
       exit_id_ = trace::add_exit_handler(exit, user);
-      if (exit_id_ < 0) return fail("add_exit_handler failed", fn);
+      if (exit_id_ < 0) return clear(), fail("add_exit_handler failed", fn);
     }
-    if (trace::enable(trace::by_address(fn)) != 1) return fail("enable did not enable exactly one site", fn);
+    // On failure the handlers go again: their user data may be on the caller's stack.
+    if (trace::enable(trace::by_address(fn)) != 1) return clear(), fail("enable did not enable exactly one site", fn);
     enabled_ = fn;
     return true;
   }

@@ -51,9 +51,12 @@ struct TracerState {
   std::vector<std::pair<std::string, std::uintptr_t>> skipped;  // modules seen but not traced
   bool verbose = false;
 };
+// Never destroyed: at exit, enabled sites may still call through the
+// veneers it owns, and destructors run while the program's threads (and its
+// atexit handlers) are still making traced calls.
 TracerState& state() {
-  static TracerState s;
-  return s;
+  static TracerState* s = new TracerState;
+  return *s;
 }
 
 const std::uintptr_t kEntryTrampoline = reinterpret_cast<std::uintptr_t>(&ariadne_trace_entry_trampoline);
@@ -252,10 +255,10 @@ void note_problem(const char* line) noexcept {
   s.diagnostics += '\n';
   // Libraries without patch sites are the norm (libc...): only said when
   // asked. The program itself without them is worth saying.
-  static const std::string program = [] {
+  static const std::string& program = *[] {  // never destroyed (see state())
     char path[4096];
     const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-    return std::string(path, n > 0 ? static_cast<std::size_t>(n) : 0);
+    return new std::string(path, n > 0 ? static_cast<std::size_t>(n) : 0);
   }();
   const bool routine = std::strstr(line, "built without") != nullptr &&
                        (program.empty() || std::strncmp(line, program.c_str(), program.size()) != 0);
