@@ -12,6 +12,7 @@
 
 #include "ariadne/fiber.hpp"
 #include "ariadne/trace.hpp"
+#include "unwind_cases.hpp"
 
 namespace t = ariadne::trace;
 
@@ -40,61 +41,7 @@ struct Tracing {
   }
 };
 
-std::jmp_buf g_jump;
-
 }  // namespace
-
-extern "C" {
-// ---- longjmp out of 5 traced frames ----------------------------------------
-__attribute__((noipa)) long lj_5(long v) {
-  std::longjmp(g_jump, static_cast<int>(v));
-}
-__attribute__((noipa)) long lj_4(long v) { return lj_5(v + 1) + 1; }
-__attribute__((noipa)) long lj_3(long v) { return lj_4(v + 1) + 1; }
-__attribute__((noipa)) long lj_2(long v) { return lj_3(v + 1) + 1; }
-__attribute__((noipa)) long lj_1(long v) { return lj_2(v + 1) + 1; }
-__attribute__((noipa)) long lj_outer(long v) {
-  volatile long result = 0;
-  if (const int got = setjmp(g_jump); got != 0) {
-    result = got;  // back here with the value lj_5 saw
-  } else {
-    result = lj_1(v);
-  }
-  return result * 10;
-}
-
-// ---- an exception through 10 traced frames ----------------------------------
-__attribute__((noipa)) long ex_10(long v) {
-  if (v >= 0) throw std::runtime_error("deep " + std::to_string(v));
-  return v;
-}
-__attribute__((noipa)) long ex_9(long v) { return ex_10(v + 1) + 1; }
-__attribute__((noipa)) long ex_8(long v) { return ex_9(v + 1) + 1; }
-__attribute__((noipa)) long ex_7(long v) { return ex_8(v + 1) + 1; }
-__attribute__((noipa)) long ex_6(long v) { return ex_7(v + 1) + 1; }
-__attribute__((noipa)) long ex_5(long v) { return ex_6(v + 1) + 1; }
-__attribute__((noipa)) long ex_4(long v) { return ex_5(v + 1) + 1; }
-__attribute__((noipa)) long ex_3(long v) { return ex_4(v + 1) + 1; }
-__attribute__((noipa)) long ex_2(long v) { return ex_3(v + 1) + 1; }
-__attribute__((noipa)) long ex_1(long v) { return ex_2(v + 1) + 1; }
-__attribute__((noipa)) long ex_after(long v) { return v + 1000; }
-__attribute__((noipa)) long ex_outer(long v) {
-  long r = 0;
-  try {
-    r = ex_1(v);
-  } catch (const std::runtime_error& e) {
-    r = static_cast<long>(std::strlen(e.what()));
-  }
-  return r + ex_after(v);
-}
-
-// ---- fibers switching mid-call ----------------------------------------------
-__attribute__((noipa)) long fb_leaf(long v) {
-  ariadne::fiber::this_fiber::yield();  // switch stacks (and maybe threads) mid-call
-  return v + 1;
-}
-__attribute__((noipa)) long fb_mid(long v) { return fb_leaf(v) * 2; }
-}
 
 TEST(TraceUnwind, LongjmpOutOfFiveTracedFrames) {
   const long untraced = lj_outer(1);
@@ -127,20 +74,7 @@ TEST(TraceUnwind, ExceptionThroughTenTracedFrames) {
 
 TEST(TraceUnwind, FibersSwitchingMidCall) {
   constexpr int kFibers = 16, kCalls = 20;
-  auto run = [] {
-    std::atomic<long> total{0};
-    ariadne::fiber::Scheduler sched(2);
-    sched.run([&] {
-      std::vector<ariadne::fiber::Fiber> fibers;
-      for (int f = 0; f < kFibers; ++f) {
-        fibers.push_back(ariadne::fiber::spawn("tracer", [&, f] {
-          for (int i = 0; i < kCalls; ++i) total.fetch_add(fb_mid(f * 100 + i));
-        }));
-      }
-      for (auto& fb : fibers) fb.join();
-    });
-    return total.load();
-  };
+  auto run = [] { return unwind_cases::run_fibers(kFibers, kCalls); };
   const long untraced = run();
   Tracing tr("^fb_");
   EXPECT_EQ(run(), untraced);
