@@ -11,20 +11,11 @@ set -euo pipefail
 build=${1:?usage: abicheck_insns.sh BUILD_DIR [N]}
 n=${2:-2000}
 bench=$build/bench/abicheck_bench
-plugin=$build/tools/qemu-plugin/libinsn_count.so
-[ -x "$bench" ] || { echo "no $bench: build the preset first" >&2; exit 1; }
-[ -f "$plugin" ] || { echo "no $plugin: build the preset first" >&2; exit 1; }
-case $(od -An -tu2 -j18 -N2 "$bench" | tr -d ' ') in  # ELF e_machine
-  183) arch=aarch64 ;;
-  62) arch=x86_64 ;;
-  *) echo "$bench: neither AArch64 nor x86-64" >&2; exit 1 ;;
-esac
-qemu=$(command -v "qemu-$arch") || { echo "qemu-$arch not found" >&2; exit 1; }
+source "$(dirname "$0")/insns_common.sh"
+insns_setup "$build" "$bench"
 runtime=$build/lib/$arch/libariadne-rt.so
 [ -f "$runtime" ] || { echo "no $runtime" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # region WORKLOAD N [ENV...] -> "instructions-between-markers calls-per-op"
 region() {
   local w=$1 count=$2 calls; shift 2

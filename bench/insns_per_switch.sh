@@ -17,19 +17,10 @@ set -euo pipefail
 build=${1:?usage: insns_per_switch.sh BUILD_DIR [N]}
 n=${2:-10000}
 harness=$build/bench/switch_insns
-plugin=$build/tools/qemu-plugin/libinsn_count.so
-[ -x "$harness" ] || { echo "no $harness: build the preset first" >&2; exit 1; }
-[ -f "$plugin" ] || { echo "no $plugin: build the preset first" >&2; exit 1; }
 
-case $(od -An -tu2 -j18 -N2 "$harness" | tr -d ' ') in  # ELF e_machine
-  183) arch=aarch64 ;;
-  62) arch=x86_64 ;;
-  *) echo "$harness: neither AArch64 nor x86-64" >&2; exit 1 ;;
-esac
-qemu=$(command -v "qemu-$arch") || { echo "qemu-$arch not found" >&2; exit 1; }
+source "$(dirname "$0")/insns_common.sh"
+insns_setup "$build" "$harness"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 region() { # MODE N -> instructions between the markers
   # fiber-* modes run on a worker thread: count atomically across vCPUs.
   local opts=out=$tmp/out

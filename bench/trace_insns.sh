@@ -22,19 +22,10 @@ build=${1:?usage: trace_insns.sh BUILD_DIR [N]}
 n=${2:-2000}
 sled_bench=$build/bench/trace_sled_bench
 handler_bench=$build/bench/trace_handler_bench
-plugin=$build/tools/qemu-plugin/libinsn_count.so
-[ -x "$sled_bench" ] || { echo "no $sled_bench: build the preset first" >&2; exit 1; }
-[ -f "$plugin" ] || { echo "no $plugin: build the preset first" >&2; exit 1; }
 
-case $(od -An -tu2 -j18 -N2 "$sled_bench" | tr -d ' ') in  # ELF e_machine
-  183) arch=aarch64 ;;
-  62) arch=x86_64 ;;
-  *) echo "$sled_bench: neither AArch64 nor x86-64" >&2; exit 1 ;;
-esac
-qemu=$(command -v "qemu-$arch") || { echo "qemu-$arch not found" >&2; exit 1; }
+source "$(dirname "$0")/insns_common.sh"
+insns_setup "$build" "$sled_bench"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # region BENCH MODE N -> "instructions-between-markers calls-per-op"
 region() {
   local calls
