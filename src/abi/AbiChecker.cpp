@@ -30,9 +30,9 @@
 #include <string>
 
 #include "arch/AbiRegisters.hpp"
-#include "arch/CodePatch.hpp"
 #include "trace/Handlers.hpp"
 #include "trace/ReturnHooks.hpp"
+#include "trace/SiteTable.hpp"
 
 namespace ariadne::abi {
 namespace {
@@ -118,7 +118,8 @@ void flush() noexcept {
 
 const char* site_name(const Site* s) noexcept {
   if (s == nullptr) return "?";
-  return s->name[0] ? s->name : (s->mangled[0] ? s->mangled : "?");
+  const char* name = trace::detail::display_name(*s);
+  return name[0] ? name : "?";
 }
 
 // One line of a call stack: the address, the function covering it, its module.
@@ -153,7 +154,7 @@ struct OriginalReturns {
   std::uint32_t next;  // entries below this one are still unread
 
   std::uintptr_t resolve(std::uintptr_t ra) noexcept {
-    static const std::uintptr_t hook = reinterpret_cast<std::uintptr_t>(&ariadne_trace_exit_trampoline);
+    const std::uintptr_t hook = trace::detail::exit_hook();
     if (ra != hook || stack == nullptr) return ra;
     while (next > 0) {
       const trace::detail::ShadowEntry& e = stack->entries[--next];

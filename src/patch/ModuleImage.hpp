@@ -31,6 +31,7 @@ struct ModuleImage {
   // sites traced by address", "unknown NOP pattern at 0x... (bytes 1f 20 03 d5)").
   std::string problem;
   bool skip = false;            // true: do not patch anything in this module
+  bool instrumented = true;     // false: no __patchable_function_entries at all (libc...)
 };
 
 }  // namespace ariadne::patch

@@ -240,6 +240,7 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
   if (!found) {
     add_problem(module, "built without -fpatchable-function-entry: not traced");
     module.skip = true;
+    module.instrumented = false;
     elf_end(elf);
     close(fd);
     return;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ariadne/trace.hpp"
+#include "trace/SiteTable.hpp"
 
 namespace ariadne::trace::detail {
 
@@ -49,7 +50,7 @@ void report() {
     char head[32];
     std::snprintf(head, sizeof head, "ariadne-count %llu ", static_cast<unsigned long long>(l.calls));
     text += head;
-    text += l.site->name[0] ? l.site->name : l.site->mangled;
+    text += display_name(*l.site);
     text += ' ';
     text += l.site->module;
     text += '\n';

@@ -26,8 +26,6 @@ HandlerTables& handlers() noexcept {
 namespace {
 thread_local ThreadState t_state;
 
-const std::uintptr_t kExitHook = reinterpret_cast<std::uintptr_t>(&ariadne_trace_exit_trampoline);
-
 void run_exit_handlers(const Site& site, Frame& frame) {
   HandlerTables& h = handlers();
   const int used = h.exit_used.load(std::memory_order_acquire);
@@ -73,7 +71,7 @@ std::atomic<LostReturnHook> g_lost_return_hook{nullptr};
     n = std::snprintf(line, sizeof line,
                       "ariadne-rt: fatal: a traced call returned with SP %#lx, but the innermost traced call on that "
                       "stack, %s (%s), was entered with SP %#lx: it did not restore SP (ABI violation)\n",
-                      static_cast<unsigned long>(key), r ? (r->site.name[0] ? r->site.name : r->site.mangled) : "?",
+                      static_cast<unsigned long>(key), r ? display_name(r->site) : "?",
                       r ? r->site.module : "?", static_cast<unsigned long>(top.key));
   } else {
     n = std::snprintf(line, sizeof line,
@@ -94,8 +92,6 @@ ThreadState& thread_state() noexcept { return t_state; }
 
 void set_lost_return_hook(LostReturnHook hook) noexcept { g_lost_return_hook.store(hook, std::memory_order_release); }
 
-// Pops every entry deeper than `key` (and at `key` too when `inclusive`),
-// reporting each as unwound.
 void pop_abandoned(ShadowStack* s, std::uintptr_t key, bool inclusive) noexcept {
   while (s->top > 0) {
     ShadowEntry& e = s->entries[s->top - 1];
@@ -147,7 +143,7 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   if (h.exit_handlers.load(std::memory_order_relaxed) > 0) {
     key = frame->stack_pointer();
     s = shadow_stack_for(key);
-    tail_call = frame->return_address() == kExitHook;
+    tail_call = frame->return_address() == exit_hook();
     if (s != nullptr) e = reserve_entry(s, key, tail_call);
   }
   t.call_data = e != nullptr ? e->data : nullptr;
@@ -166,10 +162,10 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
       e->site_id = r->site.id;
       e->slot = nullptr;
       if (tail_call) {
-        e->original = kExitHook;
+        e->original = exit_hook();
         e->flags = kChained;
       } else {
-        e->original = ariadne::arch::swap_return_address(*frame, kExitHook);
+        e->original = ariadne::arch::swap_return_address(*frame, exit_hook());
         e->flags = 0;
       }
       std::atomic_signal_fence(std::memory_order_seq_cst);

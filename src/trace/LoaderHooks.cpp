@@ -3,28 +3,20 @@
 // and prepared before dlopen returns to the caller; modules are retired
 // under the tracer's lock around the real dlclose, so no enable/disable
 // batch can write into code that is being unmapped.
-#include <dlfcn.h>
-
+#include "trace/Interpose.hpp"
 #include "trace/Tracer.hpp"
 
-#define ARIADNE_RT_EXPORT extern "C" __attribute__((visibility("default")))
-
-namespace {
-template <typename Fn>
-Fn next(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
-}  // namespace
+using ariadne::trace::detail::next_definition;
 
 ARIADNE_RT_EXPORT void* dlopen(const char* file, int mode) {
-  static const auto real = next<void* (*)(const char*, int)>("dlopen");
+  static const auto real = next_definition<void* (*)(const char*, int)>("dlopen");
   void* handle = real(file, mode);
   if (handle != nullptr) ariadne::trace::detail::modules_added();
   return handle;
 }
 
 ARIADNE_RT_EXPORT int dlclose(void* handle) {
-  static const auto real = next<int (*)(void*)>("dlclose");
+  static const auto real = next_definition<int (*)(void*)>("dlclose");
   ariadne::trace::detail::lock_modules();
   const int rc = real(handle);
   ariadne::trace::detail::modules_removed_and_unlock();

@@ -26,6 +26,7 @@
 #include <cstdint>
 
 #include "ariadne/trace.hpp"
+#include "arch/CodePatch.hpp"
 
 namespace ariadne::trace::detail {
 
@@ -51,5 +52,14 @@ struct ShadowStack {
 // The shadow stack of the machine stack containing sp, or nullptr if it
 // cannot be found or made (the call is then simply not hooked).
 ShadowStack* shadow_stack_for(std::uintptr_t sp) noexcept;
+
+// Pops every entry deeper than `key` (and at `key` too when `inclusive`),
+// reporting each to the exit handlers as unwound (Dispatch.cpp).
+void pop_abandoned(ShadowStack* s, std::uintptr_t key, bool inclusive) noexcept;
+
+// The return address planted in hooked calls.
+inline std::uintptr_t exit_hook() noexcept {
+  return reinterpret_cast<std::uintptr_t>(&ariadne_trace_exit_trampoline);
+}
 
 }  // namespace ariadne::trace::detail

@@ -65,4 +65,7 @@ class SiteTable {
 
 SiteTable& sites() noexcept;
 
+// How a site is named to people: demangled, else as in the ELF file.
+inline const char* display_name(const Site& s) noexcept { return s.name[0] ? s.name : s.mangled; }
+
 }  // namespace ariadne::trace::detail

@@ -123,7 +123,7 @@ class Matcher {
         return std::strncmp(site.name, s_.text, n) == 0 && site.name[n] == '(';
       }
       case Selector::Kind::regex:
-        return ::regexec(&re_, site.name[0] ? site.name : site.mangled, 0, nullptr, 0) == 0;
+        return ::regexec(&re_, display_name(site), 0, nullptr, 0) == 0;
       case Selector::Kind::module_regex:
         return ::regexec(&re_, site.module, 0, nullptr, 0) == 0;
       case Selector::Kind::address:
@@ -215,16 +215,29 @@ void apply_rules(std::size_t module) {
   patch_sites(changes);
 }
 
+// The program's path as the scanner names it (/proc/self/exe's target).
+const std::string& program_path() {
+  static const std::string& path = *[] {  // never destroyed (see state())
+    char buf[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return new std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  }();
+  return path;
+}
+
 void add_modules() {
   std::vector<patch::ModuleImage> images = patch::scan_loaded_modules([](const patch::ModuleImage& m) {
     return known(m.path.c_str(), m.bias) || is_runtime(m.lowest, m.highest);
   });
   for (patch::ModuleImage& image : images) {
+    // Libraries without patch sites are the norm (libc...); the program
+    // itself without them is worth saying.
+    const bool routine = !image.instrumented && image.path != program_path();
     // One line per problem.
     for (std::size_t at = 0; at < image.problem.size();) {
       std::size_t nl = image.problem.find('\n', at);
       if (nl == std::string::npos) nl = image.problem.size();
-      note_problem(image.problem.substr(at, nl - at).c_str());
+      note_problem(image.problem.substr(at, nl - at).c_str(), routine);
       at = nl + 1;
     }
     if (image.skip || image.sites.empty()) {
@@ -249,19 +262,10 @@ void add_modules() {
 
 }  // namespace
 
-void note_problem(const char* line) noexcept {
+void note_problem(const char* line, bool routine) noexcept {
   TracerState& s = state();
   s.diagnostics += line;
   s.diagnostics += '\n';
-  // Libraries without patch sites are the norm (libc...): only said when
-  // asked. The program itself without them is worth saying.
-  static const std::string& program = *[] {  // never destroyed (see state())
-    char path[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-    return new std::string(path, n > 0 ? static_cast<std::size_t>(n) : 0);
-  }();
-  const bool routine = std::strstr(line, "built without") != nullptr &&
-                       (program.empty() || std::strncmp(line, program.c_str(), program.size()) != 0);
   if (!routine || s.verbose) say(line);
 }
 
@@ -309,7 +313,7 @@ void modules_removed_and_unlock() noexcept {
       &live);
   auto present = [&](const std::string& path, std::uintptr_t bias) {
     for (const auto& [p, b] : live.modules) {
-      if (b == bias && (p == path || (p.empty() && b == bias))) return true;
+      if (b == bias && (p == path || p.empty())) return true;  // "": the program
     }
     return false;
   };

@@ -26,7 +26,9 @@ void modules_removed_and_unlock() noexcept;
 // ARIADNE_COUNT=<regex>: count calls, print them at exit (CallCounter.cpp).
 void start_call_counter_from_environment() noexcept;
 
-void note_problem(const char* line) noexcept;
+// A line for diagnostics(), also said on stderr unless `routine` (a library
+// built without patch sites: the norm) and not ARIADNE_TRACE_VERBOSE=1.
+void note_problem(const char* line, bool routine = false) noexcept;
 void set_error(const char* fmt, ...) noexcept __attribute__((format(printf, 1, 2)));
 
 }  // namespace ariadne::trace::detail

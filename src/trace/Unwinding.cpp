@@ -9,31 +9,16 @@
 // __cxa_throw, __cxa_rethrow, std::rethrow_exception and __cxa_begin_catch
 // are interposed (the runtime is preloaded or linked before libstdc++).
 // longjmp and setcontext need nothing: ReturnHooks pops abandoned frames.
-#include <dlfcn.h>
-
 #include <cstdint>
 
-#include "arch/CodePatch.hpp"
 #include "arch/ReturnSlot.hpp"
 #include "trace/Handlers.hpp"
+#include "trace/Interpose.hpp"
 #include "trace/ReturnHooks.hpp"
-
-#define ARIADNE_RT_EXPORT extern "C" __attribute__((visibility("default")))
-
-namespace ariadne::trace::detail {
-void pop_abandoned(ShadowStack* s, std::uintptr_t key, bool inclusive) noexcept;
-}
 
 namespace {
 
 using namespace ariadne::trace::detail;
-
-const std::uintptr_t kExitHook = reinterpret_cast<std::uintptr_t>(&ariadne_trace_exit_trampoline);
-
-template <typename Fn>
-Fn next(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
 
 // Puts back the original return address of every hooked call above `sp`.
 __attribute__((noinline)) void unhook_stack(std::uintptr_t frame_address) {
@@ -54,7 +39,7 @@ __attribute__((noinline)) void unhook_stack(std::uintptr_t frame_address) {
       index[n] = i;
       ++n;
     }
-    ariadne::arch::find_return_slots(frame_address, kExitHook, keys, slots, n);
+    ariadne::arch::find_return_slots(frame_address, exit_hook(), keys, slots, n);
     for (std::size_t k = 0; k < n; ++k) {
       if (slots[k] == nullptr) continue;
       ShadowEntry& e = s->entries[index[k]];
@@ -83,7 +68,7 @@ void rehook_stack(std::uintptr_t caller_sp) {
   for (std::uint32_t i = 0; i < s->top; ++i) {
     ShadowEntry& e = s->entries[i];
     if ((e.flags & kUnhooked) == 0) continue;
-    *e.slot = kExitHook;
+    *e.slot = exit_hook();
     e.flags &= ~kUnhooked;
     e.slot = nullptr;
   }
@@ -92,14 +77,14 @@ void rehook_stack(std::uintptr_t caller_sp) {
 }  // namespace
 
 ARIADNE_RT_EXPORT [[noreturn]] void __cxa_throw(void* object, void* type, void (*destroy)(void*)) {
-  static const auto real = next<void (*)(void*, void*, void (*)(void*))>("__cxa_throw");
+  static const auto real = next_definition<void (*)(void*, void*, void (*)(void*))>("__cxa_throw");
   unhook_stack(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
   real(object, type, destroy);
   __builtin_unreachable();
 }
 
 ARIADNE_RT_EXPORT [[noreturn]] void __cxa_rethrow() {
-  static const auto real = next<void (*)()>("__cxa_rethrow");
+  static const auto real = next_definition<void (*)()>("__cxa_rethrow");
   unhook_stack(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
   real();
   __builtin_unreachable();
@@ -109,14 +94,14 @@ ARIADNE_RT_EXPORT [[noreturn]] void __cxa_rethrow() {
 // with a non-trivial destructor, passed by value, i.e. as the address of the
 // caller's copy on both ABIs.
 ARIADNE_RT_EXPORT [[noreturn]] void _ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE(void* exception_ptr) {
-  static const auto real = next<void (*)(void*)>("_ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE");
+  static const auto real = next_definition<void (*)(void*)>("_ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE");
   unhook_stack(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
   real(exception_ptr);
   __builtin_unreachable();
 }
 
 ARIADNE_RT_EXPORT void* __cxa_begin_catch(void* exception) {
-  static const auto real = next<void* (*)(void*)>("__cxa_begin_catch");
+  static const auto real = next_definition<void* (*)(void*)>("__cxa_begin_catch");
   void* result = real(exception);
   rehook_stack(reinterpret_cast<std::uintptr_t>(__builtin_dwarf_cfa()));
   return result;
