@@ -11,6 +11,7 @@ struct CommandExit {
 };
 
 void add_abicheck_command(CLI::App& app);
+void add_dump_command(CLI::App& app);
 void add_exec_command(CLI::App& app);
 void add_flags_command(CLI::App& app);
 void add_help_command(CLI::App& app);
