@@ -142,7 +142,7 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
     }
     if (!ok) {
       problems.push_back({path, base_off + r.offset(),
-                          fmt::format("expected the rest of a {} event (tag at offset {}), found {}",
+                          fmt::format("expected the rest of the {} event (tag at offset {}), found {}",
                                       event_name(tag), off, found_at(r))});
       return true;
     }
@@ -162,7 +162,7 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
       case Event::exit_unwound:
       case Event::exit_retval:
         if (open_.empty()) {
-          problems.push_back({path, off, fmt::format("expected an exit to close an open call, found a {} event "
+          problems.push_back({path, off, fmt::format("expected an exit to close an open call, found an event {} "
                                                      "with no call open",
                                                      event_name(tag))});
           return true;

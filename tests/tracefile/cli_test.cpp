@@ -210,7 +210,7 @@ TEST_F(TraceCli, DamagedRecordingStillReports) {
             "      600 ns       600 ns          2       300 ns       100 ns       500 ns  leaf\n"
             "# 2 calls still open at the end of the recording (not timed)\n");
   EXPECT_EQ(r.err, "ariadne: " + seg + ": offset 103: expected 47 payload bytes (sealed), found 39\n" +
-                       "ariadne: " + seg + ": offset 103: expected the rest of a exit_retval event (tag at offset 99), "
+                       "ariadne: " + seg + ": offset 103: expected the rest of the exit_retval event (tag at offset 99), "
                        "found the end of the data\n" +
                        "ariadne: 2 problems in the recording; the output shows what is intact\n");
   const CliRun bad = ariadne("report /nonexistent");
