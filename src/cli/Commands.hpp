@@ -15,5 +15,9 @@ void add_dump_command(CLI::App& app);
 void add_exec_command(CLI::App& app);
 void add_flags_command(CLI::App& app);
 void add_help_command(CLI::App& app);
+void add_show_command(CLI::App& app);
+void add_report_command(CLI::App& app);
+void add_graph_command(CLI::App& app);
+void add_info_command(CLI::App& app);
 
 }  // namespace ariadne::cli

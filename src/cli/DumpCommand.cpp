@@ -21,6 +21,7 @@
 #include "analysis/FoldedStacks.hpp"
 #include "cli/Commands.hpp"
 #include "cli/Progress.hpp"
+#include "cli/TraceCommon.hpp"
 #include "tracefile/TraceDir.hpp"
 
 namespace ariadne::cli {
@@ -39,6 +40,7 @@ constexpr const char* kDescription =
     "(\"prog [pid];thread TID;main;f;g 1234\"): input for flamegraph.pl, speedscope or inferno.\n"
     "  --html        one self-contained interactive flame graph page (zoom, search, details "
     "on hover) that needs no network access.\n"
+    "--pid and --tid keep one process (all its images) or one thread.\n"
     "Output goes to FILE (-o) or standard output. A damaged DIR: the problems are listed on "
     "stderr, what is intact is written, and the exit status is 1. Exit status 2: DIR is not "
     "a recording, or FILE cannot be written.";
@@ -48,9 +50,10 @@ enum class Format { chrome, folded, html };
 struct Options {
   bool chrome = false, folded = false, html = false;
   std::string dir, output;
+  Selection selection;
 };
 
-[[noreturn]] void fail(const std::string& message, int status = 2) {
+[[noreturn]] void fail(const std::string& message, int status = kStatusNotRecording) {
   std::fprintf(stderr, "ariadne: dump: %s\n", message.c_str());
   throw CommandExit{status};
 }
@@ -64,9 +67,11 @@ std::string base_name(const std::vector<std::string>& argv) {
 
 // Process names per pid: an exec'd image shares its pid with what it
 // replaced, so one pid can be "sh -> demo".
-void name_processes_and_threads(const TraceDir& dir, analysis::ChromeTraceWriter& w) {
+void name_processes_and_threads(const TraceDir& dir, const Selection& selection,
+                                analysis::ChromeTraceWriter& w) {
   std::vector<std::pair<std::uint32_t, std::string>> names;
   for (const auto& p : dir.processes()) {
+    if (!selection.process(p)) continue;
     auto it = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == p.pid; });
     if (it == names.end()) {
       names.emplace_back(p.pid, base_name(p.argv));
@@ -75,38 +80,31 @@ void name_processes_and_threads(const TraceDir& dir, analysis::ChromeTraceWriter
     }
   }
   for (const auto& [pid, name] : names) w.name_process(pid, name);
-  for (const auto& p : dir.processes())
+  for (const auto& p : dir.processes()) {
+    if (!selection.process(p)) continue;
     for (const auto& t : p.threads)
-      w.name_thread(p.pid, t.tid, t.tid == p.pid ? base_name(p.argv) : fmt::format("thread {}", t.tid));
+      if (selection.thread(t))
+        w.name_thread(p.pid, t.tid, t.tid == p.pid ? base_name(p.argv) : fmt::format("thread {}", t.tid));
+  }
 }
 
-// Feeds every thread of every process to `visitor`, with the progress bar.
+// Feeds every selected thread to `visitor`, with the progress bar.
 template <typename BeginThread, typename EndThread>
-void walk_all(TraceDir& dir, tracefile::CallVisitor& visitor, std::vector<Problem>& problems,
-              BeginThread begin_thread, EndThread end_thread) {
-  std::uint64_t total_bytes = 0;
-  for (const auto& p : dir.processes())
-    for (const auto& t : p.threads)
-      for (const auto& s : t.segments) total_bytes += s.bytes;
-  Progress progress("dump", total_bytes);
-  dir.progress = [&progress](std::uint64_t bytes) { progress.advance(bytes); };
+void walk_all(TraceDir& dir, const Selection& selection, tracefile::CallVisitor& visitor,
+              std::vector<Problem>& problems, BeginThread begin_thread, EndThread end_thread) {
+  Progress progress("dump", selected_bytes(dir, selection));
+  attach(dir, progress);
   for (const auto& p : dir.processes()) {
+    if (!selection.process(p)) continue;
     for (const auto& t : p.threads) {
+      if (!selection.thread(t)) continue;
       begin_thread(p, t);
       tracefile::walk_calls(dir, p, t, visitor, problems);
       end_thread();
     }
   }
   dir.progress = nullptr;
-  progress.finish();
-}
-
-void report_problems(const std::vector<Problem>& problems) {
-  constexpr std::size_t kShown = 20;
-  for (std::size_t i = 0; i < problems.size() && i < kShown; ++i)
-    std::fprintf(stderr, "ariadne: dump: %s\n", problems[i].text().c_str());
-  if (problems.size() > kShown)
-    std::fprintf(stderr, "ariadne: dump: ... and %zu more problems\n", problems.size() - kShown);
+  progress.done();
 }
 
 std::string command_line(const TraceDir& dir) {
@@ -117,14 +115,9 @@ std::string command_line(const TraceDir& dir) {
 
 void run(const Options& o) {
   const Format format = o.chrome ? Format::chrome : o.folded ? Format::folded : Format::html;
-  std::vector<Problem> problems;
-  TraceDir dir = [&] {
-    try {
-      return TraceDir::open(o.dir, problems);
-    } catch (const tracefile::TraceError& e) {
-      fail(e.what());
-    }
-  }();
+  OpenTrace trace = open_trace(o.dir);
+  TraceDir& dir = trace.dir;
+  std::vector<Problem>& problems = trace.problems;
 
   std::FILE* out = stdout;
   if (!o.output.empty() && o.output != "-") {
@@ -135,16 +128,17 @@ void run(const Options& o) {
   if (format == Format::chrome) {
     analysis::ChromeTraceWriter writer(out, dir.start_ns());
     writer.begin(dir.session());
-    name_processes_and_threads(dir, writer);
+    name_processes_and_threads(dir, o.selection, writer);
     walk_all(
-        dir, writer, problems, [&](const auto& p, const auto& t) { writer.begin_thread(p, t); },
+        dir, o.selection, writer, problems, [&](const auto& p, const auto& t) { writer.begin_thread(p, t); },
         [&] { writer.end_thread(); });
     written = writer.finish();
   } else {
     analysis::CallTree tree;
     analysis::CallTreeBuilder builder(tree);
     walk_all(
-        dir, builder, problems, [&](const auto& p, const auto& t) { builder.begin_thread(p, t); }, [] {});
+        dir, o.selection, builder, problems,
+        [&](const auto& p, const auto& t) { builder.begin_thread(p, t); }, [] {});
     tree.finish();
     if (format == Format::folded) {
       written = analysis::write_folded_stacks(tree, out);
@@ -156,9 +150,9 @@ void run(const Options& o) {
   }
   written &= std::fflush(out) == 0;
   if (out != stdout) written &= std::fclose(out) == 0;
-  report_problems(problems);
-  if (!written) fail(fmt::format("{}: write failed", o.output.empty() ? "standard output" : o.output), 1);
-  if (!problems.empty()) throw CommandExit{1};
+  if (!written)
+    fail(fmt::format("{}: write failed", o.output.empty() ? "standard output" : o.output), kStatusProblems);
+  finish(problems);  // the problems on stderr, status 1 if any
 }
 
 }  // namespace
@@ -173,6 +167,7 @@ void add_dump_command(CLI::App& app) {
   folded->excludes(html);
   cmd->add_option("dir", o->dir, "The recording directory")->required()->type_name("DIR");
   cmd->add_option("-o,--output", o->output, "Write to FILE instead of standard output")->type_name("FILE");
+  o->selection.add_options(*cmd);
   cmd->callback([o] {
     if (!o->chrome && !o->folded && !o->html) fail("give one of --chrome, --flamegraph, --html");
     run(*o);

@@ -16,6 +16,10 @@ class ByteReader {
   ByteReader(const std::uint8_t* begin, const std::uint8_t* end) : begin_(begin), p_(begin), end_(end) {}
 
   bool varint(std::uint64_t& v) {
+    if (p_ < end_ && *p_ < 0x80) {  // most deltas and site ids fit in one byte
+      v = *p_++;
+      return true;
+    }
     const std::size_t n = get_varint(p_, end_, v);
     if (n == 0) return false;
     p_ += n;

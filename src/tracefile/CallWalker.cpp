@@ -65,8 +65,8 @@ class Walker {
     c.complete = true;
     c.unwound = false;
     c.inherited = inherited;
-    c.args = args;
-    c.retval.clear();
+    if (!args.empty() || !c.args.empty()) c.args = args;
+    if (!c.retval.empty()) c.retval.clear();
     c.stack = &sites_;
     ++top_;
     v_.on_enter(c);
@@ -103,7 +103,7 @@ class Walker {
 bool walk_calls(const TraceDir& dir, const ProcessInfo& p, const ThreadInfo& t, CallVisitor& v,
                 std::vector<Problem>& problems) {
   Walker w(v);
-  const bool all = dir.for_each_event(p, t, [&](const TraceEvent& e) { return w.on_event(e); }, problems);
+  const bool all = stream_thread(p, t, [&](const TraceEvent& e) { return w.on_event(e); }, problems, dir.progress);
   w.finish();
   return all;
 }

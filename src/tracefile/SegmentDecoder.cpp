@@ -16,7 +16,9 @@ const char* event_name(std::uint8_t tag) {
   return tag < sizeof names / sizeof names[0] ? names[tag] : "?";
 }
 
-bool read_value(ByteReader& r, Value& v) {
+}  // namespace
+
+bool SegmentDecoder::decode_value(ByteReader& r, Value& v) {
   std::uint8_t kind;
   if (!r.u8(kind)) return false;
   v.kind = static_cast<ValueKind>(kind);
@@ -42,6 +44,8 @@ bool read_value(ByteReader& r, Value& v) {
   return false;
 }
 
+namespace {
+
 // A string to name what could not be read: the end of the data or a bad byte.
 std::string found_at(const ByteReader& r) {
   if (r.at_end()) return "the end of the data";
@@ -52,135 +56,39 @@ std::string found_at(const ByteReader& r) {
 SegmentDecoder::SegmentDecoder(const ProcessInfo& p)
     : counter0_(p.counter0), mono0_(p.mono0_ns), ns_per_tick_(p.counter_hz > 0 ? 1e9 / p.counter_hz : 1.0) {}
 
-bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint8_t>& data,
-                            const LoadedSegment& seg, bool first,
-                            const std::function<bool(const TraceEvent&)>& fn, std::vector<Problem>& problems) {
-  const SegmentHeader& h = seg.header;
-  // Re-synchronise on the header's count of open calls: after a damaged
-  // segment the stack we carry may be wrong; the first segment of a thread
-  // starts empty unless earlier segments are missing.
-  if (!first || h.seq != 0) {
-    if (open_.size() != h.depth) {
-      if (!first)
-        problems.push_back({path, offsetof(SegmentHeader, depth),
-                            fmt::format("expected {} open calls at the segment start (from the previous segment), "
-                                        "found {} in the header",
-                                        open_.size(), h.depth)});
-      if (h.depth <= (1u << 16)) open_.resize(h.depth, kUnknownSite);
-    }
-  }
-  ByteReader r(data.data() + seg.payload_begin, data.data() + seg.payload_end);
-  const std::uint64_t base_off = seg.payload_begin;
-  std::uint64_t ts = h.base_timestamp;
-  TraceEvent& e = ev_;
-  while (!r.at_end()) {
-    const std::uint64_t off = base_off + r.offset();
-    std::uint8_t tag;
-    r.u8(tag);
-    if (tag == 0) break;
-    if (tag > static_cast<std::uint8_t>(Event::clock)) {
-      problems.push_back({path, off, fmt::format("expected an event tag (1-14), found {:#04x}", tag)});
-      return true;
-    }
-    e.kind = static_cast<Event>(tag);
-    e.site = 0;
-    e.depth = 0;
-    e.number = 0;
-    if (!e.values.empty()) e.values.clear();
-    if (!e.stack.empty()) e.stack.clear();
-    if (!e.text.empty()) e.text.clear();
-    bool ok = true;
-    std::uint64_t v = 0, dt = 0;
-    switch (e.kind) {
-      case Event::entry:
-      case Event::entry_args:
-        ok = r.varint(v) && r.varint(dt);
-        e.site = static_cast<std::uint32_t>(v);
-        if (ok && e.kind == Event::entry_args) {
-          std::uint64_t n;
-          ok = r.varint(n) && n <= 64;
-          if (ok) e.values.resize(n);
-          for (std::uint64_t i = 0; ok && i < n; ++i) ok = read_value(r, e.values[i]);
-        }
-        break;
-      case Event::exit:
-      case Event::exit_unwound:
-      case Event::thread_exit:
-        ok = r.varint(dt);
-        break;
-      case Event::exit_retval:
-        ok = r.varint(dt);
-        if (ok) {
-          e.values.resize(1);
-          ok = read_value(r, e.values[0]);
-        }
-        break;
-      case Event::thread_start:
-      case Event::fork:
-      case Event::exec_failed:
-      case Event::signal:
-      case Event::lost:
-        ok = r.varint(dt) && r.varint(e.number);
-        break;
-      case Event::fork_child: {
-        std::uint64_t n;
-        ok = r.varint(dt) && r.varint(e.number) && r.varint(n) && n <= (1u << 16);
-        for (std::uint64_t i = 0; ok && i < n; ++i) {
-          ok = r.varint(v);
-          e.stack.push_back(static_cast<std::uint32_t>(v));
-        }
-        break;
-      }
-      case Event::exec:
-        ok = r.varint(dt) && r.string(e.text, 1u << 16);
-        break;
-      case Event::clock:
-        ok = r.varint(v);
-        break;
-      case Event::end:
-        break;
-    }
-    if (!ok) {
-      problems.push_back({path, base_off + r.offset(),
-                          fmt::format("expected the rest of a {} event (tag at offset {}), found {}",
-                                      event_name(tag), off, found_at(r))});
-      return true;
-    }
-    if (e.kind == Event::clock) {
-      ts = v;
-    } else {
-      ts += dt;
-    }
-    e.ns = to_ns(ts);
-    switch (e.kind) {
-      case Event::entry:
-      case Event::entry_args:
-        e.depth = static_cast<std::uint32_t>(open_.size());
-        open_.push_back(e.site);
-        break;
-      case Event::exit:
-      case Event::exit_unwound:
-      case Event::exit_retval:
-        if (open_.empty()) {
-          problems.push_back({path, off, fmt::format("expected an exit to close an open call, found a {} event "
-                                                     "with no call open",
-                                                     event_name(tag))});
-          return true;
-        }
-        e.site = open_.back();
-        open_.pop_back();
-        e.depth = static_cast<std::uint32_t>(open_.size());
-        break;
-      case Event::fork_child:
-        open_.assign(e.stack.begin(), e.stack.end());
-        break;
-      default:
-        break;
-    }
-    ++events_;
-    if (!fn(e)) return false;
-  }
-  return true;
+void SegmentDecoder::resync(const std::string& path, std::uint32_t depth, bool first, std::vector<Problem>& problems) {
+  if (!first)
+    problems.push_back({path, offsetof(SegmentHeader, depth),
+                        fmt::format("expected {} open calls at the segment start (from the previous segment), "
+                                    "found {} in the header",
+                                    open_.size(), depth)});
+  if (depth <= (1u << 16)) open_.resize(depth, kUnknownSite);
+}
+
+void SegmentDecoder::bad_tag(const std::string& path, std::uint64_t off, std::uint8_t tag,
+                             std::vector<Problem>& problems) {
+  problems.push_back({path, off, fmt::format("expected an event tag (1-14), found {:#04x}", tag)});
+}
+
+void SegmentDecoder::truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r,
+                                     std::uint8_t tag, std::uint64_t off, std::vector<Problem>& problems) {
+  problems.push_back({path, base_off + r.offset(),
+                      fmt::format("expected the rest of the {} event (tag at offset {}), found {}", event_name(tag),
+                                  off, found_at(r))});
+}
+
+void SegmentDecoder::unmatched_exit(const std::string& path, std::uint64_t off, std::uint8_t tag,
+                                    std::vector<Problem>& problems) {
+  problems.push_back({path, off, fmt::format("expected an exit to close an open call, found an event {} "
+                                             "with no call open",
+                                             event_name(tag))});
+}
+
+void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h, std::vector<Problem>& problems) {
+  problems.push_back({f.path, offsetof(SegmentHeader, tid),
+                      fmt::format("expected thread {} segment {} (from the file name), found thread {} "
+                                  "segment {} in the header",
+                                  tid, f.seq, h.tid, h.seq)});
 }
 
 }  // namespace ariadne::tracefile

@@ -249,25 +249,7 @@ TraceDir TraceDir::open(const std::string& path_in, std::vector<Problem>& proble
 bool TraceDir::for_each_event(const ProcessInfo& p, const ThreadInfo& t,
                               const std::function<bool(const TraceEvent&)>& fn,
                               std::vector<Problem>& problems) const {
-  SegmentLoader loader;
-  SegmentDecoder decoder(p);
-  LoadedSegment seg;
-  bool first = true;
-  for (const auto& f : t.segments) {
-    if (loader.load(f.path, f.compressed, seg, problems)) {
-      const SegmentHeader& h = seg.header;
-      if (h.tid != t.tid || h.seq != f.seq)
-        problems.push_back({f.path, offsetof(SegmentHeader, tid),
-                            fmt::format("expected thread {} segment {} (from the file name), found thread {} "
-                                        "segment {} in the header",
-                                        t.tid, f.seq, h.tid, h.seq)});
-      const bool go = decoder.decode(f.path, loader.data(), seg, first, fn, problems);
-      first = false;
-      if (!go) return false;
-    }
-    if (progress) progress(f.bytes);
-  }
-  return true;
+  return stream_thread(p, t, fn, problems, progress);
 }
 
 }  // namespace ariadne::tracefile

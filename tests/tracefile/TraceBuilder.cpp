@@ -136,7 +136,12 @@ Events& Events::raw(const std::vector<std::uint8_t>& bytes) {
 }
 
 std::string Segment::file_name() const {
-  return "t" + std::to_string(tid) + "-" + std::to_string(seq) + (form == SegmentForm::compressed ? ".seg.zst" : ".seg");
+  std::string name = "t";
+  name += std::to_string(tid);
+  name += '-';
+  name += std::to_string(seq);
+  name += form == SegmentForm::compressed ? ".seg.zst" : ".seg";
+  return name;
 }
 
 std::vector<std::uint8_t> Segment::raw_file() const {

@@ -135,7 +135,7 @@ TEST(TraceCorruption, ExitWithoutEntry) {
   const Read r = read_all(dir);
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_EQ(r.problems[0].text(), dir + "/9/t9-0.seg: offset 69: expected an exit to close an open call, "
-                                        "found a exit event with no call open");
+                                        "found an event exit with no call open");
   EXPECT_EQ(r.threads[0], (Lines{"0 entry f d0", "5 exit f d0"}));
   remove_tree(dir);
 }
@@ -149,7 +149,7 @@ TEST(TraceCorruption, TruncatedEventAtTheEnd) {
   b.write(dir);
   const Read r = read_all(dir);
   ASSERT_EQ(r.problems.size(), 1u);
-  EXPECT_EQ(r.problems[0].text(), dir + "/9/t9-0.seg: offset 72: expected the rest of a entry_args event "
+  EXPECT_EQ(r.problems[0].text(), dir + "/9/t9-0.seg: offset 72: expected the rest of the entry_args event "
                                         "(tag at offset 67), found the end of the data");
   EXPECT_EQ(r.threads[0], (Lines{"0 entry f d0"}));
   remove_tree(dir);

@@ -181,3 +181,23 @@ TEST(TraceRoundTrip, CallsStillOpenAtTheEndAreIncomplete) {
 
 }  // namespace
 }  // namespace ariadne::tracefile::test
+
+namespace ariadne::tracefile::test {
+namespace {
+
+TEST(TraceFormat, Crc32cKnownValues) {
+  EXPECT_EQ(crc32c("123456789", 9), 0xe3069283u);  // the CRC-32C check value
+  EXPECT_EQ(crc32c("", 0), 0u);
+  // Slicing-by-8 and the byte-wise tail agree at every length and alignment.
+  std::uint8_t buf[64];
+  for (int i = 0; i < 64; ++i) buf[i] = static_cast<std::uint8_t>(i * 37 + 11);
+  for (std::size_t off = 0; off < 8; ++off)
+    for (std::size_t n = 0; off + n <= 64; ++n) {
+      std::uint32_t running = 0;
+      for (std::size_t i = 0; i < n; ++i) running = crc32c(buf + off + i, 1, running);
+      ASSERT_EQ(crc32c(buf + off, n), running) << off << " " << n;
+    }
+}
+
+}  // namespace
+}  // namespace ariadne::tracefile::test
