@@ -11,8 +11,13 @@ struct CommandExit {
 };
 
 void add_abicheck_command(CLI::App& app);
+void add_dump_command(CLI::App& app);
 void add_exec_command(CLI::App& app);
 void add_flags_command(CLI::App& app);
 void add_help_command(CLI::App& app);
+void add_show_command(CLI::App& app);
+void add_report_command(CLI::App& app);
+void add_graph_command(CLI::App& app);
+void add_info_command(CLI::App& app);
 
 }  // namespace ariadne::cli

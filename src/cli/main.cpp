@@ -19,6 +19,11 @@ int main(int argc, char** argv) {
   cli::add_exec_command(app);
   cli::add_abicheck_command(app);
   cli::add_flags_command(app);
+  cli::add_show_command(app);
+  cli::add_report_command(app);
+  cli::add_graph_command(app);
+  cli::add_info_command(app);
+  cli::add_dump_command(app);
   cli::add_help_command(app);
 
   try {

@@ -57,6 +57,7 @@ struct SegmentFile {
   std::string path;
   std::uint32_t seq = 0;
   bool compressed = false;
+  std::uint64_t bytes = 0;  // size on disk
 };
 
 struct ThreadInfo {
@@ -119,7 +120,7 @@ class TraceDir {
   const std::string& path() const { return path_; }
   const SessionInfo& session() const { return session_; }
   const std::vector<ProcessInfo>& processes() const { return processes_; }
-  std::uint64_t start_ns() const;  // earliest timestamp of any process (the origin shown as 0)
+  std::uint64_t start_ns() const { return start_ns_; }  // earliest timestamp of any process (the origin shown as 0)
 
   // Streams one thread's events in order, segment after segment, decoding
   // (and decompressing) one segment at a time so a multi-GB recording needs
@@ -130,8 +131,12 @@ class TraceDir {
                       const std::function<bool(const TraceEvent&)>& fn,
                       std::vector<Problem>& problems) const;
 
+  // Called after each segment with its size on disk (progress bars).
+  std::function<void(std::uint64_t bytes)> progress;
+
  private:
   std::string path_;
+  std::uint64_t start_ns_ = 0;
   SessionInfo session_;
   std::vector<ProcessInfo> processes_;
 };
@@ -147,6 +152,7 @@ struct Call {
   std::uint64_t child_ns = 0;              // time spent in traced callees (self = total - child)
   bool complete = true;                    // an exit was recorded
   bool unwound = false;                    // ...by longjmp / exception
+  bool inherited = false;                  // open at a fork: entered in the parent (fork_child stack)
   std::vector<Value> args;
   std::vector<Value> retval;  // 0 or 1
   const std::vector<std::uint32_t>* stack = nullptr;  // sites from the outermost call to this one

@@ -1,0 +1,86 @@
+// Writes the seed corpus of the fuzz targets from TraceBuilder recordings:
+//   make_corpus OUT   ->  OUT/<target>/seed-*
+// Segments get a capacity just above their events so the seeds stay small.
+#include <filesystem>
+#include <string>
+
+#include "TraceArchive.hpp"
+#include "TraceBuilder.hpp"
+
+using namespace ariadne::tracefile;
+using namespace ariadne::tracefile::test;
+
+namespace {
+
+void put(const std::string& dir, const std::string& name, const std::vector<std::uint8_t>& bytes) {
+  std::filesystem::create_directories(dir);
+  write_bytes(dir + "/" + name, bytes);
+}
+
+std::vector<std::uint8_t> with_selector(std::uint8_t sel, const std::vector<std::uint8_t>& bytes) {
+  std::vector<std::uint8_t> out{sel};
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  return out;
+}
+
+TraceBuilder recording() {
+  TraceBuilder b;
+  auto& p = b.process(10);
+  p.clock = ClockKind::cntvct;
+  p.counter_hz = 62500000;
+  p.clocks = {{100, 1000, 5000}, {200, 2600, 6600}};
+  p.site(1, "main").site(2, "work").site(3, "leaf");
+  auto& s0 = p.segment(10, 0, 100, SegmentForm::sealed);
+  s0.events.thread_start(100, 0)
+      .entry(1, 101)
+      .entry_args(2, 102, {int_value(-3), uint_value(3), hex_value(0x30), string_value("str"), char_value('c'),
+                           float_value(2.5), pointer_value(0x7f00), bad_string_value()})
+      .entry(3, 103)
+      .exit_retval(104, int_value(1))
+      .exit_unwound(105)
+      .signal(106, 2)
+      .fork(107, 11)
+      .lost(108, 4)
+      .clock(300);
+  auto& s1 = p.segment(10, 1, 300, SegmentForm::compressed, 1);
+  s1.events.entry(2, 301).exit(302).exec(303, "/bin/x").exec_failed(304, 2);
+  auto& s2 = p.segment(10, 2, 400, SegmentForm::open, 1);
+  s2.events.exit(401).thread_exit(402);
+  auto& c = b.process(11);
+  c.ppid = 10;
+  c.forked_from = 10;
+  c.site(1, "main");
+  c.segment(11, 0, 107).events.fork_child(107, 10, {1}).exit(110);
+  for (auto& proc : b.processes)
+    for (auto& s : proc.segments) s.capacity = static_cast<std::uint32_t>(s.events.bytes().size() + 8);
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  const std::string out = argv[1];
+  const TraceBuilder b = recording();
+  put(out + "/chunk_file", "seed-session", with_selector(1, b.session.file()));
+  for (const auto& p : b.processes) put(out + "/chunk_file", "seed-process-" + p.key, with_selector(0, p.file()));
+  for (const auto& p : b.processes) {
+    for (auto s : p.segments) {
+      const std::string name = "seed-" + p.key + "-" + std::to_string(s.seq);
+      for (const auto form : {SegmentForm::sealed, SegmentForm::open}) {
+        s.form = form;
+        put(out + "/segment", name + (form == SegmentForm::open ? "-open" : "-sealed"), s.file());
+      }
+      s.form = SegmentForm::compressed;
+      put(out + "/segment_zst", name, s.file());
+    }
+  }
+  std::vector<std::uint8_t> archive;
+  append_file(archive, "ariadne.session", b.session.file());
+  for (const auto& p : b.processes) {
+    append_file(archive, p.key + "/process", p.file());
+    for (const auto& s : p.segments) append_file(archive, p.key + "/" + s.file_name(), s.file());
+  }
+  put(out + "/trace_dir", "seed-recording", archive);
+  return 0;
+}

@@ -1,0 +1,185 @@
+#include "analysis/ChromeTraceWriter.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "analysis/JsonText.hpp"
+
+namespace ariadne::analysis {
+namespace {
+
+using tracefile::Event;
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+const char* instant_name(Event e) {
+  switch (e) {
+    case Event::thread_start: return "thread start";
+    case Event::thread_exit: return "thread exit";
+    case Event::fork: return "fork";
+    case Event::fork_child: return "forked";
+    case Event::exec: return "exec";
+    case Event::exec_failed: return "exec failed";
+    case Event::signal: return "signal";
+    case Event::lost: return "lost events";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+ChromeTraceWriter::ChromeTraceWriter(std::FILE* out, std::uint64_t origin_ns)
+    : out_(out), origin_ns_(origin_ns) {}
+
+void ChromeTraceWriter::flush_if_full() {
+  if (buffer_.size() < (1u << 16)) return;
+  ok_ &= std::fwrite(buffer_.data(), 1, buffer_.size(), out_) == buffer_.size();
+  buffer_.clear();
+}
+
+void ChromeTraceWriter::begin(const tracefile::SessionInfo& session) {
+  buffer_ += "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"tool\":\"ariadne\",\"arch\":";
+  append_json_string(buffer_, session.arch);
+  buffer_ += ",\"command\":";
+  append_json_string(buffer_, joined(session.argv));
+  buffer_ += "},\n\"traceEvents\":[";
+}
+
+void ChromeTraceWriter::event_head(char phase, std::uint64_t ns) {
+  if (ns < last_ns_) ns = last_ns_;
+  last_ns_ = ns;
+  const std::uint64_t rel = ns > origin_ns_ ? ns - origin_ns_ : 0;
+  buffer_ += fmt::format("{}\n{{\"ph\":\"{}\",\"pid\":{},\"tid\":{},\"ts\":{}.{:03}", events_ == 0 ? "" : ",",
+                         phase, process_ != nullptr ? process_->pid : 0, tid_, rel / 1000, rel % 1000);
+  ++events_;
+}
+
+void ChromeTraceWriter::end_event() {
+  buffer_ += '}';
+  flush_if_full();
+}
+
+void ChromeTraceWriter::name_process(std::uint32_t pid, const std::string& name) {
+  buffer_ += fmt::format("{}\n{{\"ph\":\"M\",\"pid\":{},\"tid\":0,\"name\":\"process_name\",\"args\":{{\"name\":",
+                         events_ == 0 ? "" : ",", pid);
+  append_json_string(buffer_, name);
+  buffer_ += "}}";
+  ++events_;
+  flush_if_full();
+}
+
+void ChromeTraceWriter::name_thread(std::uint32_t pid, std::uint32_t tid, const std::string& name) {
+  buffer_ += fmt::format("{}\n{{\"ph\":\"M\",\"pid\":{},\"tid\":{},\"name\":\"thread_name\",\"args\":{{\"name\":",
+                         events_ == 0 ? "" : ",", pid, tid);
+  append_json_string(buffer_, name);
+  buffer_ += "}}";
+  ++events_;
+  flush_if_full();
+}
+
+void ChromeTraceWriter::begin_thread(const tracefile::ProcessInfo& p, const tracefile::ThreadInfo& t) {
+  process_ = &p;
+  tid_ = t.tid;
+  last_ns_ = 0;
+  open_.clear();
+}
+
+void ChromeTraceWriter::on_enter(const tracefile::Call& c) {
+  if (process_ == nullptr) return;
+  // The reader closes every call before a sibling or caller starts; should a
+  // damaged stream skip an exit, the slices left open end here.
+  while (!open_.empty() && open_.back().depth >= c.depth) close_top(c.begin_ns, nullptr);
+  event_head('B', c.begin_ns);
+  buffer_ += ",\"name\":";
+  append_json_string(buffer_, process_->site_name(c.site));
+  if (!c.args.empty()) {
+    buffer_ += ",\"args\":{";
+    for (std::size_t i = 0; i < c.args.size(); ++i) {
+      buffer_ += fmt::format("{}\"arg{}\":", i == 0 ? "" : ",", i + 1);
+      append_json_string(buffer_, c.args[i].format());
+    }
+    buffer_ += '}';
+  }
+  end_event();
+  open_.push_back(Open{c.site, c.depth});
+}
+
+void ChromeTraceWriter::close_top(std::uint64_t ns, const tracefile::Call* c) {
+  const Open top = open_.back();
+  open_.pop_back();
+  event_head('E', ns);
+  buffer_ += ",\"name\":";
+  append_json_string(buffer_, process_->site_name(top.site));
+  std::string args;
+  if (c == nullptr || !c->complete) {
+    args = "\"incomplete\":true";
+  } else {
+    if (!c->retval.empty()) {
+      args = "\"retval\":";
+      append_json_string(args, c->retval.front().format());
+    }
+    if (c->unwound) args += args.empty() ? "\"unwound\":true" : ",\"unwound\":true";
+  }
+  if (!args.empty()) buffer_ += ",\"args\":{" + args + '}';
+  end_event();
+}
+
+void ChromeTraceWriter::on_exit(const tracefile::Call& c) {
+  if (process_ == nullptr) return;
+  std::size_t i = open_.size();
+  while (i > 0 && !(open_[i - 1].depth == c.depth && open_[i - 1].site == c.site)) --i;
+  if (i == 0) return;  // its entry was never shown: nothing to close
+  while (open_.size() > i) close_top(c.end_ns, nullptr);
+  close_top(c.end_ns, &c);
+}
+
+void ChromeTraceWriter::on_event(const tracefile::TraceEvent& e) {
+  if (process_ == nullptr) return;
+  const char* name = instant_name(e.kind);
+  if (name == nullptr) return;
+  event_head('i', e.ns);
+  buffer_ += fmt::format(",\"s\":\"t\",\"name\":\"{}\",\"args\":{{", name);
+  switch (e.kind) {
+    case Event::thread_start: buffer_ += fmt::format("\"parent_tid\":{}", e.number); break;
+    case Event::fork: buffer_ += fmt::format("\"child_pid\":{}", e.number); break;
+    case Event::fork_child: buffer_ += fmt::format("\"parent_pid\":{}", e.number); break;
+    case Event::exec:
+      buffer_ += "\"path\":";
+      append_json_string(buffer_, e.text);
+      break;
+    case Event::exec_failed: buffer_ += fmt::format("\"errno\":{}", e.number); break;
+    case Event::signal: {
+      buffer_ += fmt::format("\"signo\":{}", e.number);
+      const char* abbrev = e.number < 65 ? ::sigabbrev_np(static_cast<int>(e.number)) : nullptr;
+      if (abbrev != nullptr) buffer_ += fmt::format(",\"signal\":\"SIG{}\"", abbrev);
+      break;
+    }
+    case Event::lost: buffer_ += fmt::format("\"count\":{}", e.number); break;
+    default: break;
+  }
+  buffer_ += '}';
+  end_event();
+}
+
+void ChromeTraceWriter::end_thread() {
+  while (!open_.empty()) close_top(last_ns_, nullptr);
+  process_ = nullptr;
+}
+
+bool ChromeTraceWriter::finish() {
+  buffer_ += "\n]}\n";
+  ok_ &= std::fwrite(buffer_.data(), 1, buffer_.size(), out_) == buffer_.size();
+  buffer_.clear();
+  ok_ &= std::fflush(out_) == 0;
+  return ok_;
+}
+
+}  // namespace ariadne::analysis

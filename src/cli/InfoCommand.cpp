@@ -1,0 +1,172 @@
+// ariadne info DIR: what a recording holds. The session (command line,
+// architecture, start, duration, exit status), then per process image its
+// relation to the others (fork, exec), threads, events, calls, segments and
+// bytes on disk, and its modules with their build-ids. Counting events reads
+// every segment once.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/Commands.hpp"
+#include "cli/TraceCommon.hpp"
+
+namespace ariadne::cli {
+namespace {
+
+using namespace tracefile;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& a : v) {
+    if (!s.empty()) s += ' ';
+    const bool quote = a.empty() || a.find_first_of(" \t\"'\\$") != std::string::npos;
+    s += quote ? "'" + a + "'" : a;
+  }
+  return s;
+}
+
+std::string exit_text(int kind, int value) {
+  return kind == 1 ? fmt::format("killed by signal {}", value) : fmt::format("exit {}", value);
+}
+
+std::string utc(std::uint64_t unix_ns) {
+  const std::time_t s = static_cast<std::time_t>(unix_ns / 1000000000);
+  std::tm tm{};
+  ::gmtime_r(&s, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return fmt::format("{}.{:03} UTC", buf, (unix_ns / 1000000) % 1000);
+}
+
+std::uint64_t size_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
+
+std::string bytes_text(std::uint64_t n) {
+  if (n < 1024) return fmt::format("{} B", n);
+  if (n < (1u << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
+  if (n < (1u << 30)) return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1 << 20));
+  return fmt::format("{:.2f} GiB", static_cast<double>(n) / (1 << 30));
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "info",
+      "What a recording holds: the session (command line, architecture, start time, duration, exit status) "
+      "and each process image (pid, parent, fork/exec relation, threads, events, calls, segments, bytes on "
+      "disk and per call, modules with build-ids).\nExit status: 0; 1 if the recording is damaged "
+      "(problems on stderr); 2 if DIR is not a recording.");
+  struct Opts {
+    std::string dir = "ariadne.data";
+    Selection sel;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("DIR", o->dir, "The recording (default: ariadne.data)");
+  o->sel.add_options(*cmd, false);
+  cmd->callback([o] {
+    OpenTrace t = open_trace(o->dir);
+    Progress progress("info", selected_bytes(t.dir, o->sel));
+    attach(t.dir, progress);
+    struct Counts {
+      std::uint64_t events = 0, calls = 0, lost = 0, raw = 0, zst = 0, disk = 0, first = UINT64_MAX, last = 0;
+    };
+    std::vector<Counts> per(t.dir.processes().size());
+    Counts all;
+    for (std::size_t i = 0; i < t.dir.processes().size(); ++i) {
+      const auto& p = t.dir.processes()[i];
+      if (!o->sel.process(p)) continue;
+      Counts& c = per[i];
+      c.disk = size_of(p.dir + "/process");
+      for (const auto& th : p.threads) {
+        for (const auto& f : th.segments) {
+          (f.compressed ? c.zst : c.raw) += 1;
+          c.disk += f.bytes;
+        }
+        t.dir.for_each_event(
+            p, th,
+            [&](const TraceEvent& e) {
+              ++c.events;
+              if (e.kind == Event::entry || e.kind == Event::entry_args) ++c.calls;
+              if (e.kind == Event::lost) c.lost += e.number;
+              if (e.ns < c.first) c.first = e.ns;
+              if (e.ns > c.last) c.last = e.ns;
+              return true;
+            },
+            t.problems);
+      }
+      all.events += c.events;
+      all.calls += c.calls;
+      all.lost += c.lost;
+      all.raw += c.raw;
+      all.zst += c.zst;
+      all.disk += c.disk;
+      all.first = std::min(all.first, c.first);
+      all.last = std::max(all.last, c.last);
+    }
+    progress.done();
+    const SessionInfo& s = t.dir.session();
+    all.disk += size_of(t.dir.path() + "/ariadne.session");
+    std::printf("Recording    %s\n", t.dir.path().c_str());
+    std::printf("Command      %s\n", join(s.argv).c_str());
+    std::printf("Arch         %s\n", s.arch.empty() ? "?" : s.arch.c_str());
+    std::printf("Format       version %u\n", s.version);
+    if (s.start_unix_ns != 0) std::printf("Started      %s\n", utc(s.start_unix_ns).c_str());
+    if (all.first <= all.last)
+      std::printf("Duration     %s (first to last event)\n", format_duration(all.last - all.first).c_str());
+    std::printf("Exit         %s\n", s.ended ? exit_text(s.exit_kind, s.exit_value).c_str()
+                                             : "not recorded (the recording did not finish)");
+    if (!s.options.empty()) {
+      std::string opts = s.options;
+      for (auto& ch : opts)
+        if (ch == '\n') ch = ' ';
+      std::printf("Options      %s\n", opts.c_str());
+    }
+    std::printf("Processes    %zu\n", t.dir.processes().size());
+    std::printf("Events       %llu\n", static_cast<unsigned long long>(all.events));
+    std::printf("Calls        %llu\n", static_cast<unsigned long long>(all.calls));
+    if (all.lost > 0) std::printf("Lost events  %llu\n", static_cast<unsigned long long>(all.lost));
+    std::printf("Segments     %llu raw, %llu compressed\n", static_cast<unsigned long long>(all.raw),
+                static_cast<unsigned long long>(all.zst));
+    std::printf("On disk      %s (%llu bytes)\n", bytes_text(all.disk).c_str(), static_cast<unsigned long long>(all.disk));
+    if (all.calls > 0)
+      std::printf("Per call     %.2f bytes\n", static_cast<double>(all.disk) / static_cast<double>(all.calls));
+    for (std::size_t i = 0; i < t.dir.processes().size(); ++i) {
+      const auto& p = t.dir.processes()[i];
+      if (!o->sel.process(p)) continue;
+      const Counts& c = per[i];
+      std::string rel = fmt::format("parent {}", p.ppid);
+      if (p.forked_from != 0) rel += fmt::format(", forked from {}", p.forked_from);
+      if (!p.execd_from.empty()) rel += fmt::format(", exec'd from {}", p.execd_from);
+      std::printf("\nProcess %s: pid %u, %s\n", p.key.c_str(), p.pid, rel.c_str());
+      std::printf("  Command    %s\n", join(p.argv).c_str());
+      std::printf("  Arch       %s, clock %s at %.0f Hz\n", p.arch.c_str(),
+                  p.clock == ClockKind::cntvct ? "cntvct" : p.clock == ClockKind::rdtsc ? "rdtsc" : "monotonic",
+                  p.counter_hz);
+      std::printf("  Exit       %s\n", p.ended ? exit_text(p.exit_kind, p.exit_value).c_str() : "not recorded");
+      std::string tids;
+      for (const auto& th : p.threads) tids += fmt::format("{}{}", tids.empty() ? "" : " ", th.tid);
+      std::printf("  Threads    %zu: %s\n", p.threads.size(), tids.c_str());
+      std::printf("  Events     %llu, calls %llu\n", static_cast<unsigned long long>(c.events),
+                  static_cast<unsigned long long>(c.calls));
+      std::printf("  Segments   %llu raw, %llu compressed, %s on disk\n", static_cast<unsigned long long>(c.raw),
+                  static_cast<unsigned long long>(c.zst), bytes_text(c.disk).c_str());
+      for (std::size_t m = 0; m < p.modules.size(); ++m) {
+        const auto& mod = p.modules[m];
+        if (mod.path.empty()) continue;
+        std::printf("  Module     %s base %#llx build-id %s\n", mod.path.c_str(),
+                    static_cast<unsigned long long>(mod.base), mod.build_id.empty() ? "(none)" : mod.build_id.c_str());
+      }
+      std::printf("  Sites      %zu\n", p.sites.size());
+    }
+    finish(t.problems);
+  });
+}
+
+}  // namespace ariadne::cli

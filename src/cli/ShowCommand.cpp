@@ -1,0 +1,228 @@
+// ariadne show DIR: each thread's calls as an indented tree, with durations
+// and captured values, like `uftrace replay`. A call with no traced callees
+// is one line ("f(1) = 2;"); one is only known to be a leaf when its exit is
+// the next thing in the stream, so the entry line is held back by one event.
+#include <regex.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/Commands.hpp"
+#include "cli/TraceCommon.hpp"
+
+namespace ariadne::cli {
+namespace {
+
+using namespace tracefile;
+
+struct Regex {
+  regex_t re{};
+  bool set = false;
+  Regex() = default;
+  Regex(const Regex&) = delete;
+  ~Regex() {
+    if (set) ::regfree(&re);
+  }
+  void compile(const std::string& text, const char* option) {
+    const int rc = ::regcomp(&re, text.c_str(), REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+      char why[256];
+      ::regerror(rc, &re, why, sizeof why);
+      std::fprintf(stderr, "ariadne: %s '%s': invalid regular expression: %s\n", option, text.c_str(), why);
+      throw CommandExit{kStatusNotRecording};
+    }
+    set = true;
+  }
+  bool match(const std::string& s) const { return ::regexec(&re, s.c_str(), 0, nullptr, 0) == 0; }
+};
+
+struct Filters {
+  std::uint64_t since = 0, until = UINT64_MAX;  // relative to the recording's start
+  Regex only, hide;
+};
+
+std::string args_text(const std::vector<Value>& args) {
+  std::string s;
+  for (std::size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].format();
+  return s;
+}
+
+class Printer : public CallVisitor {
+ public:
+  Printer(const ProcessInfo& p, const ThreadInfo& t, std::uint64_t origin, const Filters& f)
+      : p_(p), tid_(t.tid), origin_(origin), f_(f) {}
+
+  void on_enter(const Call& c) override {
+    flush_pending();
+    const std::size_t d = c.depth;
+    if (state_.size() <= d) state_.resize(d + 1);
+    const State* parent = d > 0 ? &state_[d - 1] : nullptr;
+    State& s = state_[d];
+    const std::string& name = p_.site_name(c.site);
+    s.in_only = !f_.only.set || (parent != nullptr && parent->in_only) || matches(f_.only, c.site, only_cache_);
+    s.hidden = (parent != nullptr && parent->hidden) || (f_.hide.set && matches(f_.hide, c.site, hide_cache_));
+    const std::uint64_t rel = c.begin_ns - origin_;
+    s.shown = s.in_only && !s.hidden && rel >= f_.since && rel < f_.until;
+    if (!s.shown) return;
+    pending_ = true;
+    pending_depth_ = d;
+    pending_text_ = fmt::format("{}({})", name, args_text(c.args));
+    if (c.inherited) pending_text_ += " /* open at the fork */";
+  }
+
+  void on_exit(const Call& c) override {
+    const std::size_t d = c.depth;
+    if (d >= state_.size() || !state_[d].shown) return;
+    const std::string dur = c.complete ? format_duration(c.end_ns - c.begin_ns) : "";
+    std::string tail;
+    if (!c.retval.empty()) tail = " = " + c.retval[0].format();
+    std::string note;
+    if (!c.complete) note = " /* not returned: the recording ends */";
+    if (c.unwound) note = " /* unwound */";
+    if (pending_ && pending_depth_ == d) {
+      pending_ = false;
+      line(dur, d, pending_text_ + tail + ";" + note);
+    } else {
+      flush_pending();
+      line(dur, d, "}" + tail + " /* " + p_.site_name(c.site) + " */" + note);
+    }
+  }
+
+  void on_event(const TraceEvent& e) override {
+    flush_pending();
+    const std::uint64_t rel = e.ns - origin_;
+    if (rel < f_.since || rel >= f_.until) return;
+    // Events belong to the innermost call shown, if any filter is on.
+    const std::size_t d = open_depth();
+    if (d > 0 && !state_[d - 1].shown) return;
+    if (d == 0 && f_.only.set) return;
+    std::string what;
+    switch (e.kind) {
+      case Event::thread_start: what = fmt::format("thread start (parent {})", e.number); break;
+      case Event::thread_exit: what = "thread exit"; break;
+      case Event::fork: what = fmt::format("fork: child {}", e.number); break;
+      case Event::fork_child: what = fmt::format("forked from {}", e.number); break;
+      case Event::exec: what = fmt::format("exec \"{}\"", e.text); break;
+      case Event::exec_failed: what = fmt::format("exec failed: errno {}", e.number); break;
+      case Event::signal: what = fmt::format("signal {}", e.number); break;
+      case Event::lost: what = fmt::format("LOST {} events", e.number); break;
+      default: return;  // clock: nothing to show
+    }
+    line("", d, "/* " + what + " */");
+  }
+
+  void finish() { flush_pending(); }
+
+  void set_depth_hint(std::size_t d) { depth_hint_ = d; }
+
+ private:
+  struct State {
+    bool in_only = true, hidden = false, shown = false;
+  };
+
+  bool matches(const Regex& re, std::uint32_t site, std::map<std::uint32_t, bool>& cache) {
+    const auto it = cache.find(site);
+    if (it != cache.end()) return it->second;
+    return cache[site] = re.match(p_.site_name(site));
+  }
+
+  // Open calls right now: the depth of the last entry seen minus closed ones
+  // is not tracked separately; the last shown/entered depth serves.
+  std::size_t open_depth() const { return depth_hint_; }
+
+  void flush_pending() {
+    if (!pending_) return;
+    pending_ = false;
+    line("", pending_depth_, pending_text_ + " {");
+  }
+
+  void line(const std::string& dur, std::size_t depth, const std::string& text) {
+    std::printf("%12s [%6u] | %*s%s\n", dur.c_str(), tid_, static_cast<int>(2 * depth), "", text.c_str());
+  }
+
+  const ProcessInfo& p_;
+  std::uint32_t tid_;
+  std::uint64_t origin_;
+  const Filters& f_;
+  std::vector<State> state_;
+  std::map<std::uint32_t, bool> only_cache_, hide_cache_;
+  bool pending_ = false;
+  std::size_t pending_depth_ = 0, depth_hint_ = 0;
+  std::string pending_text_;
+};
+
+// Tracks the open depth for Printer's events (walk_calls reports it on
+// entries and exits only).
+class DepthTracker : public CallVisitor {
+ public:
+  explicit DepthTracker(Printer& p) : p_(p) {}
+  void on_enter(const Call& c) override {
+    p_.on_enter(c);
+    p_.set_depth_hint(c.depth + 1);
+  }
+  void on_exit(const Call& c) override {
+    p_.on_exit(c);
+    p_.set_depth_hint(c.depth);
+  }
+  void on_event(const TraceEvent& e) override { p_.on_event(e); }
+
+ private:
+  Printer& p_;
+};
+
+}  // namespace
+
+void add_show_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "show",
+      "Each thread's calls of a recording as an indented tree with durations and captured arguments and "
+      "return values (like `uftrace replay`).\nTimes for --since/--until are relative to the start of the "
+      "recording: 1.5ms, 200us, 2s, 100ns.\nExit status: 0; 1 if the recording is damaged (problems on "
+      "stderr, the output shows what is intact); 2 if DIR is not a recording.");
+  struct Opts {
+    std::string dir = "ariadne.data";
+    std::string since, until, only, hide;
+    Selection sel;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("DIR", o->dir, "The recording (default: ariadne.data)");
+  o->sel.add_options(*cmd);
+  cmd->add_option("--since", o->since, "Only calls and events from this time on");
+  cmd->add_option("--until", o->until, "Only calls and events before this time");
+  cmd->add_option("-F,--filter", o->only, "Only calls of functions matching REGEX and their callees");
+  cmd->add_option("-N,--notrace", o->hide, "Hide calls of functions matching REGEX and their callees");
+  cmd->callback([o] {
+    Filters f;
+    if (!o->since.empty() && !parse_duration(o->since, f.since)) {
+      std::fprintf(stderr, "ariadne: --since '%s': expected a duration like 1.5ms\n", o->since.c_str());
+      throw CommandExit{kStatusNotRecording};
+    }
+    if (!o->until.empty() && !parse_duration(o->until, f.until)) {
+      std::fprintf(stderr, "ariadne: --until '%s': expected a duration like 1.5ms\n", o->until.c_str());
+      throw CommandExit{kStatusNotRecording};
+    }
+    if (!o->only.empty()) f.only.compile(o->only, "-F");
+    if (!o->hide.empty()) f.hide.compile(o->hide, "-N");
+    OpenTrace t = open_trace(o->dir);
+    bool first = true;
+    for (const auto& p : t.dir.processes()) {
+      if (!o->sel.process(p)) continue;
+      for (const auto& th : p.threads) {
+        if (!o->sel.thread(th)) continue;
+        std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
+        std::printf("%12s [%6s] | %s\n", "# DURATION", "TID", "FUNCTION");
+        first = false;
+        Printer printer(p, th, t.dir.start_ns(), f);
+        DepthTracker tracker(printer);
+        walk_calls(t.dir, p, th, tracker, t.problems);
+        printer.finish();
+      }
+    }
+    finish(t.problems);
+  });
+}
+
+}  // namespace ariadne::cli

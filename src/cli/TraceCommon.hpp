@@ -1,0 +1,51 @@
+// What the commands reading a recording (show, report, graph, info, dump)
+// share: opening it, the problems on stderr and the exit status they make,
+// durations for people, and the --pid/--tid selection.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/Progress.hpp"
+#include "tracefile/TraceDir.hpp"
+
+namespace ariadne::cli {
+
+// Exit statuses of the reading commands.
+inline constexpr int kStatusProblems = 1;      // output written, but the recording is damaged
+inline constexpr int kStatusNotRecording = 2;  // nothing to read (also bad options)
+
+struct OpenTrace {
+  tracefile::TraceDir dir;
+  std::vector<tracefile::Problem> problems;
+};
+
+// Opens DIR; not a recording: "ariadne: ..." on stderr and CommandExit{2}.
+OpenTrace open_trace(const std::string& path);
+
+// Prints the problems ("ariadne: FILE: offset N: ...") and ends the command:
+// CommandExit{1} if there were any. Returns normally otherwise.
+void finish(const std::vector<tracefile::Problem>& problems);
+
+// "850 ns", "12.345 us", "1.500 ms", "2.000 s".
+std::string format_duration(std::uint64_t ns);
+// "1.5ms", "200us", "3s", "100ns", "100" (ns). False if malformed.
+bool parse_duration(const std::string& text, std::uint64_t& ns);
+
+// Which processes/threads a command looks at (--pid, --tid; 0 = all).
+struct Selection {
+  std::uint32_t pid = 0, tid = 0;
+  void add_options(CLI::App& cmd, bool with_tid = true);
+  bool process(const tracefile::ProcessInfo& p) const { return pid == 0 || p.pid == pid; }
+  bool thread(const tracefile::ThreadInfo& t) const { return tid == 0 || t.tid == tid; }
+};
+
+// Bytes on disk of the selected segments: the progress bar's total.
+std::uint64_t selected_bytes(const tracefile::TraceDir& d, const Selection& s);
+// Makes `d` advance `p` as segments are read.
+void attach(tracefile::TraceDir& d, Progress& p);
+
+}  // namespace ariadne::cli

@@ -1,0 +1,202 @@
+// Decoding a thread's events (Format.hpp) segment after segment. The state
+// that crosses segments lives here: the open calls (so exits get their
+// entry's site and depth) and the process's clock conversion.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tracefile/ByteReader.hpp"
+#include "tracefile/SegmentFile.hpp"
+#include "tracefile/TraceDir.hpp"
+
+namespace ariadne::tracefile {
+
+// Site of an open call whose entry was lost with a damaged segment (the next
+// segment's header says how many calls were open).
+inline constexpr std::uint32_t kUnknownSite = 0xffffffffu;
+
+void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h, std::vector<Problem>& problems);
+
+class SegmentDecoder {
+ public:
+  explicit SegmentDecoder(const ProcessInfo& p);
+
+  // Decodes one loaded segment; `first` is true for the first segment of the
+  // thread that could be loaded. Returns false if `fn` asked to stop.
+  // `fn(const TraceEvent&) -> bool` is a template parameter: called once per
+  // event, it must not cost an indirect call.
+  template <typename Fn>
+  bool decode(const std::string& path, const std::vector<std::uint8_t>& data, const LoadedSegment& seg,
+              bool first, Fn&& fn, std::vector<Problem>& problems);
+
+  std::uint64_t events() const { return events_; }
+
+ private:
+  std::uint64_t to_ns(std::uint64_t counter) const {
+    const auto d = static_cast<std::int64_t>(counter - counter0_);
+    const auto ns = static_cast<std::int64_t>(mono0_) + static_cast<std::int64_t>(static_cast<double>(d) * ns_per_tick_);
+    return ns < 0 ? 0 : static_cast<std::uint64_t>(ns);
+  }
+
+  // The rare paths, out of line.
+  void resync(const std::string& path, std::uint32_t depth, bool first, std::vector<Problem>& problems);
+  static void bad_tag(const std::string& path, std::uint64_t off, std::uint8_t tag, std::vector<Problem>& problems);
+  static void truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r, std::uint8_t tag,
+                              std::uint64_t off, std::vector<Problem>& problems);
+  static void unmatched_exit(const std::string& path, std::uint64_t off, std::uint8_t tag,
+                             std::vector<Problem>& problems);
+  static bool decode_value(ByteReader& r, Value& v);
+
+  std::uint64_t counter0_, mono0_;
+  double ns_per_tick_;
+  std::vector<std::uint32_t> open_;  // sites of the open calls, outermost first
+  TraceEvent ev_;
+  std::uint64_t events_ = 0;
+};
+
+template <typename Fn>
+bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint8_t>& data,
+                            const LoadedSegment& seg, bool first, Fn&& fn, std::vector<Problem>& problems) {
+  const SegmentHeader& h = seg.header;
+  // Re-synchronise on the header's count of open calls: after a damaged
+  // segment the stack we carry may be wrong; the first segment of a thread
+  // starts empty unless earlier segments are missing.
+  if (!first || h.seq != 0) {
+    if (open_.size() != h.depth) resync(path, h.depth, first, problems);
+  }
+  ByteReader r(data.data() + seg.payload_begin, data.data() + seg.payload_end);
+  const std::uint64_t base_off = seg.payload_begin;
+  std::uint64_t ts = h.base_timestamp;
+  TraceEvent& e = ev_;
+  while (!r.at_end()) {
+    const std::uint64_t off = base_off + r.offset();
+    std::uint8_t tag;
+    r.u8(tag);
+    if (tag == 0) break;
+    if (tag > static_cast<std::uint8_t>(Event::clock)) {
+      bad_tag(path, off, tag, problems);
+      return true;
+    }
+    e.kind = static_cast<Event>(tag);
+    e.site = 0;
+    e.depth = 0;
+    e.number = 0;
+    if (!e.values.empty()) e.values.clear();
+    if (!e.stack.empty()) e.stack.clear();
+    if (!e.text.empty()) e.text.clear();
+    bool ok = true;
+    std::uint64_t v = 0, dt = 0;
+    switch (e.kind) {
+      case Event::entry:
+      case Event::entry_args:
+        ok = r.varint(v) && r.varint(dt);
+        e.site = static_cast<std::uint32_t>(v);
+        if (ok && e.kind == Event::entry_args) {
+          std::uint64_t n;
+          ok = r.varint(n) && n <= 64;
+          if (ok) e.values.resize(n);
+          for (std::uint64_t i = 0; ok && i < n; ++i) ok = decode_value(r, e.values[i]);
+        }
+        break;
+      case Event::exit:
+      case Event::exit_unwound:
+      case Event::thread_exit:
+        ok = r.varint(dt);
+        break;
+      case Event::exit_retval:
+        ok = r.varint(dt);
+        if (ok) {
+          e.values.resize(1);
+          ok = decode_value(r, e.values[0]);
+        }
+        break;
+      case Event::thread_start:
+      case Event::fork:
+      case Event::exec_failed:
+      case Event::signal:
+      case Event::lost:
+        ok = r.varint(dt) && r.varint(e.number);
+        break;
+      case Event::fork_child: {
+        std::uint64_t n;
+        ok = r.varint(dt) && r.varint(e.number) && r.varint(n) && n <= (1u << 16);
+        for (std::uint64_t i = 0; ok && i < n; ++i) {
+          ok = r.varint(v);
+          e.stack.push_back(static_cast<std::uint32_t>(v));
+        }
+        break;
+      }
+      case Event::exec:
+        ok = r.varint(dt) && r.string(e.text, 1u << 16);
+        break;
+      case Event::clock:
+        ok = r.varint(v);
+        break;
+      case Event::end:
+        break;
+    }
+    if (!ok) {
+      truncated_event(path, base_off, r, tag, off, problems);
+      return true;
+    }
+    if (e.kind == Event::clock) {
+      ts = v;
+    } else {
+      ts += dt;
+    }
+    e.ns = to_ns(ts);
+    switch (e.kind) {
+      case Event::entry:
+      case Event::entry_args:
+        e.depth = static_cast<std::uint32_t>(open_.size());
+        open_.push_back(e.site);
+        break;
+      case Event::exit:
+      case Event::exit_unwound:
+      case Event::exit_retval:
+        if (open_.empty()) {
+          unmatched_exit(path, off, tag, problems);
+          return true;
+        }
+        e.site = open_.back();
+        open_.pop_back();
+        e.depth = static_cast<std::uint32_t>(open_.size());
+        break;
+      case Event::fork_child:
+        open_.assign(e.stack.begin(), e.stack.end());
+        break;
+      default:
+        break;
+    }
+    ++events_;
+    if (!fn(e)) return false;
+  }
+  return true;
+}
+
+// A thread's segments one after the other through one decoder: the loop
+// behind TraceDir::for_each_event and walk_calls.
+template <typename Fn>
+bool stream_thread(const ProcessInfo& p, const ThreadInfo& t, Fn&& fn, std::vector<Problem>& problems,
+                   const std::function<void(std::uint64_t)>& progress) {
+  SegmentLoader loader;
+  SegmentDecoder decoder(p);
+  LoadedSegment seg;
+  bool first = true;
+  for (const auto& f : t.segments) {
+    if (loader.load(f.path, f.compressed, seg, problems)) {
+      const SegmentHeader& h = seg.header;
+      if (h.tid != t.tid || h.seq != f.seq) segment_mismatch(f, t.tid, h, problems);
+      const bool go = decoder.decode(f.path, loader.data(), seg, first, fn, problems);
+      first = false;
+      if (!go) return false;
+    }
+    if (progress) progress(f.bytes);
+  }
+  return true;
+}
+
+}  // namespace ariadne::tracefile

@@ -1,0 +1,203 @@
+// Builder -> reader: everything written comes back, in order, with the
+// timestamps converted and exits matched to their entries.
+#include <gtest/gtest.h>
+
+#include "TraceBuilder.hpp"
+#include "TraceTestUtil.hpp"
+
+namespace ariadne::tracefile::test {
+namespace {
+
+using Lines = std::vector<std::string>;
+
+TEST(TraceRoundTrip, EveryEventKindAndValue) {
+  TraceBuilder b;
+  auto& p = b.process(100);
+  p.site(1, "main").site(2, "work").site(3, "leaf");
+  auto& s = p.segment(100, 0, 1000);
+  s.events.thread_start(1000, 0)
+      .entry(1, 1010)
+      .entry_args(2, 1100, {int_value(-5), uint_value(7), hex_value(255), string_value("a\"b"), char_value('x'),
+                            float_value(1.5), pointer_value(0x1000), bad_string_value()})
+      .entry(3, 1200)
+      .exit_retval(1300, int_value(42))
+      .exit_unwound(1400)
+      .signal(1450, 15)
+      .fork(1500, 101)
+      .exec(1600, "/bin/true")
+      .exec_failed(1610, 2)
+      .lost(1620, 3)
+      .clock(5000)
+      .exit(5100)
+      .thread_exit(5200);
+  std::string dir = temp_dir("kinds");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  EXPECT_EQ(problems_text(problems), "");
+  ASSERT_EQ(d.processes().size(), 1u);
+  const auto& pi = d.processes()[0];
+  EXPECT_EQ(pi.pid, 100u);
+  ASSERT_EQ(pi.threads.size(), 1u);
+  EXPECT_EQ(d.start_ns(), 1000u);
+  const Lines expected = {
+      "0 thread_start 0",
+      "10 entry main d0",
+      "100 entry work d1 -5 7 0xff \"a\\\"b\" 'x' 1.5 0x1000 (bad string)",
+      "200 entry leaf d2",
+      "300 exit leaf d2 42",
+      "400 unwound work d1",
+      "450 signal 15",
+      "500 fork 101",
+      "600 exec /bin/true",
+      "610 exec_failed 2",
+      "620 lost 3",
+      "4000 clock",
+      "4100 exit main d0",
+      "4200 thread_exit",
+  };
+  EXPECT_EQ(events_of(d, pi, pi.threads[0], problems), expected);
+  EXPECT_EQ(problems_text(problems), "");
+  EXPECT_EQ(d.session().argv, (std::vector<std::string>{"prog", "arg"}));
+  EXPECT_TRUE(d.session().ended);
+  EXPECT_EQ(pi.sites.at(2).address, 0x400000u + 0x1020u);
+  EXPECT_EQ(pi.modules.at(0).build_id, "abcdef0123456789");
+  remove_tree(dir);
+}
+
+TEST(TraceRoundTrip, SegmentsRawSealedCompressedAcrossBoundaries) {
+  TraceBuilder b;
+  auto& p = b.process(7);
+  p.site(1, "a").site(2, "b");
+  p.segment(7, 0, 100, SegmentForm::compressed).events.entry(1, 100).entry(2, 110);
+  p.segment(7, 1, 200, SegmentForm::sealed, 2).events.exit(210).entry(2, 220);
+  p.segment(7, 2, 300, SegmentForm::open, 2).events.exit(305).exit(310);
+  const std::string dir = temp_dir("forms");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  const auto& pi = d.processes().at(0);
+  ASSERT_EQ(pi.threads.at(0).segments.size(), 3u);
+  EXPECT_TRUE(pi.threads[0].segments[0].compressed);
+  const Lines expected = {"0 entry a d0", "10 entry b d1", "110 exit b d1", "120 entry b d1", "205 exit b d1",
+                          "210 exit a d0"};
+  EXPECT_EQ(events_of(d, pi, pi.threads[0], problems), expected);
+  EXPECT_EQ(problems_text(problems), "");
+  remove_tree(dir);
+}
+
+TEST(TraceRoundTrip, ForkChildStacksAndProcesses) {
+  TraceBuilder b;
+  auto& parent = b.process(10);
+  parent.site(1, "main").site(2, "spawn");
+  parent.segment(10, 0, 0).events.entry(1, 0).entry(2, 10).fork(20, 11).exit(30).exit(40);
+  parent.segment(12, 0, 5).events.thread_start(5, 10).thread_exit(8);
+  auto& child = b.process(11);
+  child.ppid = 10;
+  child.forked_from = 10;
+  child.site(1, "main").site(2, "spawn");
+  child.segment(11, 0, 21).events.fork_child(21, 10, {1, 2}).exit(25).exit(27);
+  auto& execd = b.process(11, "11.1");
+  execd.execd_from = "/bin/prog";
+  execd.site(5, "other_main");
+  execd.segment(11, 0, 50).events.entry(5, 50).exit(60);
+  const std::string dir = temp_dir("fork");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  ASSERT_EQ(d.processes().size(), 3u);
+  EXPECT_EQ(d.processes()[0].key, "10");
+  EXPECT_EQ(d.processes()[0].threads.size(), 2u);
+  EXPECT_EQ(d.processes()[1].forked_from, 10u);
+  EXPECT_EQ(d.processes()[2].key, "11.1");
+  EXPECT_EQ(d.processes()[2].execd_from, "/bin/prog");
+  const auto& c = d.processes()[1];
+  EXPECT_EQ(events_of(d, c, c.threads[0], problems),
+            (Lines{"21 fork_child 10 main spawn", "25 exit spawn d1", "27 exit main d0"}));
+  EXPECT_EQ(problems_text(problems), "");
+
+  struct Rec : CallVisitor {
+    std::string log;
+    void on_enter(const Call& c) override { log += fmt::format("+{}{} ", c.site, c.inherited ? "i" : ""); }
+    void on_exit(const Call& c) override {
+      log += fmt::format("-{}:{}:{}{} ", c.site, c.end_ns - c.begin_ns, c.end_ns - c.begin_ns - c.child_ns,
+                         c.complete ? "" : "?");
+    }
+    void on_event(const TraceEvent& e) override { log += fmt::format("e{} ", static_cast<int>(e.kind)); }
+  } rec;
+  walk_calls(d, c, c.threads[0], rec, problems);
+  EXPECT_EQ(rec.log, "e9 +1i +2i -2:4:4 -1:6:2 ");
+  Rec rec2;
+  walk_calls(d, d.processes()[0], d.processes()[0].threads[0], rec2, problems);
+  EXPECT_EQ(rec2.log, "+1 +2 e8 -2:20:20 -1:40:20 ");
+  remove_tree(dir);
+}
+
+TEST(TraceRoundTrip, CounterCalibration) {
+  TraceBuilder b;
+  auto& p = b.process(1);
+  p.clock = ClockKind::rdtsc;  // no frequency: two clock chunks calibrate it (2 ticks per ns)
+  p.clocks = {{1000, 5000, 0}, {3000, 6000, 0}};
+  p.site(1, "f");
+  p.segment(1, 0, 1000).events.entry(1, 1000).exit(1200);
+  auto& q = b.process(2);
+  q.clock = ClockKind::cntvct;
+  q.counter_hz = 62500000;  // 16 ns per tick
+  q.clocks = {{100, 5000, 0}};
+  q.site(1, "g");
+  q.segment(2, 0, 100).events.entry(1, 110).exit(120);
+  const std::string dir = temp_dir("clock");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  EXPECT_EQ(problems_text(problems), "");
+  EXPECT_DOUBLE_EQ(d.processes()[0].counter_hz, 2e9);
+  EXPECT_EQ(d.start_ns(), 5000u);
+  EXPECT_EQ(events_of(d, d.processes()[0], d.processes()[0].threads[0], problems),
+            (Lines{"0 entry f d0", "100 exit f d0"}));
+  EXPECT_EQ(events_of(d, d.processes()[1], d.processes()[1].threads[0], problems),
+            (Lines{"160 entry g d0", "320 exit g d0"}));
+  remove_tree(dir);
+}
+
+TEST(TraceRoundTrip, CallsStillOpenAtTheEndAreIncomplete) {
+  TraceBuilder b;
+  auto& p = b.process(3);
+  p.site(1, "main").site(2, "f");
+  p.segment(3, 0, 0, SegmentForm::open).events.entry(1, 0).entry(2, 10).exit(15).entry(2, 20);
+  const std::string dir = temp_dir("open");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  struct Rec : CallVisitor {
+    std::string log;
+    void on_exit(const Call& c) override { log += fmt::format("{}:{}{} ", c.site, c.end_ns - c.begin_ns, c.complete ? "" : "?"); }
+  } rec;
+  walk_calls(d, d.processes()[0], d.processes()[0].threads[0], rec, problems);
+  EXPECT_EQ(rec.log, "2:5 2:0? 1:20? ");
+  EXPECT_EQ(problems_text(problems), "");
+  remove_tree(dir);
+}
+
+}  // namespace
+}  // namespace ariadne::tracefile::test
+
+namespace ariadne::tracefile::test {
+namespace {
+
+TEST(TraceFormat, Crc32cKnownValues) {
+  EXPECT_EQ(crc32c("123456789", 9), 0xe3069283u);  // the CRC-32C check value
+  EXPECT_EQ(crc32c("", 0), 0u);
+  // Slicing-by-8 and the byte-wise tail agree at every length and alignment.
+  std::uint8_t buf[64];
+  for (int i = 0; i < 64; ++i) buf[i] = static_cast<std::uint8_t>(i * 37 + 11);
+  for (std::size_t off = 0; off < 8; ++off)
+    for (std::size_t n = 0; off + n <= 64; ++n) {
+      std::uint32_t running = 0;
+      for (std::size_t i = 0; i < n; ++i) running = crc32c(buf + off + i, 1, running);
+      ASSERT_EQ(crc32c(buf + off, n), running) << off << " " << n;
+    }
+}
+
+}  // namespace
+}  // namespace ariadne::tracefile::test
