@@ -14,5 +14,6 @@ void add_abicheck_command(CLI::App& app);
 void add_exec_command(CLI::App& app);
 void add_flags_command(CLI::App& app);
 void add_help_command(CLI::App& app);
+void add_record_command(CLI::App& app);
 
 }  // namespace ariadne::cli
