@@ -61,14 +61,14 @@ case $case_name in
     expect_out ": 1 process, 3 threads, $(count ' entry ') calls, "
     ;;
   rollover)
-    record --segment-size 4096 -- "$PROBE" loop 3000
+    record --segment-size 4096 -- "$PROBE" loop 6000
     expect_rc 0
     decode
-    expect_count ' entry leaf$' 3000
-    expect_count ' exit$' 3001
+    expect_count ' entry leaf$' 6000
+    expect_count ' exit$' 6001
     expect_at_least ' segment seq=[0-9]+ sealed=1' 5
     expect_count ' lost ' 0
-    expect_out ", 3001 calls, "
+    expect_out ", 6001 calls, "
     ;;
   fork)
     record -- "$PROBE" fork 5
