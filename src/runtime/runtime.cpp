@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "abi/AbiChecker.hpp"
+#include "record/Recorder.hpp"
 #include "trace/Tracer.hpp"
 
 #define ARIADNE_RT_API extern "C" __attribute__((visibility("default")))
@@ -38,6 +39,7 @@ __attribute__((constructor)) void ariadne_rt_init() {
   ariadne::trace::detail::ensure_initialized();
   ariadne::trace::detail::start_call_counter_from_environment();
   ariadne::abi::start_abi_checker_from_environment();
+  ariadne::record::start_recorder_from_environment();
 }
 
 }  // namespace

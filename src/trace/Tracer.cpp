@@ -27,6 +27,7 @@ namespace {
 
 pthread_mutex_t g_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 std::atomic<int> g_initialized{0};  // 0 no, 1 in progress, 2 done
+std::atomic<ModuleObserver> g_module_observer{nullptr};
 
 struct Guard {
   Guard() { pthread_mutex_lock(&g_lock); }
@@ -257,6 +258,9 @@ void add_modules() {
       continue;
     }
     apply_rules(static_cast<std::size_t>(index));
+    if (ModuleObserver observer = g_module_observer.load(std::memory_order_acquire); observer != nullptr) {
+      observer(static_cast<std::size_t>(index));
+    }
   }
 }
 
@@ -290,6 +294,10 @@ void ensure_initialized() noexcept {
                  [] { pthread_mutex_unlock(&g_lock); });
   add_modules();
   g_initialized.store(2, std::memory_order_release);
+}
+
+void set_module_observer(ModuleObserver observer) noexcept {
+  g_module_observer.store(observer, std::memory_order_release);
 }
 
 void modules_added() noexcept {

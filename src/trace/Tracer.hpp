@@ -23,6 +23,12 @@ void modules_added() noexcept;
 void lock_modules() noexcept;
 void modules_removed_and_unlock() noexcept;
 
+// Told about each module added after it is set (dlopen), under the
+// tracer's lock, after the module's sites got the enable rules. The recorder
+// writes the module's sites into its process file.
+using ModuleObserver = void (*)(std::size_t module_index);
+void set_module_observer(ModuleObserver observer) noexcept;
+
 // ARIADNE_COUNT=<regex>: count calls, print them at exit (CallCounter.cpp).
 void start_call_counter_from_environment() noexcept;
 

@@ -1,0 +1,257 @@
+// ariadne record [options] -- PROG ARGS: run PROG with the recorder of the
+// preloaded runtime turned on (src/record/), writing a recording directory
+// (src/tracefile/Format.hpp). This command validates the options, prepares
+// DIR and its session file, hands the options over as ARIADNE_RECORD and
+// ARIADNE_RECORD_OPTIONS, compresses finished segments while PROG runs and
+// the rest when it ends, and passes PROG's exit status through.
+#include <fcntl.h>
+#include <regex.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "arch/Isa.hpp"
+#include "cli/Commands.hpp"
+#include "cli/SegmentCompressor.hpp"
+#include "launch/LaunchError.hpp"
+#include "launch/Launcher.hpp"
+#include "record/ChunkFile.hpp"
+#include "record/RecordOptions.hpp"
+
+extern char** environ;
+
+namespace ariadne::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using launch::LaunchError;
+
+constexpr const char* kDescription =
+    "Run PROG (natively, or under qemu-aarch64 for AArch64 programs) and record every call of its "
+    "instrumented functions (built with the flags `ariadne flags` prints) into DIR: entries and exits "
+    "with timestamps, threads, fork (the child is recorded too), exec (the new image is recorded "
+    "too), signals delivered, and lost-event markers if anything could not be written.\n"
+    "Events go straight to memory-mapped files, so a crash or a SIGKILL of PROG loses nothing "
+    "already written. Finished segments are compressed with zstd.\n"
+    "Then: `ariadne report DIR`, `ariadne show DIR`, `ariadne graph DIR`, `ariadne dump DIR`.\n"
+    "Example: ariadne record -o trace.data -F '^parse' -A 'parse_line@arg1/s' -t 10us -- ./prog input.txt\n"
+    "Exit status: PROG's own (or its fatal signal); 2 for bad options or a DIR that is not a "
+    "recording.";
+
+std::string compile_check(const char* option, const std::string& re) {
+  if (re.find('\n') != std::string::npos)
+    throw LaunchError(fmt::format("{} '{}': a regular expression cannot contain a newline", option, re));
+  regex_t compiled;
+  const int rc = ::regcomp(&compiled, re.c_str(), REG_EXTENDED | REG_NOSUB);
+  if (rc != 0) {
+    char why[256];
+    ::regerror(rc, &compiled, why, sizeof why);
+    throw LaunchError(fmt::format("{} '{}': invalid regular expression: {}", option, re, why));
+  }
+  ::regfree(&compiled);
+  return re;
+}
+
+// "10us", "2ms", "1s", "500ns", "250" (ns).
+std::uint64_t parse_duration(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "ns") scale = 1;
+  else if (unit == "us") scale = 1000;
+  else if (unit == "ms") scale = 1000000;
+  else if (unit == "s") scale = 1000000000;
+  if (digits == 0 || digits > 12 || scale == 0)
+    throw LaunchError(fmt::format("-t '{}': expected a duration like 500ns, 10us, 2ms or 1s", text));
+  return std::stoull(text.substr(0, digits)) * scale;
+}
+
+std::uint64_t parse_size(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  std::uint64_t scale = 0;
+  if (unit.empty()) scale = 1;
+  else if (unit == "K" || unit == "k") scale = 1024;
+  else if (unit == "M" || unit == "m") scale = 1024 * 1024;
+  const std::uint64_t v = digits != 0 && digits <= 10 && scale != 0 ? std::stoull(text.substr(0, digits)) * scale : 0;
+  if (v < record::kMinSegmentBytes || v > record::kMaxSegmentBytes)
+    throw LaunchError(fmt::format("--segment-size '{}': expected bytes from {} to {} (suffix K or M allowed)", text,
+                                  record::kMinSegmentBytes, record::kMaxSegmentBytes));
+  return v;
+}
+
+std::string capture_line(const char* option, const std::string& text, bool retval) {
+  const std::size_t at = text.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == text.size())
+    throw LaunchError(fmt::format("{} '{}': expected FUNC@{}", option, text, retval ? "retval[/FMT]" : "SPEC"));
+  compile_check(option, text.substr(0, at));
+  record::CaptureRule rule;
+  std::string error;
+  if (!record::parse_capture_spec(text.substr(at + 1), retval, rule, error))
+    throw LaunchError(fmt::format("{} '{}': {}", option, text, error));
+  return fmt::format("{} {}", retval ? 'R' : 'A', text);
+}
+
+// DIR: created, or emptied if it holds an earlier recording; anything else
+// is refused.
+fs::path prepare_directory(const std::string& given) {
+  const fs::path dir = fs::absolute(given);
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) throw LaunchError(fmt::format("-o {}: exists and is not a directory", given));
+    if (fs::exists(dir / "ariadne.session", ec)) {
+      fs::remove_all(dir, ec);
+      if (ec) throw LaunchError(fmt::format("-o {}: cannot remove the earlier recording: {}", given, ec.message()));
+    } else if (!fs::is_empty(dir, ec)) {
+      throw LaunchError(fmt::format(
+          "-o {}: exists and is not an ariadne recording (no ariadne.session): refusing to overwrite it", given));
+    }
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw LaunchError(fmt::format("-o {}: cannot create the directory: {}", given, ec.message()));
+  return dir;
+}
+
+std::uint64_t unix_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+void drop_inherited_settings() {
+  std::vector<std::string> names;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "ARIADNE_RECORD", 14) == 0) {
+      const char* eq = std::strchr(*e, '=');
+      names.emplace_back(*e, eq != nullptr ? static_cast<size_t>(eq - *e) : std::strlen(*e));
+    }
+  }
+  for (const auto& n : names) ::unsetenv(n.c_str());
+}
+
+}  // namespace
+
+void add_record_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("record", kDescription);
+  struct Opts {
+    std::string output = "ariadne.data";
+    std::vector<std::string> include, exclude, args, retvals;
+    int depth = -1;
+    std::string min_duration, segment_size;
+    std::vector<std::string> command;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("-o,--output", o->output,
+                  "Write the recording to DIR (default ariadne.data). An earlier recording there is replaced; "
+                  "a directory that is not a recording and not empty is refused")
+      ->type_name("DIR");
+  cmd->add_option("-F,--function", o->include,
+                  "Record only functions whose demangled name matches REGEX (POSIX extended, searched; "
+                  "repeatable; default: every instrumented function)")
+      ->type_name("REGEX")->allow_extra_args(false);
+  cmd->add_option("-N,--not-function", o->exclude,
+                  "Do not record functions matching REGEX (repeatable; applied after -F)")
+      ->type_name("REGEX")->allow_extra_args(false);
+  cmd->add_option("-D,--depth", o->depth, "Record only calls nested less than DEPTH deep (1: outermost calls only)")
+      ->type_name("DEPTH");
+  cmd->add_option("-t,--time-filter", o->min_duration,
+                  "Drop calls shorter than DURATION (500ns, 10us, 2ms, 1s); a call is kept if it lasts long "
+                  "enough or if one of its callees is kept")
+      ->type_name("DURATION");
+  cmd->add_option("-A,--argument", o->args,
+                  "Capture arguments of functions matching FUNC: FUNC@arg1,arg2/s,fparg1 — argN is the N-th "
+                  "integer/pointer argument, fpargN the N-th floating-point one; formats /i int (default), /u "
+                  "unsigned, /x hex, /s string, /c char, /f double, /p pointer (repeatable)")
+      ->type_name("FUNC@SPEC")->allow_extra_args(false);
+  cmd->add_option("-R,--retval", o->retvals,
+                  "Capture the return value of functions matching FUNC: FUNC@retval[/FMT], same formats "
+                  "(repeatable)")
+      ->type_name("FUNC@retval")->allow_extra_args(false);
+  cmd->add_option("--segment-size", o->segment_size,
+                  "Size of each per-thread segment file (default 1M; 4096 to 1G, suffix K or M)")
+      ->type_name("BYTES");
+  cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
+  cmd->prefix_command();
+  cmd->positionals_at_end();
+  cmd->callback([o] {
+    std::string options;
+    auto line = [&](const std::string& l) { options += l + '\n'; };
+    for (const auto& re : o->include) line("F " + compile_check("-F", re));
+    for (const auto& re : o->exclude) line("N " + compile_check("-N", re));
+    if (o->depth != -1 && (o->depth < 1 || o->depth > 100000))
+      throw LaunchError(fmt::format("-D {}: expected a depth from 1 to 100000", o->depth));
+    if (o->depth > 0) line(fmt::format("D {}", o->depth));
+    if (!o->min_duration.empty()) line(fmt::format("T {}", parse_duration(o->min_duration)));
+    for (const auto& a : o->args) line(capture_line("-A", a, false));
+    for (const auto& r : o->retvals) line(capture_line("-R", r, true));
+    if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
+
+    launch::Launcher launcher;
+    drop_inherited_settings();
+    const fs::path dir = prepare_directory(o->output);
+    const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options};
+    const auto plan = launcher.plan(o->command, env);
+
+    const std::string session_path = (dir / "ariadne.session").string();
+    const int fd = ::open(session_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw LaunchError(fmt::format("{}: cannot create: {}", session_path, std::strerror(errno)));
+    record::Payload session;
+    session.varint(tracefile::kFormatVersion);
+    session.string(std::string(arch::name(plan.isa)).c_str());
+    session.varint(unix_ns());
+    session.varint(o->command.size());
+    for (const auto& a : o->command) session.string(a.c_str(), a.size());
+    std::vector<std::string> target_env;
+    for (char** e = environ; *e != nullptr; ++e) target_env.emplace_back(*e);
+    target_env.insert(target_env.end(), env.begin(), env.end());
+    session.varint(target_env.size());
+    for (const auto& e : target_env) session.string(e.c_str(), e.size());
+    session.string(options.c_str(), options.size());
+    if (!record::write_file_header(fd, tracefile::FileKind::session) ||
+        !record::write_chunk(fd, tracefile::ChunkType::session, session))
+      throw LaunchError(fmt::format("{}: cannot write: {}", session_path, std::strerror(errno)));
+
+    const pid_t pid = launcher.spawn(plan);
+    SegmentCompressor compressor(dir);
+    std::atomic<bool> running{true};
+    std::thread background([&] {
+      while (running.load()) {
+        compressor.pass(false);
+        for (int i = 0; i < 20 && running.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+    const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
+    running.store(false);
+    background.join();
+    compressor.pass(true);
+
+    record::Payload end;
+    end.varint(unix_ns());
+    end.varint(status.signaled ? 1 : 0);
+    end.varint(static_cast<std::uint64_t>(status.value));
+    record::write_chunk(fd, tracefile::ChunkType::session_end, end);
+    ::close(fd);
+
+    const RecordTotals t = compressor.totals();
+    fmt::print(stderr,
+               "ariadne record: {}: {} process{}, {} thread{}, {} calls, {} bytes on disk ({:.2f} bytes per call)\n",
+               o->output, t.processes, t.processes == 1 ? "" : "es", t.threads, t.threads == 1 ? "" : "s", t.calls,
+               t.bytes, t.calls != 0 ? static_cast<double>(t.bytes) / static_cast<double>(t.calls) : 0.0);
+    launch::exit_like(status);
+  });
+}
+
+}  // namespace ariadne::cli

@@ -1,0 +1,169 @@
+#include "cli/SegmentCompressor.hpp"
+
+#include <zstd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "tracefile/Format.hpp"
+
+namespace ariadne::cli {
+
+namespace fs = std::filesystem;
+using namespace ariadne::tracefile;
+
+namespace {
+
+// Entries in a segment payload, up to the first zero tag or anything it
+// cannot parse (the readers say what is wrong; this is only a figure).
+std::uint64_t count_calls(const std::uint8_t* p, const std::uint8_t* end) {
+  std::uint64_t calls = 0;
+  std::uint64_t v = 0;
+  auto skip = [&](int varints) {
+    for (int i = 0; i < varints; ++i) {
+      const std::size_t n = get_varint(p, end, v);
+      if (n == 0) return false;
+      p += n;
+    }
+    return true;
+  };
+  auto skip_value = [&]() {
+    if (p >= end) return false;
+    const auto kind = static_cast<ValueKind>(*p++);
+    switch (kind) {
+      case ValueKind::float_: p += 8; return p <= end;
+      case ValueKind::bad_string: return true;
+      case ValueKind::string:
+        if (!skip(1) || v > static_cast<std::uint64_t>(end - p)) return false;
+        p += v;
+        return true;
+      default: return skip(1);
+    }
+  };
+  while (p < end) {
+    const auto tag = static_cast<Event>(*p++);
+    bool ok = true;
+    switch (tag) {
+      case Event::end: return calls;
+      case Event::entry: ++calls; ok = skip(2); break;
+      case Event::entry_args: {
+        ++calls;
+        ok = skip(3);
+        for (std::uint64_t i = 0, n = v; ok && i < n && i < 64; ++i) ok = skip_value();
+        break;
+      }
+      case Event::exit: case Event::exit_unwound: case Event::thread_exit: ok = skip(1); break;
+      case Event::exit_retval: ok = skip(1) && skip_value(); break;
+      case Event::thread_start: case Event::fork: case Event::exec_failed: case Event::signal: ok = skip(2); break;
+      case Event::lost: ok = skip(2); break;
+      case Event::clock: ok = skip(1); break;
+      case Event::exec: ok = skip(2) && v <= static_cast<std::uint64_t>(end - p); p += ok ? v : 0; break;
+      case Event::fork_child: {
+        ok = skip(3);
+        const std::uint64_t n = v;
+        ok = ok && n < 100000 && skip(static_cast<int>(n));
+        break;
+      }
+      default: return calls;
+    }
+    if (!ok) return calls;
+  }
+  return calls;
+}
+
+bool read_file(const fs::path& path, std::vector<std::uint8_t>& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+}  // namespace
+
+bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
+  SegmentHeader h{};
+  {
+    std::ifstream in(seg, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(&h), sizeof h)) return false;
+  }
+  const bool sealed = std::memcmp(h.magic, kSegmentMagic, sizeof h.magic) == 0 &&
+                      h.state == static_cast<std::uint32_t>(SegmentState::sealed);
+  if (!sealed && !everything) return false;
+  std::vector<std::uint8_t> raw;
+  if (!read_file(seg, raw)) return false;
+  // Sealed: header + used bytes. Otherwise the whole file (the reader stops
+  // at the first zero tag).
+  if (sealed && kSegmentHeaderSize + static_cast<std::size_t>(h.used) <= raw.size()) {
+    raw.resize(kSegmentHeaderSize + h.used);
+  }
+  if (raw.size() > kSegmentHeaderSize) calls_ += count_calls(raw.data() + kSegmentHeaderSize, raw.data() + raw.size());
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  std::vector<std::uint8_t> out(ZSTD_compressBound(raw.size()));
+  const std::size_t n = ZSTD_compress2(cctx, out.data(), out.size(), raw.data(), raw.size());
+  ZSTD_freeCCtx(cctx);
+  const std::string name = seg.string();
+  if (ZSTD_isError(n)) {
+    if (failed_.insert(name).second) fmt::print(stderr, "ariadne record: cannot compress {}: {}\n", name, ZSTD_getErrorName(n));
+    return false;
+  }
+  const fs::path tmp = name + ".zst.tmp";
+  {
+    std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
+    o.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(n));
+    if (!o) {
+      if (failed_.insert(name).second) fmt::print(stderr, "ariadne record: cannot write {}\n", tmp.string());
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, name + ".zst", ec);
+  if (ec) return false;
+  fs::remove(seg, ec);
+  return true;
+}
+
+int SegmentCompressor::pass(bool everything) {
+  int done = 0;
+  std::error_code ec;
+  std::vector<fs::path> segments;
+  for (const auto& proc : fs::directory_iterator(dir_, ec)) {
+    if (!proc.is_directory(ec)) continue;
+    for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
+      if (f.path().extension() == ".seg") segments.push_back(f.path());
+    }
+  }
+  for (const auto& seg : segments) done += compress(seg, everything) ? 1 : 0;
+  return done;
+}
+
+RecordTotals SegmentCompressor::totals() const {
+  RecordTotals t;
+  t.calls = calls_;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir_, ec)) {
+    if (e.is_regular_file(ec)) t.bytes += e.file_size(ec);
+  }
+  for (const auto& proc : fs::directory_iterator(dir_, ec)) {
+    if (!proc.is_directory(ec) || !fs::exists(proc.path() / "process", ec)) continue;
+    ++t.processes;
+    std::set<std::string> tids;
+    for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
+      const std::string name = f.path().filename().string();
+      if (name.size() > 1 && name[0] == 't') tids.insert(name.substr(0, name.find('-')));
+    }
+    t.threads += tids.size();
+  }
+  return t;
+}
+
+}  // namespace ariadne::cli

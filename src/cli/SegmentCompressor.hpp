@@ -1,0 +1,43 @@
+// `ariadne record`'s side of the segments: compresses each finished segment
+// (DIR/<proc>/t<tid>-<seq>.seg) to .seg.zst (one zstd frame with its content
+// checksum) while the program runs, and every remaining one at the end, and
+// keeps the figures of the summary line. Counting calls walks the events
+// with the format's own helpers (Format.hpp); nothing else is decoded here.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace ariadne::cli {
+
+struct RecordTotals {
+  std::uint64_t processes = 0;
+  std::uint64_t threads = 0;
+  std::uint64_t calls = 0;
+  std::uint64_t bytes = 0;  // on disk, the whole directory
+};
+
+class SegmentCompressor {
+ public:
+  explicit SegmentCompressor(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  // One pass: compresses the sealed segments (all of them when `everything`:
+  // the program has ended; an unsealed one is compressed whole). Returns the
+  // number of files compressed. Errors are said on stderr once per file and
+  // leave the raw file in place.
+  int pass(bool everything);
+
+  // Counts processes, threads and bytes (after the last pass).
+  RecordTotals totals() const;
+
+ private:
+  bool compress(const std::filesystem::path& seg, bool everything);
+  std::filesystem::path dir_;
+  std::uint64_t calls_ = 0;
+  std::set<std::string> failed_;
+};
+
+}  // namespace ariadne::cli

@@ -1,0 +1,96 @@
+#include "record/ChunkFile.hpp"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace ariadne::record {
+
+using namespace ariadne::tracefile;
+
+Payload::~Payload() {
+  if (data_ != inline_) std::free(data_);
+}
+
+bool Payload::reserve(std::size_t more) noexcept {
+  if (!ok_) return false;
+  if (size_ + more <= capacity_) return true;
+  std::size_t cap = capacity_ * 2;
+  while (cap < size_ + more) cap *= 2;
+  auto* p = static_cast<std::uint8_t*>(data_ == inline_ ? std::malloc(cap) : std::realloc(data_, cap));
+  if (p == nullptr) {
+    ok_ = false;
+    return false;
+  }
+  if (data_ == inline_) std::memcpy(p, inline_, size_);
+  data_ = p;
+  capacity_ = cap;
+  return true;
+}
+
+void Payload::varint(std::uint64_t v) noexcept {
+  if (reserve(kMaxVarint)) size_ += put_varint(data_ + size_, v);
+}
+
+void Payload::bytes(const void* p, std::size_t n) noexcept {
+  if (n == 0 || !reserve(n)) return;
+  std::memcpy(data_ + size_, p, n);
+  size_ += n;
+}
+
+void Payload::string(const char* s) noexcept { string(s, s ? std::strlen(s) : 0); }
+
+void Payload::string(const char* s, std::size_t n) noexcept {
+  varint(n);
+  bytes(s, n);
+}
+
+namespace {
+bool write_all(int fd, iovec* iov, int count) noexcept {
+  while (count > 0) {
+    const ssize_t w = ::writev(fd, iov, count);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    auto left = static_cast<std::size_t>(w);
+    while (count > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+bool write_file_header(int fd, FileKind kind) noexcept {
+  FileHeader h{};
+  std::memcpy(h.magic, kFileMagic, sizeof h.magic);
+  h.version = kFormatVersion;
+  h.kind = static_cast<std::uint16_t>(kind);
+  h.crc = crc32c(&h, 12);
+  iovec iov{&h, sizeof h};
+  return write_all(fd, &iov, 1);
+}
+
+bool write_chunk(int fd, ChunkType type, const void* payload, std::size_t length) noexcept {
+  if (length > kMaxChunkLength) return false;
+  ChunkHeader h{};
+  h.type = static_cast<std::uint32_t>(type);
+  h.length = static_cast<std::uint32_t>(length);
+  h.crc = crc32c(payload, length);
+  h.header_crc = crc32c(&h, 12);
+  static const std::uint8_t kZeros[8] = {};
+  iovec iov[3] = {{&h, sizeof h}, {const_cast<void*>(payload), length}, {const_cast<std::uint8_t*>(kZeros), (8 - length % 8) % 8}};
+  return write_all(fd, iov, 3);
+}
+
+}  // namespace ariadne::record

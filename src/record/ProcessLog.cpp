@@ -1,0 +1,187 @@
+// The process file (ProcessLog.hpp). Load-time code: it may allocate; the
+// clock and process_end chunks are also written from roll-over and fatal
+// signals, so those two use stack buffers only.
+#include "record/ProcessLog.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "arch/Timestamp.hpp"
+#include "record/ChunkFile.hpp"
+#include "trace/SiteTable.hpp"
+
+extern char** environ;
+
+namespace ariadne::record {
+
+using namespace ariadne::tracefile;
+
+namespace {
+
+char g_dir[4096];
+int g_fd = -1;
+std::uint32_t g_pid = 0;
+std::atomic<bool> g_ended{false};
+
+std::uint64_t clock_ns(clockid_t id) noexcept {
+  timespec ts{};
+  ::clock_gettime(id, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// argv from /proc/self/cmdline (NUL-separated).
+void add_argv(Payload& p) {
+  char buf[16384];
+  std::size_t n = 0;
+  const int fd = ::open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    for (;;) {
+      const ssize_t r = ::read(fd, buf + n, sizeof buf - n);
+      if (r <= 0) break;
+      n += static_cast<std::size_t>(r);
+      if (n == sizeof buf) break;
+    }
+    ::close(fd);
+  }
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n; ++i) count += buf[i] == '\0';
+  p.varint(count);
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (buf[i] != '\0') continue;
+    p.string(buf + start, i - start);
+    start = i + 1;
+  }
+}
+
+bool make_dir(const char* root) {
+  const std::size_t root_len = std::strlen(root);
+  if (root_len + 64 > sizeof g_dir) return false;
+  std::memcpy(g_dir, root, root_len);
+  std::size_t k = root_len;
+  g_dir[k++] = '/';
+  k += append_decimal(g_dir + k, g_pid);
+  g_dir[k] = '\0';
+  // "<pid>" is taken when this image was exec'd by a recorded process of
+  // the same pid: the n-th exec is "<pid>.<n>".
+  for (std::uint32_t n = 1; n < 100000; ++n) {
+    if (::mkdir(g_dir, 0755) == 0) return true;
+    if (errno != EEXIST) return false;
+    std::size_t j = k;
+    g_dir[j++] = '.';
+    j += append_decimal(g_dir + j, n);
+    g_dir[j] = '\0';
+  }
+  return false;
+}
+
+}  // namespace
+
+std::size_t append_decimal(char* out, std::uint64_t v) noexcept {
+  char tmp[24];
+  std::size_t n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (std::size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
+  out[n] = '\0';
+  return n;
+}
+
+std::uint32_t current_tid() noexcept { return static_cast<std::uint32_t>(::syscall(SYS_gettid)); }
+
+const char* process_dir() noexcept { return g_dir; }
+std::uint32_t process_pid() noexcept { return g_pid; }
+
+bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
+  if (g_fd >= 0) ::close(g_fd);
+  g_fd = -1;
+  g_ended.store(false);
+  g_pid = static_cast<std::uint32_t>(::getpid());
+  if (!make_dir(root)) {
+    std::fprintf(stderr, "ariadne-rt: record: cannot create a process directory in %s: %s\n", root,
+                 std::strerror(errno));
+    return false;
+  }
+  char path[4200];
+  std::snprintf(path, sizeof path, "%s/process", g_dir);
+  g_fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  if (g_fd < 0 || !write_file_header(g_fd, FileKind::process)) {
+    std::fprintf(stderr, "ariadne-rt: record: cannot write %s: %s\n", path, std::strerror(errno));
+    return false;
+  }
+  Payload p;
+  p.varint(g_pid);
+  p.varint(static_cast<std::uint64_t>(::getppid()));
+  p.varint(forked_from);
+  p.string("");
+  p.string(ARIADNE_RECORD_ARCH);
+  p.varint(arch::timestamp_clock_kind());
+  p.varint(arch::timestamp_frequency());
+  add_argv(p);
+  std::size_t envc = 0;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) ++envc;
+  p.varint(envc);
+  for (std::size_t i = 0; i < envc; ++i) p.string(environ[i]);
+  write_chunk(g_fd, ChunkType::process, p);
+  write_clock_chunk();
+  trace::detail::SiteTable& t = trace::detail::sites();
+  for (std::size_t i = 0; i < t.module_count(); ++i) {
+    if (t.module(i).live.load(std::memory_order_acquire)) write_module_chunks(i);
+  }
+  return true;
+}
+
+void write_clock_chunk() noexcept {
+  if (g_fd < 0) return;
+  std::uint8_t buf[3 * kMaxVarint];
+  std::size_t n = 0;
+  n += put_varint(buf + n, arch::timestamp());
+  n += put_varint(buf + n, clock_ns(CLOCK_MONOTONIC));
+  n += put_varint(buf + n, clock_ns(CLOCK_REALTIME));
+  write_chunk(g_fd, ChunkType::clock, buf, n);
+}
+
+void write_module_chunks(std::size_t index) noexcept {
+  if (g_fd < 0) return;
+  trace::detail::ModuleRecord& m = trace::detail::sites().module(index);
+  if (m.image == nullptr) return;
+  {
+    Payload p;
+    p.varint(index);
+    p.string(m.image->path.c_str(), m.image->path.size());
+    p.varint(m.image->bias);
+    p.string(m.image->build_id.c_str(), m.image->build_id.size());
+    write_chunk(g_fd, ChunkType::module, p);
+  }
+  Payload p;
+  p.varint(index);
+  p.varint(m.count);
+  for (std::size_t k = 0; k < m.count; ++k) {
+    const trace::Site& s = m.sites[k].site;
+    p.varint(s.id);
+    p.varint(s.address - m.image->bias);
+    p.string(trace::detail::display_name(s));
+  }
+  write_chunk(g_fd, ChunkType::sites, p);
+}
+
+void write_process_end(std::uint32_t kind, std::uint32_t value) noexcept {
+  if (g_fd < 0 || g_ended.exchange(true)) return;
+  write_clock_chunk();
+  std::uint8_t buf[2 * kMaxVarint];
+  std::size_t n = put_varint(buf, kind);
+  n += put_varint(buf + n, value);
+  write_chunk(g_fd, ChunkType::process_end, buf, n);
+}
+
+}  // namespace ariadne::record

@@ -1,0 +1,93 @@
+// A thread's event stream (Format.hpp "Segments"): the state the entry and
+// exit handlers touch on every call, and the writer's slow paths (a new
+// segment at a thread's first event and at roll-over, sealing, lost-event
+// accounting). One ThreadLog per thread, mmap'ed (never malloc'ed: threads
+// start inside arbitrary code), reached through an initial-exec thread_local.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tracefile/Format.hpp"
+
+namespace ariadne::record {
+
+// An entry held back by -t until its call lasts long enough (or a descendant
+// is written): site, timestamp and the encoded captured arguments.
+struct PendingEntry {
+  std::uint32_t site;
+  std::uint16_t args_length;  // 0: a plain entry; else n + values, ready to copy
+  std::uint16_t reserved;
+  std::uint64_t timestamp;
+  std::uint8_t args[240];
+};
+
+inline constexpr std::uint32_t kMaxOpenSites = 1024;  // fork_child lists at most these
+inline constexpr std::uint32_t kMaxPending = 128;
+// The largest event the handlers write without checking further: an entry
+// with 8 captured strings of kMaxStringCapture bytes.
+inline constexpr std::size_t kMaxEvent = 1 + 2 * tracefile::kMaxVarint + 1 + 8 * (2 + tracefile::kMaxVarint + tracefile::kMaxStringCapture);
+
+struct ThreadLog {
+  // Hot: the handlers' state.
+  std::uint8_t* pos;     // next free byte of the mapped segment
+  std::uint8_t* limit;   // pos may advance up to here (nullptr: no segment)
+  std::uint64_t last;    // timestamp of the previous event
+  std::uint32_t open;    // written entries not yet closed
+  std::uint32_t depth;   // every call entered and not left (-D)
+  std::uint32_t pending_count;    // -t: held entries (the stack)
+  std::uint32_t pending_written;  // -t: the first pending_written of them are written
+  std::uint32_t overflow;         // -t: entries past kMaxPending, written at once
+  // Cold.
+  tracefile::SegmentHeader* header;  // the mapping (nullptr: none)
+  std::uint32_t mapped_bytes;
+  std::uint32_t tid;
+  std::uint32_t seq;
+  std::uint32_t parent_tid;
+  std::uint64_t lost;     // events dropped since the last lost marker
+  bool dead;              // thread_exit written: nothing more from this thread
+  bool in_use;            // a live thread owns it (registry reuse)
+  int string_pipe[2];     // safe reads of captured strings (-1: not yet)
+  ThreadLog* next;        // registry, never unlinked
+  std::uint32_t sites[kMaxOpenSites];
+  PendingEntry pending[kMaxPending];
+};
+
+// The calling thread's log; nullptr before its first event.
+extern thread_local ThreadLog* t_log;
+
+// Creates the calling thread's log and its first segment, writes
+// thread_start. Never returns nullptr (a log without a segment counts lost
+// events instead).
+ThreadLog* start_thread() noexcept;
+
+// Makes room for `n` more bytes: true when t->pos + n <= t->limit after it
+// (seals the full segment and continues in the next one, writing a `lost`
+// marker first if events were dropped). False: the event is dropped and
+// counted.
+bool roll_over(ThreadLog* t, std::size_t n) noexcept;
+
+inline bool room(ThreadLog* t, std::size_t n) noexcept {
+  if (t->pos + n <= t->limit) [[likely]] return true;
+  return roll_over(t, n);
+}
+
+// thread_exit, seal, and no more events from this thread.
+void finish_thread(ThreadLog* t) noexcept;
+// Seals the current segment (the next event starts seq+1).
+void seal_segment(ThreadLog* t) noexcept;
+
+// After fork, in the child: forget the parent's threads and mappings, give
+// the forking thread a fresh stream starting with fork_child.
+void restart_threads_in_child(std::uint32_t parent_pid) noexcept;
+
+// For every thread still writing (at a fatal signal): seal nothing (other
+// threads may be mid-event), but let the caller seal its own.
+std::uint32_t segment_bytes() noexcept;
+void set_segment_bytes(std::uint32_t bytes) noexcept;
+
+// Writes one small event with dt at the calling thread (thread_start,
+// signal, fork...): the tag, dt, then up to 3 varints.
+void write_simple_event(ThreadLog* t, tracefile::Event tag, const std::uint64_t* values, std::size_t count) noexcept;
+
+}  // namespace ariadne::record

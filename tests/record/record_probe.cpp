@@ -1,0 +1,94 @@
+// The program the recording tests run (tests/record/record_test.sh), built
+// instrumented. Each mode does one known thing; the functions are noinline
+// and have external linkage so each is a site with a plain name.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#define PROBE extern "C" __attribute__((noinline))
+
+volatile int g_sink = 0;
+
+PROBE void leaf(int i) { g_sink = g_sink + i; }
+PROBE void outer(int n) {
+  for (int i = 0; i < n; ++i) leaf(i);
+}
+PROBE void worker(int n) {
+  for (int i = 0; i < n; ++i) leaf(i);
+}
+PROBE void rec(int n) {
+  if (n > 0) rec(n - 1);
+  g_sink = g_sink + n;
+}
+PROBE void slow() { usleep(3000); }
+PROBE void fast() { g_sink = g_sink + 1; }
+PROBE long capture_me(long a, const char* s, int b, double d) { return a + (s != nullptr) + b + static_cast<long>(d); }
+PROBE int ret_me(int x) { return x * 3; }
+PROBE void on_usr1() { g_sink = g_sink + 100; }
+PROBE void child_fn() { g_sink = g_sink + 7; }
+PROBE void counted() { g_sink = g_sink + 1; }
+
+void usr1_handler(int) { on_usr1(); }
+
+int main(int argc, char** argv) {
+  const char* mode = argc > 1 ? argv[1] : "basic";
+  const int n = argc > 2 ? std::atoi(argv[2]) : 3;
+  if (std::strcmp(mode, "basic") == 0) {
+    outer(n);
+    std::thread a(worker, n), b(worker, n);
+    a.join();
+    b.join();
+  } else if (std::strcmp(mode, "loop") == 0) {
+    for (int i = 0; i < n; ++i) leaf(i);
+  } else if (std::strcmp(mode, "depth") == 0) {
+    rec(n);
+  } else if (std::strcmp(mode, "time") == 0) {
+    for (int i = 0; i < n; ++i) fast();
+    slow();
+    for (int i = 0; i < n; ++i) fast();
+  } else if (std::strcmp(mode, "args") == 0) {
+    capture_me(42, "hello", -7, 2.5);
+    capture_me(1, reinterpret_cast<const char*>(16), 0, 0.0);
+    ret_me(33);
+  } else if (std::strcmp(mode, "signal") == 0) {
+    struct sigaction sa {};
+    sa.sa_handler = usr1_handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, nullptr);
+    raise(SIGUSR1);
+    std::printf("signal handled sink=%d\n", g_sink);
+  } else if (std::strcmp(mode, "kill") == 0) {
+    for (int i = 0; i < n; ++i) counted();
+    std::printf("counted %d\n", n);
+    std::fflush(stdout);
+    kill(getpid(), SIGKILL);
+  } else if (std::strcmp(mode, "segv") == 0) {
+    for (int i = 0; i < n; ++i) counted();
+    std::fflush(stdout);
+    *reinterpret_cast<volatile int*>(static_cast<std::uintptr_t>(g_sink) * 0) = 1;
+  } else if (std::strcmp(mode, "fork") == 0) {
+    outer(1);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      for (int i = 0; i < n; ++i) child_fn();
+      std::exit(0);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+  } else if (std::strcmp(mode, "exec") == 0) {
+    outer(1);
+    std::fflush(stdout);
+    execl("/proc/self/exe", argv[0], "loop", "5", static_cast<char*>(nullptr));
+    std::perror("execl");
+    return 1;
+  } else {
+    std::fprintf(stderr, "record_probe: unknown mode %s\n", mode);
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# record_test.sh CASE — one check of `ariadne record` (the writer side).
+# Environment: ARIADNE (the binary under test), PROBE (record_probe),
+# DECODE (record_decode), WORK (scratch dir).
+set -u
+case_name=$1
+work=$WORK/$case_name
+rm -rf "$work"
+mkdir -p "$work"
+dir=$work/rec
+fail() { echo "FAIL [$case_name]: $*" >&2; printf '%s\n' "${events:-}" | head -60 >&2; exit 1; }
+
+# record OPTIONS... -- PROG ARGS: sets $out (the program's and our stderr) and $rc
+record() {
+  out=$("$ARIADNE" record -o "$dir" "$@" 2>&1); rc=$?
+  printf '%s\n' "$out"
+}
+# decode: sets $events; fails on any checksum problem
+decode() {
+  events=$("$DECODE" "$dir") || fail "decoder found problems: $(printf '%s\n' "$events" | grep problem: | head -5)"
+}
+expect_rc() { [ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1"; }
+expect_out() { printf '%s\n' "$out" | grep -qE -- "$1" || fail "no output line matching /$1/"; }
+# count REGEX: lines of $events matching
+count() { printf '%s\n' "$events" | grep -cE -- "$1"; }
+expect_count() {
+  local n; n=$(count "$1")
+  [ "$n" -eq "$2" ] || fail "$n event lines match /$1/, expected $2"
+}
+expect_at_least() {
+  local n; n=$(count "$1")
+  [ "$n" -ge "$2" ] || fail "$n event lines match /$1/, expected at least $2"
+}
+summary='^ariadne record: .*: [0-9]+ process(es)?, [0-9]+ threads?, [0-9]+ calls, [0-9]+ bytes on disk \([0-9.]+ bytes per call\)$'
+
+case $case_name in
+  basic)
+    record -- "$PROBE" basic 4
+    expect_rc 0
+    expect_out "$summary"
+    [ -f "$dir/ariadne.session" ] || fail "no session file"
+    decode
+    expect_count ' entry main$' 1
+    expect_count ' entry outer$' 1
+    expect_count ' entry worker$' 2
+    expect_count ' entry leaf$' 12
+    expect_count ' thread_start ' 3
+    expect_count ' thread_exit$' 3
+    # Every thread's events are balanced, and its first event is thread_start.
+    for tid in $(printf '%s\n' "$events" | awk '$3 == "thread_start" {print $2}'); do
+      local_events=$(printf '%s\n' "$events" | awk -v t="$tid" '$2 == t && $3 != "segment"')
+      first=$(printf '%s\n' "$local_events" | head -1 | awk '{print $3}')
+      [ "$first" = thread_start ] || fail "thread $tid starts with $first"
+      e=$(printf '%s\n' "$local_events" | grep -c ' entry ')
+      x=$(printf '%s\n' "$local_events" | grep -c ' exit$')
+      [ "$e" -eq "$x" ] || fail "thread $tid: $e entries, $x exits"
+    done
+    ls "$dir"/*/t*.seg.zst >/dev/null 2>&1 || fail "no compressed segment"
+    ! ls "$dir"/*/t*.seg >/dev/null 2>&1 || fail "raw segments left"
+    printf '%s\n' "$events" | grep -q 'process pid=[0-9]* .*end=0:0' || fail "no process_end"
+    expect_out ": 1 process, 3 threads, $(count ' entry ') calls, "
+    ;;
+  rollover)
+    record --segment-size 4096 -- "$PROBE" loop 6000
+    expect_rc 0
+    decode
+    expect_count ' entry leaf$' 6000
+    expect_count ' exit$' 6001
+    expect_at_least ' segment seq=[0-9]+ sealed=1' 5
+    expect_count ' lost ' 0
+    expect_out ", 6001 calls, "
+    ;;
+  fork)
+    record -- "$PROBE" fork 5
+    expect_rc 0
+    decode
+    [ "$(ls -d "$dir"/*/ | wc -l)" -eq 2 ] || fail "expected 2 process directories"
+    expect_count ' fork child=[0-9]+$' 1
+    expect_count ' fork_child parent=[0-9]+ main$' 1
+    expect_count ' entry child_fn$' 5
+    child=$(printf '%s\n' "$events" | awk '$3 == "fork" {sub("child=", "", $4); print $4}')
+    expect_count "^$child process pid=$child .*forked_from=[0-9]+" 1
+    expect_count "^$child [0-9]+ entry child_fn$" 5
+    ;;
+  exec)
+    record -- "$PROBE" exec
+    expect_rc 0
+    decode
+    expect_count ' exec /proc/self/exe$' 1
+    pid=$(printf '%s\n' "$events" | awk '$2 == "process" {print $1; exit}')
+    [ -d "$dir/$pid.1" ] || fail "no $pid.1 directory for the exec'd image: $(ls "$dir")"
+    expect_count "^$pid.1 [0-9]+ entry leaf$" 5
+    expect_count "^$pid [0-9]+ entry leaf$" 1
+    ;;
+  signal)
+    record -- "$PROBE" signal
+    expect_rc 0
+    expect_out "^signal handled sink=100$"
+    decode
+    expect_count " signal $(kill -l USR1 >/dev/null 2>&1 && echo 10)$" 1
+    expect_count ' entry on_usr1$' 1
+    # The signal event comes before the handler's calls.
+    printf '%s\n' "$events" | grep -E ' signal 10$| entry on_usr1$' | head -1 | grep -q ' signal 10$' \
+      || fail "signal is not before on_usr1"
+    ;;
+  sigkill)
+    record -- "$PROBE" kill 2000
+    expect_rc 137
+    printed=$(printf '%s\n' "$out" | sed -n 's/^counted \([0-9]*\)$/\1/p')
+    [ -n "$printed" ] || fail "the program printed no count"
+    decode
+    expect_at_least ' entry counted$' "$printed"
+    expect_at_least ' exit$' "$printed"
+    ;;
+  segv)
+    record -- "$PROBE" segv 10
+    expect_rc 139
+    decode
+    expect_count ' entry counted$' 10
+    expect_count ' signal 11$' 1
+    printf '%s\n' "$events" | grep -q 'process pid=.* end=1:11' || fail "no process_end for the signal"
+    ;;
+  depth)
+    record -D 3 -- "$PROBE" depth 10
+    expect_rc 0
+    decode
+    expect_count ' entry main$' 1
+    expect_count ' entry rec$' 2
+    expect_count ' exit$' 3
+    ;;
+  time)
+    record -t 1ms -- "$PROBE" time 50
+    expect_rc 0
+    decode
+    expect_count ' entry slow$' 1
+    expect_count ' entry fast$' 0
+    expect_count ' entry main$' 1
+    expect_count ' exit$' 2
+    ;;
+  capture)
+    record -A 'capture_me@arg1,arg2/s,arg3,fparg1' -R 'ret_me@retval' -R '^capture_me$@retval/x' -- "$PROBE" args
+    expect_rc 0
+    decode
+    expect_count ' entry capture_me 42 "hello" -7 2.5$' 1
+    expect_count ' entry capture_me 1 <bad> 0 0$' 1
+    expect_count ' exit retval=0x[0-9a-f]+$' 2
+    expect_count ' exit retval=99$' 1
+    ;;
+  bad-options)
+    for args in "-F broken( --" "-N a[ --" "-t 10parsecs --" "-D 0 --" "-A nospec --" "-A f@arg0 --" \
+                "-A f@arg1/q --" "-R f@arg1 --" "--segment-size 12 --"; do
+      # shellcheck disable=SC2086
+      err=$("$ARIADNE" record -o "$dir" $args "$PROBE" basic 2>&1 >/dev/null); rc=$?
+      expect_rc 2
+      [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$args: expected one line on stderr, got: $err"
+      echo "ok: $args -> $err"
+    done
+    ;;
+  refuse-dir)
+    mkdir -p "$dir" && echo precious > "$dir/file.txt"
+    err=$("$ARIADNE" record -o "$dir" -- "$PROBE" basic 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    printf '%s\n' "$err" | grep -q "not an ariadne recording" || fail "unclear refusal: $err"
+    [ -f "$dir/file.txt" ] || fail "the directory was touched"
+    rm -rf "$dir"
+    record -- "$PROBE" loop 1
+    expect_rc 0
+    record -- "$PROBE" loop 2   # an earlier recording is replaced
+    expect_rc 0
+    decode
+    expect_count ' entry leaf$' 2
+    ;;
+  *) fail "unknown case" ;;
+esac
+echo "PASS [$case_name]"
