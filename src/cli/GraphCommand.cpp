@@ -15,6 +15,7 @@
 
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
+#include "tracefile/FunctionName.hpp"
 
 namespace ariadne::cli {
 namespace {
@@ -79,7 +80,11 @@ class Builder : public CallVisitor {
     const auto it = cache_.find(site);
     if (it != cache_.end()) return it->second;
     const std::string& name = p_.site_name(site);
-    return cache_[site] = name == exact_ || ::regexec(func_, name.c_str(), 0, nullptr, 0) == 0;
+    // FUNC as typed: the full demangled name, or the name without its
+    // parameter list ("worker" for "worker(int, int)").
+    const std::string base = function_base_name(name);
+    return cache_[site] = name == exact_ || base == exact_ || ::regexec(func_, name.c_str(), 0, nullptr, 0) == 0 ||
+                          ::regexec(func_, base.c_str(), 0, nullptr, 0) == 0;
   }
 
   const ProcessInfo& p_;

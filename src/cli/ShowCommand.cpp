@@ -12,6 +12,7 @@
 
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
+#include "tracefile/FunctionName.hpp"
 
 namespace ariadne::cli {
 namespace {
@@ -69,7 +70,7 @@ class Printer : public CallVisitor {
     if (!s.shown) return;
     pending_ = true;
     pending_depth_ = d;
-    pending_text_ = fmt::format("{}({})", name, args_text(c.args));
+    pending_text_ = fmt::format("{}({})", function_base_name(name), args_text(c.args));
     if (c.inherited) pending_text_ += " /* open at the fork */";
   }
 

@@ -37,7 +37,7 @@ def calls_of(calls, short):
     """Calls of the function whose name contains `short(` (names are demangled with parameters)."""
     total = 0
     for name, n in calls.items():
-        if re.search(r"(^|::)" + re.escape(short) + r"\(", name):
+        if name == short or re.search(r"(^|::)" + re.escape(short) + r"\(", name):
             total += n
     return total
 
