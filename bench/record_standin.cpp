@@ -9,6 +9,9 @@
 // Preloaded after libariadne-rt.so (`LD_PRELOAD=librecord_standin.so ariadne
 // exec -- PROG`, the launcher puts the runtime first):
 //   ARIADNE_STANDIN_DIR=dir   where the segments go (required; created)
+//   ARIADNE_STANDIN_PARTS=p   for measuring the parts: "empty" (handlers that
+//                             do nothing: the runtime alone), "clock" (read
+//                             the counter only); default: the whole events
 // It enables every site. Segment files dir/t<tid>-<seq>.seg are cut to the
 // bytes written when full and at exit, so `du` of dir is the trace size.
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "arch/Timestamp.hpp"
 #include "ariadne/trace.hpp"
@@ -107,6 +111,11 @@ void on_exit(const trace::Site&, trace::Frame&, void*) {
   s.cursor = p;
 }
 
+void on_entry_empty(const trace::Site&, trace::Frame&, void*) {}
+void on_exit_empty(const trace::Site&, trace::Frame&, void*) {}
+void on_entry_clock(const trace::Site&, trace::Frame&, void*) { t_stream.last = ariadne_arch_timestamp(); }
+void on_exit_clock(const trace::Site&, trace::Frame&, void*) { t_stream.last = ariadne_arch_timestamp(); }
+
 void close_main_stream() { close_segment(t_stream); }
 
 [[gnu::constructor]] void start() {
@@ -118,7 +127,18 @@ void close_main_stream() { close_segment(t_stream); }
   ::mkdir(g_dir, 0755);
   pthread_key_create(&g_close_key, [](void* s) { close_segment(*static_cast<Stream*>(s)); });
   std::atexit(close_main_stream);
-  if (trace::add_entry_handler(on_entry, nullptr) < 0 || trace::add_exit_handler(on_exit, nullptr) < 0 ||
+  trace::EntryHandler entry = on_entry;
+  trace::ExitHandler exit = on_exit;
+  if (const char* parts = std::getenv("ARIADNE_STANDIN_PARTS"); parts != nullptr && *parts != '\0') {
+    const bool empty = std::strcmp(parts, "empty") == 0;
+    if (!empty && std::strcmp(parts, "clock") != 0) {
+      std::fprintf(stderr, "record_standin: ARIADNE_STANDIN_PARTS: empty or clock\n");
+      return;
+    }
+    entry = empty ? on_entry_empty : on_entry_clock;
+    exit = empty ? on_exit_empty : on_exit_clock;
+  }
+  if (trace::add_entry_handler(entry, nullptr) < 0 || trace::add_exit_handler(exit, nullptr) < 0 ||
       trace::enable(trace::all()) < 0) {
     std::fprintf(stderr, "record_standin: %s\n", trace::error());
   }

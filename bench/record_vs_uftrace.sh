@@ -49,6 +49,7 @@ native_build=${NATIVE_BUILD:-$top/build/native-release}
 aarch64_build=${AARCH64_BUILD:-$top/build/aarch64-release}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+cd "$work"  # the -pg programs leave gmon.out where they run
 cflags=(-O2 -fno-optimize-sibling-calls -fno-omit-frame-pointer -I"$top/tools/qemu-plugin")
 
 # build ARCH CC PATCHABLE_FLAGS: the three binaries in $work/ARCH/.
@@ -121,27 +122,29 @@ run_x86() {
     local c
     c=$(field calls <"$work/x-$v.0.out")
     [ "$c" = "$calls" ] || { echo "record_vs_uftrace.sh: $v made $c calls, plain $calls" >&2; exit 1; }
-    cat "$work"/x-"$v".*.out | field work_ns | median >"$work/x-$v.work"
-    cat "$work"/x-"$v".*.out | field wall_ns | median >"$work/x-$v.wall"
+    for k in work cpu wall; do cat "$work"/x-"$v".*.out | field "${k}_ns" | median >"$work/x-$v.$k"; done
   done
-  local pw pa
-  pw=$(cat "$work/x-plain.work") pa=$(cat "$work/x-plain.wall")
   echo "x86-64 natively: fib($fib_n) + loop($loop_n) = $calls calls; median of $reps shuffled rounds; ours = $mode"
-  printf '  %-12s %14s %14s %12s %12s %12s %12s\n' variant "work ns/call" "+ns/call" "wall +ns/call" \
-    "event B/call" "dir B/call" "dir bytes"
+  echo "  ns/call: between the program's markers (work: monotonic; cpu: the thread's CPU time), and over"
+  echo "  the whole run (wall, start-up and shutdown included); + = over plain"
+  printf '  %-11s %9s %9s %9s %9s %10s %9s %9s %10s\n' variant "work" "+work" "cpu" "+cpu" "+wall" \
+    "event B" "dir B" "dir bytes"
   for v in "${variants[@]}"; do
-    local w a ev dir
-    w=$(cat "$work/x-$v.work") a=$(cat "$work/x-$v.wall")
+    local ev dir
     if [ "$v" = plain ]; then ev=- dir=-; else read -r ev dir <"$work/x-$v.bytes"; fi
-    awk -v v="$v" -v w="$w" -v a="$a" -v pw="$pw" -v pa="$pa" -v c="$calls" -v ev="$ev" -v dir="$dir" 'BEGIN {
-      printf "  %-12s %14.2f %14.2f %12.2f %12s %12s %12s\n", v, w / c, (w - pw) / c, (a - pa) / c,
-        ev == "-" ? "-" : sprintf("%.2f", ev / c), dir == "-" ? "-" : sprintf("%.2f", dir / c), dir }'
+    awk -v v="$v" -v w="$(cat "$work/x-$v.work")" -v u="$(cat "$work/x-$v.cpu")" -v a="$(cat "$work/x-$v.wall")" \
+        -v pw="$(cat "$work/x-plain.work")" -v pu="$(cat "$work/x-plain.cpu")" -v pa="$(cat "$work/x-plain.wall")" \
+        -v c="$calls" -v ev="$ev" -v dir="$dir" 'BEGIN {
+      printf "  %-11s %9.2f %9.2f %9.2f %9.2f %10.2f %9s %9s %10s\n", v, w / c, (w - pw) / c, u / c, (u - pu) / c,
+        (a - pa) / c, ev == "-" ? "-" : sprintf("%.2f", ev / c), dir == "-" ? "-" : sprintf("%.2f", dir / c), dir }'
   done
-  awk -v g="$(cat "$work/x-uftrace-pg.work")" -v p="$(cat "$work/x-uftrace-P.work")" \
-      -v o="$(cat "$work/x-ours.work")" -v pw="$pw" -v c="$calls" 'BEGIN {
-    u = (g < p ? g : p); m = (g < p ? "-pg" : "-P .")
-    printf "x86-64 ratio: uftrace (%s, its faster mode) +%.2f ns/call / ours +%.2f ns/call = %.2fx\n",
-      m, (u - pw) / c, (o - pw) / c, (u - pw) / (o - pw) }'
+  for k in work cpu wall; do
+    awk -v k="$k" -v g="$(cat "$work/x-uftrace-pg.$k")" -v p="$(cat "$work/x-uftrace-P.$k")" \
+        -v o="$(cat "$work/x-ours.$k")" -v b="$(cat "$work/x-plain.$k")" -v c="$calls" 'BEGIN {
+      u = (g < p ? g : p); m = (g < p ? "-pg" : "-P .")
+      printf "x86-64 ratio (%s): uftrace (%s, its faster mode) +%.2f ns/call / ours +%.2f ns/call = %.2fx\n",
+        k, m, (u - b) / c, (o - b) / c, (u - b) / (o - b) }'
+  done
 }
 
 # --------------------------------------------------------------------------

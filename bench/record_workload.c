@@ -6,11 +6,13 @@
  *
  * runs fib(FIB_N) (naive recursion: fib_calls(FIB_N) calls) and a loop of
  * LOOP_N calls to a small leaf function, and prints
- *   calls <C> work_ns <T> result <R>
+ *   calls <C> work_ns <T> cpu_ns <U> result <R>
  * where C counts every call made between the two insn_count region markers
- * (fib's, the loop driver's and the leaf's) and T is the monotonic time
- * between them: what a tracer adds per call is (T_traced - T_plain) / C,
- * without the tracer's start-up and shutdown.
+ * (fib's, the loop driver's and the leaf's), T is the monotonic time and U
+ * the thread's CPU time (user + system: page faults included) between them:
+ * what a tracer adds per call is (T_traced - T_plain) / C, without the
+ * tracer's start-up and shutdown. U is steadier on a loaded machine; it
+ * leaves out work a tracer does in other processes or threads.
  *
  * Built with -fno-optimize-sibling-calls (no recursion step turned into a
  * jump or a loop) and noinline/noclone, so every counted call is a real
@@ -45,9 +47,9 @@ static unsigned long long fib_calls(long n) {
   return n < 1 ? a : b;
 }
 
-static long long now_ns(void) {
+static long long now_ns(clockid_t clock) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
@@ -61,11 +63,12 @@ int main(int argc, char** argv) {
     fprintf(stderr, "record_workload: FIB_N in 0..40, LOOP_N in 0..1e8\n");
     return 2;
   }
-  const long long t0 = now_ns();
+  const long long t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
   ariadne_insn_mark(ARIADNE_INSN_MARK_BEGIN);
   const long r = fib(fib_n) + loop(loop_n);
   ariadne_insn_mark(ARIADNE_INSN_MARK_END);
-  const long long t1 = now_ns();
-  printf("calls %llu work_ns %lld result %ld\n", fib_calls(fib_n) + 1 + (unsigned long long)loop_n, t1 - t0, r);
+  const long long c1 = now_ns(CLOCK_THREAD_CPUTIME_ID), t1 = now_ns(CLOCK_MONOTONIC);
+  printf("calls %llu work_ns %lld cpu_ns %lld result %ld\n", fib_calls(fib_n) + 1 + (unsigned long long)loop_n,
+         t1 - t0, c1 - c0, r);
   return 0;
 }

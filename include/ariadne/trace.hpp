@@ -39,7 +39,7 @@ struct alignas(16) Regs {
   std::uint64_t x[31];      // x0-x30; x[30] = the caller's return address (LR at entry, from x9)
   std::uint64_t sp;         // SP at function entry (on exit: SP after the return; equal)
   std::uint64_t pc;         // the site: the function's entry as the compiler recorded it
-  std::uint64_t nzcv;
+  std::uint64_t nzcv;       // 0: NZCV is dead at entry and after a return (AAPCS64), not saved
   unsigned char q[8][16];   // q0-q7: floating-point / SIMD arguments and return values
   std::uint64_t d8_15[8];   // low 64 bits of v8-v15 (callee-saved; the ABI checker reads them)
   std::uint64_t fpcr;
@@ -56,7 +56,7 @@ struct alignas(16) Regs {
   std::uint64_t rbx, rbp, r10, r11, r12, r13, r14, r15;
   std::uint64_t rsp;        // RSP at function entry: points at the return address
   std::uint64_t pc;         // the site: the function's entry as the compiler recorded it
-  std::uint64_t rflags;
+  std::uint64_t rflags;     // 0: the status flags are dead at entry and after a return (SysV), not saved
   unsigned char xmm[8][16];  // xmm0-xmm7: floating-point arguments and return values
   std::uint32_t mxcsr;
   std::uint16_t x87cw;

@@ -90,10 +90,8 @@
 	stp	d14, d15, [sp, #REGS_D8_15 + 0x30]
 	.endm
 
-	/* NZCV, FPSR and q0-q7 back from the frame (clobbers x12). */
-	.macro load_flags_q0_q7
-	ldr	x12, [sp, #REGS_NZCV]
-	msr	nzcv, x12
+	/* FPSR and q0-q7 back from the frame (clobbers x12). */
+	.macro load_fpsr_q0_q7
 	ldr	x12, [sp, #REGS_FPSR]
 	msr	fpsr, x12
 	ldp	q0, q1, [sp, #REGS_Q(0)]
@@ -152,9 +150,10 @@ ariadne_trace_entry_trampoline:
 	add	x10, sp, #FRAME_SIZE
 	sub	x11, x30, #8
 	stp	x10, x11, [sp, #REGS_SP]
-	/* NZCV: a handler's C code clobbers the flags. */
-	mrs	x12, nzcv
-	str	x12, [sp, #REGS_NZCV]
+	/* NZCV is dead at a function's entry and after its return (AAPCS64:
+	 * not preserved across calls): neither saved nor restored; 0 in the
+	 * frame. */
+	str	xzr, [sp, #REGS_NZCV]
 	/* q0-q7: floating-point / SIMD arguments (whole registers: HFAs of
 	 * vectors and short vectors use all 128 bits). */
 	save_q0_q7
@@ -179,7 +178,7 @@ ariadne_trace_entry_trampoline:
 	/* x0 = where to continue (== Regs.resume). */
 	mov	x16, x0
 
-	load_flags_q0_q7
+	load_fpsr_q0_q7
 	/* x16 carries the continue address, so x16 alone is not restored;
 	 * x9 is restored as the frame holds it (a scratch register). */
 	load_x0_x7
@@ -245,10 +244,8 @@ ariadne_trace_exit_trampoline:
 	add	x10, sp, #FRAME_SIZE
 	stp	x30, x10, [sp, #REGS_X30]
 	str	xzr, [sp, #REGS_PC]
-	/* NZCV: restored, so a handler's C code does not change the flags
-	 * the caller sees. */
-	mrs	x12, nzcv
-	str	x12, [sp, #REGS_NZCV]
+	/* NZCV: dead after a return (see the entry trampoline). */
+	str	xzr, [sp, #REGS_NZCV]
 	/* q0-q7: floating-point / SIMD return values (HFA/HVA up to 4). */
 	save_q0_q7
 	/* d8-d15, FPCR: callee-saved, for the ABI check. FPSR: restored. */
@@ -267,7 +264,7 @@ ariadne_trace_exit_trampoline:
 	/* x0 = the original return address. */
 	mov	x30, x0
 
-	load_flags_q0_q7
+	load_fpsr_q0_q7
 	load_x0_x7
 	ldr	x8, [sp, #REGS_X(8)]
 	/* x29 was pointed at the record; x19-x28 the C code preserved. */
