@@ -138,7 +138,9 @@ void close_main_stream() { close_segment(t_stream); }
     entry = empty ? on_entry_empty : on_entry_clock;
     exit = empty ? on_exit_empty : on_exit_clock;
   }
-  if (trace::add_entry_handler(entry, nullptr) < 0 || trace::add_exit_handler(exit, nullptr) < 0 ||
+  // Lean: the events need the site only (trace.hpp kHandlerLean).
+  if (trace::add_entry_handler(entry, nullptr, trace::kHandlerLean) < 0 ||
+      trace::add_exit_handler(exit, nullptr, trace::kHandlerLean) < 0 ||
       trace::enable(trace::all()) < 0) {
     std::fprintf(stderr, "record_standin: %s\n", trace::error());
   }

@@ -13,6 +13,7 @@ inline constexpr int kMaxHandlers = 16;
 struct HandlerSlot {
   std::atomic<void*> fn{nullptr};
   void* user = nullptr;
+  bool lean = false;  // registered with kHandlerLean
 };
 
 struct HandlerTables {
@@ -23,6 +24,13 @@ struct HandlerTables {
   std::atomic<int> entry_used{0};
   std::atomic<int> exit_used{0};
 };
+// Non-zero while every registered handler is lean (kHandlerLean): the
+// trampolines then build lean frames. Defined (0: full frames) next to them
+// in src/arch/<arch>/trampoline.S; written under the tracer's lock, read by
+// the trampolines without synchronisation (each reads it once and keeps to
+// its choice for the call).
+extern "C" __attribute__((visibility("hidden"))) unsigned char ariadne_trace_lean_frames;
+
 // Constant-initialised, never destroyed (as the site table).
 extern HandlerTables g_handler_tables;
 inline HandlerTables& handlers() noexcept { return g_handler_tables; }

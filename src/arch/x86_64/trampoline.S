@@ -32,6 +32,13 @@
  * and DF is clear at both by the ABI and in the C code between. (pushfq /
  * popfq cost more than the rest of a trampoline.) Regs::rflags is 0.
  *
+ * Lean frames (trace.hpp kHandlerLean): while every registered handler is
+ * lean (ariadne_trace_lean_frames != 0, read once per trampoline, the choice
+ * kept in rbx across the C call) the trampolines skip what only full-frame
+ * handlers read: the callee-saved GPRs (the C code preserves them), r11,
+ * the scratch registers at exit, MXCSR and the x87 control word (the C code
+ * does not change them). rbx itself is saved and restored in both kinds.
+ *
  * CFI: while the frame exists the CFA is computed from frame.rsp (a DWARF
  * expression), since the alignment gap makes it no fixed distance from RSP.
  * From a handler under the entry trampoline gdb shows
@@ -73,15 +80,42 @@
 	subq	$REGS_SIZE, %rsp
 .endm
 
-/* Callee-saved GPRs: the ABI checker compares entry with exit. */
-.macro save_callee_saved_gprs
+/* rbx, the frame kind's register while the C code runs (1: lean): saved
+ * first, in both kinds. DW_CFA_expression rbx { DW_OP_breg7 REGS_RBX }. */
+.macro save_rbx_load_frame_kind
 	movq	%rbx, REGS_RBX(%rsp)
+	.cfi_escape 0x10, 3, 2, 0x77, REGS_RBX
+	movzbl	ariadne_trace_lean_frames(%rip), %ebx
+.endm
+
+/* The other callee-saved GPRs (full frames): the ABI checker compares entry
+ * with exit. */
+.macro save_callee_saved_gprs
 	movq	%rbp, REGS_RBP(%rsp)
 	movq	%r12, REGS_R12(%rsp)
 	movq	%r13, REGS_R13(%rsp)
 	movq	%r14, REGS_R14(%rsp)
 	movq	%r15, REGS_R15(%rsp)
 .endm
+
+.macro reload_callee_saved_gprs
+	movq	REGS_RBP(%rsp), %rbp
+	movq	REGS_R12(%rsp), %r12
+	movq	REGS_R13(%rsp), %r13
+	movq	REGS_R14(%rsp), %r14
+	movq	REGS_R15(%rsp), %r15
+.endm
+
+/* The frame kind (src/trace/Handlers.hpp): 0 full, else lean. Full until
+ * the core says otherwise, so programs that drive the trampolines without
+ * the core (the arch tests) get full frames. */
+	.data
+	.globl	ariadne_trace_lean_frames
+	.hidden	ariadne_trace_lean_frames
+	.type	ariadne_trace_lean_frames, %object
+	.size	ariadne_trace_lean_frames, 1
+ariadne_trace_lean_frames:
+	.byte	0
 
 	.text
 
@@ -104,12 +138,21 @@ ariadne_trace_entry_trampoline:
 	movq	%r9, REGS_R9(%rsp)
 	movq	%rax, REGS_RAX(%rsp)
 	movq	%r10, REGS_R10(%rsp)
-	/* Callee-saved GPRs: the ABI checker compares them with the exit frame. */
+	save_rbx_load_frame_kind
+	testl	%ebx, %ebx
+	jnz	1f
+	/* Full frames: callee-saved GPRs (the ABI checker compares them with
+	 * the exit frame), r11 (pushed above the gap), the FP control state
+	 * (callee-saved by the ABI; the checker compares it). */
 	save_callee_saved_gprs
-	/* What the push and the sled's call left above the gap. */
 	movq	0(%r11), %rax
 	movq	%rax, REGS_R11(%rsp)
 	movq	$0, REGS_RFLAGS(%rsp)
+	stmxcsr	REGS_MXCSR(%rsp)
+	fnstcw	REGS_X87CW(%rsp)
+	movw	$0, REGS_PAD0(%rsp)
+1:
+	/* What the sled's call left above the gap. */
 	movq	8(%r11), %rax		/* site + 5: continue in the body by default */
 	movq	%rax, REGS_RESUME(%rsp)
 	subq	$5, %rax
@@ -126,10 +169,6 @@ ariadne_trace_entry_trampoline:
 	movdqa	%xmm5, REGS_XMM+0x50(%rsp)
 	movdqa	%xmm6, REGS_XMM+0x60(%rsp)
 	movdqa	%xmm7, REGS_XMM+0x70(%rsp)
-	/* FP control state (callee-saved by the ABI; the checker compares it). */
-	stmxcsr	REGS_MXCSR(%rsp)
-	fnstcw	REGS_X87CW(%rsp)
-	movw	$0, REGS_PAD0(%rsp)
 	movq	$0, REGS_FLAGS(%rsp)
 
 	movq	%rsp, %rdi
@@ -152,14 +191,13 @@ ariadne_trace_entry_trampoline:
 	movq	REGS_R8(%rsp), %r8
 	movq	REGS_R9(%rsp), %r9
 	movq	REGS_R10(%rsp), %r10
-	/* Callee-saved: unchanged by the C call; reloaded so a handler that
-	 * edits the frame is obeyed consistently. */
-	movq	REGS_RBX(%rsp), %rbx
-	movq	REGS_RBP(%rsp), %rbp
-	movq	REGS_R12(%rsp), %r12
-	movq	REGS_R13(%rsp), %r13
-	movq	REGS_R14(%rsp), %r14
-	movq	REGS_R15(%rsp), %r15
+	/* Callee-saved: unchanged by the C call; in full frames reloaded so a
+	 * handler that edits the frame is obeyed consistently. */
+	testl	%ebx, %ebx
+	jnz	2f
+	reload_callee_saved_gprs
+2:	movq	REGS_RBX(%rsp), %rbx
+	.cfi_restore rbx
 	/* rax: the varargs count, or the return value when the handler skips.
 	 * The continue address goes into the sled call's slot, just below the
 	 * function-entry RSP (above RSP until RSP moves there: a signal
@@ -189,10 +227,13 @@ ariadne_trace_exit_trampoline:
 	/* Integer return values (rax, rdx: __int128 and small structs). */
 	movq	%rax, REGS_RAX(%rsp)
 	movq	%rdx, REGS_RDX(%rsp)
-	/* Callee-saved GPRs as the function returned them (the ABI checker). */
+	save_rbx_load_frame_kind
+	testl	%ebx, %ebx
+	jnz	1f
+	/* Full frames: callee-saved GPRs as the function returned them (the
+	 * ABI checker); dead scratch registers, recorded so the frame holds no
+	 * stale stack bytes (not restored); the FP control state. */
 	save_callee_saved_gprs
-	/* Dead scratch registers, recorded so the frame holds no stale stack
-	 * bytes; they are not restored. */
 	movq	%rdi, REGS_RDI(%rsp)
 	movq	%rsi, REGS_RSI(%rsp)
 	movq	%rcx, REGS_RCX(%rsp)
@@ -202,6 +243,10 @@ ariadne_trace_exit_trampoline:
 	movq	0(%r11), %rax
 	movq	%rax, REGS_R11(%rsp)
 	movq	$0, REGS_RFLAGS(%rsp)
+	stmxcsr	REGS_MXCSR(%rsp)
+	fnstcw	REGS_X87CW(%rsp)
+	movw	$0, REGS_PAD0(%rsp)
+1:
 	movq	%r11, REGS_RSP(%rsp)	/* X - 8: the RSP the function was entered with */
 	ariadne_cfa_frame_rsp 8
 	movq	$0, REGS_PC(%rsp)
@@ -210,10 +255,6 @@ ariadne_trace_exit_trampoline:
 	 * stack (long double) is left alone. */
 	movdqa	%xmm0, REGS_XMM+0x00(%rsp)
 	movdqa	%xmm1, REGS_XMM+0x10(%rsp)
-	/* FP control state (callee-saved by the ABI; the checker compares it). */
-	stmxcsr	REGS_MXCSR(%rsp)
-	fnstcw	REGS_X87CW(%rsp)
-	movw	$0, REGS_PAD0(%rsp)
 	movq	$0, REGS_FLAGS(%rsp)
 
 	movq	%rsp, %rdi
@@ -224,13 +265,13 @@ ariadne_trace_exit_trampoline:
 	movdqa	REGS_XMM+0x00(%rsp), %xmm0
 	movdqa	REGS_XMM+0x10(%rsp), %xmm1
 	movq	REGS_RDX(%rsp), %rdx
-	/* Callee-saved: reloaded so a handler's edit is obeyed consistently. */
-	movq	REGS_RBX(%rsp), %rbx
-	movq	REGS_RBP(%rsp), %rbp
-	movq	REGS_R12(%rsp), %r12
-	movq	REGS_R13(%rsp), %r13
-	movq	REGS_R14(%rsp), %r14
-	movq	REGS_R15(%rsp), %r15
+	/* Callee-saved: in full frames reloaded so a handler's edit is obeyed
+	 * consistently. */
+	testl	%ebx, %ebx
+	jnz	2f
+	reload_callee_saved_gprs
+2:	movq	REGS_RBX(%rsp), %rbx
+	.cfi_restore rbx
 	movq	REGS_RAX(%rsp), %rax
 	movq	REGS_RSP(%rsp), %rsp
 	.cfi_def_cfa rsp, 8
