@@ -31,7 +31,8 @@
 namespace ariadne::trace::detail {
 
 struct SiteRecord;
-struct ShadowEntry {
+// 256 bytes, cache-line aligned: indexing is a shift.
+struct alignas(64) ShadowEntry {
   std::uintptr_t key;        // SP at function entry
   std::uintptr_t original;   // the return address the call had
   std::uint64_t* slot;       // where that address lives while unhooked for unwinding (0: not unhooked)
