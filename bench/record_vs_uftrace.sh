@@ -45,8 +45,8 @@ while getopts r:n:l:N:L: o; do
 done
 shift $((OPTIND - 1))
 which=${1:-both}
-native_build=${NATIVE_BUILD:-$top/build/native-release}
-aarch64_build=${AARCH64_BUILD:-$top/build/aarch64-release}
+native_build=$(realpath -m "${NATIVE_BUILD:-$top/build/native-release}")
+aarch64_build=$(realpath -m "${AARCH64_BUILD:-$top/build/aarch64-release}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"  # the -pg programs leave gmon.out where they run
