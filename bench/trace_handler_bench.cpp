@@ -5,6 +5,8 @@
 //   (d) entry        enabled, one empty entry handler
 //   (e) entry+exit   enabled, an empty entry handler and an empty exit handler
 //                    (every call also gets a return hook)
+//   (f) lean         as (e), both handlers registered with kHandlerLean (lean
+//                    frames: what a recorder uses)
 // for the trivial function and recursive fib of trace_workload.hpp (the
 // Workload<Sled::prepared> copy; with fib enabled every recursion step is traced).
 //
@@ -12,7 +14,7 @@
 //       Google Benchmark, ns per call, with the ratios (d)/(c), (e)/(c), (e)/(d).
 //   trace_handler_bench insns MODE N
 //       Plain harness for bench/trace_insns.sh: N operations between
-//       insn_count region markers. MODE = {call,fib}-{prepared,entry,entry+exit};
+//       insn_count region markers. MODE = {call,fib}-{prepared,entry,entry+exit,lean};
 //       prints "calls_per_op K".
 //
 // Before measuring, each configuration is checked: the entry handler runs
@@ -37,8 +39,9 @@ using Fn = Workload<Sled::prepared>;
 constexpr int kCallBatch = 32;
 constexpr long kInsnFibDepth = 10;
 
-enum class Hooks { none, entry, entry_exit };
-constexpr const char* kHooksName[] = {"prepared", "entry", "entry+exit"};
+enum class Hooks { none, entry, entry_exit, lean };
+constexpr const char* kHooksName[] = {"prepared", "entry", "entry+exit", "lean"};
+constexpr int kHooksCount = 4;
 
 void empty_handler(const trace::Site&, trace::Frame&, void*) {}
 void counting_handler(const trace::Site&, trace::Frame&, void* count) { ++*static_cast<std::uint64_t*>(count); }
@@ -54,10 +57,11 @@ class Tracing {
     clear();
     if (trace::find_site(fn) == nullptr) return fail("the runtime has no site for the function", fn);
     if (hooks == Hooks::none) return true;
-    entry_id_ = trace::add_entry_handler(entry, user);
+    const unsigned flags = hooks == Hooks::lean ? trace::kHandlerLean : trace::kHandlerFullFrame;
+    entry_id_ = trace::add_entry_handler(entry, user, flags);
     if (entry_id_ < 0) return fail("add_entry_handler failed", fn);
-    if (hooks == Hooks::entry_exit) {
-      exit_id_ = trace::add_exit_handler(exit, user);
+    if (hooks == Hooks::entry_exit || hooks == Hooks::lean) {
+      exit_id_ = trace::add_exit_handler(exit, user, flags);
       if (exit_id_ < 0) return clear(), fail("add_exit_handler failed", fn);
     }
     // On failure the handlers go again: their user data may be on the caller's stack.
@@ -93,13 +97,12 @@ template <class Run>
 bool verify(Hooks hooks, std::uintptr_t fn, std::uint64_t calls, Run run) {
   if (hooks == Hooks::none) return tracing.configure(hooks, fn);
   std::uint64_t count = 0;
-  if (!tracing.configure(hooks, fn, counting_handler,
-                         hooks == Hooks::entry_exit ? counting_handler : empty_handler, &count))
-    return false;
+  const bool exits = hooks == Hooks::entry_exit || hooks == Hooks::lean;
+  if (!tracing.configure(hooks, fn, counting_handler, exits ? counting_handler : empty_handler, &count)) return false;
   const std::uint64_t ticks = trace::thread_ticks();
   run();
   const std::uint64_t entries = trace::thread_ticks() - ticks;
-  const std::uint64_t expect = hooks == Hooks::entry_exit ? 2 * calls : calls;
+  const std::uint64_t expect = exits ? 2 * calls : calls;
   tracing.clear();
   if (entries != calls || count != expect) {
     std::fprintf(stderr, "trace_handler_bench: %s: %llu calls gave %llu entries and %llu handler runs (expected %llu)\n",
@@ -148,7 +151,7 @@ void bm_fib(benchmark::State& state, Hooks hooks, long depth) {
 
 int insns_main(int argc, char** argv) {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: trace_handler_bench insns {call,fib}-{prepared,entry,entry+exit} N\n");
+    std::fprintf(stderr, "usage: trace_handler_bench insns {call,fib}-{prepared,entry,entry+exit,lean} N\n");
     return 2;
   }
   const std::string mode = argv[2];
@@ -156,8 +159,8 @@ int insns_main(int argc, char** argv) {
   const auto dash = mode.find('-');
   const std::string kind = mode.substr(0, dash), which = dash == std::string::npos ? "" : mode.substr(dash + 1);
   int h = 0;
-  while (h < 3 && which != kHooksName[h]) h++;
-  if (h == 3 || (kind != "call" && kind != "fib")) {
+  while (h < kHooksCount && which != kHooksName[h]) h++;
+  if (h == kHooksCount || (kind != "call" && kind != "fib")) {
     std::fprintf(stderr, "trace_handler_bench: unknown mode '%s'\n", mode.c_str());
     return 2;
   }
@@ -202,7 +205,7 @@ int main(int argc, char** argv) {
 
   PerCallReporter reporter;
   const std::string fib = "fib(" + std::to_string(fib_depth) + ")/";
-  for (Hooks h : {Hooks::none, Hooks::entry, Hooks::entry_exit}) {
+  for (Hooks h : {Hooks::none, Hooks::entry, Hooks::entry_exit, Hooks::lean}) {
     const std::string name = kHooksName[static_cast<int>(h)];
     benchmark::RegisterBenchmark(("call/" + name).c_str(), bm_call, h)->Unit(benchmark::kNanosecond);
     benchmark::RegisterBenchmark((fib + name).c_str(), bm_fib, h, fib_depth)->Unit(benchmark::kNanosecond);
@@ -213,6 +216,7 @@ int main(int argc, char** argv) {
     reporter.ratio(w + "entry", w + "prepared");       // (d)/(c)
     reporter.ratio(w + "entry+exit", w + "prepared");  // (e)/(c)
     reporter.ratio(w + "entry+exit", w + "entry");     // (e)/(d)
+    reporter.ratio(w + "lean", w + "prepared");        // (f)/(c)
   }
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

@@ -9,6 +9,7 @@
 #       twin        a second pristine copy (control: must equal (b))
 #   (d) entry       enabled, empty entry handler   trace_handler_bench (libariadne-rt.so)
 #   (e) entry+exit  + empty exit handler           trace_handler_bench
+#   (f) lean        (e) with lean handlers (trace.hpp kHandlerLean)
 # on three workloads: `call` (a loop of calls to a trivial function: the
 # figure includes the loop, 3-4 instructions), `fib` (recursive fib(10), 177
 # calls per operation) and `walk` (a 63-node tree walk, 127 calls).
@@ -48,18 +49,19 @@ for w in call fib walk; do
 done
 handler_note=
 for w in call fib; do
-  for s in entry entry+exit; do
+  for s in entry entry+exit lean; do
     if [ -x "$handler_bench" ]; then per[$w-$s]=$(per_call "$handler_bench" "$w-$s"); else per[$w-$s]=-; fi
   done
   [ "${per[$w-entry]}" = - ] && handler_note="  (d)/(e): trace_handler_bench did not run (see its stderr)"
 done
-per[walk-entry]=- per[walk-entry+exit]=-
+per[walk-entry]=- per[walk-entry+exit]=- per[walk-lean]=-
 
 echo "guest instructions per call, $arch, $(basename "$build"), N=$n and 2N under $(basename "$qemu") + insn_count"
-printf '  %-6s %10s %13s %13s %8s %10s %15s\n' workload "(a) none" "(b) pristine" "(c) prepared" twin "(d) entry" "(e) entry+exit"
+printf '  %-6s %10s %13s %13s %8s %10s %15s %9s\n' workload "(a) none" "(b) pristine" "(c) prepared" twin "(d) entry" \
+  "(e) entry+exit" "(f) lean"
 for w in call fib walk; do
-  printf '  %-6s %10s %13s %13s %8s %10s %15s\n' "$w" "${per[$w-none]}" "${per[$w-pristine]}" \
-    "${per[$w-prepared]}" "${per[$w-twin]}" "${per[$w-entry]}" "${per[$w-entry+exit]}"
+  printf '  %-6s %10s %13s %13s %8s %10s %15s %9s\n' "$w" "${per[$w-none]}" "${per[$w-pristine]}" \
+    "${per[$w-prepared]}" "${per[$w-twin]}" "${per[$w-entry]}" "${per[$w-entry+exit]}" "${per[$w-lean]}"
 done
 [ -z "$handler_note" ] || echo "$handler_note"
 for w in call fib walk; do
@@ -68,8 +70,10 @@ for w in call fib walk; do
 done
 for w in call fib; do
   [ "${per[$w-entry]}" = - ] && continue
-  awk -v w="$w" -v c="${per[$w-prepared]}" -v d="${per[$w-entry]}" -v e="${per[$w-entry+exit]}" 'BEGIN {
-    printf "tracing cost per call, %s: entry %+.2f, entry+exit %+.2f instructions over prepared\n", w, d - c, e - c }'
+  awk -v w="$w" -v c="${per[$w-prepared]}" -v d="${per[$w-entry]}" -v e="${per[$w-entry+exit]}" \
+      -v f="${per[$w-lean]}" 'BEGIN {
+    printf "tracing cost per call, %s: entry %+.2f, entry+exit %+.2f, lean entry+exit %+.2f instructions over prepared\n",
+      w, d - c, e - c, f - c }'
 done
 for w in fib walk; do
   awk -v w="$w" -v b="${per[$w-pristine]}" -v c="${per[$w-prepared]}" 'BEGIN {

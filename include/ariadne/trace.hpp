@@ -39,7 +39,7 @@ struct alignas(16) Regs {
   std::uint64_t x[31];      // x0-x30; x[30] = the caller's return address (LR at entry, from x9)
   std::uint64_t sp;         // SP at function entry (on exit: SP after the return; equal)
   std::uint64_t pc;         // the site: the function's entry as the compiler recorded it
-  std::uint64_t nzcv;
+  std::uint64_t nzcv;       // 0 (full frames): NZCV is dead at entry and after a return (AAPCS64), not saved
   unsigned char q[8][16];   // q0-q7: floating-point / SIMD arguments and return values
   std::uint64_t d8_15[8];   // low 64 bits of v8-v15 (callee-saved; the ABI checker reads them)
   std::uint64_t fpcr;
@@ -56,7 +56,7 @@ struct alignas(16) Regs {
   std::uint64_t rbx, rbp, r10, r11, r12, r13, r14, r15;
   std::uint64_t rsp;        // RSP at function entry: points at the return address
   std::uint64_t pc;         // the site: the function's entry as the compiler recorded it
-  std::uint64_t rflags;
+  std::uint64_t rflags;     // 0 (full frames): the status flags are dead at entry and after a return (SysV), not saved
   unsigned char xmm[8][16];  // xmm0-xmm7: floating-point arguments and return values
   std::uint32_t mxcsr;
   std::uint16_t x87cw;
@@ -133,11 +133,29 @@ inline Selector by_module(const char* re) noexcept { return {Selector::Kind::mod
 using EntryHandler = void (*)(const Site& site, Frame& frame, void* user);
 using ExitHandler = void (*)(const Site& site, Frame& frame, void* user);
 
+// What a handler needs of the Frame (add_*_handler's `flags`).
+//   kHandlerFullFrame (the default): every register of the Regs, as above.
+//   kHandlerLean: only the site (pc), stack_pointer(), return_address(),
+//     flags, resume (skip/redirect) and the argument registers (entry:
+//     arg, fp_arg, stack_arg and set_* of them) or the return-value
+//     registers (exit: ret, ret2, fp_ret and set_*). The callee-saved
+//     registers, the FP control state (mxcsr/x87cw, fpcr, d8-d15) and the
+//     scratch registers are then unspecified in the frame, and changing them
+//     has no effect. While every registered handler is lean the trampolines
+//     save and restore only what the call needs: tracers that record calls
+//     (`ariadne record`) should be lean. A full-frame handler registered
+//     while lean handlers trace sees full frames from the calls that start
+//     after add_*_handler returns.
+inline constexpr unsigned kHandlerFullFrame = 0;
+inline constexpr unsigned kHandlerLean = 1;
+
 extern "C++" {
 // Handlers run for every enabled site, in registration order. Returns an id
 // for remove_handler, or -1 when the table (16 of each) is full.
-ARIADNE_TRACE_API int add_entry_handler(EntryHandler h, void* user) noexcept;
-ARIADNE_TRACE_API int add_exit_handler(ExitHandler h, void* user) noexcept;
+ARIADNE_TRACE_API int add_entry_handler(EntryHandler h, void* user) noexcept;  // full frame
+ARIADNE_TRACE_API int add_exit_handler(ExitHandler h, void* user) noexcept;    // full frame
+ARIADNE_TRACE_API int add_entry_handler(EntryHandler h, void* user, unsigned flags) noexcept;
+ARIADNE_TRACE_API int add_exit_handler(ExitHandler h, void* user, unsigned flags) noexcept;
 ARIADNE_TRACE_API void remove_handler(int id) noexcept;
 
 // Enable / disable the selected sites as one batch, from any thread, while

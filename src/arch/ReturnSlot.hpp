@@ -15,6 +15,25 @@ namespace ariadne::arch {
 // trampoline will restore (frame.x[30]); x86-64: the slot at the entry RSP.
 std::uintptr_t swap_return_address(trace::Frame& frame, std::uintptr_t hook) noexcept;
 
+// The same, inline, for the dispatcher's per-call path: the entry SP, and
+// where the return address of the call lives while it runs (x86-64: the slot
+// at the entry RSP; AArch64: the frame's x[30], which the trampoline
+// restores into LR).
+inline std::uintptr_t entry_stack_pointer(const trace::Frame& frame) noexcept {
+#if defined(__x86_64__)
+  return frame.rsp;
+#else
+  return frame.sp;
+#endif
+}
+inline std::uint64_t* return_address_slot(trace::Frame& frame) noexcept {
+#if defined(__x86_64__)
+  return reinterpret_cast<std::uint64_t*>(frame.rsp);
+#else
+  return &frame.x[30];
+#endif
+}
+
 // For frames the core makes up (an unwound exit): the entry SP.
 void set_stack_pointer(trace::Frame& frame, std::uintptr_t sp) noexcept;
 

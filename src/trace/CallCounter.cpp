@@ -72,7 +72,7 @@ void start_call_counter_from_environment() noexcept {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return;
   g_counts = static_cast<std::atomic<std::uint64_t>*>(p);
-  add_entry_handler(count, nullptr);
+  add_entry_handler(count, nullptr, kHandlerLean);  // reads the site only
   if (enable(by_regex(pattern)) < 0) {
     std::fprintf(stderr, "ariadne-rt: ARIADNE_COUNT: %s\n", error());
     return;

@@ -18,13 +18,23 @@
 
 namespace ariadne::trace::detail {
 
-HandlerTables& handlers() noexcept {
-  static HandlerTables tables;
-  return tables;
-}
+constinit HandlerTables g_handler_tables;
 
 namespace {
-thread_local ThreadState t_state;
+constinit thread_local ThreadState t_state;
+
+// The shadow stack for a hooked call at `sp`: almost always the one the
+// thread used last (one unsigned compare); else the search of ReturnHooks.
+inline ShadowStack* stack_of(ThreadState& t, std::uintptr_t sp) noexcept {
+  if (sp - t.stack_lo < t.stack_span) return t.stack;
+  ShadowStack* s = shadow_stack_for(sp);
+  if (s != nullptr) {
+    t.stack_lo = s->lo;
+    t.stack_span = s->hi - s->lo;
+    t.stack = s;
+  }
+  return s;
+}
 
 void run_exit_handlers(const Site& site, Frame& frame) {
   HandlerTables& h = handlers();
@@ -38,7 +48,7 @@ void run_exit_handlers(const Site& site, Frame& frame) {
 
 // Reports an exit that never happened as a return: its frame was abandoned.
 void report_unwound(ShadowEntry& e) {
-  SiteRecord* r = sites().by_id(e.site_id);
+  SiteRecord* r = e.record;
   if (r == nullptr) return;
   Frame frame{};
   frame.pc = r->site.address;
@@ -64,7 +74,7 @@ std::atomic<LostReturnHook> g_lost_return_hook{nullptr};
   const void* data = nullptr;
   if (s != nullptr && s->top > 0) {
     const ShadowEntry& top = s->entries[s->top - 1];
-    SiteRecord* r = sites().by_id(top.site_id);
+    SiteRecord* r = top.record;
     site = r ? &r->site : nullptr;
     entry_sp = top.key;
     data = top.data;
@@ -114,7 +124,10 @@ namespace {
 // Reserves the shadow entry of a call about to be hooked (before its entry
 // handlers run, so they can use its call data). nullptr: not hooked.
 ShadowEntry* reserve_entry(ShadowStack* s, std::uintptr_t key, bool tail_call) noexcept {
-  pop_abandoned(s, key, /*inclusive=*/!tail_call);
+  if (s->top > 0) {
+    const std::uintptr_t below = s->entries[s->top - 1].key;
+    if (below < key || (below == key && !tail_call)) pop_abandoned(s, key, /*inclusive=*/!tail_call);
+  }
   if (s->top >= s->capacity) return nullptr;
   // A key no frame can have until the entry is complete: a signal handler
   // running traced code on this stack meanwhile leaves it alone.
@@ -141,9 +154,9 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   std::uintptr_t key = 0;
   bool tail_call = false;
   if (h.exit_handlers.load(std::memory_order_relaxed) > 0) {
-    key = frame->stack_pointer();
-    s = shadow_stack_for(key);
-    tail_call = frame->return_address() == exit_hook();
+    key = ariadne::arch::entry_stack_pointer(*frame);
+    s = stack_of(t, key);
+    tail_call = *ariadne::arch::return_address_slot(*frame) == exit_hook();
     if (s != nullptr) e = reserve_entry(s, key, tail_call);
   }
   t.call_data = e != nullptr ? e->data : nullptr;
@@ -159,13 +172,16 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
     if (skipped) {
       s->top = s->top - 1;  // the call returns straight to its caller: nothing to hook
     } else {
+      e->record = r;
       e->site_id = r->site.id;
       e->slot = nullptr;
       if (tail_call) {
         e->original = exit_hook();
         e->flags = kChained;
       } else {
-        e->original = ariadne::arch::swap_return_address(*frame, exit_hook());
+        std::uint64_t* slot = ariadne::arch::return_address_slot(*frame);
+        e->original = *slot;
+        *slot = exit_hook();
         e->flags = 0;
       }
       std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -180,23 +196,27 @@ extern "C" std::uintptr_t ariadne_trace_on_exit(Frame* frame) noexcept {
   ThreadState& t = t_state;
   const bool nested = t.in_handler;
   t.in_handler = true;
-  const std::uintptr_t key = frame->stack_pointer();
-  ShadowStack* s = shadow_stack_for(key);
+  const std::uintptr_t key = ariadne::arch::entry_stack_pointer(*frame);
+  ShadowStack* s = stack_of(t, key);
   if (s == nullptr) lost_return(key, nullptr);
-  pop_abandoned(s, key, /*inclusive=*/false);
+  if (s->top > 0 && s->entries[s->top - 1].key < key) pop_abandoned(s, key, /*inclusive=*/false);
+  HandlerTables& h = handlers();
   for (;;) {
     if (s->top == 0 || s->entries[s->top - 1].key != key) lost_return(key, s);
     // The entry stays on the shadow stack while its exit handlers run (no
     // copy of its call data); popped after.
     ShadowEntry& e = s->entries[s->top - 1];
-    SiteRecord* r = sites().by_id(e.site_id);
-    if (r != nullptr) {
-      frame->pc = r->site.address;
-      frame->flags = 0;
-      t.call_data = e.data;
-      run_exit_handlers(r->site, *frame);
-      t.call_data = nullptr;
+    SiteRecord* r = e.record;
+    frame->pc = r->site.address;
+    frame->flags = 0;
+    t.call_data = e.data;
+    const int used = h.exit_used.load(std::memory_order_acquire);
+    for (int i = 0; i < used; ++i) {
+      HandlerSlot& slot = h.exit[i];
+      void* fn = slot.fn.load(std::memory_order_acquire);
+      if (fn != nullptr) reinterpret_cast<ExitHandler>(fn)(r->site, *frame, slot.user);
     }
+    t.call_data = nullptr;
     const std::uintptr_t original = e.original;
     const bool chained = (e.flags & kChained) != 0;
     std::atomic_signal_fence(std::memory_order_seq_cst);

@@ -13,6 +13,7 @@ inline constexpr int kMaxHandlers = 16;
 struct HandlerSlot {
   std::atomic<void*> fn{nullptr};
   void* user = nullptr;
+  bool lean = false;  // registered with kHandlerLean
 };
 
 struct HandlerTables {
@@ -23,13 +24,29 @@ struct HandlerTables {
   std::atomic<int> entry_used{0};
   std::atomic<int> exit_used{0};
 };
-HandlerTables& handlers() noexcept;
+// Non-zero while every registered handler is lean (kHandlerLean): the
+// trampolines then build lean frames. Defined (0: full frames) next to them
+// in src/arch/<arch>/trampoline.S; written under the tracer's lock, read by
+// the trampolines without synchronisation (each reads it once and keeps to
+// its choice for the call).
+extern "C" __attribute__((visibility("hidden"))) unsigned char ariadne_trace_lean_frames;
+
+// Constant-initialised, never destroyed (as the site table).
+extern HandlerTables g_handler_tables;
+inline HandlerTables& handlers() noexcept { return g_handler_tables; }
 
 // Per thread. `in_handler` keeps calls made by handlers out of the trace.
+struct ShadowStack;
 struct ThreadState {
   std::uint64_t ticks = 0;
   bool in_handler = false;
   void* call_data = nullptr;  // the current call's scratch while its handlers run
+  // The shadow stack of the machine stack this thread last traced on, and
+  // that stack's bounds as [stack_lo, stack_lo + stack_span): one compare
+  // per hooked call instead of a search (ReturnHooks.hpp).
+  std::uintptr_t stack_lo = 0;
+  std::uintptr_t stack_span = 0;
+  ShadowStack* stack = nullptr;
   char error[256] = {};
 };
 ThreadState& thread_state() noexcept;

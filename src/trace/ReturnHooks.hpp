@@ -30,10 +30,13 @@
 
 namespace ariadne::trace::detail {
 
-struct ShadowEntry {
+struct SiteRecord;
+// 256 bytes, cache-line aligned: indexing is a shift.
+struct alignas(64) ShadowEntry {
   std::uintptr_t key;        // SP at function entry
   std::uintptr_t original;   // the return address the call had
   std::uint64_t* slot;       // where that address lives while unhooked for unwinding (0: not unhooked)
+  SiteRecord* record;        // the site's record (records are never freed)
   std::uint32_t site_id;
   std::uint32_t flags;       // kChained...
   // Handlers' per-call scratch, from entry to exit (trace::call_data()).

@@ -1,6 +1,7 @@
 #include "trace/SiteTable.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -20,23 +21,61 @@ const char* keep(const std::string& s) {
   return p;
 }
 
-// Binary search in a module's sorted records.
-SiteRecord* search(const ModuleRecord& m, std::uintptr_t pc) noexcept {
-  std::size_t lo = 0, hi = m.count;
-  while (lo < hi) {
-    const std::size_t mid = lo + (hi - lo) / 2;
-    const std::uintptr_t a = m.sites[mid].site.address;
-    if (a == pc) return &m.sites[mid];
-    if (a < pc) lo = mid + 1; else hi = mid;
+SiteIndex* make_index(std::size_t sites) {
+  unsigned bits = 4;
+  while ((std::size_t{1} << bits) < 2 * sites) ++bits;
+  const std::size_t n = std::size_t{1} << bits;
+  void* p = std::calloc(1, offsetof(SiteIndex, slots) + n * sizeof(SiteIndex::Slot));
+  if (p == nullptr) return nullptr;
+  auto* index = static_cast<SiteIndex*>(p);
+  index->shift = 64 - bits;
+  index->mask = n - 1;
+  return index;
+}
+
+void insert(SiteIndex& index, SiteRecord& r) {
+  const std::uintptr_t pc = r.site.address;
+  for (std::size_t i = SiteIndex::home(pc, index.shift);; i = (i + 1) & index.mask) {
+    SiteIndex::Slot& slot = index.slots[i];
+    const std::uintptr_t a = slot.pc.load(std::memory_order_relaxed);
+    if (a == pc) {
+      slot.record = &r;  // a retired module's site (reindexing at its retirement failed)
+      return;
+    }
+    if (a == 0) {
+      slot.record = &r;
+      slot.pc.store(pc, std::memory_order_release);
+      ++index.used;
+      return;
+    }
   }
-  return nullptr;
 }
 
 }  // namespace
 
-SiteTable& sites() noexcept {
-  static SiteTable table;
-  return table;
+constinit SiteTable g_site_table;
+
+bool SiteTable::reindex(bool rebuild, std::size_t added) {
+  SiteIndex* current = index_.load(std::memory_order_relaxed);
+  std::size_t live = 0;
+  // `added` is not counted in module_count_ yet.
+  const std::size_t modules = std::max(module_count_.load(std::memory_order_relaxed),
+                                       added < kMaxModules ? added + 1 : std::size_t{0});
+  for (std::size_t i = 0; i < modules; ++i) {
+    if (i == added || modules_[i].live.load(std::memory_order_relaxed)) live += modules_[i].count;
+  }
+  if (!rebuild && current != nullptr && 2 * live <= current->mask + 1) {
+    for (std::size_t k = 0; k < modules_[added].count; ++k) insert(*current, modules_[added].sites[k]);
+    return true;
+  }
+  SiteIndex* index = make_index(live);
+  if (index == nullptr) return false;
+  for (std::size_t i = 0; i < modules; ++i) {
+    if (i != added && !modules_[i].live.load(std::memory_order_relaxed)) continue;
+    for (std::size_t k = 0; k < modules_[i].count; ++k) insert(*index, modules_[i].sites[k]);
+  }
+  index_.store(index, std::memory_order_release);
+  return true;
 }
 
 long SiteTable::add_module(patch::ModuleImage* image) {
@@ -77,6 +116,7 @@ long SiteTable::add_module(patch::ModuleImage* image) {
   m.first_site = n ? records[0].site.address : 0;
   m.end = n ? records[n - 1].site.address + arch::sled_size() : 0;
   m.image = image;
+  if (!reindex(false, index)) return -1;
   m.live.store(true, std::memory_order_release);
   site_count_.store(first_id + n, std::memory_order_release);
   module_count_.store(index + 1, std::memory_order_release);
@@ -86,28 +126,13 @@ long SiteTable::add_module(patch::ModuleImage* image) {
 void SiteTable::retire_module(std::size_t index) {
   ModuleRecord& m = modules_[index];
   m.live.store(false, std::memory_order_release);
+  // The module's addresses may be reused by the next one loaded.
+  (void)reindex(true, kMaxModules);
   for (std::size_t i = 0; i < m.count; ++i) {
     m.sites[i].enabled.store(false, std::memory_order_relaxed);
     m.sites[i].site.loaded = false;
     m.sites[i].site.address = 0;
   }
-}
-
-SiteRecord* SiteTable::find(std::uintptr_t pc) const noexcept {
-  // One-entry cache per thread: calls cluster in a module.
-  static thread_local std::size_t last = 0;
-  const std::size_t n = module_count_.load(std::memory_order_acquire);
-  if (last < n) {
-    const ModuleRecord& m = modules_[last];
-    if (m.live.load(std::memory_order_acquire) && pc >= m.first_site && pc < m.end) return search(m, pc);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const ModuleRecord& m = modules_[i];
-    if (!m.live.load(std::memory_order_acquire) || pc < m.first_site || pc >= m.end) continue;
-    last = i;
-    return search(m, pc);
-  }
-  return nullptr;
 }
 
 SiteRecord* SiteTable::find_covering(std::uintptr_t address) const noexcept {

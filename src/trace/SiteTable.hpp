@@ -31,6 +31,33 @@ struct ModuleRecord {
   patch::ModuleImage* image = nullptr;  // kept for veneers and re-scans
 };
 
+// The dispatcher's index: site address -> record, open addressing, at most
+// half full. Published whole (release); slots are only ever filled in place
+// (pc stored last, release), so readers need no lock. Retiring a module
+// publishes a new index without its sites; old indexes are never freed
+// (readers may still be in them), which costs memory only at dlclose.
+struct SiteIndex {
+  struct Slot {
+    std::atomic<std::uintptr_t> pc;  // 0: empty
+    SiteRecord* record;
+  };
+  unsigned shift;        // 64 - log2(slot count)
+  std::size_t mask;      // slot count - 1
+  std::size_t used;      // writer only
+  Slot slots[1];         // mask + 1 of them
+
+  static std::size_t home(std::uintptr_t pc, unsigned shift) noexcept {
+    return static_cast<std::size_t>((pc * 0x9e3779b97f4a7c15ull) >> shift);
+  }
+  SiteRecord* find(std::uintptr_t pc) const noexcept {
+    for (std::size_t i = home(pc, shift);; i = (i + 1) & mask) {
+      const std::uintptr_t a = slots[i].pc.load(std::memory_order_acquire);
+      if (a == pc) return slots[i].record;
+      if (a == 0) return nullptr;
+    }
+  }
+};
+
 class SiteTable {
  public:
   static constexpr std::size_t kMaxModules = 4096;
@@ -40,8 +67,11 @@ class SiteTable {
   long add_module(patch::ModuleImage* image);
   void retire_module(std::size_t index);
 
-  // Lock-free: the record of the site at `pc`, or nullptr.
-  SiteRecord* find(std::uintptr_t pc) const noexcept;
+  // Lock-free: the record of the site at `pc` in a loaded module, or nullptr.
+  SiteRecord* find(std::uintptr_t pc) const noexcept {
+    const SiteIndex* index = index_.load(std::memory_order_acquire);
+    return index != nullptr && pc != 0 ? index->find(pc) : nullptr;
+  }
   // The record whose symbol covers `address` (or that is at it), or nullptr.
   SiteRecord* find_covering(std::uintptr_t address) const noexcept;
 
@@ -61,9 +91,17 @@ class SiteTable {
   std::atomic<std::size_t> module_count_{0};
   std::atomic<SiteRecord**> chunks_[kMaxChunks] = {};
   std::atomic<std::size_t> site_count_{0};
+  std::atomic<SiteIndex*> index_{nullptr};
+
+  // Under the lock: index the live modules' sites (all of them again when
+  // `rebuild`, else only module `added`); false when out of memory.
+  bool reindex(bool rebuild, std::size_t added);
 };
 
-SiteTable& sites() noexcept;
+// Constant-initialised and never destroyed: traced calls may run before
+// any constructor and after every destructor.
+extern SiteTable g_site_table;
+inline SiteTable& sites() noexcept { return g_site_table; }
 
 // How a site is named to people: demangled, else as in the ELF file.
 inline const char* display_name(const Site& s) noexcept { return s.name[0] ? s.name : s.mangled; }

@@ -348,29 +348,50 @@ namespace ariadne::trace {
 using namespace detail;
 
 namespace {
-int add_handler(HandlerSlot (&table)[kMaxHandlers], std::atomic<int>& used, void* fn, void* user, int base) {
+// Under the lock, after any change of the tables.
+void update_frame_kind() {
+  bool lean = true;
+  for (const HandlerSlot* table : {handlers().entry, handlers().exit}) {
+    for (int i = 0; i < kMaxHandlers; ++i) {
+      if (table[i].fn.load(std::memory_order_relaxed) != nullptr && !table[i].lean) lean = false;
+    }
+  }
+  __atomic_store_n(&ariadne_trace_lean_frames, static_cast<unsigned char>(lean), __ATOMIC_RELEASE);
+}
+
+int add_handler(HandlerSlot (&table)[kMaxHandlers], std::atomic<int>& used, void* fn, void* user, int base,
+                unsigned flags) {
   ensure_initialized();
   Guard g;
   for (int i = 0; i < kMaxHandlers; ++i) {
     if (table[i].fn.load(std::memory_order_relaxed) != nullptr) continue;
     table[i].user = user;
+    table[i].lean = (flags & kHandlerLean) != 0;
+    // A full-frame handler turns full frames on before it can run.
+    if (!table[i].lean) __atomic_store_n(&ariadne_trace_lean_frames, 0, __ATOMIC_SEQ_CST);
     table[i].fn.store(fn, std::memory_order_release);
     if (used.load(std::memory_order_relaxed) <= i) used.store(i + 1, std::memory_order_release);
+    update_frame_kind();
     return base + i;
   }
   return -1;
 }
 }  // namespace
 
-int add_entry_handler(EntryHandler h, void* user) noexcept {
-  return add_handler(handlers().entry, handlers().entry_used, reinterpret_cast<void*>(h), user, 0);
+int add_entry_handler(EntryHandler h, void* user, unsigned flags) noexcept {
+  return add_handler(handlers().entry, handlers().entry_used, reinterpret_cast<void*>(h), user, 0, flags);
 }
 
-int add_exit_handler(ExitHandler h, void* user) noexcept {
-  const int id = add_handler(handlers().exit, handlers().exit_used, reinterpret_cast<void*>(h), user, kMaxHandlers);
+int add_exit_handler(ExitHandler h, void* user, unsigned flags) noexcept {
+  const int id =
+      add_handler(handlers().exit, handlers().exit_used, reinterpret_cast<void*>(h), user, kMaxHandlers, flags);
   if (id >= 0) handlers().exit_handlers.fetch_add(1, std::memory_order_acq_rel);
   return id;
 }
+
+int add_entry_handler(EntryHandler h, void* user) noexcept { return add_entry_handler(h, user, kHandlerFullFrame); }
+
+int add_exit_handler(ExitHandler h, void* user) noexcept { return add_exit_handler(h, user, kHandlerFullFrame); }
 
 void remove_handler(int id) noexcept {
   Guard g;
@@ -381,6 +402,7 @@ void remove_handler(int id) noexcept {
       handlers().exit_handlers.fetch_sub(1, std::memory_order_acq_rel);
     }
   }
+  update_frame_kind();
 }
 
 long enable(Selector s) noexcept {

@@ -37,6 +37,14 @@
  * undefined: only the core knows the original return address, so walks
  * stop at the exit trampoline.
  *
+ * Lean frames (trace.hpp kHandlerLean): while every registered handler is
+ * lean (ariadne_trace_lean_frames != 0; the entry trampoline keeps its
+ * choice in x19 across the C call) the trampolines skip what only
+ * full-frame handlers read: the scratch registers x10-x17, x19-x27 (the C
+ * code preserves them), d8-d15 and FPCR. The CFI therefore describes x20-x28
+ * as unchanged (true in both kinds: the C code preserves them, and a
+ * full-frame handler that edits them is obeyed only after the handlers).
+ *
  * BTI: the entry trampoline is a BR x16 target (veneers) and starts with
  * `bti c`. The exit trampoline and the return stub are reached only by RET,
  * which BTI does not check; they have no landing pad and are no valid
@@ -55,25 +63,11 @@
 #define RECORD REGS_SIZE	/* the {FP, LR} record above the Regs */
 
 /* The Regs blocks both trampolines save and load, defined once. */
-	.macro save_x0_x17
-	stp	x0, x1, [sp, #REGS_X(0)]
-	stp	x2, x3, [sp, #REGS_X(2)]
-	stp	x4, x5, [sp, #REGS_X(4)]
-	stp	x6, x7, [sp, #REGS_X(6)]
-	stp	x8, x9, [sp, #REGS_X(8)]
-	stp	x10, x11, [sp, #REGS_X(10)]
-	stp	x12, x13, [sp, #REGS_X(12)]
-	stp	x14, x15, [sp, #REGS_X(14)]
-	stp	x16, x17, [sp, #REGS_X(16)]
-	.endm
-
-	.macro save_x18_x29
-	stp	x18, x19, [sp, #REGS_X(18)]
+	.macro save_x20_x27
 	stp	x20, x21, [sp, #REGS_X(20)]
 	stp	x22, x23, [sp, #REGS_X(22)]
 	stp	x24, x25, [sp, #REGS_X(24)]
 	stp	x26, x27, [sp, #REGS_X(26)]
-	stp	x28, x29, [sp, #REGS_X(28)]
 	.endm
 
 	.macro save_q0_q7
@@ -90,10 +84,8 @@
 	stp	d14, d15, [sp, #REGS_D8_15 + 0x30]
 	.endm
 
-	/* NZCV, FPSR and q0-q7 back from the frame (clobbers x12). */
-	.macro load_flags_q0_q7
-	ldr	x12, [sp, #REGS_NZCV]
-	msr	nzcv, x12
+	/* FPSR and q0-q7 back from the frame (clobbers x12). */
+	.macro load_fpsr_q0_q7
 	ldr	x12, [sp, #REGS_FPSR]
 	msr	fpsr, x12
 	ldp	q0, q1, [sp, #REGS_Q(0)]
@@ -108,6 +100,17 @@
 	ldp	x4, x5, [sp, #REGS_X(4)]
 	ldp	x6, x7, [sp, #REGS_X(6)]
 	.endm
+
+/* The frame kind (src/trace/Handlers.hpp): 0 full, else lean. Full until
+ * the core says otherwise, so programs that drive the trampolines without
+ * the core (the arch tests) get full frames. */
+	.data
+	.globl	ariadne_trace_lean_frames
+	.hidden	ariadne_trace_lean_frames
+	.type	ariadne_trace_lean_frames, %object
+	.size	ariadne_trace_lean_frames, 1
+ariadne_trace_lean_frames:
+	.byte	0
 
 	.text
 
@@ -129,21 +132,34 @@ ariadne_trace_entry_trampoline:
 	bti	c
 	sub	sp, sp, #FRAME_SIZE
 	.cfi_def_cfa_offset FRAME_SIZE
-	/* x0-x7 arguments, x8 indirect result, x9-x18 scratch (a handler
-	 * may set them, e.g. for a redirect target): all restored below. */
-	save_x0_x17
-	/* x19-x29 callee-saved: the exit frame's ABI check compares them. */
-	save_x18_x29
+	/* x0-x7 arguments, x8 indirect result (x9: the caller's LR, from the
+	 * sled): restored below. */
+	stp	x0, x1, [sp, #REGS_X(0)]
+	stp	x2, x3, [sp, #REGS_X(2)]
+	stp	x4, x5, [sp, #REGS_X(4)]
+	stp	x6, x7, [sp, #REGS_X(6)]
+	stp	x8, x9, [sp, #REGS_X(8)]
+	/* x18 (platform register) and x19, which holds the frame kind while
+	 * the C code runs (non-zero: lean; see the header). */
+	stp	x18, x19, [sp, #REGS_X(18)]
 	.cfi_offset x19, REGS_X(19) - FRAME_SIZE
-	.cfi_offset x20, REGS_X(20) - FRAME_SIZE
-	.cfi_offset x21, REGS_X(21) - FRAME_SIZE
-	.cfi_offset x22, REGS_X(22) - FRAME_SIZE
-	.cfi_offset x23, REGS_X(23) - FRAME_SIZE
-	.cfi_offset x24, REGS_X(24) - FRAME_SIZE
-	.cfi_offset x25, REGS_X(25) - FRAME_SIZE
-	.cfi_offset x26, REGS_X(26) - FRAME_SIZE
-	.cfi_offset x27, REGS_X(27) - FRAME_SIZE
-	.cfi_offset x28, REGS_X(28) - FRAME_SIZE
+	adrp	x19, ariadne_trace_lean_frames
+	ldrb	w19, [x19, :lo12:ariadne_trace_lean_frames]
+	cbnz	w19, 1f
+	/* Full frames: the scratch registers x10-x17 (a handler may set them,
+	 * e.g. for a redirect target), the callee-saved x20-x27 (the exit
+	 * frame's ABI check compares them), d8-d15 and FPCR (callee-saved
+	 * state, recorded for the ABI check; the handler's C code preserves
+	 * them, so they are not restored). */
+	stp	x10, x11, [sp, #REGS_X(10)]
+	stp	x12, x13, [sp, #REGS_X(12)]
+	stp	x14, x15, [sp, #REGS_X(14)]
+	stp	x16, x17, [sp, #REGS_X(16)]
+	save_x20_x27
+	save_d8_d15
+	mrs	x12, fpcr
+	str	x12, [sp, #REGS_FPCR]
+1:	stp	x28, x29, [sp, #REGS_X(28)]
 	.cfi_offset x29, REGS_X29 - FRAME_SIZE
 	/* x[30] = the caller's return address, moved to x9 by the sled. */
 	str	x9, [sp, #REGS_X30]
@@ -152,19 +168,16 @@ ariadne_trace_entry_trampoline:
 	add	x10, sp, #FRAME_SIZE
 	sub	x11, x30, #8
 	stp	x10, x11, [sp, #REGS_SP]
-	/* NZCV: a handler's C code clobbers the flags. */
-	mrs	x12, nzcv
-	str	x12, [sp, #REGS_NZCV]
+	/* NZCV is dead at a function's entry and after its return (AAPCS64:
+	 * not preserved across calls): neither saved nor restored; 0 in the
+	 * frame. */
+	str	xzr, [sp, #REGS_NZCV]
 	/* q0-q7: floating-point / SIMD arguments (whole registers: HFAs of
 	 * vectors and short vectors use all 128 bits). */
 	save_q0_q7
-	/* d8-d15 and FPCR: callee-saved state, recorded for the ABI check;
-	 * the handler's C code preserves them, so they are not restored. */
-	save_d8_d15
 	/* FPSR: the sticky flags belong to the program, not the handler. */
-	mrs	x12, fpcr
 	mrs	x13, fpsr
-	stp	x12, x13, [sp, #REGS_FPCR]
+	str	x13, [sp, #REGS_FPSR]
 	/* resume = the body unless a handler skips or redirects; flags = 0. */
 	stp	x30, xzr, [sp, #REGS_RESUME]
 	/* Frame record {&Regs.x[29], site + 8}: the traced function appears
@@ -179,20 +192,22 @@ ariadne_trace_entry_trampoline:
 	/* x0 = where to continue (== Regs.resume). */
 	mov	x16, x0
 
-	load_flags_q0_q7
-	/* x16 carries the continue address, so x16 alone is not restored;
-	 * x9 is restored as the frame holds it (a scratch register). */
+	load_fpsr_q0_q7
 	load_x0_x7
-	ldp	x8, x9, [sp, #REGS_X(8)]
+	ldr	x8, [sp, #REGS_X(8)]
+	cbnz	w19, 2f
+	/* Full frames: as the frame holds them (a handler may have set them).
+	 * x16 carries the continue address, so x16 alone is not restored. */
+	ldr	x9, [sp, #REGS_X(9)]
 	ldp	x10, x11, [sp, #REGS_X(10)]
 	ldp	x12, x13, [sp, #REGS_X(12)]
 	ldp	x14, x15, [sp, #REGS_X(14)]
 	ldr	x17, [sp, #REGS_X(17)]
-	ldp	x18, x19, [sp, #REGS_X(18)]
 	ldp	x20, x21, [sp, #REGS_X(20)]
 	ldp	x22, x23, [sp, #REGS_X(22)]
 	ldp	x24, x25, [sp, #REGS_X(24)]
 	ldp	x26, x27, [sp, #REGS_X(26)]
+2:	ldp	x18, x19, [sp, #REGS_X(18)]
 	ldp	x28, x29, [sp, #REGS_X(28)]
 	/* x30 as the core left it: the caller's return address, or
 	 * ariadne_trace_exit_trampoline when the exit is hooked. */
@@ -200,15 +215,6 @@ ariadne_trace_entry_trampoline:
 	add	sp, sp, #FRAME_SIZE
 	.cfi_def_cfa_offset 0
 	.cfi_same_value x19
-	.cfi_same_value x20
-	.cfi_same_value x21
-	.cfi_same_value x22
-	.cfi_same_value x23
-	.cfi_same_value x24
-	.cfi_same_value x25
-	.cfi_same_value x26
-	.cfi_same_value x27
-	.cfi_same_value x28
 	.cfi_same_value x29
 	.cfi_same_value x30
 	.cfi_same_value x16
@@ -232,12 +238,29 @@ ariadne_trace_entry_trampoline:
 ariadne_trace_exit_trampoline:
 	sub	sp, sp, #FRAME_SIZE
 	.cfi_def_cfa_offset FRAME_SIZE
-	/* x0-x7 / x8: return values and the indirect result address; the
-	 * scratch registers x9-x18 too, so the frame holds no stale bytes. */
-	save_x0_x17
-	/* x19-x29 as the function left them: the ABI check compares them
-	 * with the entry frame. */
-	save_x18_x29
+	/* x0-x7 / x8: return values and the indirect result address. */
+	stp	x0, x1, [sp, #REGS_X(0)]
+	stp	x2, x3, [sp, #REGS_X(2)]
+	stp	x4, x5, [sp, #REGS_X(4)]
+	stp	x6, x7, [sp, #REGS_X(6)]
+	stp	x8, x9, [sp, #REGS_X(8)]
+	/* The frame kind (x12: scratch, dead after a return). */
+	adrp	x12, ariadne_trace_lean_frames
+	ldrb	w12, [x12, :lo12:ariadne_trace_lean_frames]
+	cbnz	w12, 1f
+	/* Full frames: the scratch registers x10-x18 too, so the frame holds
+	 * no stale bytes; x19-x27, d8-d15 and FPCR as the function left them
+	 * (the ABI check compares them with the entry frame). */
+	stp	x10, x11, [sp, #REGS_X(10)]
+	stp	x12, x13, [sp, #REGS_X(12)]
+	stp	x14, x15, [sp, #REGS_X(14)]
+	stp	x16, x17, [sp, #REGS_X(16)]
+	stp	x18, x19, [sp, #REGS_X(18)]
+	save_x20_x27
+	save_d8_d15
+	mrs	x12, fpcr
+	str	x12, [sp, #REGS_FPCR]
+1:	stp	x28, x29, [sp, #REGS_X(28)]
 	.cfi_offset x29, REGS_X29 - FRAME_SIZE
 	/* x[30] = what the function returned through (this trampoline);
 	 * sp = SP after the return (the entry SP); pc = 0: the core knows
@@ -245,17 +268,13 @@ ariadne_trace_exit_trampoline:
 	add	x10, sp, #FRAME_SIZE
 	stp	x30, x10, [sp, #REGS_X30]
 	str	xzr, [sp, #REGS_PC]
-	/* NZCV: restored, so a handler's C code does not change the flags
-	 * the caller sees. */
-	mrs	x12, nzcv
-	str	x12, [sp, #REGS_NZCV]
+	/* NZCV: dead after a return (see the entry trampoline). */
+	str	xzr, [sp, #REGS_NZCV]
 	/* q0-q7: floating-point / SIMD return values (HFA/HVA up to 4). */
 	save_q0_q7
-	/* d8-d15, FPCR: callee-saved, for the ABI check. FPSR: restored. */
-	save_d8_d15
-	mrs	x12, fpcr
+	/* FPSR: restored. */
 	mrs	x13, fpsr
-	stp	x12, x13, [sp, #REGS_FPCR]
+	str	x13, [sp, #REGS_FPSR]
 	stp	xzr, xzr, [sp, #REGS_RESUME]
 	/* Frame record {caller FP, 0}: a frame-pointer walk ends here, like
 	 * the DWARF one (the return address is the core's). */
@@ -267,7 +286,7 @@ ariadne_trace_exit_trampoline:
 	/* x0 = the original return address. */
 	mov	x30, x0
 
-	load_flags_q0_q7
+	load_fpsr_q0_q7
 	load_x0_x7
 	ldr	x8, [sp, #REGS_X(8)]
 	/* x29 was pointed at the record; x19-x28 the C code preserved. */

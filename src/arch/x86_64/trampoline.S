@@ -6,22 +6,38 @@
  *
  *   T+0x08  caller's return address      <- function-entry RSP (frame.rsp)
  *   T+0x00  site + 5 (pushed by the sled's call; the function body)
- *   T-0x08  rflags at entry              (pushfq, before anything touches flags)
- *   T-0x10  r11 at entry                 (r11 then holds T-0x10: the frame base)
+ *   T-0x08  r11 at entry                 (r11 then holds T-0x08: the frame base)
  *   ...     alignment gap (0-8 bytes: the caller's RSP may be misaligned)
- *   A       Regs (REGS_SIZE bytes, A = (T-0x10) & -16 - REGS_SIZE, 16-aligned)
+ *   A       Regs (REGS_SIZE bytes, A = (T-0x08) & -16 - REGS_SIZE, 16-aligned)
+ *
+ * It leaves by writing the continue address into the sled call's slot (T)
+ * and `ret`: the sled's `call` and this `ret` pair up in the CPU's return
+ * stack predictor, which a `jmp` would leave one entry off for every later
+ * return of the thread.
  *
  * Exit trampoline, reached by the traced function's `ret` into the return
  * slot the core replaced. X = RSP at exit trampoline entry = frame.rsp + 8:
  *
- *   X-0x08  rflags at exit
- *   X-0x10  r11 (scratch: holds X-0x10, the frame base)
+ *   X-0x08  r11 (scratch: holds X-0x08, the frame base = frame.rsp)
  *   ...     alignment gap
  *   A       Regs (16-aligned)
  *
- * Both leave by `notrack jmp *%r11`: r11 is dead at a function's entry and
- * after its return (SysV scratch, not an argument or a return register), and
- * the continue addresses (a body, a return address) have no endbr64.
+ * It leaves by `notrack jmp *%r11`: r11 is dead after a return (SysV
+ * scratch, not a return register), and the original return address has no
+ * endbr64. (A `ret` there would unbalance the return predictor: the
+ * function's own `ret` has already consumed its entry.)
+ *
+ * rflags are neither saved nor restored: the status flags are dead at a
+ * function's entry and after its return (SysV: not preserved across calls),
+ * and DF is clear at both by the ABI and in the C code between. (pushfq /
+ * popfq cost more than the rest of a trampoline.) Regs::rflags is 0.
+ *
+ * Lean frames (trace.hpp kHandlerLean): while every registered handler is
+ * lean (ariadne_trace_lean_frames != 0, read once per trampoline, the choice
+ * kept in rbx across the C call) the trampolines skip what only full-frame
+ * handlers read: the callee-saved GPRs (the C code preserves them), r11,
+ * the scratch registers at exit, MXCSR and the x87 control word (the C code
+ * does not change them). rbx itself is saved and restored in both kinds.
  *
  * CFI: while the frame exists the CFA is computed from frame.rsp (a DWARF
  * expression), since the alignment gap makes it no fixed distance from RSP.
@@ -40,11 +56,9 @@
 #include "asm.h"
 #include "frame.h"
 
-/* CFA = frame.rsp (+ extra), the frame being `bias` bytes below RSP's target:
- * DW_CFA_def_cfa_expression { DW_OP_breg7 (REGS_RSP - bias); DW_OP_deref
- * [; DW_OP_plus_uconst extra] }. Two SLEB forms: a 2-byte positive offset
- * (64..8191) while RSP is the frame base, a 1-byte negative one after RSP
- * has moved up into the frame for popfq. */
+/* CFA = frame.rsp (+ extra) while RSP is the frame base:
+ * DW_CFA_def_cfa_expression { DW_OP_breg7 REGS_RSP; DW_OP_deref
+ * [; DW_OP_plus_uconst extra] } (REGS_RSP as a 2-byte SLEB: 64..8191). */
 .macro ariadne_cfa_frame_rsp extra=0
 .if \extra
 	.cfi_escape 0x0f, 6, 0x77, (REGS_RSP & 0x7f) | 0x80, REGS_RSP >> 7, 0x06, 0x23, \extra
@@ -52,23 +66,12 @@
 	.cfi_escape 0x0f, 4, 0x77, (REGS_RSP & 0x7f) | 0x80, REGS_RSP >> 7, 0x06
 .endif
 .endm
-.macro ariadne_cfa_frame_rsp_below delta, extra=0
-.if \extra
-	.cfi_escape 0x0f, 5, 0x77, (REGS_RSP - (\delta)) & 0x7f, 0x06, 0x23, \extra
-.else
-	.cfi_escape 0x0f, 3, 0x77, (REGS_RSP - (\delta)) & 0x7f, 0x06
-.endif
-.endm
 
 
-/* Both trampolines start alike: rflags first (every instruction that
- * aligns the stack changes them), then r11 (its value goes to the frame)
- * becomes the base of the unaligned part, and the stack is aligned to 16
- * without trusting the caller's alignment (buggy -O0 code), with room for
- * the Regs. */
-.macro push_flags_and_align
-	pushfq
-	.cfi_adjust_cfa_offset 8
+/* Both trampolines start alike: r11 (its value goes to the frame) becomes
+ * the base of the unaligned part, and the stack is aligned to 16 without
+ * trusting the caller's alignment (buggy -O0 code), with room for the Regs. */
+.macro push_r11_and_align
 	pushq	%r11
 	.cfi_adjust_cfa_offset 8
 	movq	%rsp, %r11
@@ -77,15 +80,42 @@
 	subq	$REGS_SIZE, %rsp
 .endm
 
-/* Callee-saved GPRs: the ABI checker compares entry with exit. */
-.macro save_callee_saved_gprs
+/* rbx, the frame kind's register while the C code runs (1: lean): saved
+ * first, in both kinds. DW_CFA_expression rbx { DW_OP_breg7 REGS_RBX }. */
+.macro save_rbx_load_frame_kind
 	movq	%rbx, REGS_RBX(%rsp)
+	.cfi_escape 0x10, 3, 2, 0x77, REGS_RBX
+	movzbl	ariadne_trace_lean_frames(%rip), %ebx
+.endm
+
+/* The other callee-saved GPRs (full frames): the ABI checker compares entry
+ * with exit. */
+.macro save_callee_saved_gprs
 	movq	%rbp, REGS_RBP(%rsp)
 	movq	%r12, REGS_R12(%rsp)
 	movq	%r13, REGS_R13(%rsp)
 	movq	%r14, REGS_R14(%rsp)
 	movq	%r15, REGS_R15(%rsp)
 .endm
+
+.macro reload_callee_saved_gprs
+	movq	REGS_RBP(%rsp), %rbp
+	movq	REGS_R12(%rsp), %r12
+	movq	REGS_R13(%rsp), %r13
+	movq	REGS_R14(%rsp), %r14
+	movq	REGS_R15(%rsp), %r15
+.endm
+
+/* The frame kind (src/trace/Handlers.hpp): 0 full, else lean. Full until
+ * the core says otherwise, so programs that drive the trampolines without
+ * the core (the arch tests) get full frames. */
+	.data
+	.globl	ariadne_trace_lean_frames
+	.hidden	ariadne_trace_lean_frames
+	.type	ariadne_trace_lean_frames, %object
+	.size	ariadne_trace_lean_frames, 1
+ariadne_trace_lean_frames:
+	.byte	0
 
 	.text
 
@@ -96,7 +126,7 @@
 ariadne_trace_entry_trampoline:
 	.cfi_startproc
 	endbr64
-	push_flags_and_align
+	push_r11_and_align
 
 	/* Arguments, rax (varargs vector count) and r10 (static chain): the
 	 * handler reads and may change them, and the function needs them back. */
@@ -108,18 +138,26 @@ ariadne_trace_entry_trampoline:
 	movq	%r9, REGS_R9(%rsp)
 	movq	%rax, REGS_RAX(%rsp)
 	movq	%r10, REGS_R10(%rsp)
-	/* Callee-saved GPRs: the ABI checker compares them with the exit frame. */
+	save_rbx_load_frame_kind
+	testl	%ebx, %ebx
+	jnz	1f
+	/* Full frames: callee-saved GPRs (the ABI checker compares them with
+	 * the exit frame), r11 (pushed above the gap), the FP control state
+	 * (callee-saved by the ABI; the checker compares it). */
 	save_callee_saved_gprs
-	/* What the two pushes and the sled's call left above the gap. */
 	movq	0(%r11), %rax
 	movq	%rax, REGS_R11(%rsp)
-	movq	8(%r11), %rax
-	movq	%rax, REGS_RFLAGS(%rsp)
-	movq	16(%r11), %rax		/* site + 5: continue in the body by default */
+	movq	$0, REGS_RFLAGS(%rsp)
+	stmxcsr	REGS_MXCSR(%rsp)
+	fnstcw	REGS_X87CW(%rsp)
+	movw	$0, REGS_PAD0(%rsp)
+1:
+	/* What the sled's call left above the gap. */
+	movq	8(%r11), %rax		/* site + 5: continue in the body by default */
 	movq	%rax, REGS_RESUME(%rsp)
 	subq	$5, %rax
 	movq	%rax, REGS_PC(%rsp)
-	leaq	24(%r11), %rax		/* function-entry RSP: at the caller's return address */
+	leaq	16(%r11), %rax		/* function-entry RSP: at the caller's return address */
 	movq	%rax, REGS_RSP(%rsp)
 	ariadne_cfa_frame_rsp
 	/* FP / vector arguments. */
@@ -131,15 +169,11 @@ ariadne_trace_entry_trampoline:
 	movdqa	%xmm5, REGS_XMM+0x50(%rsp)
 	movdqa	%xmm6, REGS_XMM+0x60(%rsp)
 	movdqa	%xmm7, REGS_XMM+0x70(%rsp)
-	/* FP control state (callee-saved by the ABI; the checker compares it). */
-	stmxcsr	REGS_MXCSR(%rsp)
-	fnstcw	REGS_X87CW(%rsp)
-	movw	$0, REGS_PAD0(%rsp)
 	movq	$0, REGS_FLAGS(%rsp)
 
 	movq	%rsp, %rdi
 	call	ariadne_trace_on_entry@PLT
-	movq	%rax, %r11		/* the continue address (= frame.resume) */
+	/* rax = the continue address (= frame.resume). */
 
 	/* Arguments as the handler left them. */
 	movdqa	REGS_XMM+0x00(%rsp), %xmm0
@@ -157,28 +191,23 @@ ariadne_trace_entry_trampoline:
 	movq	REGS_R8(%rsp), %r8
 	movq	REGS_R9(%rsp), %r9
 	movq	REGS_R10(%rsp), %r10
-	/* Callee-saved: unchanged by the C call; reloaded so a handler that
-	 * edits the frame is obeyed consistently. */
-	movq	REGS_RBX(%rsp), %rbx
-	movq	REGS_RBP(%rsp), %rbp
-	movq	REGS_R12(%rsp), %r12
-	movq	REGS_R13(%rsp), %r13
-	movq	REGS_R14(%rsp), %r14
-	movq	REGS_R15(%rsp), %r15
-	/* rflags: popfq straight out of the frame; from here on only mov/lea,
-	 * which leave the flags alone. Everything read below RSP afterwards is
-	 * within 128 bytes: the red zone, which signal delivery skips. */
-	leaq	REGS_RFLAGS(%rsp), %rsp
-	ariadne_cfa_frame_rsp_below REGS_RFLAGS
-	popfq
-	ariadne_cfa_frame_rsp_below (REGS_RFLAGS + 8)
-	/* rax: the varargs count, or the return value when the handler skips. */
-	movq	REGS_RAX - REGS_RFLAGS - 8(%rsp), %rax
-	/* Back on the function-entry RSP: the sled's return slot is dropped,
-	 * the caller's return address (or the core's exit trampoline) on top. */
-	movq	REGS_RSP - REGS_RFLAGS - 8(%rsp), %rsp
-	.cfi_def_cfa rsp, 0
-	notrack jmpq *%r11
+	/* Callee-saved: unchanged by the C call; in full frames reloaded so a
+	 * handler that edits the frame is obeyed consistently. */
+	testl	%ebx, %ebx
+	jnz	2f
+	reload_callee_saved_gprs
+2:	movq	REGS_RBX(%rsp), %rbx
+	.cfi_restore rbx
+	/* rax: the varargs count, or the return value when the handler skips.
+	 * The continue address goes into the sled call's slot, just below the
+	 * function-entry RSP (above RSP until RSP moves there: a signal
+	 * meanwhile leaves it alone); `ret` pops it. */
+	movq	REGS_RSP(%rsp), %r11
+	movq	%rax, -8(%r11)
+	movq	REGS_RAX(%rsp), %rax
+	leaq	-8(%r11), %rsp
+	.cfi_def_cfa rsp, 8
+	ret
 	.cfi_endproc
 	.size ariadne_trace_entry_trampoline, . - ariadne_trace_entry_trampoline
 
@@ -193,15 +222,18 @@ ariadne_trace_exit_trampoline:
 	.cfi_def_cfa rsp, 0
 	.cfi_undefined rip
 	endbr64
-	push_flags_and_align
+	push_r11_and_align
 
 	/* Integer return values (rax, rdx: __int128 and small structs). */
 	movq	%rax, REGS_RAX(%rsp)
 	movq	%rdx, REGS_RDX(%rsp)
-	/* Callee-saved GPRs as the function returned them (the ABI checker). */
+	save_rbx_load_frame_kind
+	testl	%ebx, %ebx
+	jnz	1f
+	/* Full frames: callee-saved GPRs as the function returned them (the
+	 * ABI checker); dead scratch registers, recorded so the frame holds no
+	 * stale stack bytes (not restored); the FP control state. */
 	save_callee_saved_gprs
-	/* Dead scratch registers, recorded so the frame holds no stale stack
-	 * bytes; they are not restored. */
 	movq	%rdi, REGS_RDI(%rsp)
 	movq	%rsi, REGS_RSI(%rsp)
 	movq	%rcx, REGS_RCX(%rsp)
@@ -210,10 +242,12 @@ ariadne_trace_exit_trampoline:
 	movq	%r10, REGS_R10(%rsp)
 	movq	0(%r11), %rax
 	movq	%rax, REGS_R11(%rsp)
-	movq	8(%r11), %rax
-	movq	%rax, REGS_RFLAGS(%rsp)
-	leaq	8(%r11), %rax		/* X - 8: the RSP the function was entered with */
-	movq	%rax, REGS_RSP(%rsp)
+	movq	$0, REGS_RFLAGS(%rsp)
+	stmxcsr	REGS_MXCSR(%rsp)
+	fnstcw	REGS_X87CW(%rsp)
+	movw	$0, REGS_PAD0(%rsp)
+1:
+	movq	%r11, REGS_RSP(%rsp)	/* X - 8: the RSP the function was entered with */
 	ariadne_cfa_frame_rsp 8
 	movq	$0, REGS_PC(%rsp)
 	movq	$0, REGS_RESUME(%rsp)
@@ -221,10 +255,6 @@ ariadne_trace_exit_trampoline:
 	 * stack (long double) is left alone. */
 	movdqa	%xmm0, REGS_XMM+0x00(%rsp)
 	movdqa	%xmm1, REGS_XMM+0x10(%rsp)
-	/* FP control state (callee-saved by the ABI; the checker compares it). */
-	stmxcsr	REGS_MXCSR(%rsp)
-	fnstcw	REGS_X87CW(%rsp)
-	movw	$0, REGS_PAD0(%rsp)
 	movq	$0, REGS_FLAGS(%rsp)
 
 	movq	%rsp, %rdi
@@ -235,20 +265,15 @@ ariadne_trace_exit_trampoline:
 	movdqa	REGS_XMM+0x00(%rsp), %xmm0
 	movdqa	REGS_XMM+0x10(%rsp), %xmm1
 	movq	REGS_RDX(%rsp), %rdx
-	/* Callee-saved: reloaded so a handler's edit is obeyed consistently. */
-	movq	REGS_RBX(%rsp), %rbx
-	movq	REGS_RBP(%rsp), %rbp
-	movq	REGS_R12(%rsp), %r12
-	movq	REGS_R13(%rsp), %r13
-	movq	REGS_R14(%rsp), %r14
-	movq	REGS_R15(%rsp), %r15
-	/* rflags, then only mov/lea (reads below RSP stay in the red zone). */
-	leaq	REGS_RFLAGS(%rsp), %rsp
-	ariadne_cfa_frame_rsp_below REGS_RFLAGS, 8
-	popfq
-	ariadne_cfa_frame_rsp_below (REGS_RFLAGS + 8), 8
-	movq	REGS_RAX - REGS_RFLAGS - 8(%rsp), %rax
-	movq	REGS_RSP - REGS_RFLAGS - 8(%rsp), %rsp
+	/* Callee-saved: in full frames reloaded so a handler's edit is obeyed
+	 * consistently. */
+	testl	%ebx, %ebx
+	jnz	2f
+	reload_callee_saved_gprs
+2:	movq	REGS_RBX(%rsp), %rbx
+	.cfi_restore rbx
+	movq	REGS_RAX(%rsp), %rax
+	movq	REGS_RSP(%rsp), %rsp
 	.cfi_def_cfa rsp, 8
 	leaq	8(%rsp), %rsp		/* the slot `ret` popped: the caller's RSP */
 	.cfi_def_cfa rsp, 0
