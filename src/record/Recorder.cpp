@@ -225,8 +225,10 @@ void start_recorder_from_environment() noexcept {
   trace::detail::set_module_observer(on_module_added);
   const bool plain = g_max_depth == 0 && g_min_ticks == 0 && options.captures.empty();
   if (!set_capture_rules(options.captures, error)) refuse("-A/-R", error);
-  const int entry = trace::add_entry_handler(plain ? on_entry_plain : on_entry_with_options, nullptr);
-  const int exit = trace::add_exit_handler(plain ? on_exit_plain : on_exit_with_options, nullptr);
+  // Lean: the recorder reads the site, SP, flags and the argument / return
+  // registers only, so the trampolines can skip the rest of the frame.
+  const int entry = trace::add_entry_handler(plain ? on_entry_plain : on_entry_with_options, nullptr, trace::kHandlerLean);
+  const int exit = trace::add_exit_handler(plain ? on_exit_plain : on_exit_with_options, nullptr, trace::kHandlerLean);
   if (entry < 0 || exit < 0) refuse("handlers", "no free handler slot");
   install_process_events();
   ::on_exit(on_process_exit, nullptr);

@@ -122,8 +122,12 @@ if r.returncode != 0 or not re.search(r"worker\([^;]*\);compute\([^;]*\);square\
     fail(f"flamegraph: no worker;compute;square stack: {r.stdout[:2000]}{r.stderr}")
 
 # --- dump --html, rendered in headless Chromium ----------------------------------------
+# One worker thread's page: in the whole recording, worker() is a sliver of
+# main's time and too narrow to be drawn.
 page = os.path.join(work, "forkexec.html")
-r = run([ariadne, "dump", "--html", data, "-o", page])
+r = run([ariadne, "info", data])
+worker_tid = re.search(r"\n  Threads\s+\d+: \d+ (\d+)", r.stdout).group(1)
+r = run([ariadne, "dump", "--html", "--tid", worker_tid, data, "-o", page])
 if r.returncode != 0:
     fail(f"dump --html exited {r.returncode}: {r.stderr}")
 if shutil.which("chromium") is None:
@@ -140,5 +144,5 @@ else:
         fail("html: no root frame in the rendered DOM")
     if not any(re.match(r"compute\(", t) for t in texts):
         fail(f"html: no compute() frame in the rendered DOM: {texts[:40]}")
-    print(f"html: rendered {len(texts)} frames, root frame and compute() present")
+    print(f"html: thread {worker_tid}: rendered {len(texts)} frames, root frame and compute() present")
 print("record_e2e: OK")
