@@ -2,7 +2,7 @@
 """`ariadne dump` on recordings written by make_dump_trace (TraceBuilder).
 
 usage: check_dump.py CASE   with ARIADNE, MAKER (make_dump_trace) and WORK in the environment
-CASE: chrome | folded | html | bad-input | damaged | streaming
+CASE: chrome | folded | html | bad-input | damaged | corrupted | streaming
 """
 import json
 import os
@@ -206,6 +206,36 @@ def case_damaged():
     print(f"damaged: exit 1, {err.strip().splitlines()[0]}")
 
 
+def case_corrupted():
+    """Random single-byte corruptions of every kind of file: never a crash,
+    the JSON always parses and pairs, the status says whether problems were found."""
+    import random
+    rng = random.Random(5)
+    pristine = make_trace("corrupt-base", "demo")
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(pristine) for f in fs)
+    statuses = {}
+    for i in range(24):
+        trace = os.path.join(WORK, "corrupt")
+        shutil.rmtree(trace, ignore_errors=True)
+        shutil.copytree(pristine, trace)
+        victim = os.path.join(trace, os.path.relpath(files[i % len(files)], pristine))
+        data = bytearray(open(victim, "rb").read())
+        at = rng.randrange(min(len(data), 160))  # segments: the header and the events, not the zero fill
+        data[at] ^= 1 << rng.randrange(8)
+        open(victim, "wb").write(data)
+        for fmt in ["--chrome", "--flamegraph"]:
+            rc, out, err = dump(fmt, trace)
+            what = f"{os.path.relpath(victim, trace)} byte {at}, {fmt}"
+            if rc not in (0, 1):
+                fail(f"{what}: exit {rc}: {err}")
+            if rc == 1 and "offset" not in err:
+                fail(f"{what}: problems without an offset: {err}")
+            if fmt == "--chrome":
+                check_pairs(json.loads(out))
+            statuses[rc] = statuses.get(rc, 0) + 1
+    print(f"corrupted: 48 dumps of 24 damaged recordings, exit statuses {statuses}, all output valid")
+
+
 def max_rss_kb(args):
     with open(os.devnull, "wb") as null:
         p = subprocess.Popen([ARIADNE, "dump", *args], stdout=null, stderr=subprocess.PIPE)
@@ -237,7 +267,7 @@ def case_streaming():
 
 
 CASES = {"chrome": case_chrome, "folded": case_folded, "html": case_html, "bad-input": case_bad_input,
-         "damaged": case_damaged, "streaming": case_streaming}
+         "damaged": case_damaged, "corrupted": case_corrupted, "streaming": case_streaming}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
