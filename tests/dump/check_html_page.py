@@ -2,18 +2,23 @@
 """The page of `ariadne dump --html` rendered by headless Chromium: the DOM
 after its script ran must hold the root frame, the recorded functions as
 frames with their names as text, and, opened with #search=..., the matching
-frames marked and the matched share of the time shown.
+frames marked and the matched share of the time shown; and driven by
+page_harness.html, a click zooms, hovering shows calls/total/self, reset
+zooms out and typing in the search box marks frames.
 
 Environment: ARIADNE, MAKER (make_dump_trace), WORK. Exits 77 (skipped) only
 when chromium is not installed (scripts/setup installs it).
 """
+import html
 import html.parser
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 
 ARIADNE = os.environ["ARIADNE"]
 MAKER = os.environ["MAKER"]
@@ -52,20 +57,25 @@ class Frames(html.parser.HTMLParser):
             self._open = None
 
 
-def render(page, fragment):
+def dump_dom(url, *flags):
+    # The background-networking flags keep Chromium from trying to reach
+    # Google's hosts on this closed network; a fresh profile every time.
     profile = tempfile.mkdtemp(prefix="ariadne-chromium-")
     try:
         r = subprocess.run(
             [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--user-data-dir=" + profile, "--dump-dom",
-             "file://" + os.path.abspath(page) + fragment],
+             "--disable-sync", "--user-data-dir=" + profile, *flags, "--dump-dom", url],
             capture_output=True, timeout=90)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     if r.returncode != 0:
         fail(f"chromium exit {r.returncode}: {r.stderr.decode(errors='replace')[-2000:]}")
-    dom = r.stdout.decode()
+    return r.stdout.decode()
+
+
+def render(page, fragment):
+    dom = dump_dom("file://" + os.path.abspath(page) + fragment)
     parser = Frames()
     parser.feed(dom)
     return dom, parser
@@ -116,6 +126,32 @@ def main():
     if marked != ["compute(int)"] * 2 + ["leaf"] * 3 or parsed.matched.get("data-percent") != want_percent:
         fail(f"#search=compute|leaf marked {marked}, label {parsed.matched}, want {want_percent}%")
     print(f"#search=compute|leaf: 5 frames marked, matched {want_percent}%")
+
+    # Click, hover, reset and typing, driven by page_harness.html in an iframe.
+    harness = os.path.join(os.path.dirname(os.path.abspath(__file__)), "page_harness.html")
+    page_url = urllib.parse.quote("file://" + os.path.abspath(page), safe="")
+    dom = dump_dom(f"file://{harness}?page={page_url}", "--allow-file-access-from-files")
+    m = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    steps = json.loads(html.unescape(m.group(1))) if m else {"error": "no result"}
+    if "error" in steps:
+        fail(f"harness: {steps['error']}")
+    zoomed = {f[0]: f[1:] for f in steps["zoomed"]["frames"]}
+    if zoomed.get("compute(int)") != ["frame zoomed", "100%"] or zoomed.get("all", [""])[0] != "frame ancestor" \
+            or zoomed.get("leaf") != ["frame", "33.3333%"] or "other_main" in zoomed:
+        fail(f"click on compute(int) did not zoom into it: {steps['zoomed']['frames']}")
+    hover = steps["hovered"]["details"]
+    for part in ["leaf", "calls 3", "total 200 ns", "self 200 ns"]:
+        if part not in hover or part not in (steps["tooltip"] or ""):
+            fail(f"hover over leaf: details {hover!r}, tooltip {steps['tooltip']!r}, no {part!r}")
+    reset = {f[0]: f[1:] for f in steps["reset"]["frames"]}
+    if reset.get("all") != ["frame", "100%"] or "other_main" not in reset:
+        fail(f"reset did not zoom out: {steps['reset']['frames']}")
+    searched = sorted(f[0] for f in steps["searched"]["frames"] if "match" in f[1].split())
+    if searched != ["leaf"] * 3 or "(3 frames)" not in steps["searched"]["matched"] \
+            or steps["hash"] != "#search=%5Eleaf%24":
+        fail(f"typing ^leaf$: marked {searched}, label {steps['searched']['matched']!r}, hash {steps['hash']!r}")
+    print(f"harness: click zooms (leaf 33.33% of compute), hover shows {hover!r}, reset, typed search "
+          f"{steps['searched']['matched']!r}")
     return 0
 
 
