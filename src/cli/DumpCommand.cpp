@@ -120,6 +120,8 @@ void run(const Options& o) {
   std::vector<Problem>& problems = trace.problems;
 
   std::FILE* out = stdout;
+  if ((o.output.empty() || o.output == "-") && format == Format::html && ::isatty(STDOUT_FILENO) == 1)
+    fail("--html writes a page, not text for a terminal: give -o FILE.html");
   if (!o.output.empty() && o.output != "-") {
     out = std::fopen(o.output.c_str(), "w");
     if (out == nullptr) fail(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
