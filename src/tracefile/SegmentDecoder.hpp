@@ -18,6 +18,21 @@ namespace ariadne::tracefile {
 // segment's header says how many calls were open).
 inline constexpr std::uint32_t kUnknownSite = 0xffffffffu;
 
+// ns = mono0 + (counter - counter0) * ns_per_tick, saturating at 0 and
+// UINT64_MAX: a damaged timestamp must not be undefined behaviour.
+inline std::uint64_t counter_to_ns(std::uint64_t counter, std::uint64_t counter0, std::uint64_t mono0,
+                                   double ns_per_tick) {
+  const double scaled = static_cast<double>(static_cast<std::int64_t>(counter - counter0)) * ns_per_tick;
+  if (!(scaled > -9.0e18 && scaled < 9.0e18)) return scaled > 0 ? UINT64_MAX : 0;
+  const auto delta = static_cast<std::int64_t>(scaled);
+  if (delta < 0) {
+    const auto back = static_cast<std::uint64_t>(-delta);
+    return back > mono0 ? 0 : mono0 - back;
+  }
+  const auto ahead = static_cast<std::uint64_t>(delta);
+  return UINT64_MAX - mono0 < ahead ? UINT64_MAX : mono0 + ahead;
+}
+
 void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h, std::vector<Problem>& problems);
 
 class SegmentDecoder {
@@ -35,11 +50,7 @@ class SegmentDecoder {
   std::uint64_t events() const { return events_; }
 
  private:
-  std::uint64_t to_ns(std::uint64_t counter) const {
-    const auto d = static_cast<std::int64_t>(counter - counter0_);
-    const auto ns = static_cast<std::int64_t>(mono0_) + static_cast<std::int64_t>(static_cast<double>(d) * ns_per_tick_);
-    return ns < 0 ? 0 : static_cast<std::uint64_t>(ns);
-  }
+  std::uint64_t to_ns(std::uint64_t counter) const { return counter_to_ns(counter, counter0_, mono0_, ns_per_tick_); }
 
   // The rare paths, out of line.
   void resync(const std::string& path, std::uint32_t depth, bool first, std::vector<Problem>& problems);
