@@ -53,7 +53,8 @@ class SegmentDecoder {
   std::uint64_t to_ns(std::uint64_t counter) const { return counter_to_ns(counter, counter0_, mono0_, ns_per_tick_); }
 
   // The rare paths, out of line.
-  void resync(const std::string& path, std::uint32_t depth, bool first, std::vector<Problem>& problems);
+  // `quiet`: the mismatch is expected (first segment, or events were lost).
+  void resync(const std::string& path, std::uint32_t depth, bool quiet, std::vector<Problem>& problems);
   static void bad_tag(const std::string& path, std::uint64_t off, std::uint8_t tag, std::vector<Problem>& problems);
   static void truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r, std::uint8_t tag,
                               std::uint64_t off, std::vector<Problem>& problems);
@@ -64,6 +65,7 @@ class SegmentDecoder {
   std::uint64_t counter0_, mono0_;
   double ns_per_tick_;
   std::vector<std::uint32_t> open_;  // sites of the open calls, outermost first
+  bool after_lost_ = false;          // a lost marker was seen: the stack may be incomplete
   TraceEvent ev_;
   std::uint64_t events_ = 0;
 };
@@ -76,7 +78,7 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
   // segment the stack we carry may be wrong; the first segment of a thread
   // starts empty unless earlier segments are missing.
   if (!first || h.seq != 0) {
-    if (open_.size() != h.depth) resync(path, h.depth, first, problems);
+    if (open_.size() != h.depth) resync(path, h.depth, first || after_lost_, problems);
   }
   ByteReader r(data.data() + seg.payload_begin, data.data() + seg.payload_end);
   const std::uint64_t base_off = seg.payload_begin;
@@ -169,8 +171,15 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
       case Event::exit_unwound:
       case Event::exit_retval:
         if (open_.empty()) {
-          unmatched_exit(path, off, tag, problems);
-          return true;
+          // After a lost marker the entry may have gone with the lost
+          // events: that gap is already said, the exit closes nothing known.
+          if (!after_lost_) {
+            unmatched_exit(path, off, tag, problems);
+            return true;
+          }
+          e.site = kUnknownSite;
+          e.depth = 0;
+          break;
         }
         e.site = open_.back();
         open_.pop_back();
@@ -178,6 +187,9 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
         break;
       case Event::fork_child:
         open_.assign(e.stack.begin(), e.stack.end());
+        break;
+      case Event::lost:
+        after_lost_ = true;
         break;
       default:
         break;

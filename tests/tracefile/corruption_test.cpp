@@ -140,6 +140,20 @@ TEST(TraceCorruption, ExitWithoutEntry) {
   remove_tree(dir);
 }
 
+TEST(TraceCorruption, ExitAfterLostEventsIsNotAProblem) {
+  TraceBuilder b;
+  auto& p = b.process(9);
+  p.site(1, "f");
+  p.segment(9, 0, 0).events.lost(0, 100).entry(1, 2).exit(3).exit(4).entry(1, 5).exit(6);
+  const std::string dir = temp_dir("lostexit");
+  b.write(dir);
+  const Read r = read_all(dir);
+  EXPECT_EQ(problems_text(r.problems), "");
+  EXPECT_EQ(r.threads[0], (Lines{"0 lost 100", "2 entry f d0", "3 exit f d0", "4 exit <unknown> d0", "5 entry f d0",
+                                 "6 exit f d0"}));
+  remove_tree(dir);
+}
+
 TEST(TraceCorruption, TruncatedEventAtTheEnd) {
   TraceBuilder b;
   auto& p = b.process(9);
