@@ -44,6 +44,20 @@ struct Filters {
   Regex only, hide;
 };
 
+// "ns::f(int, char const*) const" -> "ns::f": the captured values take the
+// place of the demangled parameter list, as in `uftrace replay`.
+std::string without_parameters(const std::string& name) {
+  std::string n = name;
+  if (n.size() > 6 && n.compare(n.size() - 6, 6, " const") == 0) n.resize(n.size() - 6);
+  if (n.empty() || n.back() != ')') return name;
+  int depth = 0;
+  for (std::size_t i = n.size(); i-- > 0;) {
+    if (n[i] == ')') ++depth;
+    if (n[i] == '(' && --depth == 0) return i > 0 ? n.substr(0, i) : name;
+  }
+  return name;
+}
+
 std::string args_text(const std::vector<Value>& args) {
   std::string s;
   for (std::size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].format();
@@ -69,8 +83,8 @@ class Printer : public CallVisitor {
     if (!s.shown) return;
     pending_ = true;
     pending_depth_ = d;
-    pending_text_ = fmt::format("{}({})", name, args_text(c.args));
-    if (c.inherited) pending_text_ += " /* open at the fork */";
+    pending_text_ = fmt::format("{}({})", without_parameters(name), args_text(c.args));
+    pending_note_ = c.inherited ? " /* open at the fork */" : "";
   }
 
   void on_exit(const Call& c) override {
@@ -84,10 +98,10 @@ class Printer : public CallVisitor {
     if (c.unwound) note = " /* unwound */";
     if (pending_ && pending_depth_ == d) {
       pending_ = false;
-      line(dur, d, pending_text_ + tail + ";" + note);
+      line(dur, d, pending_text_ + tail + ";" + pending_note_ + note);
     } else {
       flush_pending();
-      line(dur, d, "}" + tail + " /* " + p_.site_name(c.site) + " */" + note);
+      line(dur, d, "}" + tail + " /* " + without_parameters(p_.site_name(c.site)) + " */" + note);
     }
   }
 
@@ -101,7 +115,9 @@ class Printer : public CallVisitor {
     if (d == 0 && f_.only.set) return;
     std::string what;
     switch (e.kind) {
-      case Event::thread_start: what = fmt::format("thread start (parent {})", e.number); break;
+      case Event::thread_start:
+        what = e.number != 0 ? fmt::format("thread start (parent {})", e.number) : "thread start";
+        break;
       case Event::thread_exit: what = "thread exit"; break;
       case Event::fork: what = fmt::format("fork: child {}", e.number); break;
       case Event::fork_child: what = fmt::format("forked from {}", e.number); break;
@@ -136,7 +152,7 @@ class Printer : public CallVisitor {
   void flush_pending() {
     if (!pending_) return;
     pending_ = false;
-    line("", pending_depth_, pending_text_ + " {");
+    line("", pending_depth_, pending_text_ + " {" + pending_note_);
   }
 
   void line(const std::string& dur, std::size_t depth, const std::string& text) {
@@ -151,7 +167,7 @@ class Printer : public CallVisitor {
   std::map<std::uint32_t, bool> only_cache_, hide_cache_;
   bool pending_ = false;
   std::size_t pending_depth_ = 0, depth_hint_ = 0;
-  std::string pending_text_;
+  std::string pending_text_, pending_note_;
 };
 
 // Tracks the open depth for Printer's events (walk_calls reports it on
