@@ -236,6 +236,22 @@ TEST(FlameGraphPage, EmbedsTheTreeAndNeedsNoNetwork) {
   EXPECT_NE(flame_graph_template().find("\"@ARIADNE_DATA@\""), std::string::npos);
 }
 
+TEST(FlameGraphPage, NamesCannotBreakOutOfTheDataScript) {
+  CallTree tree;
+  const auto node = tree.child(tree.child(tree.child(CallTree::kRoot, "p [1]"), "thread 1"),
+                               "</script><script>alert(1)</script> operator<<");
+  tree.add_call(node, 10, 10);
+  tree.finish();
+  FlameGraphOptions options;
+  options.title = "</title><script>alert(2)</script>";
+  MemoryFile out;
+  ASSERT_TRUE(write_flame_graph_page(tree, options, out.get()));
+  const std::string page = out.text();
+  EXPECT_EQ(page.find("alert(1)</script>"), std::string::npos);
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  EXPECT_NE(page.find("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)"), std::string::npos);
+}
+
 TEST(FlameGraphPage, LeavesOutPathsNarrowerThanTheThreshold) {
   FlameGraphOptions options;
   options.min_fraction = 0.2;  // 220 ns of 1100: main and compute stay, both leaf paths go
