@@ -29,15 +29,24 @@ void append_decimal(std::string& out, std::uint64_t v) {
 
 const char* instant_name(Event e) {
   switch (e) {
-    case Event::thread_start: return "thread start";
-    case Event::thread_exit: return "thread exit";
-    case Event::fork: return "fork";
-    case Event::fork_child: return "forked";
-    case Event::exec: return "exec";
-    case Event::exec_failed: return "exec failed";
-    case Event::signal: return "signal";
-    case Event::lost: return "lost events";
-    default: return nullptr;
+    case Event::thread_start:
+      return "thread start";
+    case Event::thread_exit:
+      return "thread exit";
+    case Event::fork:
+      return "fork";
+    case Event::fork_child:
+      return "forked";
+    case Event::exec:
+      return "exec";
+    case Event::exec_failed:
+      return "exec failed";
+    case Event::signal:
+      return "signal";
+    case Event::lost:
+      return "lost events";
+    default:
+      return nullptr;
   }
 }
 
@@ -88,8 +97,9 @@ void ChromeTraceWriter::end_event() {
 }
 
 void ChromeTraceWriter::name_process(std::uint32_t pid, const std::string& name) {
-  buffer_ += fmt::format("{}\n{{\"ph\":\"M\",\"pid\":{},\"tid\":0,\"name\":\"process_name\",\"args\":{{\"name\":",
-                         events_ == 0 ? "" : ",", pid);
+  buffer_ +=
+      fmt::format("{}\n{{\"ph\":\"M\",\"pid\":{},\"tid\":0,\"name\":\"process_name\",\"args\":{{\"name\":",
+                  events_ == 0 ? "" : ",", pid);
   append_json_string(buffer_, name);
   buffer_ += "}}";
   ++events_;
@@ -97,8 +107,9 @@ void ChromeTraceWriter::name_process(std::uint32_t pid, const std::string& name)
 }
 
 void ChromeTraceWriter::name_thread(std::uint32_t pid, std::uint32_t tid, const std::string& name) {
-  buffer_ += fmt::format("{}\n{{\"ph\":\"M\",\"pid\":{},\"tid\":{},\"name\":\"thread_name\",\"args\":{{\"name\":",
-                         events_ == 0 ? "" : ",", pid, tid);
+  buffer_ +=
+      fmt::format("{}\n{{\"ph\":\"M\",\"pid\":{},\"tid\":{},\"name\":\"thread_name\",\"args\":{{\"name\":",
+                  events_ == 0 ? "" : ",", pid, tid);
   append_json_string(buffer_, name);
   buffer_ += "}}";
   ++events_;
@@ -178,22 +189,33 @@ void ChromeTraceWriter::on_event(const tracefile::TraceEvent& e) {
   event_head('i', e.ns);
   buffer_ += fmt::format(",\"s\":\"t\",\"name\":\"{}\",\"args\":{{", name);
   switch (e.kind) {
-    case Event::thread_start: buffer_ += fmt::format("\"parent_tid\":{}", e.number); break;
-    case Event::fork: buffer_ += fmt::format("\"child_pid\":{}", e.number); break;
-    case Event::fork_child: buffer_ += fmt::format("\"parent_pid\":{}", e.number); break;
+    case Event::thread_start:
+      buffer_ += fmt::format("\"parent_tid\":{}", e.number);
+      break;
+    case Event::fork:
+      buffer_ += fmt::format("\"child_pid\":{}", e.number);
+      break;
+    case Event::fork_child:
+      buffer_ += fmt::format("\"parent_pid\":{}", e.number);
+      break;
     case Event::exec:
       buffer_ += "\"path\":";
       append_json_string(buffer_, e.text);
       break;
-    case Event::exec_failed: buffer_ += fmt::format("\"errno\":{}", e.number); break;
+    case Event::exec_failed:
+      buffer_ += fmt::format("\"errno\":{}", e.number);
+      break;
     case Event::signal: {
       buffer_ += fmt::format("\"signo\":{}", e.number);
       const char* abbrev = e.number < 65 ? ::sigabbrev_np(static_cast<int>(e.number)) : nullptr;
       if (abbrev != nullptr) buffer_ += fmt::format(",\"signal\":\"SIG{}\"", abbrev);
       break;
     }
-    case Event::lost: buffer_ += fmt::format("\"count\":{}", e.number); break;
-    default: break;
+    case Event::lost:
+      buffer_ += fmt::format("\"count\":{}", e.number);
+      break;
+    default:
+      break;
   }
   buffer_ += '}';
   end_event();

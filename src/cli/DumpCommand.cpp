@@ -3,6 +3,7 @@
 // recording is read (any size, little memory); the folded stacks and the
 // HTML page aggregate calls by path first (memory grows with the distinct
 // paths, not with the trace).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,8 +13,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "analysis/CallTree.hpp"
 #include "analysis/ChromeTraceWriter.hpp"
@@ -162,7 +161,8 @@ void run(const Options& o) {
 void add_dump_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("dump", kDescription);
   auto o = std::make_shared<Options>();
-  auto* chrome = cmd->add_flag("--chrome", o->chrome, "Chrome Trace Event JSON (Perfetto UI, chrome://tracing)");
+  auto* chrome =
+      cmd->add_flag("--chrome", o->chrome, "Chrome Trace Event JSON (Perfetto UI, chrome://tracing)");
   auto* folded = cmd->add_flag("--flamegraph", o->folded, "Folded stacks (flamegraph.pl, speedscope)");
   auto* html = cmd->add_flag("--html", o->html, "A self-contained interactive flame graph page");
   chrome->excludes(folded)->excludes(html);
