@@ -2,7 +2,7 @@
 """`ariadne dump` on recordings written by make_dump_trace (TraceBuilder).
 
 usage: check_dump.py CASE   with ARIADNE, MAKER (make_dump_trace) and WORK in the environment
-CASE: chrome | folded | html | bad-input | damaged | corrupted | streaming
+CASE: chrome | folded | html | bad-input | damaged | corrupted | progress | streaming
 """
 import json
 import os
@@ -236,6 +236,21 @@ def case_corrupted():
     print(f"corrupted: 48 dumps of 24 damaged recordings, exit statuses {statuses}, all output valid")
 
 
+def case_progress():
+    """A progress bar on stderr when it is a terminal (run under script(1)),
+    erased at the end; none when it is not (every other case)."""
+    trace = make_trace("progress", "big", "20000")
+    r = subprocess.run(["script", "-qec", f"'{ARIADNE}' dump --chrome '{trace}' -o /dev/null", "/dev/null"],
+                       capture_output=True, timeout=120)
+    text = r.stdout.decode(errors="replace")
+    if r.returncode != 0 or "\rdump [" not in text or not text.endswith("\r\033[K"):
+        fail(f"no progress bar on a terminal: exit {r.returncode}, {text[-300:]!r}")
+    rc, _, err = dump("--chrome", trace, "-o", os.devnull)
+    if rc != 0 or err:
+        fail(f"stderr not a terminal: exit {rc}, stderr {err!r}")
+    print(f"progress: {text.count(chr(13) + 'dump [')} redraws on a terminal, erased at the end; none in a pipe")
+
+
 def max_rss_kb(args):
     with open(os.devnull, "wb") as null:
         p = subprocess.Popen([ARIADNE, "dump", *args], stdout=null, stderr=subprocess.PIPE)
@@ -267,7 +282,8 @@ def case_streaming():
 
 
 CASES = {"chrome": case_chrome, "folded": case_folded, "html": case_html, "bad-input": case_bad_input,
-         "damaged": case_damaged, "corrupted": case_corrupted, "streaming": case_streaming}
+         "damaged": case_damaged, "corrupted": case_corrupted, "progress": case_progress,
+         "streaming": case_streaming}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
