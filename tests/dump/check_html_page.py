@@ -8,6 +8,10 @@ zooms out and typing in the search box marks frames.
 
 Environment: ARIADNE, MAKER (make_dump_trace), WORK. Exits 77 (skipped) only
 when chromium is not installed (scripts/setup installs it).
+
+For other tests (a page made from a real recording):
+  check_html_page.py --page PAGE.html NAME...
+renders PAGE and checks the root frame and a frame for each NAME.
 """
 import html
 import html.parser
@@ -20,9 +24,9 @@ import sys
 import tempfile
 import urllib.parse
 
-ARIADNE = os.environ["ARIADNE"]
-MAKER = os.environ["MAKER"]
-WORK = os.environ["WORK"]
+ARIADNE = os.environ.get("ARIADNE", "ariadne")
+MAKER = os.environ.get("MAKER", "")
+WORK = os.environ.get("WORK", "")
 SKIP = 77
 
 
@@ -81,10 +85,28 @@ def render(page, fragment):
     return dom, parser
 
 
+def check_page(page, names):
+    dom, parsed = render(page, "")
+    if re.search(r"https?:", dom, re.I):
+        fail("the rendered page refers to http(s)")
+    texts = [f["text"] for f in parsed.frames]
+    root = [f for f in parsed.frames if f["id"] == "root-frame"]
+    if len(root) != 1 or root[0]["text"] != "all":
+        fail(f"no root frame 'all' in the DOM; frames: {texts}")
+    for name in names:
+        if name not in texts:
+            fail(f"no frame {name!r} in the DOM; frames: {texts}")
+    return parsed
+
+
 def main():
     if shutil.which("chromium") is None:
         print("SKIP: chromium is not installed (scripts/setup installs Debian's chromium package)")
         return SKIP
+    if len(sys.argv) >= 3 and sys.argv[1] == "--page":
+        parsed = check_page(sys.argv[2], sys.argv[3:])
+        print(f"{sys.argv[2]}: {len(parsed.frames)} frames drawn, root 'all' and {sys.argv[3:]} among them")
+        return 0
     os.makedirs(WORK, exist_ok=True)
     trace = os.path.join(WORK, "page-demo")
     shutil.rmtree(trace, ignore_errors=True)
@@ -94,16 +116,8 @@ def main():
     folded = subprocess.run([ARIADNE, "dump", "--flamegraph", trace], check=True, capture_output=True)
     all_ns = sum(int(line.rpartition(" ")[2]) for line in folded.stdout.decode().splitlines())
 
-    dom, parsed = render(page, "")
-    if re.search(r"https?:", dom, re.I):
-        fail("the rendered page refers to http(s)")
+    parsed = check_page(page, ["demo [100]", "thread 102", "main", "compute(int)", "leaf", "other [101]", "other_main"])
     texts = [f["text"] for f in parsed.frames]
-    root = [f for f in parsed.frames if f["id"] == "root-frame"]
-    if len(root) != 1 or root[0]["text"] != "all":
-        fail(f"no root frame 'all' in the DOM; frames: {texts}")
-    for name in ["demo [100]", "thread 102", "main", "compute(int)", "leaf", "other [101]", "other_main"]:
-        if name not in texts:
-            fail(f"no frame {name!r} in the DOM; frames: {texts}")
     if any("match" in f["classes"] for f in parsed.frames):
         fail("frames marked without a search")
     print(f"rendered: {len(parsed.frames)} frames, root 'all', e.g. {texts[3:7]}")
