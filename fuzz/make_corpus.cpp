@@ -1,6 +1,7 @@
 // Writes the seed corpus of the fuzz targets from TraceBuilder recordings:
 //   make_corpus OUT   ->  OUT/<target>/seed-*
 // Segments get a capacity just above their events so the seeds stay small.
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -18,8 +19,9 @@ void put(const std::string& dir, const std::string& name, const std::vector<std:
 }
 
 std::vector<std::uint8_t> with_selector(std::uint8_t sel, const std::vector<std::uint8_t>& bytes) {
-  std::vector<std::uint8_t> out{sel};
-  out.insert(out.end(), bytes.begin(), bytes.end());
+  std::vector<std::uint8_t> out(bytes.size() + 1);
+  out[0] = sel;
+  std::copy(bytes.begin(), bytes.end(), out.begin() + 1);
   return out;
 }
 

@@ -4,9 +4,7 @@
 
 namespace ariadne::analysis {
 
-CallTree::CallTree() {
-  nodes_.push_back(Node{intern("all"), kRoot, 0, 0, 0, 0});
-}
+CallTree::CallTree() { nodes_.push_back(Node{intern("all"), kRoot, 0, 0, 0, 0}); }
 
 std::uint32_t CallTree::intern(std::string_view name) {
   auto it = name_index_.find(std::string(name));

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tracefile/TraceDir.hpp"
@@ -49,6 +50,7 @@ class ChromeTraceWriter : public tracefile::CallVisitor {
   void close_top(std::uint64_t ns, const tracefile::Call* c);
   void end_event();
   void flush_if_full();
+  const std::string& quoted_name(std::uint32_t site);  // the site's name as a JSON string, cached
 
   std::FILE* out_;
   std::uint64_t origin_ns_;
@@ -59,6 +61,8 @@ class ChromeTraceWriter : public tracefile::CallVisitor {
   std::uint32_t tid_ = 0;
   std::uint64_t last_ns_ = 0;  // never go back in time within a thread
   std::vector<Open> open_;
+  const tracefile::ProcessInfo* process_of_names_ = nullptr;
+  std::unordered_map<std::uint32_t, std::string> names_;
 };
 
 }  // namespace ariadne::analysis

@@ -21,11 +21,20 @@ std::string html_escaped(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -68,8 +77,8 @@ bool write_flame_graph_page(const CallTree& tree, const FlameGraphOptions& optio
     if (i != 0) data += i % 8 == 0 ? ",\n" : ",";
     append_json_string(data, tree.names()[kept_names[i]]);
   }
-  data += fmt::format("],\"omitted\":{},\"min_percent\":{}}}", nodes.size() - kept,
-                      options.min_fraction * 100);
+  data +=
+      fmt::format("],\"omitted\":{},\"min_percent\":{}}}", nodes.size() - kept, options.min_fraction * 100);
 
   // Markers are found in the template only, never in what replaced them.
   const std::string_view page = flame_graph_template();

@@ -10,8 +10,10 @@ namespace ariadne::analysis {
 std::string folded_frame(std::string_view name) {
   std::string out(name);
   for (char& c : out) {
-    if (c == ';') c = ':';
-    else if (c == '\n' || c == '\r') c = ' ';
+    if (c == ';')
+      c = ':';
+    else if (c == '\n' || c == '\r')
+      c = ' ';
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // recording is read (any size, little memory); the folded stacks and the
 // HTML page aggregate calls by path first (memory grows with the distinct
 // paths, not with the trace).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,8 +13,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "analysis/CallTree.hpp"
 #include "analysis/ChromeTraceWriter.hpp"
@@ -120,6 +119,8 @@ void run(const Options& o) {
   std::vector<Problem>& problems = trace.problems;
 
   std::FILE* out = stdout;
+  if ((o.output.empty() || o.output == "-") && format == Format::html && ::isatty(STDOUT_FILENO) == 1)
+    fail("--html writes a page, not text for a terminal: give -o FILE.html");
   if (!o.output.empty() && o.output != "-") {
     out = std::fopen(o.output.c_str(), "w");
     if (out == nullptr) fail(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
@@ -160,7 +161,8 @@ void run(const Options& o) {
 void add_dump_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("dump", kDescription);
   auto o = std::make_shared<Options>();
-  auto* chrome = cmd->add_flag("--chrome", o->chrome, "Chrome Trace Event JSON (Perfetto UI, chrome://tracing)");
+  auto* chrome =
+      cmd->add_flag("--chrome", o->chrome, "Chrome Trace Event JSON (Perfetto UI, chrome://tracing)");
   auto* folded = cmd->add_flag("--flamegraph", o->folded, "Folded stacks (flamegraph.pl, speedscope)");
   auto* html = cmd->add_flag("--html", o->html, "A self-contained interactive flame graph page");
   chrome->excludes(folded)->excludes(html);

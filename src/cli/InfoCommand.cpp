@@ -149,7 +149,12 @@ void add_info_command(CLI::App& app) {
       std::printf("  Arch       %s, clock %s at %.0f Hz\n", p.arch.c_str(),
                   p.clock == ClockKind::cntvct ? "cntvct" : p.clock == ClockKind::rdtsc ? "rdtsc" : "monotonic",
                   p.counter_hz);
-      std::printf("  Exit       %s\n", p.ended ? exit_text(p.exit_kind, p.exit_value).c_str() : "not recorded");
+      // An image replaced by exec has no end of its own: the next image of the pid follows it.
+      const bool replaced = i + 1 < t.dir.processes().size() && t.dir.processes()[i + 1].pid == p.pid &&
+                            t.dir.processes()[i + 1].key.find('.') != std::string::npos;
+      std::printf("  Exit       %s\n", p.ended      ? exit_text(p.exit_kind, p.exit_value).c_str()
+                                         : replaced ? "replaced by exec"
+                                                    : "not recorded");
       std::string tids;
       for (const auto& th : p.threads) tids += fmt::format("{}{}", tids.empty() ? "" : " ", th.tid);
       std::printf("  Threads    %zu: %s\n", p.threads.size(), tids.c_str());

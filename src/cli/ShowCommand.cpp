@@ -71,7 +71,7 @@ class Printer : public CallVisitor {
     pending_ = true;
     pending_depth_ = d;
     pending_text_ = fmt::format("{}({})", function_base_name(name), args_text(c.args));
-    if (c.inherited) pending_text_ += " /* open at the fork */";
+    pending_note_ = c.inherited ? " /* open at the fork */" : "";
   }
 
   void on_exit(const Call& c) override {
@@ -85,10 +85,10 @@ class Printer : public CallVisitor {
     if (c.unwound) note = " /* unwound */";
     if (pending_ && pending_depth_ == d) {
       pending_ = false;
-      line(dur, d, pending_text_ + tail + ";" + note);
+      line(dur, d, pending_text_ + tail + ";" + pending_note_ + note);
     } else {
       flush_pending();
-      line(dur, d, "}" + tail + " /* " + p_.site_name(c.site) + " */" + note);
+      line(dur, d, "}" + tail + " /* " + function_base_name(p_.site_name(c.site)) + " */" + note);
     }
   }
 
@@ -102,7 +102,9 @@ class Printer : public CallVisitor {
     if (d == 0 && f_.only.set) return;
     std::string what;
     switch (e.kind) {
-      case Event::thread_start: what = fmt::format("thread start (parent {})", e.number); break;
+      case Event::thread_start:
+        what = e.number != 0 ? fmt::format("thread start (parent {})", e.number) : "thread start";
+        break;
       case Event::thread_exit: what = "thread exit"; break;
       case Event::fork: what = fmt::format("fork: child {}", e.number); break;
       case Event::fork_child: what = fmt::format("forked from {}", e.number); break;
@@ -137,7 +139,7 @@ class Printer : public CallVisitor {
   void flush_pending() {
     if (!pending_) return;
     pending_ = false;
-    line("", pending_depth_, pending_text_ + " {");
+    line("", pending_depth_, pending_text_ + " {" + pending_note_);
   }
 
   void line(const std::string& dur, std::size_t depth, const std::string& text) {
@@ -152,7 +154,7 @@ class Printer : public CallVisitor {
   std::map<std::uint32_t, bool> only_cache_, hide_cache_;
   bool pending_ = false;
   std::size_t pending_depth_ = 0, depth_hint_ = 0;
-  std::string pending_text_;
+  std::string pending_text_, pending_note_;
 };
 
 // Tracks the open depth for Printer's events (walk_calls reports it on

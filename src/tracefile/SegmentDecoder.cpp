@@ -56,8 +56,8 @@ std::string found_at(const ByteReader& r) {
 SegmentDecoder::SegmentDecoder(const ProcessInfo& p)
     : counter0_(p.counter0), mono0_(p.mono0_ns), ns_per_tick_(p.counter_hz > 0 ? 1e9 / p.counter_hz : 1.0) {}
 
-void SegmentDecoder::resync(const std::string& path, std::uint32_t depth, bool first, std::vector<Problem>& problems) {
-  if (!first)
+void SegmentDecoder::resync(const std::string& path, std::uint32_t depth, bool quiet, std::vector<Problem>& problems) {
+  if (!quiet)
     problems.push_back({path, offsetof(SegmentHeader, depth),
                         fmt::format("expected {} open calls at the segment start (from the previous segment), "
                                     "found {} in the header",

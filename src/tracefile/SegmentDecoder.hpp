@@ -18,6 +18,21 @@ namespace ariadne::tracefile {
 // segment's header says how many calls were open).
 inline constexpr std::uint32_t kUnknownSite = 0xffffffffu;
 
+// ns = mono0 + (counter - counter0) * ns_per_tick, saturating at 0 and
+// UINT64_MAX: a damaged timestamp must not be undefined behaviour.
+inline std::uint64_t counter_to_ns(std::uint64_t counter, std::uint64_t counter0, std::uint64_t mono0,
+                                   double ns_per_tick) {
+  const double scaled = static_cast<double>(static_cast<std::int64_t>(counter - counter0)) * ns_per_tick;
+  if (!(scaled > -9.0e18 && scaled < 9.0e18)) return scaled > 0 ? UINT64_MAX : 0;
+  const auto delta = static_cast<std::int64_t>(scaled);
+  if (delta < 0) {
+    const auto back = static_cast<std::uint64_t>(-delta);
+    return back > mono0 ? 0 : mono0 - back;
+  }
+  const auto ahead = static_cast<std::uint64_t>(delta);
+  return UINT64_MAX - mono0 < ahead ? UINT64_MAX : mono0 + ahead;
+}
+
 void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h, std::vector<Problem>& problems);
 
 class SegmentDecoder {
@@ -35,14 +50,11 @@ class SegmentDecoder {
   std::uint64_t events() const { return events_; }
 
  private:
-  std::uint64_t to_ns(std::uint64_t counter) const {
-    const auto d = static_cast<std::int64_t>(counter - counter0_);
-    const auto ns = static_cast<std::int64_t>(mono0_) + static_cast<std::int64_t>(static_cast<double>(d) * ns_per_tick_);
-    return ns < 0 ? 0 : static_cast<std::uint64_t>(ns);
-  }
+  std::uint64_t to_ns(std::uint64_t counter) const { return counter_to_ns(counter, counter0_, mono0_, ns_per_tick_); }
 
   // The rare paths, out of line.
-  void resync(const std::string& path, std::uint32_t depth, bool first, std::vector<Problem>& problems);
+  // `quiet`: the mismatch is expected (first segment, or events were lost).
+  void resync(const std::string& path, std::uint32_t depth, bool quiet, std::vector<Problem>& problems);
   static void bad_tag(const std::string& path, std::uint64_t off, std::uint8_t tag, std::vector<Problem>& problems);
   static void truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r, std::uint8_t tag,
                               std::uint64_t off, std::vector<Problem>& problems);
@@ -53,6 +65,7 @@ class SegmentDecoder {
   std::uint64_t counter0_, mono0_;
   double ns_per_tick_;
   std::vector<std::uint32_t> open_;  // sites of the open calls, outermost first
+  bool after_lost_ = false;          // a lost marker was seen: the stack may be incomplete
   TraceEvent ev_;
   std::uint64_t events_ = 0;
 };
@@ -65,7 +78,7 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
   // segment the stack we carry may be wrong; the first segment of a thread
   // starts empty unless earlier segments are missing.
   if (!first || h.seq != 0) {
-    if (open_.size() != h.depth) resync(path, h.depth, first, problems);
+    if (open_.size() != h.depth) resync(path, h.depth, first || after_lost_, problems);
   }
   ByteReader r(data.data() + seg.payload_begin, data.data() + seg.payload_end);
   const std::uint64_t base_off = seg.payload_begin;
@@ -158,8 +171,15 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
       case Event::exit_unwound:
       case Event::exit_retval:
         if (open_.empty()) {
-          unmatched_exit(path, off, tag, problems);
-          return true;
+          // After a lost marker the entry may have gone with the lost
+          // events: that gap is already said, the exit closes nothing known.
+          if (!after_lost_) {
+            unmatched_exit(path, off, tag, problems);
+            return true;
+          }
+          e.site = kUnknownSite;
+          e.depth = 0;
+          break;
         }
         e.site = open_.back();
         open_.pop_back();
@@ -167,6 +187,9 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
         break;
       case Event::fork_child:
         open_.assign(e.stack.begin(), e.stack.end());
+        break;
+      case Event::lost:
+        after_lost_ = true;
         break;
       default:
         break;

@@ -38,7 +38,8 @@ ssize_t read_some(int fd, void* buf, std::size_t n) {
 SegmentLoader::SegmentLoader() = default;
 SegmentLoader::~SegmentLoader() { ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(dctx_)); }
 
-bool SegmentLoader::read_raw(const std::string& path, std::vector<Problem>& problems, std::size_t limit) {
+bool SegmentLoader::read_into(const std::string& path, std::vector<std::uint8_t>& out,
+                              std::vector<Problem>& problems, std::size_t limit) {
   Fd f(path);
   if (f.fd < 0) {
     problems.push_back({path, 0, fmt::format("expected a readable segment, found: {}", std::strerror(errno))});
@@ -48,85 +49,29 @@ bool SegmentLoader::read_raw(const std::string& path, std::vector<Problem>& prob
   std::size_t size = 0;
   if (::fstat(f.fd, &st) == 0 && S_ISREG(st.st_mode)) size = static_cast<std::size_t>(st.st_size);
   if (size > limit) size = limit;
-  data_.resize(size);
+  out.resize(size);
   std::size_t got = 0;
   while (got < size) {
-    const ssize_t r = read_some(f.fd, data_.data() + got, size - got);
+    const ssize_t r = read_some(f.fd, out.data() + got, size - got);
     if (r <= 0) break;
     got += static_cast<std::size_t>(r);
   }
-  data_.resize(got);
+  out.resize(got);
   return true;
 }
 
-// Streams the frame through a fixed input buffer into data_, stopping at
-// `limit` output bytes.
-bool SegmentLoader::decompress_fd(int fd, const std::string& path, std::vector<Problem>& problems,
-                                  std::size_t limit) {
-  ZSTD_DCtx* d = dctx_of(dctx_);
-  ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
-  data_.clear();
-  std::vector<std::uint8_t> in(ZSTD_DStreamInSize());
-  std::size_t produced = 0, consumed_total = 0;
-  std::size_t last = 1;
-  bool eof = false;
-  while (produced < limit) {
-    const ssize_t r = read_some(fd, in.data(), in.size());
-    if (r < 0) {
-      problems.push_back({path, produced, fmt::format("expected compressed data, found a read error: {}",
-                                                      std::strerror(errno))});
-      return produced > 0;
-    }
-    if (r == 0) {
-      eof = true;
-      break;
-    }
-    ZSTD_inBuffer ib{in.data(), static_cast<std::size_t>(r), 0};
-    while (ib.pos < ib.size && produced < limit) {
-      const std::size_t chunk = std::min<std::size_t>(ZSTD_DStreamOutSize(), limit - produced);
-      data_.resize(produced + chunk);
-      ZSTD_outBuffer ob{data_.data() + produced, chunk, 0};
-      last = ZSTD_decompressStream(d, &ob, &ib);
-      produced += ob.pos;
-      data_.resize(produced);
-      if (ZSTD_isError(last)) {
-        problems.push_back({path, produced, fmt::format("expected a valid zstd frame, found: {} (at compressed byte {})",
-                                                        ZSTD_getErrorName(last), consumed_total + ib.pos)});
-        return produced > 0;
-      }
-      if (last == 0) break;  // frame complete (checksum verified)
-    }
-    consumed_total += ib.pos;
-    if (last == 0) break;
-  }
-  // Output may still be buffered inside the decoder after the input ran out.
-  while (last != 0 && produced < limit) {
-    ZSTD_inBuffer ib{nullptr, 0, 0};
-    const std::size_t chunk = std::min<std::size_t>(ZSTD_DStreamOutSize(), limit - produced);
-    data_.resize(produced + chunk);
-    ZSTD_outBuffer ob{data_.data() + produced, chunk, 0};
-    last = ZSTD_decompressStream(d, &ob, &ib);
-    produced += ob.pos;
-    data_.resize(produced);
-    if (ZSTD_isError(last)) {
-      problems.push_back({path, produced, fmt::format("expected a valid zstd frame, found: {}", ZSTD_getErrorName(last))});
-      return produced > 0;
-    }
-    if (ob.pos == 0) break;
-  }
-  if (last != 0 && produced < limit && eof) {
-    problems.push_back({path, produced, "expected the rest of the zstd frame, found the end of the file"});
-  }
-  return true;
-}
-
-bool SegmentLoader::decompress_mem(const std::uint8_t* in, std::size_t n, const std::string& path,
-                                   std::vector<Problem>& problems, std::size_t limit) {
+// The frame is decompressed with the streaming API into data_, at most
+// `limit` bytes. The last 4 input bytes (the content checksum when the frame
+// has one) are held back until everything before them is decoded: zstd
+// reports a bad checksum from the call that also produced the last block,
+// and the data decoded by that call would otherwise be lost with it.
+bool SegmentLoader::decompress(const std::uint8_t* in, std::size_t n, const std::string& path,
+                               std::vector<Problem>& problems, std::size_t limit) {
   ZSTD_DCtx* d = dctx_of(dctx_);
   ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
   data_.clear();
   std::size_t produced = 0, last = 1;
-  ZSTD_inBuffer ib{in, n, 0};
+  ZSTD_inBuffer ib{in, n > 4 ? n - 4 : n, 0};
   while (produced < limit) {
     const std::size_t chunk = std::min<std::size_t>(ZSTD_DStreamOutSize(), limit - produced);
     data_.resize(produced + chunk);
@@ -140,7 +85,11 @@ bool SegmentLoader::decompress_mem(const std::uint8_t* in, std::size_t n, const 
       return produced > 0;
     }
     if (last == 0) break;
-    if (ob.pos == 0 && ib.pos == ib.size) {
+    if (ob.pos < chunk && ib.pos == ib.size) {  // all input so far consumed and flushed
+      if (ib.size < n) {
+        ib.size = n;
+        continue;
+      }
       problems.push_back({path, produced, "expected the rest of the zstd frame, found the end of the file"});
       break;
     }
@@ -209,14 +158,12 @@ bool SegmentLoader::check(const std::string& path, LoadedSegment& seg, std::vect
 bool SegmentLoader::load(const std::string& path, bool compressed, LoadedSegment& seg,
                          std::vector<Problem>& problems) {
   if (!compressed) {
-    if (!read_raw(path, problems, kMaxSegmentBytes)) return false;
+    if (!read_into(path, data_, problems, kMaxSegmentBytes)) return false;
   } else {
-    Fd f(path);
-    if (f.fd < 0) {
-      problems.push_back({path, 0, fmt::format("expected a readable segment, found: {}", std::strerror(errno))});
+    // The compressed file is read whole (it is small next to its output).
+    if (!read_into(path, in_, problems, kMaxSegmentBytes) ||
+        !decompress(in_.data(), in_.size(), path, problems, kMaxSegmentBytes))
       return false;
-    }
-    if (!decompress_fd(f.fd, path, problems, kMaxSegmentBytes)) return false;
   }
   return check(path, seg, problems);
 }
@@ -224,7 +171,7 @@ bool SegmentLoader::load(const std::string& path, bool compressed, LoadedSegment
 bool SegmentLoader::load_bytes(const std::string& path, const std::uint8_t* bytes, std::size_t n, bool compressed,
                                LoadedSegment& seg, std::vector<Problem>& problems) {
   if (compressed) {
-    if (!decompress_mem(bytes, n, path, problems, 64u << 20)) return false;
+    if (!decompress(bytes, n, path, problems, 64u << 20)) return false;
   } else {
     data_.assign(bytes, bytes + n);
   }
@@ -238,8 +185,10 @@ bool SegmentLoader::load_header(const std::string& path, bool compressed, Segmen
     if (f.fd < 0) return false;
     if (read_some(f.fd, &h, sizeof h) != static_cast<ssize_t>(sizeof h)) return false;
   } else {
-    Fd f(path);
-    if (f.fd < 0 || !decompress_fd(f.fd, path, ignored, sizeof h) || data_.size() < sizeof h) return false;
+    // The header is in the first block: a prefix of the file is enough.
+    if (!read_into(path, in_, ignored, 128u << 10) || !decompress(in_.data(), in_.size(), path, ignored, sizeof h) ||
+        data_.size() < sizeof h)
+      return false;
     std::memcpy(&h, data_.data(), sizeof h);
   }
   return std::memcmp(h.magic, kSegmentMagic, sizeof h.magic) == 0 &&

@@ -64,10 +64,7 @@ std::string Value::format() const {
 }
 
 std::uint64_t ProcessInfo::to_ns(std::uint64_t counter) const {
-  const double ns_per_tick = counter_hz > 0 ? 1e9 / counter_hz : 1.0;
-  const auto d = static_cast<std::int64_t>(counter - counter0);
-  const auto ns = static_cast<std::int64_t>(mono0_ns) + static_cast<std::int64_t>(static_cast<double>(d) * ns_per_tick);
-  return ns < 0 ? 0 : static_cast<std::uint64_t>(ns);
+  return counter_to_ns(counter, counter0, mono0_ns, counter_hz > 0 ? 1e9 / counter_hz : 1.0);
 }
 
 const std::string& ProcessInfo::site_name(std::uint32_t id) const {

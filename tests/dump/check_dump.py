@@ -2,7 +2,7 @@
 """`ariadne dump` on recordings written by make_dump_trace (TraceBuilder).
 
 usage: check_dump.py CASE   with ARIADNE, MAKER (make_dump_trace) and WORK in the environment
-CASE: chrome | folded | html | bad-input | damaged | streaming
+CASE: chrome | folded | html | bad-input | damaged | corrupted | progress | streaming
 """
 import json
 import os
@@ -206,6 +206,51 @@ def case_damaged():
     print(f"damaged: exit 1, {err.strip().splitlines()[0]}")
 
 
+def case_corrupted():
+    """Random single-byte corruptions of every kind of file: never a crash,
+    the JSON always parses and pairs, the status says whether problems were found."""
+    import random
+    rng = random.Random(5)
+    pristine = make_trace("corrupt-base", "demo")
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(pristine) for f in fs)
+    statuses = {}
+    for i in range(24):
+        trace = os.path.join(WORK, "corrupt")
+        shutil.rmtree(trace, ignore_errors=True)
+        shutil.copytree(pristine, trace)
+        victim = os.path.join(trace, os.path.relpath(files[i % len(files)], pristine))
+        data = bytearray(open(victim, "rb").read())
+        at = rng.randrange(min(len(data), 160))  # segments: the header and the events, not the zero fill
+        data[at] ^= 1 << rng.randrange(8)
+        open(victim, "wb").write(data)
+        for fmt in ["--chrome", "--flamegraph"]:
+            rc, out, err = dump(fmt, trace)
+            what = f"{os.path.relpath(victim, trace)} byte {at}, {fmt}"
+            if rc not in (0, 1):
+                fail(f"{what}: exit {rc}: {err}")
+            if rc == 1 and "offset" not in err:
+                fail(f"{what}: problems without an offset: {err}")
+            if fmt == "--chrome":
+                check_pairs(json.loads(out))
+            statuses[rc] = statuses.get(rc, 0) + 1
+    print(f"corrupted: 48 dumps of 24 damaged recordings, exit statuses {statuses}, all output valid")
+
+
+def case_progress():
+    """A progress bar on stderr when it is a terminal (run under script(1)),
+    erased at the end; none when it is not (every other case)."""
+    trace = make_trace("progress", "big", "20000")
+    r = subprocess.run(["script", "-qec", f"'{ARIADNE}' dump --chrome '{trace}' -o /dev/null", "/dev/null"],
+                       capture_output=True, timeout=120)
+    text = r.stdout.decode(errors="replace")
+    if r.returncode != 0 or "\rdump [" not in text or not text.endswith("\r\033[K"):
+        fail(f"no progress bar on a terminal: exit {r.returncode}, {text[-300:]!r}")
+    rc, _, err = dump("--chrome", trace, "-o", os.devnull)
+    if rc != 0 or err:
+        fail(f"stderr not a terminal: exit {rc}, stderr {err!r}")
+    print(f"progress: {text.count(chr(13) + 'dump [')} redraws on a terminal, erased at the end; none in a pipe")
+
+
 def max_rss_kb(args):
     with open(os.devnull, "wb") as null:
         p = subprocess.Popen([ARIADNE, "dump", *args], stdout=null, stderr=subprocess.PIPE)
@@ -219,13 +264,13 @@ def max_rss_kb(args):
 def case_streaming():
     small = make_trace("big-small", "big", "20000")
     large = make_trace("big-large", "big", "400000")
-    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(large) for f in fs)
+    segments = sum(1 for _, _, fs in os.walk(large) for f in fs if ".seg" in f)
     out = os.path.join(WORK, "big.json")
     rss_small = max_rss_kb(["--chrome", small, "-o", os.devnull])
     rss_large = max_rss_kb(["--chrome", large, "-o", out])
     json_size = os.path.getsize(out)
     # 20 times the calls: the writer's memory must not follow.
-    print(f"streaming: 400000 calls ({size} bytes recorded, {json_size} bytes of JSON): max RSS "
+    print(f"streaming: 400000 calls ({segments} segments, {json_size} bytes of JSON): max RSS "
           f"{rss_large} KiB; 20000 calls: {rss_small} KiB")
     if rss_large > rss_small + 8 * 1024:
         fail("memory grows with the trace")
@@ -237,7 +282,8 @@ def case_streaming():
 
 
 CASES = {"chrome": case_chrome, "folded": case_folded, "html": case_html, "bad-input": case_bad_input,
-         "damaged": case_damaged, "streaming": case_streaming}
+         "damaged": case_damaged, "corrupted": case_corrupted, "progress": case_progress,
+         "streaming": case_streaming}
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)

@@ -2,22 +2,31 @@
 """The page of `ariadne dump --html` rendered by headless Chromium: the DOM
 after its script ran must hold the root frame, the recorded functions as
 frames with their names as text, and, opened with #search=..., the matching
-frames marked and the matched share of the time shown.
+frames marked and the matched share of the time shown; and driven by
+page_harness.html, a click zooms, hovering shows calls/total/self, reset
+zooms out and typing in the search box marks frames.
 
 Environment: ARIADNE, MAKER (make_dump_trace), WORK. Exits 77 (skipped) only
 when chromium is not installed (scripts/setup installs it).
+
+For other tests (a page made from a real recording):
+  check_html_page.py --page PAGE.html NAME...
+renders PAGE and checks the root frame and a frame for each NAME.
 """
+import html
 import html.parser
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 
-ARIADNE = os.environ["ARIADNE"]
-MAKER = os.environ["MAKER"]
-WORK = os.environ["WORK"]
+ARIADNE = os.environ.get("ARIADNE", "ariadne")
+MAKER = os.environ.get("MAKER", "")
+WORK = os.environ.get("WORK", "")
 SKIP = 77
 
 
@@ -52,29 +61,52 @@ class Frames(html.parser.HTMLParser):
             self._open = None
 
 
-def render(page, fragment):
+def dump_dom(url, *flags):
+    # The background-networking flags keep Chromium from trying to reach
+    # Google's hosts on this closed network; a fresh profile every time.
     profile = tempfile.mkdtemp(prefix="ariadne-chromium-")
     try:
         r = subprocess.run(
             [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--user-data-dir=" + profile, "--dump-dom",
-             "file://" + os.path.abspath(page) + fragment],
+             "--disable-sync", "--user-data-dir=" + profile, *flags, "--dump-dom", url],
             capture_output=True, timeout=90)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     if r.returncode != 0:
         fail(f"chromium exit {r.returncode}: {r.stderr.decode(errors='replace')[-2000:]}")
-    dom = r.stdout.decode()
+    return r.stdout.decode()
+
+
+def render(page, fragment):
+    dom = dump_dom("file://" + os.path.abspath(page) + fragment)
     parser = Frames()
     parser.feed(dom)
     return dom, parser
+
+
+def check_page(page, names):
+    dom, parsed = render(page, "")
+    if re.search(r"https?:", dom, re.I):
+        fail("the rendered page refers to http(s)")
+    texts = [f["text"] for f in parsed.frames]
+    root = [f for f in parsed.frames if f["id"] == "root-frame"]
+    if len(root) != 1 or root[0]["text"] != "all":
+        fail(f"no root frame 'all' in the DOM; frames: {texts}")
+    for name in names:
+        if name not in texts:
+            fail(f"no frame {name!r} in the DOM; frames: {texts}")
+    return parsed
 
 
 def main():
     if shutil.which("chromium") is None:
         print("SKIP: chromium is not installed (scripts/setup installs Debian's chromium package)")
         return SKIP
+    if len(sys.argv) >= 3 and sys.argv[1] == "--page":
+        parsed = check_page(sys.argv[2], sys.argv[3:])
+        print(f"{sys.argv[2]}: {len(parsed.frames)} frames drawn, root 'all' and {sys.argv[3:]} among them")
+        return 0
     os.makedirs(WORK, exist_ok=True)
     trace = os.path.join(WORK, "page-demo")
     shutil.rmtree(trace, ignore_errors=True)
@@ -84,16 +116,8 @@ def main():
     folded = subprocess.run([ARIADNE, "dump", "--flamegraph", trace], check=True, capture_output=True)
     all_ns = sum(int(line.rpartition(" ")[2]) for line in folded.stdout.decode().splitlines())
 
-    dom, parsed = render(page, "")
-    if re.search(r"https?:", dom, re.I):
-        fail("the rendered page refers to http(s)")
+    parsed = check_page(page, ["demo [100]", "thread 102", "main", "compute(int)", "leaf", "other [101]", "other_main"])
     texts = [f["text"] for f in parsed.frames]
-    root = [f for f in parsed.frames if f["id"] == "root-frame"]
-    if len(root) != 1 or root[0]["text"] != "all":
-        fail(f"no root frame 'all' in the DOM; frames: {texts}")
-    for name in ["demo [100]", "thread 102", "main", "compute(int)", "leaf", "other [101]", "other_main"]:
-        if name not in texts:
-            fail(f"no frame {name!r} in the DOM; frames: {texts}")
     if any("match" in f["classes"] for f in parsed.frames):
         fail("frames marked without a search")
     print(f"rendered: {len(parsed.frames)} frames, root 'all', e.g. {texts[3:7]}")
@@ -116,6 +140,32 @@ def main():
     if marked != ["compute(int)"] * 2 + ["leaf"] * 3 or parsed.matched.get("data-percent") != want_percent:
         fail(f"#search=compute|leaf marked {marked}, label {parsed.matched}, want {want_percent}%")
     print(f"#search=compute|leaf: 5 frames marked, matched {want_percent}%")
+
+    # Click, hover, reset and typing, driven by page_harness.html in an iframe.
+    harness = os.path.join(os.path.dirname(os.path.abspath(__file__)), "page_harness.html")
+    page_url = urllib.parse.quote("file://" + os.path.abspath(page), safe="")
+    dom = dump_dom(f"file://{harness}?page={page_url}", "--allow-file-access-from-files")
+    m = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    steps = json.loads(html.unescape(m.group(1))) if m else {"error": "no result"}
+    if "error" in steps:
+        fail(f"harness: {steps['error']}")
+    zoomed = {f[0]: f[1:] for f in steps["zoomed"]["frames"]}
+    if zoomed.get("compute(int)") != ["frame zoomed", "100%"] or zoomed.get("all", [""])[0] != "frame ancestor" \
+            or zoomed.get("leaf") != ["frame", "33.3333%"] or "other_main" in zoomed:
+        fail(f"click on compute(int) did not zoom into it: {steps['zoomed']['frames']}")
+    hover = steps["hovered"]["details"]
+    for part in ["leaf", "calls 3", "total 200 ns", "self 200 ns"]:
+        if part not in hover or part not in (steps["tooltip"] or ""):
+            fail(f"hover over leaf: details {hover!r}, tooltip {steps['tooltip']!r}, no {part!r}")
+    reset = {f[0]: f[1:] for f in steps["reset"]["frames"]}
+    if reset.get("all") != ["frame", "100%"] or "other_main" not in reset:
+        fail(f"reset did not zoom out: {steps['reset']['frames']}")
+    searched = sorted(f[0] for f in steps["searched"]["frames"] if "match" in f[1].split())
+    if searched != ["leaf"] * 3 or "(3 frames)" not in steps["searched"]["matched"] \
+            or steps["hash"] != "#search=%5Eleaf%24":
+        fail(f"typing ^leaf$: marked {searched}, label {steps['searched']['matched']!r}, hash {steps['hash']!r}")
+    print(f"harness: click zooms (leaf 33.33% of compute), hover shows {hover!r}, reset, typed search "
+          f"{steps['searched']['matched']!r}")
     return 0
 
 

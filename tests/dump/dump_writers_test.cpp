@@ -88,8 +88,8 @@ TEST(JsonText, EscapesControlHtmlAndBadUtf8) {
   EXPECT_EQ(json_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
   EXPECT_EQ(json_string("</script>&"), "\"\\u003c/script\\u003e\\u0026\"");
   EXPECT_EQ(json_string("\x01"), "\"\\u0001\"");
-  EXPECT_EQ(json_string("caf\xc3\xa9"), "\"caf\xc3\xa9\"");          // valid UTF-8 kept
-  EXPECT_EQ(json_string("x\xff\xc3"), "\"x\\ufffd\\ufffd\"");        // invalid bytes replaced
+  EXPECT_EQ(json_string("caf\xc3\xa9"), "\"caf\xc3\xa9\"");             // valid UTF-8 kept
+  EXPECT_EQ(json_string("x\xff\xc3"), "\"x\\ufffd\\ufffd\"");           // invalid bytes replaced
   EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // a surrogate is not UTF-8
 }
 
@@ -129,10 +129,11 @@ TEST(ChromeTraceWriter, PairsEveryCallInOrderWithValuesAndMetadata) {
   const std::string json = out.text();
 
   EXPECT_EQ(phases(json), (std::vector<std::string>{"B main", "B compute(int)", "B leaf", "E leaf",
-                                                     "E compute(int)", "E main", "i signal"}));
+                                                    "E compute(int)", "E main", "i signal"}));
   EXPECT_NE(json.find("\"ts\":0.500,\"name\":\"compute(int)\",\"args\":{\"arg1\":\"7\"}"), std::string::npos)
       << json;
-  EXPECT_NE(json.find("\"ts\":2.000,\"name\":\"compute(int)\",\"args\":{\"retval\":\"7\"}"), std::string::npos)
+  EXPECT_NE(json.find("\"ts\":2.000,\"name\":\"compute(int)\",\"args\":{\"retval\":\"7\"}"),
+            std::string::npos)
       << json;
   EXPECT_NE(json.find("\"name\":\"process_name\",\"args\":{\"name\":\"demo\"}"), std::string::npos);
   EXPECT_NE(json.find("\"name\":\"thread_name\",\"args\":{\"name\":\"main thread\"}"), std::string::npos);
@@ -162,7 +163,7 @@ TEST(ChromeTraceWriter, ClosesWhatTheStreamLeftOpenAndNeverGoesBackInTime) {
   ASSERT_TRUE(w.finish());
   const std::string json = out.text();
   EXPECT_EQ(phases(json), (std::vector<std::string>{"B main", "B compute(int)", "B leaf", "E leaf",
-                                                     "E compute(int)", "B leaf", "E leaf", "E main"}));
+                                                    "E compute(int)", "B leaf", "E leaf", "E main"}));
   EXPECT_EQ(json.find("\"ts\":0.250"), std::string::npos) << "went back in time:\n" << json;
   EXPECT_NE(json.find("\"incomplete\":true"), std::string::npos);
 }
@@ -177,8 +178,16 @@ CallTree demo_tree() {
   builder.begin_thread(p, t);
   Script(builder)
       .enter(1, 0)
-      .enter(2, 100).enter(3, 150).exit(250).exit(400)
-      .enter(2, 500).enter(3, 550).exit(600).enter(3, 650).exit(700).exit(800)
+      .enter(2, 100)
+      .enter(3, 150)
+      .exit(250)
+      .exit(400)
+      .enter(2, 500)
+      .enter(3, 550)
+      .exit(600)
+      .enter(3, 650)
+      .exit(700)
+      .exit(800)
       .exit(1000);
   ThreadInfo t2;
   t2.tid = 102;
@@ -234,6 +243,22 @@ TEST(FlameGraphPage, EmbedsTheTreeAndNeedsNoNetwork) {
   EXPECT_EQ(page.find("<script src"), std::string::npos);
   EXPECT_EQ(page.find("<link"), std::string::npos);
   EXPECT_NE(flame_graph_template().find("\"@ARIADNE_DATA@\""), std::string::npos);
+}
+
+TEST(FlameGraphPage, NamesCannotBreakOutOfTheDataScript) {
+  CallTree tree;
+  const auto node = tree.child(tree.child(tree.child(CallTree::kRoot, "p [1]"), "thread 1"),
+                               "</script><script>alert(1)</script> operator<<");
+  tree.add_call(node, 10, 10);
+  tree.finish();
+  FlameGraphOptions options;
+  options.title = "</title><script>alert(2)</script>";
+  MemoryFile out;
+  ASSERT_TRUE(write_flame_graph_page(tree, options, out.get()));
+  const std::string page = out.text();
+  EXPECT_EQ(page.find("alert(1)</script>"), std::string::npos);
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  EXPECT_NE(page.find("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)"), std::string::npos);
 }
 
 TEST(FlameGraphPage, LeavesOutPathsNarrowerThanTheThreshold) {

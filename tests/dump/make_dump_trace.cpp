@@ -23,16 +23,30 @@ void demo(TraceBuilder& b) {
   parent.argv = {"/usr/bin/demo", "-x"};
   parent.site(1, "main").site(2, "compute(int)").site(3, "leaf").site(4, "worker");
   // main 1000..2000 { compute(7) 1100..1400 = 49 { leaf 1150..1250 }, compute 1500..1800 { leaf, leaf } }
-  parent.segment(100, 0, 1000).events.entry(1, 1000)
-      .entry_args(2, 1100, {int_value(7)}).entry(3, 1150).exit(1250).exit_retval(1400, int_value(49))
+  parent.segment(100, 0, 1000)
+      .events.entry(1, 1000)
+      .entry_args(2, 1100, {int_value(7)})
+      .entry(3, 1150)
+      .exit(1250)
+      .exit_retval(1400, int_value(49))
       .signal(1450, 10)
-      .entry(2, 1500).entry(3, 1550).exit(1600).entry(3, 1650).exit(1700).exit(1800)
+      .entry(2, 1500)
+      .entry(3, 1550)
+      .exit(1600)
+      .entry(3, 1650)
+      .exit(1700)
+      .exit(1800)
       .fork(1850, 101)
       .lost(1900, 3);
   parent.segment(100, 1, 1900, SegmentForm::compressed, 1).events.exit(2000);
   // thread 102: worker 1300..1500 { leaf 1310..1410 }, left by a crash (open segment)
-  parent.segment(102, 0, 1200, SegmentForm::open).events.thread_start(1200, 100)
-      .entry(4, 1300).entry(3, 1310).exit(1410).exit(1500).thread_exit(1600);
+  parent.segment(102, 0, 1200, SegmentForm::open)
+      .events.thread_start(1200, 100)
+      .entry(4, 1300)
+      .entry(3, 1310)
+      .exit(1410)
+      .exit(1500)
+      .thread_exit(1600);
 
   // The fork child: main is open (inherited, from 1860 on), compute 1870..1970, then exec at 2000.
   auto& child = b.process(101, "101");
@@ -41,7 +55,11 @@ void demo(TraceBuilder& b) {
   child.argv = {"/usr/bin/demo", "-x"};  // not parent.argv: process() may have moved it
   child.site(1, "main").site(2, "compute(int)").site(3, "leaf").site(4, "worker");
   child.ended = false;
-  child.segment(101, 0, 1860).events.fork_child(1860, 100, {1}).entry(2, 1870).exit(1970).exec(2000, "/usr/bin/other");
+  child.segment(101, 0, 1860)
+      .events.fork_child(1860, 100, {1})
+      .entry(2, 1870)
+      .exit(1970)
+      .exec(2000, "/usr/bin/other");
 
   // The exec'd image: other_main 2100..2500 { leaf 2200..2300 }
   auto& image = b.process(101, "101.1");

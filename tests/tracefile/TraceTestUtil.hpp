@@ -23,15 +23,15 @@ inline std::string describe(const ProcessInfo& p, const TraceEvent& e, std::uint
     case Event::thread_exit: s += "thread_exit"; break;
     case Event::fork: s += fmt::format("fork {}", e.number); break;
     case Event::fork_child: s += fmt::format("fork_child {}", e.number); break;
-    case Event::exec: s += "exec " + e.text; break;
+    case Event::exec: s += fmt::format("exec {}", e.text); break;
     case Event::exec_failed: s += fmt::format("exec_failed {}", e.number); break;
     case Event::signal: s += fmt::format("signal {}", e.number); break;
     case Event::lost: s += fmt::format("lost {}", e.number); break;
     case Event::clock: s += "clock"; break;
     case Event::end: s += "end"; break;
   }
-  for (const auto& v : e.values) s += " " + v.format();
-  for (const auto site : e.stack) s += " " + p.site_name(site);
+  for (const auto& v : e.values) s += fmt::format(" {}", v.format());
+  for (const auto site : e.stack) s += fmt::format(" {}", p.site_name(site));
   return s;
 }
 

@@ -220,3 +220,27 @@ TEST_F(TraceCli, DamagedRecordingStillReports) {
 
 }  // namespace
 }  // namespace ariadne::tracefile::test
+
+namespace ariadne::tracefile::test {
+namespace {
+
+TEST(TraceCliNames, ShowReplacesTheDemangledParametersWithTheCapturedValues) {
+  TraceBuilder b;
+  auto& p = b.process(7);
+  p.site(1, "ns::handler(int)").site(2, "S<int (*)(int)>::get() const").site(3, "Functor::operator()(int)");
+  p.segment(7, 0, 0).events.entry_args(1, 0, {int_value(10)}).entry(2, 5).exit(7).entry(3, 8).exit(9).exit(20);
+  const std::string dir = temp_dir("names");
+  b.write(dir);
+  const CliRun r = ariadne("show " + dir);
+  EXPECT_EQ(r.out,
+            "# process 7 (7), thread 7\n"
+            "  # DURATION [   TID] | FUNCTION\n"
+            "             [     7] | ns::handler(10) {\n"
+            "        2 ns [     7] |   S<int (*)(int)>::get();\n"
+            "        1 ns [     7] |   Functor::operator()();\n"
+            "       20 ns [     7] | } /* ns::handler */\n");
+  remove_tree(dir);
+}
+
+}  // namespace
+}  // namespace ariadne::tracefile::test

@@ -140,6 +140,20 @@ TEST(TraceCorruption, ExitWithoutEntry) {
   remove_tree(dir);
 }
 
+TEST(TraceCorruption, ExitAfterLostEventsIsNotAProblem) {
+  TraceBuilder b;
+  auto& p = b.process(9);
+  p.site(1, "f");
+  p.segment(9, 0, 0).events.lost(0, 100).entry(1, 2).exit(3).exit(4).entry(1, 5).exit(6);
+  const std::string dir = temp_dir("lostexit");
+  b.write(dir);
+  const Read r = read_all(dir);
+  EXPECT_EQ(problems_text(r.problems), "");
+  EXPECT_EQ(r.threads[0], (Lines{"0 lost 100", "2 entry f d0", "3 exit f d0", "4 exit <unknown> d0", "5 entry f d0",
+                                 "6 exit f d0"}));
+  remove_tree(dir);
+}
+
 TEST(TraceCorruption, TruncatedEventAtTheEnd) {
   TraceBuilder b;
   auto& p = b.process(9);
@@ -259,6 +273,71 @@ TEST(TraceCorruption, DamagedSegmentHeaderSkipsOnlyThatSegment) {
   EXPECT_EQ(r.problems[0].offset, 28u);
   EXPECT_NE(r.problems[0].what.find("expected segment header CRC"), std::string::npos);
   EXPECT_EQ(r.threads[0], (Lines{"1000 entry f d1", "1010 exit f d1", "1100 exit <unknown> d0"}));
+  remove_tree(dir);
+}
+
+}  // namespace
+}  // namespace ariadne::tracefile::test
+
+namespace ariadne::tracefile::test {
+namespace {
+
+TEST(TraceCorruption, CompressedSegmentCutOrDamaged) {
+  const std::string dir = temp_dir("zst");
+  const TraceBuilder b = sample(SegmentForm::compressed);
+  b.write(dir);
+  const std::string seg = dir + "/5/t5-0.seg.zst";
+  const auto bytes = read_bytes(seg);
+  // The frame's last 4 bytes are its content checksum.
+  auto damaged = bytes;
+  damaged[damaged.size() - 1] ^= 1;
+  write_bytes(seg, damaged);
+  Read r = read_all(dir);
+  ASSERT_EQ(r.problems.size(), 1u) << problems_text(r.problems);
+  EXPECT_EQ(r.problems[0].file, seg);
+  EXPECT_EQ(r.problems[0].what.rfind("expected a valid zstd frame, found: ", 0), 0u) << r.problems[0].what;
+  EXPECT_EQ(r.threads[0].size(), 44u);  // decompressed before the checksum failed: all events kept
+
+  write_bytes(seg, std::vector<std::uint8_t>(bytes.begin(), bytes.end() - 6));
+  r = read_all(dir);
+  ASSERT_GE(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].file, seg);
+  EXPECT_NE(r.problems[0].what.find("expected"), std::string::npos) << r.problems[0].what;
+  remove_tree(dir);
+}
+
+TEST(TraceCorruption, UnknownChunkTypesAreSkipped) {
+  const std::string dir = temp_dir("chunks");
+  TraceBuilder b = sample(SegmentForm::sealed);
+  b.write(dir);
+  Bytes extra;
+  extra.v(1).v(2);
+  const auto session = chunk_file(FileKind::session, {{99, extra.data}});
+  auto bytes = read_bytes(dir + "/ariadne.session");
+  bytes.insert(bytes.end(), session.begin() + sizeof(FileHeader), session.end());
+  write_bytes(dir + "/ariadne.session", bytes);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  EXPECT_EQ(problems_text(problems), "");
+  EXPECT_TRUE(d.session().ended);
+  remove_tree(dir);
+}
+
+TEST(TraceCorruption, WrongVersionIsRefusedByName) {
+  const std::string dir = temp_dir("version");
+  sample(SegmentForm::sealed).write(dir);
+  const std::string pf = dir + "/5/process";
+  auto bytes = read_bytes(pf);
+  bytes[8] = 2;  // version 2, header CRC recomputed: a newer format, not damage
+  FileHeader h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  h.crc = crc32c(&h, offsetof(FileHeader, crc));
+  std::memcpy(bytes.data(), &h, sizeof h);
+  write_bytes(pf, bytes);
+  std::vector<Problem> problems;
+  TraceDir::open(dir, problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].text(), pf + ": offset 8: expected format version 1, found 2");
   remove_tree(dir);
 }
 
