@@ -3,7 +3,7 @@
 // the recorder (src/record/ will be); only its per-call work, done the same
 // way: an entry handler and an exit handler (trace.hpp) that append the
 // events of src/tracefile/Format.hpp (entry: tag, V site, V dt; exit: tag,
-// V dt; dt = counter delta, src/arch/BenchCounter.hpp) to a per-thread file
+// V dt; dt = counter delta, src/arch/Timestamp.hpp) to a per-thread file
 // mapped MAP_SHARED.
 //
 // Preloaded after libariadne-rt.so (`LD_PRELOAD=librecord_standin.so ariadne
@@ -24,7 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "arch/BenchCounter.hpp"
+#include "arch/Timestamp.hpp"
 #include "ariadne/trace.hpp"
 #include "tracefile/Format.hpp"
 
@@ -78,7 +78,7 @@ void close_segment(Stream& s) {
   }
   s.base = s.cursor = static_cast<std::uint8_t*>(p);
   s.limit = s.base + kSegmentBytes - kEventRoom;
-  s.last = ariadne_bench_counter();
+  s.last = ariadne_arch_timestamp();
   pthread_setspecific(g_close_key, &s);
   return true;
 }
@@ -92,7 +92,7 @@ void on_entry(const trace::Site& site, trace::Frame&, void*) {
   Stream& s = t_stream;
   std::uint8_t* p = room(s);
   if (p == nullptr) return;
-  const std::uint64_t now = ariadne_bench_counter();
+  const std::uint64_t now = ariadne_arch_timestamp();
   *p++ = static_cast<std::uint8_t>(tf::Event::entry);
   p += tf::put_varint(p, site.id);
   p += tf::put_varint(p, now - s.last);
@@ -104,7 +104,7 @@ void on_exit(const trace::Site&, trace::Frame&, void*) {
   Stream& s = t_stream;
   std::uint8_t* p = room(s);
   if (p == nullptr) return;
-  const std::uint64_t now = ariadne_bench_counter();
+  const std::uint64_t now = ariadne_arch_timestamp();
   *p++ = static_cast<std::uint8_t>(tf::Event::exit);
   p += tf::put_varint(p, now - s.last);
   s.last = now;
@@ -113,8 +113,8 @@ void on_exit(const trace::Site&, trace::Frame&, void*) {
 
 void on_entry_empty(const trace::Site&, trace::Frame&, void*) {}
 void on_exit_empty(const trace::Site&, trace::Frame&, void*) {}
-void on_entry_clock(const trace::Site&, trace::Frame&, void*) { t_stream.last = ariadne_bench_counter(); }
-void on_exit_clock(const trace::Site&, trace::Frame&, void*) { t_stream.last = ariadne_bench_counter(); }
+void on_entry_clock(const trace::Site&, trace::Frame&, void*) { t_stream.last = ariadne_arch_timestamp(); }
+void on_exit_clock(const trace::Site&, trace::Frame&, void*) { t_stream.last = ariadne_arch_timestamp(); }
 
 void close_main_stream() { close_segment(t_stream); }
 
