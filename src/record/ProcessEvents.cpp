@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstdarg>
+#include <cstdlib>
 #include <cstring>
 
 #include "arch/Timestamp.hpp"
@@ -232,6 +233,35 @@ ARIADNE_RT_EXPORT pid_t fork() {
     write_simple_event(thread_log(), ariadne::tracefile::Event::fork, &child, 1);
   }
   return pid;
+}
+
+namespace {
+// pthread_create: the new thread's thread_start names its creator.
+struct ThreadStart {
+  void* (*routine)(void*);
+  void* arg;
+  std::uint32_t parent_tid;
+};
+
+void* start_with_parent(void* p) {
+  const ThreadStart start = *static_cast<ThreadStart*>(p);
+  std::free(p);
+  t_parent_tid = start.parent_tid;
+  return start.routine(start.arg);
+}
+}  // namespace
+
+ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
+                                     void* arg) {
+  using Fn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  static Fn real = ariadne::trace::detail::next_definition<Fn>("pthread_create");
+  if (!g_active) return real(thread, attr, routine, arg);
+  auto* start = static_cast<ThreadStart*>(std::malloc(sizeof(ThreadStart)));
+  if (start == nullptr) return real(thread, attr, routine, arg);
+  *start = {routine, arg, current_tid()};
+  const int rc = real(thread, attr, start_with_parent, start);
+  if (rc != 0) std::free(start);
+  return rc;
 }
 
 ARIADNE_RT_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {

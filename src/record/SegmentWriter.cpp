@@ -23,6 +23,7 @@ namespace ariadne::record {
 using namespace ariadne::tracefile;
 
 thread_local ThreadLog* t_log = nullptr;
+thread_local std::uint32_t t_parent_tid = 0;
 
 namespace {
 
@@ -190,6 +191,7 @@ ThreadLog* start_thread() noexcept {
   ThreadLog* t = allocate_log();
   if (t == nullptr) return &g_dead_log;
   t->tid = current_tid();
+  t->parent_tid = t_parent_tid;
   t->last = arch::timestamp();
   t_log = t;
   if (!g_key_ready.load(std::memory_order_acquire)) {

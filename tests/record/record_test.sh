@@ -44,7 +44,9 @@ case $case_name in
     expect_count ' entry outer$' 1
     expect_count ' entry worker$' 2
     expect_count ' entry leaf$' 12
-    expect_count ' thread_start ' 3
+    expect_count ' thread_start parent=0$' 1
+    main_tid=$(printf '%s\n' "$events" | awk '$3 == "thread_start" && $4 == "parent=0" {print $2}')
+    expect_count " thread_start parent=$main_tid$" 2
     expect_count ' thread_exit$' 3
     # Every thread's events are balanced, and its first event is thread_start.
     for tid in $(printf '%s\n' "$events" | awk '$3 == "thread_start" {print $2}'); do
