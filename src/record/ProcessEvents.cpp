@@ -192,11 +192,12 @@ void after_failed_exec(int error) noexcept {
   errno = error;
 }
 
+// Each exec wrapper keeps its own libc definition (execv and execvp share a
+// type, so one template's static would serve both with the first one's).
 template <typename Fn, typename... Args>
-int forward_exec(const char* name, const char* path, Args... args) {
-  static Fn fn = trace::detail::next_definition<Fn>(name);
+int forward_exec(Fn real, const char* path, Args... args) {
   before_exec(path);
-  const int rc = fn(path, args...);
+  const int rc = real(path, args...);
   after_failed_exec(errno);
   return rc;
 }
@@ -283,19 +284,23 @@ ARIADNE_RT_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
 }
 
 ARIADNE_RT_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
-  return forward_exec<int (*)(const char*, char* const*, char* const*)>("execve", path, argv, envp);
+  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execve");
+  return forward_exec(real, path, argv, envp);
 }
 
 ARIADNE_RT_EXPORT int execv(const char* path, char* const argv[]) {
-  return forward_exec<int (*)(const char*, char* const*)>("execv", path, argv);
+  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execv");
+  return forward_exec(real, path, argv);
 }
 
 ARIADNE_RT_EXPORT int execvp(const char* file, char* const argv[]) {
-  return forward_exec<int (*)(const char*, char* const*)>("execvp", file, argv);
+  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execvp");
+  return forward_exec(real, file, argv);
 }
 
 ARIADNE_RT_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
-  return forward_exec<int (*)(const char*, char* const*, char* const*)>("execvpe", file, argv, envp);
+  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execvpe");
+  return forward_exec(real, file, argv, envp);
 }
 
 namespace {

@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
   } else if (std::strcmp(mode, "exec") == 0) {
     outer(1);
     std::fflush(stdout);
+    execlp("/nonexistent/prog", "prog", static_cast<char*>(nullptr));  // fails: exec_failed
+    outer(1);
     execl("/proc/self/exe", argv[0], "loop", "5", static_cast<char*>(nullptr));
     std::perror("execl");
     return 1;

@@ -92,7 +92,9 @@ case $case_name in
     pid=$(printf '%s\n' "$events" | awk '$2 == "process" {print $1; exit}')
     [ -d "$dir/$pid.1" ] || fail "no $pid.1 directory for the exec'd image: $(ls "$dir")"
     expect_count "^$pid.1 [0-9]+ entry leaf$" 5
-    expect_count "^$pid [0-9]+ entry leaf$" 1
+    expect_count "^$pid [0-9]+ entry leaf$" 2
+    expect_count "^$pid [0-9]+ exec /nonexistent/prog$" 1
+    expect_count "^$pid [0-9]+ exec_failed errno=2$" 1
     ;;
   signal)
     record -- "$PROBE" signal
