@@ -22,8 +22,8 @@ namespace ariadne::record {
 
 using namespace ariadne::tracefile;
 
-thread_local ThreadLog* t_log = nullptr;
-thread_local std::uint32_t t_parent_tid = 0;
+constinit thread_local ThreadLog* t_log = nullptr;
+constinit thread_local std::uint32_t t_parent_tid = 0;
 
 namespace {
 
