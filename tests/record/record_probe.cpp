@@ -2,6 +2,7 @@
 // instrumented. Each mode does one known thing; the functions are noinline
 // and have external linkage so each is a site with a plain name.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +46,23 @@ int main(int argc, char** argv) {
     b.join();
   } else if (std::strcmp(mode, "loop") == 0) {
     for (int i = 0; i < n; ++i) leaf(i);
+  } else if (std::strcmp(mode, "lost") == 0) {
+    // A thread whose segment files cannot be created (file size limit below
+    // the segment size) for its first 2000 calls, then can.
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    getrlimit(RLIMIT_FSIZE, &old);
+    rlimit low = old;
+    low.rlim_cur = 2048;
+    setrlimit(RLIMIT_FSIZE, &low);
+    std::thread t([&] {
+      for (int i = 0; i < n; ++i) {
+        if (i == 2000) setrlimit(RLIMIT_FSIZE, &old);
+        leaf(i);
+      }
+    });
+    t.join();
+    setrlimit(RLIMIT_FSIZE, &old);
   } else if (std::strcmp(mode, "depth") == 0) {
     rec(n);
   } else if (std::strcmp(mode, "time") == 0) {

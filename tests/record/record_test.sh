@@ -124,6 +124,27 @@ case $case_name in
     expect_count ' signal 11$' 1
     printf '%s\n' "$events" | grep -q 'process pid=.* end=1:11' || fail "no process_end for the signal"
     ;;
+  filter)
+    record -F '^(outer|leaf|worker)$' -N '^leaf$' -- "$PROBE" basic 3
+    expect_rc 0
+    decode
+    expect_count ' entry outer$' 1
+    expect_count ' entry worker$' 2
+    expect_count ' entry (leaf|main)$' 0
+    ;;
+  lost)
+    record --segment-size 4096 -- "$PROBE" lost 6000
+    expect_rc 0
+    decode
+    lost=$(printf '%s\n' "$events" | awk '$3 == "lost" {s += $4} END {print s + 0}')
+    entries=$(count ' entry leaf$')
+    echo "lost $lost events, $entries entries of leaf recorded"
+    [ "$lost" -gt 0 ] || fail "no lost marker"
+    [ "$entries" -gt 0 ] && [ "$entries" -lt 6000 ] || fail "$entries entries of leaf"
+    # No silent gap: every leaf call not recorded is among the lost events
+    # (which also count the thread's other calls, entries and exits).
+    [ $((entries + lost)) -ge 6000 ] || fail "entries $entries + lost $lost < 6000 calls"
+    ;;
   depth)
     record -D 3 -- "$PROBE" depth 10
     expect_rc 0
