@@ -1,6 +1,7 @@
 // The program the recording tests run (tests/record/record_test.sh), built
 // instrumented. Each mode does one known thing; the functions are noinline
 // and have external linkage so each is a site with a plain name.
+#include <dlfcn.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -63,6 +64,14 @@ int main(int argc, char** argv) {
     });
     t.join();
     setrlimit(RLIMIT_FSIZE, &old);
+  } else if (std::strcmp(mode, "dlopen") == 0) {
+    void* lib = dlopen(argv[2], RTLD_NOW);
+    if (lib == nullptr) {
+      std::fprintf(stderr, "record_probe: %s\n", dlerror());
+      return 1;
+    }
+    auto fn = reinterpret_cast<int (*)(int)>(dlsym(lib, "plugin_fn"));
+    for (int i = 0; i < 3; ++i) g_sink = g_sink + fn(i);
   } else if (std::strcmp(mode, "depth") == 0) {
     rec(n);
   } else if (std::strcmp(mode, "time") == 0) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # record_test.sh CASE — one check of `ariadne record` (the writer side).
 # Environment: ARIADNE (the binary under test), PROBE (record_probe),
-# DECODE (record_decode), WORK (scratch dir).
+# DECODE (record_decode), PLUGIN (record_plugin.so), WORK (scratch dir).
 set -u
 case_name=$1
 work=$WORK/$case_name
@@ -144,6 +144,12 @@ case $case_name in
     # No silent gap: every leaf call not recorded is among the lost events
     # (which also count the thread's other calls, entries and exits).
     [ $((entries + lost)) -ge 6000 ] || fail "entries $entries + lost $lost < 6000 calls"
+    ;;
+  dlopen)
+    record -- "$PROBE" dlopen "$PLUGIN"
+    expect_rc 0
+    decode
+    expect_count ' entry plugin_fn$' 3
     ;;
   depth)
     record -D 3 -- "$PROBE" depth 10
