@@ -1,6 +1,7 @@
 // The program the recording tests run (tests/record/record_test.sh), built
 // instrumented. Each mode does one known thing; the functions are noinline
-// and have external linkage so each is a site with a plain name.
+// (noipa: no call is dropped or cloned at -O2) and have external linkage so
+// each is a site with a plain name.
 #include <dlfcn.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -12,7 +13,7 @@
 #include <cstring>
 #include <thread>
 
-#define PROBE extern "C" __attribute__((noinline))
+#define PROBE extern "C" __attribute__((noipa))
 
 volatile int g_sink = 0;
 
