@@ -205,9 +205,10 @@ void add_record_command(CLI::App& app) {
 
     launch::Launcher launcher;
     drop_inherited_settings();
-    const fs::path dir = prepare_directory(o->output);
+    const fs::path dir = fs::absolute(o->output);
     const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options};
-    const auto plan = launcher.plan(o->command, env);
+    const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
+    prepare_directory(o->output);
 
     const std::string session_path = (dir / "ariadne.session").string();
     const int fd = ::open(session_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);

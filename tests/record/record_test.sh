@@ -193,6 +193,9 @@ case $case_name in
     expect_rc 2
     printf '%s\n' "$err" | grep -q "not an ariadne recording" || fail "unclear refusal: $err"
     [ -f "$dir/file.txt" ] || fail "the directory was touched"
+    err=$("$ARIADNE" record -o "$dir" -- /nonexistent/prog 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    [ -f "$dir/file.txt" ] || fail "the directory was touched for a missing PROG"
     rm -rf "$dir"
     record -- "$PROBE" loop 1
     expect_rc 0
