@@ -44,7 +44,11 @@ constexpr const char* kDescription =
     "too), signals delivered, and lost-event markers if anything could not be written.\n"
     "Events go straight to memory-mapped files, so a crash or a SIGKILL of PROG loses nothing "
     "already written. Finished segments are compressed with zstd.\n"
-    "Then: `ariadne report DIR`, `ariadne show DIR`, `ariadne graph DIR`, `ariadne dump DIR`.\n"
+    "When PROG ends, one line on stderr says how many processes, threads and calls were recorded and "
+    "the bytes on disk.\n"
+    "Build PROG with the flags `ariadne flags` prints (e.g. g++ $(ariadne flags) -o prog prog.cpp); "
+    "then look at the recording with `ariadne report DIR`, `ariadne show DIR`, `ariadne graph DIR`, "
+    "`ariadne info DIR` or `ariadne dump --chrome DIR`.\n"
     "Example: ariadne record -o trace.data -F '^parse' -A 'parse_line@arg1/s' -t 10us -- ./prog input.txt\n"
     "Exit status: PROG's own (or its fatal signal); 2 for bad options or a DIR that is not a "
     "recording.";
@@ -172,12 +176,12 @@ void add_record_command(CLI::App& app) {
                   "enough or if one of its callees is kept")
       ->type_name("DURATION");
   cmd->add_option("-A,--argument", o->args,
-                  "Capture arguments of functions matching FUNC: FUNC@arg1,arg2/s,fparg1 — argN is the N-th "
+                  "Capture arguments of the functions whose name matches the regex FUNC: FUNC@arg1,arg2/s,fparg1 — argN is the N-th "
                   "integer/pointer argument, fpargN the N-th floating-point one; formats /i int (default), /u "
                   "unsigned, /x hex, /s string, /c char, /f double, /p pointer (repeatable)")
       ->type_name("FUNC@SPEC")->allow_extra_args(false);
   cmd->add_option("-R,--retval", o->retvals,
-                  "Capture the return value of functions matching FUNC: FUNC@retval[/FMT], same formats "
+                  "Capture the return value of the functions matching the regex FUNC: FUNC@retval[/FMT], same formats "
                   "(repeatable)")
       ->type_name("FUNC@retval")->allow_extra_args(false);
   cmd->add_option("--segment-size", o->segment_size,
@@ -201,9 +205,10 @@ void add_record_command(CLI::App& app) {
 
     launch::Launcher launcher;
     drop_inherited_settings();
-    const fs::path dir = prepare_directory(o->output);
+    const fs::path dir = fs::absolute(o->output);
     const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options};
-    const auto plan = launcher.plan(o->command, env);
+    const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
+    prepare_directory(o->output);
 
     const std::string session_path = (dir / "ariadne.session").string();
     const int fd = ::open(session_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);

@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstdarg>
+#include <cstdlib>
 #include <cstring>
 
 #include "arch/Timestamp.hpp"
@@ -191,11 +192,12 @@ void after_failed_exec(int error) noexcept {
   errno = error;
 }
 
+// Each exec wrapper keeps its own libc definition (execv and execvp share a
+// type, so one template's static would serve both with the first one's).
 template <typename Fn, typename... Args>
-int forward_exec(const char* name, const char* path, Args... args) {
-  static Fn fn = trace::detail::next_definition<Fn>(name);
+int forward_exec(Fn real, const char* path, Args... args) {
   before_exec(path);
-  const int rc = fn(path, args...);
+  const int rc = real(path, args...);
   after_failed_exec(errno);
   return rc;
 }
@@ -234,6 +236,35 @@ ARIADNE_RT_EXPORT pid_t fork() {
   return pid;
 }
 
+namespace {
+// pthread_create: the new thread's thread_start names its creator.
+struct ThreadStart {
+  void* (*routine)(void*);
+  void* arg;
+  std::uint32_t parent_tid;
+};
+
+void* start_with_parent(void* p) {
+  const ThreadStart start = *static_cast<ThreadStart*>(p);
+  std::free(p);
+  t_parent_tid = start.parent_tid;
+  return start.routine(start.arg);
+}
+}  // namespace
+
+ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
+                                     void* arg) {
+  using Fn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  static Fn real = ariadne::trace::detail::next_definition<Fn>("pthread_create");
+  if (!g_active) return real(thread, attr, routine, arg);
+  auto* start = static_cast<ThreadStart*>(std::malloc(sizeof(ThreadStart)));
+  if (start == nullptr) return real(thread, attr, routine, arg);
+  *start = {routine, arg, current_tid()};
+  const int rc = real(thread, attr, start_with_parent, start);
+  if (rc != 0) std::free(start);
+  return rc;
+}
+
 ARIADNE_RT_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
   if (!g_active || sig <= 0 || sig >= kMaxSignal || sig == SIGKILL || sig == SIGSTOP) {
     return real_sigaction()(sig, act, old);
@@ -253,19 +284,23 @@ ARIADNE_RT_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
 }
 
 ARIADNE_RT_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
-  return forward_exec<int (*)(const char*, char* const*, char* const*)>("execve", path, argv, envp);
+  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execve");
+  return forward_exec(real, path, argv, envp);
 }
 
 ARIADNE_RT_EXPORT int execv(const char* path, char* const argv[]) {
-  return forward_exec<int (*)(const char*, char* const*)>("execv", path, argv);
+  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execv");
+  return forward_exec(real, path, argv);
 }
 
 ARIADNE_RT_EXPORT int execvp(const char* file, char* const argv[]) {
-  return forward_exec<int (*)(const char*, char* const*)>("execvp", file, argv);
+  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execvp");
+  return forward_exec(real, file, argv);
 }
 
 ARIADNE_RT_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
-  return forward_exec<int (*)(const char*, char* const*, char* const*)>("execvpe", file, argv, envp);
+  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execvpe");
+  return forward_exec(real, file, argv, envp);
 }
 
 namespace {

@@ -22,7 +22,8 @@ namespace ariadne::record {
 
 using namespace ariadne::tracefile;
 
-thread_local ThreadLog* t_log = nullptr;
+constinit thread_local ThreadLog* t_log = nullptr;
+constinit thread_local std::uint32_t t_parent_tid = 0;
 
 namespace {
 
@@ -190,6 +191,7 @@ ThreadLog* start_thread() noexcept {
   ThreadLog* t = allocate_log();
   if (t == nullptr) return &g_dead_log;
   t->tid = current_tid();
+  t->parent_tid = t_parent_tid;
   t->last = arch::timestamp();
   t_log = t;
   if (!g_key_ready.load(std::memory_order_acquire)) {
@@ -201,7 +203,7 @@ ThreadLog* start_thread() noexcept {
     }
   }
   if (g_key_ready.load(std::memory_order_acquire)) pthread_setspecific(g_exit_key, t);
-  if (!map_segment(t)) t->lost = 1;
+  map_segment(t);  // without one, thread_start is the first lost event
   const std::uint64_t parent = t->parent_tid;
   write_simple_event(t, Event::thread_start, &parent, 1);
   return t;
@@ -232,7 +234,7 @@ void restart_threads_in_child(std::uint32_t parent_pid) noexcept {
   self->seq = 0;
   self->lost = 0;
   self->parent_tid = 0;
-  if (!map_segment(self)) self->lost = 1;
+  map_segment(self);  // without one, fork_child is the first lost event
   // fork_child: V dt, V parent pid, V n, the open calls outermost first.
   const std::uint32_t n = self->open < kMaxOpenSites ? self->open : kMaxOpenSites;
   if (!room(self, 2 + 3 * kMaxVarint + n * 5)) {

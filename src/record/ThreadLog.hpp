@@ -54,7 +54,10 @@ struct ThreadLog {
 };
 
 // The calling thread's log; nullptr before its first event.
-extern thread_local ThreadLog* t_log;
+extern thread_local constinit ThreadLog* t_log;
+// The tid of the thread that created this one (set by the interposed
+// pthread_create before the thread's routine runs; 0 for the main thread).
+extern thread_local constinit std::uint32_t t_parent_tid;
 
 // Creates the calling thread's log and its first segment, writes
 // thread_start. Never returns nullptr (a log without a segment counts lost

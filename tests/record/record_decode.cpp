@@ -94,7 +94,7 @@ Process read_process(const fs::path& file) {
         const auto clock = c.v(), hz = c.v();
         const auto argc = c.v();
         std::string argv;
-        for (std::uint64_t i = 0; i < argc && c.ok; ++i) argv += " " + c.s();
+        for (std::uint64_t i = 0; i < argc && c.ok; ++i) { argv += ' '; argv += c.s(); }
         proc.header = "process pid=" + std::to_string(pid) + " ppid=" + std::to_string(ppid) +
                       " forked_from=" + std::to_string(forked) + " arch=" + arch + " clock=" + std::to_string(clock) +
                       " hz=" + std::to_string(hz) + " argv=" + argv;
@@ -156,8 +156,19 @@ std::string value_text(Cursor& c) {
       std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(c.v()));
       return b;
     }
-    case ValueKind::string: return "\"" + c.s() + "\"";
-    case ValueKind::char_: return "'" + std::string(1, static_cast<char>(c.v())) + "'";
+    case ValueKind::string: {
+      // Built by appending: GCC 12 -O3 warns (-Wrestrict, a false positive) on "\"" + s + "\"".
+      std::string r(1, '"');
+      r.append(c.s());
+      r.push_back('"');
+      return r;
+    }
+    case ValueKind::char_: {
+      std::string r(1, '\'');
+      r.push_back(static_cast<char>(c.v()));
+      r.push_back('\'');
+      return r;
+    }
     case ValueKind::float_: {
       double d = 0;
       if (c.end - c.p < 8) { c.ok = false; return ""; }
@@ -215,7 +226,7 @@ void decode_segment(const std::string& proc_key, const Process& proc, const fs::
         out.entries[proc_key + " " + name(site)]++;
         if (tag == Event::entry_args) {
           const auto n = c.v();
-          for (std::uint64_t i = 0; i < n && c.ok; ++i) line += " " + value_text(c);
+          for (std::uint64_t i = 0; i < n && c.ok; ++i) { line += ' '; line += value_text(c); }
         }
         break;
       }
@@ -229,7 +240,7 @@ void decode_segment(const std::string& proc_key, const Process& proc, const fs::
         c.v();
         line = "fork_child parent=" + std::to_string(c.v());
         const auto n = c.v();
-        for (std::uint64_t i = 0; i < n && c.ok; ++i) line += " " + name(c.v());
+        for (std::uint64_t i = 0; i < n && c.ok; ++i) { line += ' '; line += name(c.v()); }
         break;
       }
       case Event::exec: c.v(); line = "exec " + c.s(); break;

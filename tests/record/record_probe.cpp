@@ -1,7 +1,10 @@
 // The program the recording tests run (tests/record/record_test.sh), built
 // instrumented. Each mode does one known thing; the functions are noinline
-// and have external linkage so each is a site with a plain name.
+// (noipa: no call is dropped or cloned at -O2) and have external linkage so
+// each is a site with a plain name.
+#include <dlfcn.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,7 +13,7 @@
 #include <cstring>
 #include <thread>
 
-#define PROBE extern "C" __attribute__((noinline))
+#define PROBE extern "C" __attribute__((noipa))
 
 volatile int g_sink = 0;
 
@@ -45,6 +48,31 @@ int main(int argc, char** argv) {
     b.join();
   } else if (std::strcmp(mode, "loop") == 0) {
     for (int i = 0; i < n; ++i) leaf(i);
+  } else if (std::strcmp(mode, "lost") == 0) {
+    // A thread whose segment files cannot be created (file size limit below
+    // the segment size) for its first 2000 calls, then can.
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    getrlimit(RLIMIT_FSIZE, &old);
+    rlimit low = old;
+    low.rlim_cur = 2048;
+    setrlimit(RLIMIT_FSIZE, &low);
+    std::thread t([&] {
+      for (int i = 0; i < n; ++i) {
+        if (i == 2000) setrlimit(RLIMIT_FSIZE, &old);
+        leaf(i);
+      }
+    });
+    t.join();
+    setrlimit(RLIMIT_FSIZE, &old);
+  } else if (std::strcmp(mode, "dlopen") == 0) {
+    void* lib = dlopen(argv[2], RTLD_NOW);
+    if (lib == nullptr) {
+      std::fprintf(stderr, "record_probe: %s\n", dlerror());
+      return 1;
+    }
+    auto fn = reinterpret_cast<int (*)(int)>(dlsym(lib, "plugin_fn"));
+    for (int i = 0; i < 3; ++i) g_sink = g_sink + fn(i);
   } else if (std::strcmp(mode, "depth") == 0) {
     rec(n);
   } else if (std::strcmp(mode, "time") == 0) {
@@ -83,6 +111,8 @@ int main(int argc, char** argv) {
   } else if (std::strcmp(mode, "exec") == 0) {
     outer(1);
     std::fflush(stdout);
+    execlp("/nonexistent/prog", "prog", static_cast<char*>(nullptr));  // fails: exec_failed
+    outer(1);
     execl("/proc/self/exe", argv[0], "loop", "5", static_cast<char*>(nullptr));
     std::perror("execl");
     return 1;

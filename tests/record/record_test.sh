@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # record_test.sh CASE — one check of `ariadne record` (the writer side).
 # Environment: ARIADNE (the binary under test), PROBE (record_probe),
-# DECODE (record_decode), WORK (scratch dir).
+# DECODE (record_decode), PLUGIN (record_plugin.so), WORK (scratch dir).
 set -u
 case_name=$1
 work=$WORK/$case_name
@@ -44,7 +44,9 @@ case $case_name in
     expect_count ' entry outer$' 1
     expect_count ' entry worker$' 2
     expect_count ' entry leaf$' 12
-    expect_count ' thread_start ' 3
+    expect_count ' thread_start parent=0$' 1
+    main_tid=$(printf '%s\n' "$events" | awk '$3 == "thread_start" && $4 == "parent=0" {print $2}')
+    expect_count " thread_start parent=$main_tid$" 2
     expect_count ' thread_exit$' 3
     # Every thread's events are balanced, and its first event is thread_start.
     for tid in $(printf '%s\n' "$events" | awk '$3 == "thread_start" {print $2}'); do
@@ -90,7 +92,9 @@ case $case_name in
     pid=$(printf '%s\n' "$events" | awk '$2 == "process" {print $1; exit}')
     [ -d "$dir/$pid.1" ] || fail "no $pid.1 directory for the exec'd image: $(ls "$dir")"
     expect_count "^$pid.1 [0-9]+ entry leaf$" 5
-    expect_count "^$pid [0-9]+ entry leaf$" 1
+    expect_count "^$pid [0-9]+ entry leaf$" 2
+    expect_count "^$pid [0-9]+ exec /nonexistent/prog$" 1
+    expect_count "^$pid [0-9]+ exec_failed errno=2$" 1
     ;;
   signal)
     record -- "$PROBE" signal
@@ -119,6 +123,33 @@ case $case_name in
     expect_count ' entry counted$' 10
     expect_count ' signal 11$' 1
     printf '%s\n' "$events" | grep -q 'process pid=.* end=1:11' || fail "no process_end for the signal"
+    ;;
+  filter)
+    record -F '^(outer|leaf|worker)$' -N '^leaf$' -- "$PROBE" basic 3
+    expect_rc 0
+    decode
+    expect_count ' entry outer$' 1
+    expect_count ' entry worker$' 2
+    expect_count ' entry (leaf|main)$' 0
+    ;;
+  lost)
+    record --segment-size 4096 -- "$PROBE" lost 6000
+    expect_rc 0
+    decode
+    lost=$(printf '%s\n' "$events" | awk '$3 == "lost" {s += $4} END {print s + 0}')
+    entries=$(count ' entry leaf$')
+    echo "lost $lost events, $entries entries of leaf recorded"
+    [ "$lost" -gt 0 ] || fail "no lost marker"
+    [ "$entries" -gt 0 ] && [ "$entries" -lt 6000 ] || fail "$entries entries of leaf"
+    # No silent gap: every leaf call not recorded is among the lost events
+    # (which also count the thread's other calls, entries and exits).
+    [ $((entries + lost)) -ge 6000 ] || fail "entries $entries + lost $lost < 6000 calls"
+    ;;
+  dlopen)
+    record -- "$PROBE" dlopen "$PLUGIN"
+    expect_rc 0
+    decode
+    expect_count ' entry plugin_fn$' 3
     ;;
   depth)
     record -D 3 -- "$PROBE" depth 10
@@ -162,6 +193,9 @@ case $case_name in
     expect_rc 2
     printf '%s\n' "$err" | grep -q "not an ariadne recording" || fail "unclear refusal: $err"
     [ -f "$dir/file.txt" ] || fail "the directory was touched"
+    err=$("$ARIADNE" record -o "$dir" -- /nonexistent/prog 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    [ -f "$dir/file.txt" ] || fail "the directory was touched for a missing PROG"
     rm -rf "$dir"
     record -- "$PROBE" loop 1
     expect_rc 0
