@@ -79,7 +79,10 @@ class Builder : public CallVisitor {
     const auto it = cache_.find(site);
     if (it != cache_.end()) return it->second;
     const std::string& name = p_.site_name(site);
-    return cache_[site] = name == exact_ || ::regexec(func_, name.c_str(), 0, nullptr, 0) == 0;
+    // "ns::f" selects "ns::f(int)" too.
+    const std::string shorter = without_parameters(name);
+    return cache_[site] = name == exact_ || shorter == exact_ || ::regexec(func_, name.c_str(), 0, nullptr, 0) == 0 ||
+                          ::regexec(func_, shorter.c_str(), 0, nullptr, 0) == 0;
   }
 
   const ProcessInfo& p_;

@@ -44,20 +44,6 @@ struct Filters {
   Regex only, hide;
 };
 
-// "ns::f(int, char const*) const" -> "ns::f": the captured values take the
-// place of the demangled parameter list, as in `uftrace replay`.
-std::string without_parameters(const std::string& name) {
-  std::string n = name;
-  if (n.size() > 6 && n.compare(n.size() - 6, 6, " const") == 0) n.resize(n.size() - 6);
-  if (n.empty() || n.back() != ')') return name;
-  int depth = 0;
-  for (std::size_t i = n.size(); i-- > 0;) {
-    if (n[i] == ')') ++depth;
-    if (n[i] == '(' && --depth == 0) return i > 0 ? n.substr(0, i) : name;
-  }
-  return name;
-}
-
 std::string args_text(const std::vector<Value>& args) {
   std::string s;
   for (std::size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].format();
@@ -142,7 +128,8 @@ class Printer : public CallVisitor {
   bool matches(const Regex& re, std::uint32_t site, std::map<std::uint32_t, bool>& cache) {
     const auto it = cache.find(site);
     if (it != cache.end()) return it->second;
-    return cache[site] = re.match(p_.site_name(site));
+    const std::string& name = p_.site_name(site);
+    return cache[site] = re.match(name) || re.match(without_parameters(name));
   }
 
   // Open calls right now: the depth of the last entry seen minus closed ones

@@ -65,6 +65,20 @@ bool parse_duration(const std::string& text, std::uint64_t& ns) {
   return true;
 }
 
+// "ns::f(int, char const*) const" -> "ns::f": the captured values take the
+// place of the demangled parameter list, as in `uftrace replay`.
+std::string without_parameters(const std::string& name) {
+  std::string n = name;
+  if (n.size() > 6 && n.compare(n.size() - 6, 6, " const") == 0) n.resize(n.size() - 6);
+  if (n.empty() || n.back() != ')') return name;
+  int depth = 0;
+  for (std::size_t i = n.size(); i-- > 0;) {
+    if (n[i] == ')') ++depth;
+    if (n[i] == '(' && --depth == 0) return i > 0 ? n.substr(0, i) : name;
+  }
+  return name;
+}
+
 void Selection::add_options(CLI::App& cmd, bool with_tid) {
   cmd.add_option("--pid", pid, "Only the process with this pid (all its images)");
   if (with_tid) cmd.add_option("--tid", tid, "Only the thread with this tid");

@@ -35,6 +35,10 @@ std::string format_duration(std::uint64_t ns);
 // "1.5ms", "200us", "3s", "100ns", "100" (ns). False if malformed.
 bool parse_duration(const std::string& text, std::uint64_t& ns);
 
+// A demangled name without its parameter list (and a trailing " const"):
+// "ns::f(int) const" -> "ns::f". Names without one are returned as they are.
+std::string without_parameters(const std::string& name);
+
 // Which processes/threads a command looks at (--pid, --tid; 0 = all).
 struct Selection {
   std::uint32_t pid = 0, tid = 0;
