@@ -129,7 +129,8 @@ class Printer : public CallVisitor {
   bool matches(const Regex& re, std::uint32_t site, std::map<std::uint32_t, bool>& cache) {
     const auto it = cache.find(site);
     if (it != cache.end()) return it->second;
-    return cache[site] = re.match(p_.site_name(site));
+    const std::string& name = p_.site_name(site);
+    return cache[site] = re.match(name) || re.match(function_base_name(name));
   }
 
   // Open calls right now: the depth of the last entry seen minus closed ones
