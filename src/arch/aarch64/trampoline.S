@@ -63,6 +63,13 @@
 #define RECORD REGS_SIZE	/* the {FP, LR} record above the Regs */
 
 /* The Regs blocks both trampolines save and load, defined once. */
+	.macro save_x10_x17
+	stp	x10, x11, [sp, #REGS_X(10)]
+	stp	x12, x13, [sp, #REGS_X(12)]
+	stp	x14, x15, [sp, #REGS_X(14)]
+	stp	x16, x17, [sp, #REGS_X(16)]
+	.endm
+
 	.macro save_x20_x27
 	stp	x20, x21, [sp, #REGS_X(20)]
 	stp	x22, x23, [sp, #REGS_X(22)]
@@ -151,10 +158,7 @@ ariadne_trace_entry_trampoline:
 	 * frame's ABI check compares them), d8-d15 and FPCR (callee-saved
 	 * state, recorded for the ABI check; the handler's C code preserves
 	 * them, so they are not restored). */
-	stp	x10, x11, [sp, #REGS_X(10)]
-	stp	x12, x13, [sp, #REGS_X(12)]
-	stp	x14, x15, [sp, #REGS_X(14)]
-	stp	x16, x17, [sp, #REGS_X(16)]
+	save_x10_x17
 	save_x20_x27
 	save_d8_d15
 	mrs	x12, fpcr
@@ -251,10 +255,7 @@ ariadne_trace_exit_trampoline:
 	/* Full frames: the scratch registers x10-x18 too, so the frame holds
 	 * no stale bytes; x19-x27, d8-d15 and FPCR as the function left them
 	 * (the ABI check compares them with the entry frame). */
-	stp	x10, x11, [sp, #REGS_X(10)]
-	stp	x12, x13, [sp, #REGS_X(12)]
-	stp	x14, x15, [sp, #REGS_X(14)]
-	stp	x16, x17, [sp, #REGS_X(16)]
+	save_x10_x17
 	stp	x18, x19, [sp, #REGS_X(18)]
 	save_x20_x27
 	save_d8_d15
