@@ -255,6 +255,10 @@ void add_record_command(CLI::App& app) {
                "ariadne record: {}: {} process{}, {} thread{}, {} calls, {} bytes on disk ({:.2f} bytes per call)\n",
                o->output, t.processes, t.processes == 1 ? "" : "es", t.threads, t.threads == 1 ? "" : "s", t.calls,
                t.bytes, t.calls != 0 ? static_cast<double>(t.bytes) / static_cast<double>(t.calls) : 0.0);
+    if (t.calls == 0)
+      fmt::print(stderr,
+                 "ariadne record: no calls recorded: was PROG built with the flags `ariadne flags` prints, and do "
+                 "-F/-N select any of its functions?\n");
     launch::exit_like(status);
   });
 }
