@@ -27,6 +27,7 @@ using namespace ariadne::tracefile;
 namespace {
 
 char g_dir[4096];
+char g_execd_from[64];  // directory name of the image that exec'd this one, or ""
 int g_fd = -1;
 std::uint32_t g_pid = 0;
 std::atomic<bool> g_ended{false};
@@ -71,10 +72,14 @@ bool make_dir(const char* root) {
   k += append_decimal(g_dir + k, g_pid);
   g_dir[k] = '\0';
   // "<pid>" is taken when this image was exec'd by a recorded process of
-  // the same pid: the n-th exec is "<pid>.<n>".
+  // the same pid: the n-th exec is "<pid>.<n>", exec'd from the image
+  // before it ("<pid>" or "<pid>.<n-1>").
+  g_execd_from[0] = '\0';
   for (std::uint32_t n = 1; n < 100000; ++n) {
     if (::mkdir(g_dir, 0755) == 0) return true;
     if (errno != EEXIST) return false;
+    // Taken: the candidate is the image before this one.
+    std::strncpy(g_execd_from, g_dir + root_len + 1, sizeof g_execd_from - 1);
     std::size_t j = k;
     g_dir[j++] = '.';
     j += append_decimal(g_dir + j, n);
@@ -123,7 +128,7 @@ bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
   p.varint(g_pid);
   p.varint(static_cast<std::uint64_t>(::getppid()));
   p.varint(forked_from);
-  p.string("");
+  p.string(forked_from != 0 ? "" : g_execd_from);
   p.string(ARIADNE_RECORD_ARCH);
   p.varint(arch::timestamp_clock_kind());
   p.varint(arch::timestamp_frequency());

@@ -72,7 +72,8 @@ enum class ChunkType : std::uint32_t {
                     // V argc, S argv..., V envc, S env..., S options (the record options, one per line)
   session_end = 2,  // V end unix ns, V exit kind (0 exit, 1 signal), V value
   // process file
-  process = 16,     // V pid, V ppid, V forked_from (0 if not a fork child), S exec'd from ("" if none),
+  process = 16,     // V pid, V ppid, V forked_from (0 if not a fork child), S exec'd from (directory name of the
+                    // image that exec'd this one, "" if none),
                     // S arch, V clock kind (ClockKind), V counter frequency Hz (0: calibrate from clock chunks),
                     // V argc, S argv..., V envc, S env...
   clock = 17,       // V counter, V CLOCK_MONOTONIC ns, V CLOCK_REALTIME ns: one calibration point

@@ -45,6 +45,10 @@ if got != want:
 r = run([ariadne, "info", data])
 if r.returncode != 0 or r.stdout.count("\nProcess ") != 3 or "forked from" not in r.stdout:
     fail(f"info: expected 3 processes, one forked: {r.stdout}{r.stderr}")
+execd = re.search(r"\nProcess (\d+)\.1: .*exec'd from (\S+)", r.stdout)
+if not execd or execd.group(2) != execd.group(1):
+    fail(f"info: the exec'd image <pid>.1 should say it was exec'd from <pid>: {r.stdout}")
+print(f"info: 3 process images; {execd.group(1)}.1 exec'd from {execd.group(2)}")
 
 # --- show: nesting --------------------------------------------------------------
 r = run([ariadne, "show", data])
