@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 
 #include "tracefile/Format.hpp"
+#include "tracefile/SegmentDecoder.hpp"
+#include "tracefile/SegmentFile.hpp"
 
 namespace ariadne::cli {
 
@@ -20,60 +22,24 @@ using namespace ariadne::tracefile;
 
 namespace {
 
-// Entries in a segment payload, up to the first zero tag or anything it
-// cannot parse (the readers say what is wrong; this is only a figure).
-std::uint64_t count_calls(const std::uint8_t* p, const std::uint8_t* end) {
+// Calls (entries) in a segment, counted by the readers' own decoder up to
+// anything it cannot decode (the readers say what is wrong; this is only the
+// summary's figure, and it agrees with what `report` will count).
+std::uint64_t count_calls(const std::string& path, const std::vector<std::uint8_t>& raw) {
+  SegmentLoader loader;
+  LoadedSegment seg;
+  std::vector<Problem> ignored;
+  if (!loader.load_bytes(path, raw.data(), raw.size(), /*compressed=*/false, seg, ignored)) return 0;
+  const ProcessInfo no_clock;  // timestamps are not needed to count
+  SegmentDecoder decoder(no_clock);
   std::uint64_t calls = 0;
-  std::uint64_t v = 0;
-  auto skip = [&](int varints) {
-    for (int i = 0; i < varints; ++i) {
-      const std::size_t n = get_varint(p, end, v);
-      if (n == 0) return false;
-      p += n;
-    }
-    return true;
-  };
-  auto skip_value = [&]() {
-    if (p >= end) return false;
-    const auto kind = static_cast<ValueKind>(*p++);
-    switch (kind) {
-      case ValueKind::float_: p += 8; return p <= end;
-      case ValueKind::bad_string: return true;
-      case ValueKind::string:
-        if (!skip(1) || v > static_cast<std::uint64_t>(end - p)) return false;
-        p += v;
+  decoder.decode(
+      path, loader.data(), seg, /*first=*/true,
+      [&calls](const TraceEvent& e) {
+        if (e.kind == Event::entry || e.kind == Event::entry_args) ++calls;
         return true;
-      default: return skip(1);
-    }
-  };
-  while (p < end) {
-    const auto tag = static_cast<Event>(*p++);
-    bool ok = true;
-    switch (tag) {
-      case Event::end: return calls;
-      case Event::entry: ++calls; ok = skip(2); break;
-      case Event::entry_args: {
-        ++calls;
-        ok = skip(3);
-        for (std::uint64_t i = 0, n = v; ok && i < n && i < 64; ++i) ok = skip_value();
-        break;
-      }
-      case Event::exit: case Event::exit_unwound: case Event::thread_exit: ok = skip(1); break;
-      case Event::exit_retval: ok = skip(1) && skip_value(); break;
-      case Event::thread_start: case Event::fork: case Event::exec_failed: case Event::signal: ok = skip(2); break;
-      case Event::lost: ok = skip(2); break;
-      case Event::clock: ok = skip(1); break;
-      case Event::exec: ok = skip(2) && v <= static_cast<std::uint64_t>(end - p); p += ok ? v : 0; break;
-      case Event::fork_child: {
-        ok = skip(3);
-        const std::uint64_t n = v;
-        ok = ok && n < 100000 && skip(static_cast<int>(n));
-        break;
-      }
-      default: return calls;
-    }
-    if (!ok) return calls;
-  }
+      },
+      ignored);
   return calls;
 }
 
@@ -102,7 +68,7 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
   if (sealed && kSegmentHeaderSize + static_cast<std::size_t>(h.used) <= raw.size()) {
     raw.resize(kSegmentHeaderSize + h.used);
   }
-  if (raw.size() > kSegmentHeaderSize) calls_ += count_calls(raw.data() + kSegmentHeaderSize, raw.data() + raw.size());
+  calls_ += count_calls(seg.string(), raw);
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);

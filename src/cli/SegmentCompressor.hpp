@@ -1,8 +1,8 @@
 // `ariadne record`'s side of the segments: compresses each finished segment
 // (DIR/<proc>/t<tid>-<seq>.seg) to .seg.zst (one zstd frame with its content
 // checksum) while the program runs, and every remaining one at the end, and
-// keeps the figures of the summary line. Counting calls walks the events
-// with the format's own helpers (Format.hpp); nothing else is decoded here.
+// keeps the figures of the summary line. Calls are counted with the
+// readers' segment decoder (src/tracefile/SegmentDecoder.hpp).
 #pragma once
 
 #include <cstdint>
