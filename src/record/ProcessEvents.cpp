@@ -47,21 +47,11 @@ SigactionFn real_sigaction() {
   return fn;
 }
 
-// Keeps the traced calls a signal handler makes out of the half-written
-// event this thread may be in the middle of: the core skips calls while
-// in_handler is set, and so do the events below.
-class Quiet {
- public:
-  Quiet() : state_(trace::detail::thread_state()), was_(state_.in_handler) { state_.in_handler = true; }
-  ~Quiet() { state_.in_handler = was_; }
-  Quiet(const Quiet&) = delete;
-  Quiet& operator=(const Quiet&) = delete;
-  bool interrupted_a_handler() const { return was_; }
-
- private:
-  trace::detail::ThreadState& state_;
-  bool was_;
-};
+// Every event written here is written in an UntracedScope: traced calls a
+// signal handler makes must stay out of the half-written event this thread
+// may be in the middle of (the core skips calls while in_handler is set,
+// and so do the events below when they interrupt a handler).
+using trace::detail::UntracedScope;
 
 ThreadLog* thread_log() noexcept {
   ThreadLog* t = t_log;
@@ -70,9 +60,9 @@ ThreadLog* thread_log() noexcept {
 
 // true: written; false: this thread was inside a handler (counted as lost).
 bool record_signal(int sig) noexcept {
-  Quiet quiet;
+  UntracedScope quiet;
   ThreadLog* t = thread_log();
-  if (quiet.interrupted_a_handler()) {
+  if (quiet.nested()) {
     ++t->lost;
     return false;
   }
@@ -95,9 +85,9 @@ void program_handler(int sig, siginfo_t* info, void* context) {
 
 void fatal_handler(int sig, siginfo_t*, void*) {
   {
-    Quiet quiet;
+    UntracedScope quiet;
     ThreadLog* t = thread_log();
-    if (!quiet.interrupted_a_handler()) {
+    if (!quiet.nested()) {
       const std::uint64_t value = static_cast<std::uint64_t>(sig);
       write_simple_event(t, Event::signal, &value, 1);
       seal_segment(t);  // the other threads' segments stay open: the reader takes them as they are
@@ -165,7 +155,7 @@ int recording_sigaction(int sig, const struct sigaction* act, struct sigaction* 
 
 void before_exec(const char* path) noexcept {
   if (!g_active) return;
-  Quiet quiet;
+  UntracedScope quiet;
   ThreadLog* t = thread_log();
   const std::size_t length = path != nullptr ? strnlen(path, 4096) : 0;
   if (room(t, 1 + 2 * kMaxVarint + length)) {
@@ -186,7 +176,7 @@ void before_exec(const char* path) noexcept {
 
 void after_failed_exec(int error) noexcept {
   if (!g_active) return;
-  Quiet quiet;
+  UntracedScope quiet;
   const std::uint64_t value = static_cast<std::uint64_t>(error);
   write_simple_event(thread_log(), Event::exec_failed, &value, 1);
   errno = error;
@@ -229,7 +219,7 @@ ARIADNE_RT_EXPORT pid_t fork() {
   static auto real = ariadne::trace::detail::next_definition<pid_t (*)()>("fork");
   const pid_t pid = real();
   if (pid > 0 && g_active) {
-    Quiet quiet;
+    UntracedScope quiet;
     const std::uint64_t child = static_cast<std::uint64_t>(pid);
     write_simple_event(thread_log(), ariadne::tracefile::Event::fork, &child, 1);
   }

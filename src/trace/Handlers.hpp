@@ -51,6 +51,25 @@ struct ThreadState {
 };
 ThreadState& thread_state() noexcept;
 
+// Keeps the traced calls made in a scope out of the trace (in_handler set),
+// restoring the thread's previous state at its end: for runtime code that
+// runs outside the dispatcher's handler calls (unwinding, the recorder's
+// signal and exec events).
+class UntracedScope {
+ public:
+  UntracedScope() noexcept : state_(thread_state()), was_(state_.in_handler) { state_.in_handler = true; }
+  ~UntracedScope() { state_.in_handler = was_; }
+  UntracedScope(const UntracedScope&) = delete;
+  UntracedScope& operator=(const UntracedScope&) = delete;
+  // True when the scope began inside a handler (e.g. a signal arrived while
+  // one ran).
+  bool nested() const noexcept { return was_; }
+
+ private:
+  ThreadState& state_;
+  bool was_;
+};
+
 // Called, when set, instead of the core's own message and abort when a
 // traced call returns with an SP no remembered call was entered with (the
 // ABI checker reports it as a violation). `site` is the innermost traced

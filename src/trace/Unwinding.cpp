@@ -59,12 +59,11 @@ __attribute__((noinline)) void unhook_stack(std::uintptr_t frame_address) {
 void rehook_stack(std::uintptr_t caller_sp) {
   ShadowStack* s = shadow_stack_for(caller_sp);
   if (s == nullptr) return;
-  // Exit handlers run for the unwound calls; what they call is not traced.
-  ThreadState& t = thread_state();
-  const bool nested = t.in_handler;
-  t.in_handler = true;
-  pop_abandoned(s, caller_sp, /*inclusive=*/true);
-  t.in_handler = nested;
+  {
+    // Exit handlers run for the unwound calls; what they call is not traced.
+    UntracedScope untraced;
+    pop_abandoned(s, caller_sp, /*inclusive=*/true);
+  }
   for (std::uint32_t i = 0; i < s->top; ++i) {
     ShadowEntry& e = s->entries[i];
     if ((e.flags & kUnhooked) == 0) continue;
