@@ -1,7 +1,9 @@
 // Calls aggregated by call path, the data behind the folded stacks and the
-// HTML flame graph of `ariadne dump`. The root ("all") has one child per
-// process image ("prog [pid]"), each with one child per thread
-// ("thread TID"); below those, one node per distinct path of function names.
+// HTML flame graph of `ariadne dump` and behind `ariadne graph`. For dump
+// (CallTreeBuilder), the root ("all") has one child per process image
+// ("prog [pid]"), each with one child per thread ("thread TID"); below
+// those, one node per distinct path of function names. `ariadne graph` puts
+// the calls it aggregates directly under the root and never calls finish().
 // Memory grows with the number of distinct paths, not with the trace.
 #pragma once
 

@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "analysis/CallTree.hpp"
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
 #include "tracefile/FunctionName.hpp"
@@ -22,27 +22,9 @@ namespace {
 
 using namespace tracefile;
 
-struct Node {
-  std::string name;
-  std::uint64_t calls = 0, total = 0;
-  std::map<std::string, std::size_t> children;  // by name, into Graph::nodes
-};
-
-struct Graph {
-  std::vector<Node> nodes{Node{}};  // nodes[0]: the (invisible) root
-  std::size_t child(std::size_t parent, const std::string& name) {
-    const auto it = nodes[parent].children.find(name);
-    if (it != nodes[parent].children.end()) return it->second;
-    nodes.push_back(Node{name, 0, 0, {}});
-    const std::size_t i = nodes.size() - 1;
-    nodes[parent].children.emplace(name, i);
-    return i;
-  }
-};
-
 class Builder : public CallVisitor {
  public:
-  Builder(const ProcessInfo& p, Graph& g, const regex_t* func, const std::string& exact)
+  Builder(const ProcessInfo& p, analysis::CallTree& g, const regex_t* func, const std::string& exact)
       : p_(p), g_(g), func_(func), exact_(exact) {}
 
   void on_enter(const Call& c) override {
@@ -50,30 +32,30 @@ class Builder : public CallVisitor {
       stack_.push_back(kNone);
       return;
     }
-    const std::size_t top = stack_.empty() ? kNone : stack_.back();
-    std::size_t node = kNone;
+    const std::uint32_t top = stack_.empty() ? kNone : stack_.back();
+    std::uint32_t node = kNone;
     if (top != kNone) {
       node = g_.child(top, p_.site_name(c.site));
     } else if (func_ == nullptr ? stack_.empty() || all_inherited() : selected(c.site)) {
-      node = g_.child(0, p_.site_name(c.site));
+      node = g_.child(analysis::CallTree::kRoot, p_.site_name(c.site));
     }
     stack_.push_back(node);
   }
 
   void on_exit(const Call& c) override {
     if (stack_.empty()) return;
-    const std::size_t node = stack_.back();
+    const std::uint32_t node = stack_.back();
     stack_.pop_back();
     if (node == kNone) return;
-    g_.nodes[node].calls += 1;
-    g_.nodes[node].total += c.end_ns - c.begin_ns;
+    const std::uint64_t total = c.end_ns - c.begin_ns;
+    g_.add_call(node, total, total > c.child_ns ? total - c.child_ns : 0);  // self: unused here
   }
 
  private:
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  static constexpr std::uint32_t kNone = 0xffffffffu;
 
   bool all_inherited() const {
-    return std::all_of(stack_.begin(), stack_.end(), [](std::size_t n) { return n == kNone; });
+    return std::all_of(stack_.begin(), stack_.end(), [](std::uint32_t n) { return n == kNone; });
   }
 
   bool selected(std::uint32_t site) {
@@ -88,24 +70,35 @@ class Builder : public CallVisitor {
   }
 
   const ProcessInfo& p_;
-  Graph& g_;
+  analysis::CallTree& g_;
   const regex_t* func_;
   std::string exact_;
-  std::vector<std::size_t> stack_;
+  std::vector<std::uint32_t> stack_;
   std::unordered_map<std::uint32_t, bool> cache_;
 };
 
-void print(const Graph& g, std::size_t n, const std::string& prefix, bool last, bool top) {
-  const Node& node = g.nodes[n];
-  std::printf("%12s %10llu : %s%s%s\n", format_duration(node.total).c_str(),
-              static_cast<unsigned long long>(node.calls), prefix.c_str(), top ? "" : (last ? "+-- " : "+-- "),
-              node.name.c_str());
+// The calls under each node, heaviest first; names break ties so the
+// output is stable.
+std::vector<std::vector<std::uint32_t>> children_by_time(const analysis::CallTree& g) {
+  const auto& nodes = g.nodes();
+  std::vector<std::vector<std::uint32_t>> kids(nodes.size());
+  for (std::uint32_t i = 1; i < nodes.size(); ++i) kids[nodes[i].parent].push_back(i);
+  for (auto& k : kids) {
+    std::sort(k.begin(), k.end(), [&](std::uint32_t a, std::uint32_t b) {
+      if (nodes[a].total_ns != nodes[b].total_ns) return nodes[a].total_ns > nodes[b].total_ns;
+      return g.name_of(a) < g.name_of(b);
+    });
+  }
+  return kids;
+}
+
+void print(const analysis::CallTree& g, const std::vector<std::vector<std::uint32_t>>& kids, std::uint32_t n,
+           const std::string& prefix, bool last, bool top) {
+  const auto& node = g.nodes()[n];
+  std::printf("%12s %10llu : %s%s%s\n", format_duration(node.total_ns).c_str(),
+              static_cast<unsigned long long>(node.calls), prefix.c_str(), top ? "" : "+-- ", g.name_of(n).c_str());
   const std::string next = top ? prefix : prefix + (last ? "    " : "|   ");
-  // Children by time, heaviest first; names break ties so output is stable.
-  std::vector<std::size_t> kids;
-  for (const auto& [name, i] : node.children) kids.push_back(i);
-  std::stable_sort(kids.begin(), kids.end(), [&](std::size_t a, std::size_t b) { return g.nodes[a].total > g.nodes[b].total; });
-  for (std::size_t k = 0; k < kids.size(); ++k) print(g, kids[k], next, k + 1 == kids.size(), false);
+  for (std::size_t k = 0; k < kids[n].size(); ++k) print(g, kids, kids[n][k], next, k + 1 == kids[n].size(), false);
 }
 
 }  // namespace
@@ -149,7 +142,9 @@ void add_graph_command(CLI::App& app) {
     OpenTrace t = open_trace(o->dir);
     Progress progress("graph", selected_bytes(t.dir, o->sel));
     attach(t.dir, progress);
-    Graph g;
+    // The calls under FUNC (or every outermost call) directly below the
+    // tree's root; no process or thread levels, no finish().
+    analysis::CallTree g;
     for (const auto& p : t.dir.processes()) {
       if (!o->sel.process(p)) continue;
       for (const auto& th : p.threads) {
@@ -159,16 +154,13 @@ void add_graph_command(CLI::App& app) {
       }
     }
     progress.done();
-    if (use_re && g.nodes[0].children.empty()) {
+    const auto kids = children_by_time(g);
+    if (use_re && kids[analysis::CallTree::kRoot].empty()) {
       std::printf("# no calls of '%s'\n", o->func.c_str());
     } else {
       std::printf("# Call graph%s\n", use_re ? fmt::format(" under '{}'", o->func).c_str() : "");
       std::printf("%12s %10s : %s\n", "# TOTAL TIME", "CALLS", "FUNCTION");
-      std::vector<std::size_t> roots;
-      for (const auto& [name, i] : g.nodes[0].children) roots.push_back(i);
-      std::stable_sort(roots.begin(), roots.end(),
-                       [&](std::size_t a, std::size_t b) { return g.nodes[a].total > g.nodes[b].total; });
-      for (const auto r : roots) print(g, r, "", true, true);
+      for (const auto r : kids[analysis::CallTree::kRoot]) print(g, kids, r, "", true, true);
     }
     finish(t.problems);
   });
