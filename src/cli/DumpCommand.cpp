@@ -79,12 +79,9 @@ void name_processes_and_threads(const TraceDir& dir, const Selection& selection,
     }
   }
   for (const auto& [pid, name] : names) w.name_process(pid, name);
-  for (const auto& p : dir.processes()) {
-    if (!selection.process(p)) continue;
-    for (const auto& t : p.threads)
-      if (selection.thread(t))
-        w.name_thread(p.pid, t.tid, t.tid == p.pid ? base_name(p.argv) : fmt::format("thread {}", t.tid));
-  }
+  selection.for_each_thread(dir, [&w](const tracefile::ProcessInfo& p, const tracefile::ThreadInfo& t) {
+    w.name_thread(p.pid, t.tid, t.tid == p.pid ? base_name(p.argv) : fmt::format("thread {}", t.tid));
+  });
 }
 
 // Feeds every selected thread to `visitor`, with the progress bar.
@@ -93,15 +90,11 @@ void walk_all(TraceDir& dir, const Selection& selection, tracefile::CallVisitor&
               std::vector<Problem>& problems, BeginThread begin_thread, EndThread end_thread) {
   Progress progress("dump", selected_bytes(dir, selection));
   attach(dir, progress);
-  for (const auto& p : dir.processes()) {
-    if (!selection.process(p)) continue;
-    for (const auto& t : p.threads) {
-      if (!selection.thread(t)) continue;
-      begin_thread(p, t);
-      tracefile::walk_calls(dir, p, t, visitor, problems);
-      end_thread();
-    }
-  }
+  selection.for_each_thread(dir, [&](const tracefile::ProcessInfo& p, const tracefile::ThreadInfo& t) {
+    begin_thread(p, t);
+    tracefile::walk_calls(dir, p, t, visitor, problems);
+    end_thread();
+  });
   dir.progress = nullptr;
   progress.done();
 }

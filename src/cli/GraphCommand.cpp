@@ -145,14 +145,10 @@ void add_graph_command(CLI::App& app) {
     // The calls under FUNC (or every outermost call) directly below the
     // tree's root; no process or thread levels, no finish().
     analysis::CallTree g;
-    for (const auto& p : t.dir.processes()) {
-      if (!o->sel.process(p)) continue;
-      for (const auto& th : p.threads) {
-        if (!o->sel.thread(th)) continue;
-        Builder b(p, g, use_re ? &re : nullptr, o->func);
-        walk_calls(t.dir, p, th, b, t.problems);
-      }
-    }
+    o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
+      Builder b(p, g, use_re ? &re : nullptr, o->func);
+      walk_calls(t.dir, p, th, b, t.problems);
+    });
     progress.done();
     const auto kids = children_by_time(g);
     if (use_re && kids[analysis::CallTree::kRoot].empty()) {

@@ -113,25 +113,21 @@ void add_report_command(CLI::App& app) {
     Table all;
     std::uint64_t open = 0;
     bool first = true;
-    for (const auto& p : t.dir.processes()) {
-      if (!o->sel.process(p)) continue;
-      for (const auto& th : p.threads) {
-        if (!o->sel.thread(th)) continue;
-        Collector c;
-        walk_calls(t.dir, p, th, c, t.problems);
-        open += c.open;
-        if (o->threads) {
-          Table one;
-          merge_into(one, p, c);
-          progress.done();
-          std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
-          print_table(one, o->sort);
-          first = false;
-        } else {
-          merge_into(all, p, c);
-        }
+    o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
+      Collector c;
+      walk_calls(t.dir, p, th, c, t.problems);
+      open += c.open;
+      if (o->threads) {
+        Table one;
+        merge_into(one, p, c);
+        progress.done();
+        std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
+        print_table(one, o->sort);
+        first = false;
+      } else {
+        merge_into(all, p, c);
       }
-    }
+    });
     progress.done();
     if (!o->threads) print_table(all, o->sort);
     if (open > 0)

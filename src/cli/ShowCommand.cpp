@@ -212,19 +212,15 @@ void add_show_command(CLI::App& app) {
     if (!o->hide.empty()) f.hide.compile(o->hide, "-N");
     OpenTrace t = open_trace(o->dir);
     bool first = true;
-    for (const auto& p : t.dir.processes()) {
-      if (!o->sel.process(p)) continue;
-      for (const auto& th : p.threads) {
-        if (!o->sel.thread(th)) continue;
-        std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
-        std::printf("%12s [%6s] | %s\n", "# DURATION", "TID", "FUNCTION");
-        first = false;
-        Printer printer(p, th, t.dir.start_ns(), f);
-        DepthTracker tracker(printer);
-        walk_calls(t.dir, p, th, tracker, t.problems);
-        printer.finish();
-      }
-    }
+    o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
+      std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
+      std::printf("%12s [%6s] | %s\n", "# DURATION", "TID", "FUNCTION");
+      first = false;
+      Printer printer(p, th, t.dir.start_ns(), f);
+      DepthTracker tracker(printer);
+      walk_calls(t.dir, p, th, tracker, t.problems);
+      printer.finish();
+    });
     finish(t.problems);
   });
 }

@@ -72,11 +72,9 @@ void Selection::add_options(CLI::App& cmd, bool with_tid) {
 
 std::uint64_t selected_bytes(const tracefile::TraceDir& d, const Selection& s) {
   std::uint64_t n = 0;
-  for (const auto& p : d.processes())
-    if (s.process(p))
-      for (const auto& t : p.threads)
-        if (s.thread(t))
-          for (const auto& f : t.segments) n += f.bytes;
+  s.for_each_thread(d, [&n](const tracefile::ProcessInfo&, const tracefile::ThreadInfo& t) {
+    for (const auto& f : t.segments) n += f.bytes;
+  });
   return n;
 }
 

@@ -41,6 +41,16 @@ struct Selection {
   void add_options(CLI::App& cmd, bool with_tid = true);
   bool process(const tracefile::ProcessInfo& p) const { return pid == 0 || p.pid == pid; }
   bool thread(const tracefile::ThreadInfo& t) const { return tid == 0 || t.tid == tid; }
+
+  // fn(process, thread) for every selected thread, in recording order.
+  template <typename Fn>
+  void for_each_thread(const tracefile::TraceDir& d, Fn&& fn) const {
+    for (const auto& p : d.processes()) {
+      if (!process(p)) continue;
+      for (const auto& t : p.threads)
+        if (thread(t)) fn(p, t);
+    }
+  }
 };
 
 // Bytes on disk of the selected segments: the progress bar's total.
