@@ -2,20 +2,16 @@
 // runtime turned on. The checking itself happens inside libariadne-rt.so
 // (src/abi/); this command validates the options, hands them over as
 // ARIADNE_ABICHECK* environment variables and passes the exit status through.
-#include <regex.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/Commands.hpp"
+#include "cli/RuntimeSettings.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
-
-extern char** environ;
 
 namespace ariadne::cli {
 namespace {
@@ -37,40 +33,14 @@ constexpr const char* kDescription =
     "otherwise PROG's own exit status (or its fatal signal); 2 for bad input (an invalid regex, "
     "PROG not found, not an ELF, statically linked, ...).";
 
-// The runtime takes newline-separated POSIX extended regexes; check each one
-// here so a typo is one line and status 2, not a half-checked run.
+// The runtime takes newline-separated POSIX extended regexes.
 std::string regex_list(const char* option, const std::vector<std::string>& regexes) {
   std::string joined;
   for (const auto& re : regexes) {
-    if (re.find('\n') != std::string::npos)
-      throw launch::LaunchError(
-          fmt::format("{} '{}': a regular expression cannot contain a newline", option, re));
-    regex_t compiled;
-    const int rc = ::regcomp(&compiled, re.c_str(), REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-      char why[256];
-      ::regerror(rc, &compiled, why, sizeof why);
-      throw launch::LaunchError(
-          fmt::format("{} '{}': invalid regular expression: {}", option, re, why));
-    }
-    ::regfree(&compiled);
     if (!joined.empty()) joined += '\n';
-    joined += re;
+    joined += check_regex(option, re);
   }
   return joined;
-}
-
-// A stale ARIADNE_ABICHECK_* in our own environment would come first in the
-// child's and win over the options given here.
-void drop_inherited_settings() {
-  std::vector<std::string> names;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "ARIADNE_ABICHECK", 16) == 0) {
-      const char* eq = std::strchr(*e, '=');
-      names.emplace_back(*e, eq != nullptr ? static_cast<size_t>(eq - *e) : std::strlen(*e));
-    }
-  }
-  for (const auto& n : names) ::unsetenv(n.c_str());
 }
 
 }  // namespace
@@ -111,7 +81,7 @@ void add_abicheck_command(CLI::App& app) {
     if (!exclude.empty()) env.push_back("ARIADNE_ABICHECK_EXCLUDE=" + exclude);
     if (o->keep_going) env.emplace_back("ARIADNE_ABICHECK_CONTINUE=1");
     if (!o->output.empty()) env.push_back("ARIADNE_ABICHECK_OUTPUT=" + o->output);
-    drop_inherited_settings();
+    unset_environment("ARIADNE_ABICHECK");
 
     launch::Launcher launcher;
     const auto plan = launcher.plan(o->command, env);

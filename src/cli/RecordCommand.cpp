@@ -5,7 +5,6 @@
 // ARIADNE_RECORD_OPTIONS, compresses finished segments while PROG runs and
 // the rest when it ends, and passes PROG's exit status through.
 #include <fcntl.h>
-#include <regex.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,6 +22,7 @@
 
 #include "arch/Isa.hpp"
 #include "cli/Commands.hpp"
+#include "cli/RuntimeSettings.hpp"
 #include "cli/SegmentCompressor.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
@@ -52,20 +52,6 @@ constexpr const char* kDescription =
     "Example: ariadne record -o trace.data -F '^parse' -A 'parse_line@arg1/s' -t 10us -- ./prog input.txt\n"
     "Exit status: PROG's own (or its fatal signal); 2 for bad options or a DIR that is not a "
     "recording.";
-
-std::string compile_check(const char* option, const std::string& re) {
-  if (re.find('\n') != std::string::npos)
-    throw LaunchError(fmt::format("{} '{}': a regular expression cannot contain a newline", option, re));
-  regex_t compiled;
-  const int rc = ::regcomp(&compiled, re.c_str(), REG_EXTENDED | REG_NOSUB);
-  if (rc != 0) {
-    char why[256];
-    ::regerror(rc, &compiled, why, sizeof why);
-    throw LaunchError(fmt::format("{} '{}': invalid regular expression: {}", option, re, why));
-  }
-  ::regfree(&compiled);
-  return re;
-}
 
 // "10us", "2ms", "1s", "500ns", "250" (ns).
 std::uint64_t parse_duration(const std::string& text) {
@@ -101,7 +87,7 @@ std::string capture_line(const char* option, const std::string& text, bool retva
   const std::size_t at = text.rfind('@');
   if (at == std::string::npos || at == 0 || at + 1 == text.size())
     throw LaunchError(fmt::format("{} '{}': expected FUNC@{}", option, text, retval ? "retval[/FMT]" : "SPEC"));
-  compile_check(option, text.substr(0, at));
+  check_regex(option, text.substr(0, at));
   record::CaptureRule rule;
   std::string error;
   if (!record::parse_capture_spec(text.substr(at + 1), retval, rule, error))
@@ -133,17 +119,6 @@ std::uint64_t unix_ns() {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-void drop_inherited_settings() {
-  std::vector<std::string> names;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "ARIADNE_RECORD", 14) == 0) {
-      const char* eq = std::strchr(*e, '=');
-      names.emplace_back(*e, eq != nullptr ? static_cast<size_t>(eq - *e) : std::strlen(*e));
-    }
-  }
-  for (const auto& n : names) ::unsetenv(n.c_str());
 }
 
 }  // namespace
@@ -193,8 +168,8 @@ void add_record_command(CLI::App& app) {
   cmd->callback([o] {
     std::string options;
     auto line = [&](const std::string& l) { options += l + '\n'; };
-    for (const auto& re : o->include) line("F " + compile_check("-F", re));
-    for (const auto& re : o->exclude) line("N " + compile_check("-N", re));
+    for (const auto& re : o->include) line("F " + check_regex("-F", re));
+    for (const auto& re : o->exclude) line("N " + check_regex("-N", re));
     if (o->depth != -1 && (o->depth < 1 || o->depth > 100000))
       throw LaunchError(fmt::format("-D {}: expected a depth from 1 to 100000", o->depth));
     if (o->depth > 0) line(fmt::format("D {}", o->depth));
@@ -204,7 +179,7 @@ void add_record_command(CLI::App& app) {
     if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
 
     launch::Launcher launcher;
-    drop_inherited_settings();
+    unset_environment("ARIADNE_RECORD");
     const fs::path dir = fs::absolute(o->output);
     const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options};
     const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
