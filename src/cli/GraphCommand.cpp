@@ -3,8 +3,6 @@
 // function names from FUNC, with how often it was called and the time spent
 // in it. Without FUNC, the tree under every outermost call. Calls open at the
 // end of the recording count with the time recorded so far.
-#include <regex.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -24,7 +22,7 @@ using namespace tracefile;
 
 class Builder : public CallVisitor {
  public:
-  Builder(const ProcessInfo& p, analysis::CallTree& g, const regex_t* func, const std::string& exact)
+  Builder(const ProcessInfo& p, analysis::CallTree& g, const Regex* func, const std::string& exact)
       : p_(p), g_(g), func_(func), exact_(exact) {}
 
   void on_enter(const Call& c) override {
@@ -65,13 +63,13 @@ class Builder : public CallVisitor {
     // FUNC as typed: the full demangled name, or the name without its
     // parameter list ("worker" for "worker(int, int)").
     const std::string base = function_base_name(name);
-    return cache_[site] = name == exact_ || base == exact_ || ::regexec(func_, name.c_str(), 0, nullptr, 0) == 0 ||
-                          ::regexec(func_, base.c_str(), 0, nullptr, 0) == 0;
+    return cache_[site] = name == exact_ || base == exact_ || func_->match(name) ||
+                          func_->match(base);
   }
 
   const ProcessInfo& p_;
   analysis::CallTree& g_;
-  const regex_t* func_;
+  const Regex* func_;
   std::string exact_;
   std::vector<std::uint32_t> stack_;
   std::unordered_map<std::uint32_t, bool> cache_;
@@ -120,25 +118,10 @@ void add_graph_command(CLI::App& app) {
   cmd->add_option("FUNC", o->func, "The function (name or regex) whose callees to show");
   o->sel.add_options(*cmd);
   cmd->callback([o] {
-    regex_t re{};
+    Regex re;
     const bool use_re = !o->func.empty();
-    if (use_re) {
-      // Anchored: "main" means main, not every name containing it.
-      const std::string anchored = "^(" + o->func + ")$";
-      const int rc = ::regcomp(&re, anchored.c_str(), REG_EXTENDED | REG_NOSUB);
-      if (rc != 0) {
-        char why[256];
-        ::regerror(rc, &re, why, sizeof why);
-        std::fprintf(stderr, "ariadne: FUNC '%s': invalid regular expression: %s\n", o->func.c_str(), why);
-        throw CommandExit{kStatusNotRecording};
-      }
-    }
-    struct Free {
-      regex_t* r;
-      ~Free() {
-        if (r != nullptr) ::regfree(r);
-      }
-    } free_re{use_re ? &re : nullptr};
+    // Anchored: "main" means main, not every name containing it.
+    if (use_re) re.compile("^(" + o->func + ")$", "FUNC", &o->func);
     OpenTrace t = open_trace(o->dir);
     Progress progress("graph", selected_bytes(t.dir, o->sel));
     attach(t.dir, progress);

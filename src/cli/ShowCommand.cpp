@@ -2,7 +2,6 @@
 // and captured values, like `uftrace replay`. A call with no traced callees
 // is one line ("f(1) = 2;"); one is only known to be a leaf when its exit is
 // the next thing in the stream, so the entry line is held back by one event.
-#include <regex.h>
 
 #include <cstdio>
 #include <map>
@@ -18,27 +17,6 @@ namespace ariadne::cli {
 namespace {
 
 using namespace tracefile;
-
-struct Regex {
-  regex_t re{};
-  bool set = false;
-  Regex() = default;
-  Regex(const Regex&) = delete;
-  ~Regex() {
-    if (set) ::regfree(&re);
-  }
-  void compile(const std::string& text, const char* option) {
-    const int rc = ::regcomp(&re, text.c_str(), REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-      char why[256];
-      ::regerror(rc, &re, why, sizeof why);
-      std::fprintf(stderr, "ariadne: %s '%s': invalid regular expression: %s\n", option, text.c_str(), why);
-      throw CommandExit{kStatusNotRecording};
-    }
-    set = true;
-  }
-  bool match(const std::string& s) const { return ::regexec(&re, s.c_str(), 0, nullptr, 0) == 0; }
-};
 
 struct Filters {
   std::uint64_t since = 0, until = UINT64_MAX;  // relative to the recording's start

@@ -65,6 +65,18 @@ bool parse_duration(const std::string& text, std::uint64_t& ns) {
   return true;
 }
 
+void Regex::compile(const std::string& pattern, const char* option, const std::string* shown) {
+  const int rc = ::regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB);
+  if (rc != 0) {
+    char why[256];
+    ::regerror(rc, &re, why, sizeof why);
+    std::fprintf(stderr, "ariadne: %s '%s': invalid regular expression: %s\n", option,
+                 (shown != nullptr ? *shown : pattern).c_str(), why);
+    throw CommandExit{kStatusNotRecording};
+  }
+  set = true;
+}
+
 void Selection::add_options(CLI::App& cmd, bool with_tid) {
   cmd.add_option("--pid", pid, "Only the process with this pid (all its images)");
   if (with_tid) cmd.add_option("--tid", tid, "Only the thread with this tid");

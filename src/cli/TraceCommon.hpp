@@ -3,6 +3,8 @@
 // durations for people, and the --pid/--tid selection.
 #pragma once
 
+#include <regex.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -51,6 +53,23 @@ struct Selection {
         if (thread(t)) fn(p, t);
     }
   }
+};
+
+// A function filter (show -F/-N, graph FUNC): POSIX extended, no
+// submatches. A bad one: "ariadne: OPTION 'SHOWN': invalid regular
+// expression: ..." on stderr and CommandExit{2}.
+struct Regex {
+  regex_t re{};
+  bool set = false;
+  Regex() = default;
+  Regex(const Regex&) = delete;
+  Regex& operator=(const Regex&) = delete;
+  ~Regex() {
+    if (set) ::regfree(&re);
+  }
+  // `shown`: what the user typed, when `pattern` is derived from it.
+  void compile(const std::string& pattern, const char* option, const std::string* shown = nullptr);
+  bool match(const std::string& s) const { return ::regexec(&re, s.c_str(), 0, nullptr, 0) == 0; }
 };
 
 // Bytes on disk of the selected segments: the progress bar's total.
