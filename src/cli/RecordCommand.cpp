@@ -130,6 +130,7 @@ void add_record_command(CLI::App& app) {
     std::vector<std::string> include, exclude, args, retvals;
     int depth = -1;
     std::string min_duration, segment_size;
+    bool generic_path = false;
     std::vector<std::string> command;
   };
   auto o = std::make_shared<Opts>();
@@ -162,6 +163,9 @@ void add_record_command(CLI::App& app) {
   cmd->add_option("--segment-size", o->segment_size,
                   "Size of each per-thread segment file (default 1M; 4096 to 1G, suffix K or M)")
       ->type_name("BYTES");
+  cmd->add_flag("--generic-path", o->generic_path,
+                 "Record each call through the trace runtime's generic dispatcher and C handlers instead of the "
+                 "fused assembly path (same trace, slower: for comparison, or if the fast path is suspected)");
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
   cmd->prefix_command();
   cmd->positionals_at_end();
@@ -177,6 +181,7 @@ void add_record_command(CLI::App& app) {
     for (const auto& a : o->args) line(capture_line("-A", a, false));
     for (const auto& r : o->retvals) line(capture_line("-R", r, true));
     if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
+    if (o->generic_path) line("P generic");
 
     launch::Launcher launcher;
     unset_environment("ARIADNE_RECORD");

@@ -132,6 +132,10 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
         }
         out.segment_bytes = static_cast<std::uint32_t>(n);
         break;
+      case 'P':
+        if (arg != "fused" && arg != "generic") { error = "bad path '" + arg + "': expected fused or generic"; return false; }
+        out.fused = arg == "fused";
+        break;
       case 'A':
       case 'R': {
         const std::size_t sep = arg.rfind('@');

@@ -8,6 +8,7 @@
 //   A <regex>@<spec>     capture arguments: argN[/fmt], fpargN (1-based)
 //   R <regex>@retval[/fmt]  capture the return value
 //   S <bytes>            segment file size
+//   P fused|generic      the per-call path of a plain recording (default fused)
 #pragma once
 
 #include <cstddef>
@@ -39,6 +40,9 @@ struct RecordOptions {
   std::uint64_t min_duration_ns = 0;
   std::vector<CaptureRule> captures;
   std::uint32_t segment_bytes = 1u << 20;
+  // A plain recording (no -D/-t/-A/-R) runs its calls through the fused
+  // path in assembly; false: through the generic dispatcher and handlers.
+  bool fused = true;
 };
 
 // Parses the whole text; on error returns false and says why in `error`.

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,15 +16,32 @@
 #include "arch/Timestamp.hpp"
 #include "record/Capture.hpp"
 #include "record/ProcessLog.hpp"
+#include "record/RecordLayout.h"
 #include "record/RecordOptions.hpp"
 #include "record/ThreadLog.hpp"
+#include "trace/Handlers.hpp"
 #include "trace/Tracer.hpp"
+
+// src/arch/<arch>/record_path.S: on_entry_plain / on_exit_plain fused with
+// the dispatcher (trace/Handlers.hpp FusedPath); not called, jumped to.
+extern "C" {
+__attribute__((visibility("hidden"))) extern const char ariadne_record_fused_entry[];
+__attribute__((visibility("hidden"))) extern const char ariadne_record_fused_exit[];
+}
 
 namespace ariadne::record {
 
 using namespace ariadne::tracefile;
 using trace::Frame;
 using trace::Site;
+
+// The fused paths' view (RecordLayout.h).
+static_assert(offsetof(ThreadLog, pos) == TL_POS && offsetof(ThreadLog, limit) == TL_LIMIT &&
+              offsetof(ThreadLog, last) == TL_LAST && offsetof(ThreadLog, open) == TL_OPEN &&
+              offsetof(ThreadLog, sites) == TL_SITES && kMaxOpenSites == TL_MAX_OPEN_SITES &&
+              sizeof(ThreadLog::sites[0]) == 4);
+static_assert(static_cast<int>(Event::entry) == EV_ENTRY && static_cast<int>(Event::exit) == EV_EXIT &&
+              EV_ENTRY_ROOM == 1 + 2 * kMaxVarint && EV_EXIT_ROOM == 1 + kMaxVarint);
 
 namespace {
 
@@ -230,6 +248,11 @@ void start_recorder_from_environment() noexcept {
   const int entry = trace::add_entry_handler(plain ? on_entry_plain : on_entry_with_options, nullptr, trace::kHandlerLean);
   const int exit = trace::add_exit_handler(plain ? on_exit_plain : on_exit_with_options, nullptr, trace::kHandlerLean);
   if (entry < 0 || exit < 0) refuse("handlers", "no free handler slot");
+  // The plain pair's twin in assembly (src/arch/<arch>/record_path.S), used
+  // while no other handler is registered.
+  static const trace::detail::FusedPath fused{on_entry_plain, on_exit_plain, &ariadne_record_fused_entry,
+                                              &ariadne_record_fused_exit};
+  if (plain && options.fused) trace::detail::set_fused_path(&fused);
   install_process_events();
   ::on_exit(on_process_exit, nullptr);
   for (const std::string& re : options.include) {

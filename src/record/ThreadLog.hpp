@@ -54,7 +54,8 @@ struct ThreadLog {
 };
 
 // The calling thread's log; nullptr before its first event.
-extern thread_local constinit ThreadLog* t_log;
+// Named for the fused paths in assembly (RecordLayout.h).
+extern thread_local constinit ThreadLog* t_log asm("ariadne_record_thread_log");
 // The tid of the thread that created this one (set by the interposed
 // pthread_create before the thread's routine runs; 0 for the main thread).
 extern thread_local constinit std::uint32_t t_parent_tid;

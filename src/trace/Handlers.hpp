@@ -31,6 +31,26 @@ struct HandlerTables {
 // its choice for the call).
 extern "C" __attribute__((visibility("hidden"))) unsigned char ariadne_trace_lean_frames;
 
+// A handler pair with a twin in assembly that does the dispatcher's work and
+// the handlers' in one piece per call (e.g. the recorder's plain pair and
+// src/arch/<arch>/record_path.S). While the tables hold exactly this pair
+// and nothing else, the trampolines jump to the twin first thing (through
+// ariadne_trace_fused_entry / _exit, defined in trampoline.S); the twin
+// hands unusual calls back to the generic path, and both keep the same
+// shadow entries, so the switch may happen while calls are in flight.
+struct FusedPath {
+  EntryHandler entry;
+  ExitHandler exit;
+  const void* entry_code;  // jumped to instead of the entry trampoline's body
+  const void* exit_code;
+};
+// Under no lock; call before adding the pair. nullptr: none.
+void set_fused_path(const FusedPath* path) noexcept;
+// True while the trampolines jump to the fused path.
+bool fused_path_active() noexcept;
+extern "C" __attribute__((visibility("hidden"))) const void* ariadne_trace_fused_entry;
+extern "C" __attribute__((visibility("hidden"))) const void* ariadne_trace_fused_exit;
+
 // Constant-initialised, never destroyed (as the site table).
 extern HandlerTables g_handler_tables;
 inline HandlerTables& handlers() noexcept { return g_handler_tables; }

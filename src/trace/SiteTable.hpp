@@ -47,7 +47,7 @@ struct SiteIndex {
   Slot slots[1];         // mask + 1 of them
 
   static std::size_t home(std::uintptr_t pc, unsigned shift) noexcept {
-    return static_cast<std::size_t>((pc * 0x9e3779b97f4a7c15ull) >> shift);
+    return static_cast<std::size_t>((pc * 0x9e3779b97f4a7c15ull) >> shift);  // SI_HASH
   }
   SiteRecord* find(std::uintptr_t pc) const noexcept {
     for (std::size_t i = home(pc, shift);; i = (i + 1) & mask) {
@@ -78,6 +78,10 @@ class SiteTable {
   std::size_t site_count() const noexcept { return site_count_.load(std::memory_order_acquire); }
   SiteRecord* by_id(std::size_t id) const noexcept;
 
+  // Where the index pointer lives (TraceLayout.h ST_INDEX: the fused paths
+  // in assembly probe the index themselves).
+  static constexpr std::size_t index_offset() noexcept { return offsetof(SiteTable, index_); }
+
   std::size_t module_count() const noexcept { return module_count_.load(std::memory_order_acquire); }
   ModuleRecord& module(std::size_t i) noexcept { return modules_[i]; }
   const ModuleRecord& module(std::size_t i) const noexcept { return modules_[i]; }
@@ -100,7 +104,8 @@ class SiteTable {
 
 // Constant-initialised and never destroyed: traced calls may run before
 // any constructor and after every destructor.
-extern SiteTable g_site_table;
+// Named for the fused paths in assembly (TraceLayout.h).
+extern SiteTable g_site_table asm("ariadne_trace_site_table");
 inline SiteTable& sites() noexcept { return g_site_table; }
 
 // How a site is named to people: demangled, else as in the ELF file.

@@ -348,6 +348,34 @@ namespace ariadne::trace {
 using namespace detail;
 
 namespace {
+std::atomic<const FusedPath*> g_fused_path{nullptr};
+
+// The fused path off (entry first: no new call starts on it; calls in
+// flight may still leave through it, which is equivalent).
+void stop_fused_path() {
+  __atomic_store_n(&ariadne_trace_fused_entry, nullptr, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&ariadne_trace_fused_exit, nullptr, __ATOMIC_SEQ_CST);
+}
+
+// Under the lock: on exactly when the tables hold the fused pair alone.
+void update_fused_path() {
+  const FusedPath* path = g_fused_path.load(std::memory_order_acquire);
+  bool only_pair = path != nullptr;
+  int entries = 0, exits = 0;
+  for (int i = 0; only_pair && i < kMaxHandlers; ++i) {
+    void* e = handlers().entry[i].fn.load(std::memory_order_relaxed);
+    void* x = handlers().exit[i].fn.load(std::memory_order_relaxed);
+    if (e != nullptr && (e != reinterpret_cast<void*>(path->entry) || ++entries > 1)) only_pair = false;
+    if (x != nullptr && (x != reinterpret_cast<void*>(path->exit) || ++exits > 1)) only_pair = false;
+  }
+  if (!only_pair || entries != 1 || exits != 1) {
+    stop_fused_path();
+    return;
+  }
+  __atomic_store_n(&ariadne_trace_fused_exit, path->exit_code, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&ariadne_trace_fused_entry, path->entry_code, __ATOMIC_SEQ_CST);
+}
+
 // Under the lock, after any change of the tables.
 void update_frame_kind() {
   bool lean = true;
@@ -357,6 +385,7 @@ void update_frame_kind() {
     }
   }
   __atomic_store_n(&ariadne_trace_lean_frames, static_cast<unsigned char>(lean), __ATOMIC_RELEASE);
+  update_fused_path();
 }
 
 int add_handler(HandlerSlot (&table)[kMaxHandlers], std::atomic<int>& used, void* fn, void* user, int base,
@@ -369,6 +398,8 @@ int add_handler(HandlerSlot (&table)[kMaxHandlers], std::atomic<int>& used, void
     table[i].lean = (flags & kHandlerLean) != 0;
     // A full-frame handler turns full frames on before it can run.
     if (!table[i].lean) __atomic_store_n(&ariadne_trace_lean_frames, 0, __ATOMIC_SEQ_CST);
+    // Nor may the fused path hide calls from it.
+    stop_fused_path();
     table[i].fn.store(fn, std::memory_order_release);
     if (used.load(std::memory_order_relaxed) <= i) used.store(i + 1, std::memory_order_release);
     update_frame_kind();
@@ -392,6 +423,17 @@ int add_exit_handler(ExitHandler h, void* user, unsigned flags) noexcept {
 int add_entry_handler(EntryHandler h, void* user) noexcept { return add_entry_handler(h, user, kHandlerFullFrame); }
 
 int add_exit_handler(ExitHandler h, void* user) noexcept { return add_exit_handler(h, user, kHandlerFullFrame); }
+
+void detail::set_fused_path(const FusedPath* path) noexcept {
+  Guard g;
+  stop_fused_path();
+  g_fused_path.store(path, std::memory_order_release);
+  update_fused_path();
+}
+
+bool detail::fused_path_active() noexcept {
+  return __atomic_load_n(&ariadne_trace_fused_entry, __ATOMIC_ACQUIRE) != nullptr;
+}
 
 void remove_handler(int id) noexcept {
   Guard g;

@@ -62,6 +62,31 @@ case $case_name in
     printf '%s\n' "$events" | grep -q 'process pid=[0-9]* .*end=0:0' || fail "no process_end"
     expect_out ": 1 process, 3 threads, $(count ' entry ') calls, "
     ;;
+  paths)
+    # The fused assembly path (the default for a plain recording) and the
+    # generic dispatcher write the same events: per thread, the same
+    # sequence (pids, tids and segment boundaries aside, which differ from
+    # run to run), through roll-overs, threads, signals and fork.
+    # normalized: one line per thread (its events), sorted.
+    normalized() {
+      printf '%s\n' "$events" | awk '$3 != "segment" && $3 != "process" {
+          k = $1 " " $2; $1 = ""; $2 = ""; seq[k] = seq[k] "|" $0 } END { for (k in seq) print seq[k] }' |
+        sed -E 's/[0-9]{3,}/N/g' | sort
+    }
+    for args in "basic 4" "loop 3000" "signal" "fork"; do
+      record --segment-size 4096 -- "$PROBE" $args
+      expect_rc 0
+      decode
+      fused=$(normalized)
+      record --generic-path --segment-size 4096 -- "$PROBE" $args
+      expect_rc 0
+      decode
+      generic=$(normalized)
+      [ "$fused" = "$generic" ] || fail "probe $args: fused and generic paths differ:
+$(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '|' '\n') | head -20)"
+      [ "$(printf '%s\n' "$fused" | grep -o ' entry ' | wc -l)" -ge 3 ] || fail "probe $args: too few calls"
+    done
+    ;;
   rollover)
     record --segment-size 4096 -- "$PROBE" loop 6000
     expect_rc 0

@@ -24,4 +24,18 @@
 	.section .note.GNU-stack, "", %progbits
 .endm
 
+/* The CFI at the entry of code reached from a sled (`mov x9, x30; bl`):
+ * the return address (site + 8, the body) is kept in a column of its own
+ * (x16) because x30 of the traced function's frame is the caller's LR, in
+ * x9 until saved; and site + 8 is where the traced function resumes, not a
+ * return after a call inside its FDE (which begins after the sled), so the
+ * frame is marked as a signal frame: unwinders look it up as is, not as
+ * "return address - 1". */
+.macro ariadne_sled_entry_cfi
+	.cfi_return_column x16
+	.cfi_register x16, x30
+	.cfi_register x30, x9
+	.cfi_signal_frame
+.endm
+
 #endif

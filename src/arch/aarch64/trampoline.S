@@ -119,6 +119,25 @@
 ariadne_trace_lean_frames:
 	.byte	0
 
+/* The fused path (Handlers.hpp set_fused_path): while the handler tables
+ * hold just the pair it stands for, these point at its assembly (e.g.
+ * record_path.S) and the trampolines branch there first thing (`br x16`:
+ * x16 is free at both ends); it comes back to
+ * ariadne_trace_{entry,exit}_generic for anything unusual. 0: none. */
+	.p2align 3
+	.globl	ariadne_trace_fused_entry
+	.hidden	ariadne_trace_fused_entry
+	.type	ariadne_trace_fused_entry, %object
+	.size	ariadne_trace_fused_entry, 8
+ariadne_trace_fused_entry:
+	.quad	0
+	.globl	ariadne_trace_fused_exit
+	.hidden	ariadne_trace_fused_exit
+	.type	ariadne_trace_fused_exit, %object
+	.size	ariadne_trace_fused_exit, 8
+ariadne_trace_fused_exit:
+	.quad	0
+
 	.text
 
 /* ariadne_trace_entry_trampoline: see the header. */
@@ -127,16 +146,15 @@ ariadne_trace_lean_frames:
 	.p2align 4
 ariadne_trace_entry_trampoline:
 	.cfi_startproc
-	/* Return address (site + 8) in a column of its own: x30 of the
-	 * traced function's frame is the caller's LR, in x9 until saved. */
-	.cfi_return_column x16
-	.cfi_register x16, x30
-	.cfi_register x30, x9
-	/* site + 8 is where the traced function resumes, not a return after
-	 * a call inside its FDE (which begins at site + 8, after the sled):
-	 * unwinders must look it up as is, not as "return address - 1". */
-	.cfi_signal_frame
+	ariadne_sled_entry_cfi
 	bti	c
+	.cfi_remember_state
+	adrp	x16, ariadne_trace_fused_entry
+	ldr	x16, [x16, :lo12:ariadne_trace_fused_entry]
+	cbnz	x16, .Lentry_fused
+	.globl	ariadne_trace_entry_generic
+	.hidden	ariadne_trace_entry_generic
+ariadne_trace_entry_generic:
 	sub	sp, sp, #FRAME_SIZE
 	.cfi_def_cfa_offset FRAME_SIZE
 	/* x0-x7 arguments, x8 indirect result (x9: the caller's LR, from the
@@ -223,6 +241,9 @@ ariadne_trace_entry_trampoline:
 	.cfi_same_value x30
 	.cfi_same_value x16
 	ret	x16
+.Lentry_fused:
+	.cfi_restore_state
+	br	x16
 	.cfi_endproc
 	.size ariadne_trace_entry_trampoline, . - ariadne_trace_entry_trampoline
 
@@ -240,6 +261,13 @@ ariadne_trace_entry_trampoline:
 	.global ariadne_trace_exit_trampoline
 	.type ariadne_trace_exit_trampoline, %function
 ariadne_trace_exit_trampoline:
+	.cfi_remember_state
+	adrp	x16, ariadne_trace_fused_exit
+	ldr	x16, [x16, :lo12:ariadne_trace_fused_exit]
+	cbnz	x16, .Lexit_fused
+	.globl	ariadne_trace_exit_generic
+	.hidden	ariadne_trace_exit_generic
+ariadne_trace_exit_generic:
 	sub	sp, sp, #FRAME_SIZE
 	.cfi_def_cfa_offset FRAME_SIZE
 	/* x0-x7 / x8: return values and the indirect result address. */
@@ -297,6 +325,9 @@ ariadne_trace_exit_trampoline:
 	.cfi_same_value x29
 	.cfi_same_value x30
 	ret
+.Lexit_fused:
+	.cfi_restore_state
+	br	x16
 	.cfi_endproc
 	.size ariadne_trace_exit_trampoline, . - ariadne_trace_exit_trampoline
 

@@ -117,6 +117,24 @@
 ariadne_trace_lean_frames:
 	.byte	0
 
+/* The fused path (Handlers.hpp set_fused_path): while the handler tables
+ * hold just the pair it stands for, these point at its assembly (e.g.
+ * record_path.S) and the trampolines jump there first thing; it comes back
+ * to ariadne_trace_{entry,exit}_generic for anything unusual. 0: none. */
+	.p2align 3
+	.globl	ariadne_trace_fused_entry
+	.hidden	ariadne_trace_fused_entry
+	.type	ariadne_trace_fused_entry, %object
+	.size	ariadne_trace_fused_entry, 8
+ariadne_trace_fused_entry:
+	.quad	0
+	.globl	ariadne_trace_fused_exit
+	.hidden	ariadne_trace_fused_exit
+	.type	ariadne_trace_fused_exit, %object
+	.size	ariadne_trace_fused_exit, 8
+ariadne_trace_fused_exit:
+	.quad	0
+
 	.text
 
 /* ------------------------------------------------------------------------ */
@@ -126,6 +144,11 @@ ariadne_trace_lean_frames:
 ariadne_trace_entry_trampoline:
 	.cfi_startproc
 	endbr64
+	cmpq	$0, ariadne_trace_fused_entry(%rip)
+	jne	.Lentry_fused
+	.globl	ariadne_trace_entry_generic
+	.hidden	ariadne_trace_entry_generic
+ariadne_trace_entry_generic:
 	push_r11_and_align
 
 	/* Arguments, rax (varargs vector count) and r10 (static chain): the
@@ -208,6 +231,8 @@ ariadne_trace_entry_trampoline:
 	leaq	-8(%r11), %rsp
 	.cfi_def_cfa rsp, 8
 	ret
+.Lentry_fused:
+	jmpq	*ariadne_trace_fused_entry(%rip)
 	.cfi_endproc
 	.size ariadne_trace_entry_trampoline, . - ariadne_trace_entry_trampoline
 
@@ -222,6 +247,11 @@ ariadne_trace_exit_trampoline:
 	.cfi_def_cfa rsp, 0
 	.cfi_undefined rip
 	endbr64
+	cmpq	$0, ariadne_trace_fused_exit(%rip)
+	jne	.Lexit_fused
+	.globl	ariadne_trace_exit_generic
+	.hidden	ariadne_trace_exit_generic
+ariadne_trace_exit_generic:
 	push_r11_and_align
 
 	/* Integer return values (rax, rdx: __int128 and small structs). */
@@ -278,6 +308,8 @@ ariadne_trace_exit_trampoline:
 	leaq	8(%rsp), %rsp		/* the slot `ret` popped: the caller's RSP */
 	.cfi_def_cfa rsp, 0
 	notrack jmpq *%r11
+.Lexit_fused:
+	jmpq	*ariadne_trace_fused_exit(%rip)
 	.cfi_endproc
 	.size ariadne_trace_exit_trampoline, . - ariadne_trace_exit_trampoline
 
