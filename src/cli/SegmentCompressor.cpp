@@ -98,12 +98,40 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
   return true;
 }
 
+// At the end: a thread's live file (t<tid>.live, the writer's current
+// segment) becomes the segment its header names, unless that one exists
+// already (copied out just before the program ended) or the file holds
+// nothing; a copy the program did not finish (.seg.tmp) goes.
+void SegmentCompressor::settle_live_files(const fs::path& proc) {
+  std::error_code ec;
+  std::vector<fs::path> live, partial;
+  for (const auto& f : fs::directory_iterator(proc, ec)) {
+    const std::string name = f.path().filename().string();
+    if (f.path().extension() == ".live") live.push_back(f.path());
+    if (name.size() > 8 && name.ends_with(".seg.tmp")) partial.push_back(f.path());
+  }
+  for (const auto& p : partial) fs::remove(p, ec);
+  for (const auto& p : live) {
+    SegmentHeader h{};
+    SegmentLoader loader;
+    if (loader.load_header(p.string(), false, h) && h.state != static_cast<std::uint32_t>(SegmentState::recycled)) {
+      const fs::path named = proc / fmt::format("t{}-{}.seg", h.tid, h.seq);
+      if (!fs::exists(named, ec) && !fs::exists(named.string() + ".zst", ec)) {
+        fs::rename(p, named, ec);
+        if (!ec) continue;
+      }
+    }
+    fs::remove(p, ec);
+  }
+}
+
 int SegmentCompressor::pass(bool everything) {
   int done = 0;
   std::error_code ec;
   std::vector<fs::path> segments;
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
     if (!proc.is_directory(ec)) continue;
+    if (everything) settle_live_files(proc.path());
     for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
       if (f.path().extension() == ".seg") segments.push_back(f.path());
     }

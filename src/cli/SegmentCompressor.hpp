@@ -1,5 +1,6 @@
 // `ariadne record`'s side of the segments: compresses each finished segment
-// (DIR/<proc>/t<tid>-<seq>.seg) to .seg.zst (one zstd frame with its content
+// (DIR/<proc>/t<tid>-<seq>.seg, and at the end what the threads' live files
+// hold) to .seg.zst (one zstd frame with its content
 // checksum) while the program runs, and every remaining one at the end, and
 // keeps the figures of the summary line. Calls are counted with the
 // readers' segment decoder (src/tracefile/SegmentDecoder.hpp).
@@ -35,6 +36,7 @@ class SegmentCompressor {
 
  private:
   bool compress(const std::filesystem::path& seg, bool everything);
+  void settle_live_files(const std::filesystem::path& proc);
   std::filesystem::path dir_;
   std::uint64_t calls_ = 0;
   std::set<std::string> failed_;

@@ -1,10 +1,17 @@
 // The writer's slow paths (ThreadLog.hpp): a thread's first segment, roll-over
 // to seq+1, sealing, lost-event markers, thread exit, and fork.
 //
-// Segments are files of one fixed size, created zero-filled (ftruncate) and
-// mapped MAP_SHARED: every store is in the page cache at once, so a SIGKILL
-// loses nothing already written, and the reader stops at the first zero tag
-// of a segment that was never sealed.
+// A thread writes into its *live file* (DIR/<proc>/t<tid>.live): one fixed
+// size, created zero-filled (ftruncate) and mapped MAP_SHARED, so every store
+// is in the page cache at once and a SIGKILL loses nothing already written
+// (the reader stops at the first zero tag of a segment never sealed, and
+// takes a live file as the segment its header names). A full segment is
+// sealed in place, copied out to t<tid>-<seq>.seg with one write(), and the
+// same mapped pages are zeroed and reused for seq+1: a fresh file per segment
+// would cost a page fault per 4 KiB of events, several times the copy (the
+// page faults were a quarter of a recorded call's cost; docs/performance.md).
+// A thread's last segment (thread exit, exec, fatal signal) is not copied:
+// the live file is sealed and renamed to its segment name.
 #include "record/ThreadLog.hpp"
 
 #include <fcntl.h>
@@ -13,6 +20,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 
 #include "arch/Timestamp.hpp"
@@ -71,25 +79,33 @@ ThreadLog* allocate_log() noexcept {
   return t;
 }
 
-std::size_t segment_path(char* out, std::size_t size, std::uint32_t tid, std::uint32_t seq) noexcept {
+// DIR/<proc>/t<tid>-<seq><suffix> (seq < 0: t<tid><suffix>); 0 if too long.
+std::size_t thread_file_path(char* out, std::size_t size, std::uint32_t tid, long long seq, const char* suffix) noexcept {
   const char* dir = process_dir();
   const std::size_t n = std::strlen(dir);
-  if (n + 40 > size) return 0;
+  const std::size_t m = std::strlen(suffix);
+  if (n + 32 + m > size) return 0;
   std::memcpy(out, dir, n);
   std::size_t k = n;
   out[k++] = '/';
   out[k++] = 't';
   k += append_decimal(out + k, tid);
-  out[k++] = '-';
-  k += append_decimal(out + k, seq);
-  std::memcpy(out + k, ".seg", 5);
-  return k + 4;
+  if (seq >= 0) {
+    out[k++] = '-';
+    k += append_decimal(out + k, static_cast<std::uint64_t>(seq));
+  }
+  std::memcpy(out + k, suffix, m + 1);
+  return k + m;
 }
 
-// Maps segment t->seq of the thread; false (nothing mapped) on failure.
-bool map_segment(ThreadLog* t) noexcept {
+std::size_t live_path(char* out, std::size_t size, const ThreadLog* t) noexcept {
+  return thread_file_path(out, size, t->tid, -1, ".live");
+}
+
+// Creates and maps the thread's live file; false (nothing mapped) on failure.
+bool map_live_file(ThreadLog* t) noexcept {
   char path[4200];
-  if (segment_path(path, sizeof path, t->tid, t->seq) == 0) return false;
+  if (live_path(path, sizeof path, t) == 0) return false;
   const int fd = ::open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   const std::uint32_t bytes = g_segment_bytes;
@@ -104,6 +120,17 @@ bool map_segment(ThreadLog* t) noexcept {
     ::unlink(path);
     return false;
   }
+  t->header = static_cast<SegmentHeader*>(m);
+  t->mapped_bytes = bytes;
+  return true;
+}
+
+// Starts segment t->seq in the live file (mapped first if need be; else its
+// payload is zero from the last copy-out); false on failure.
+bool map_segment(ThreadLog* t) noexcept {
+  if (t->header == nullptr && !map_live_file(t)) return false;
+  const std::uint32_t bytes = t->mapped_bytes;
+  void* m = t->header;
   auto* h = static_cast<SegmentHeader*>(m);
   std::memcpy(h->magic, kSegmentMagic, sizeof h->magic);
   h->version = kFormatVersion;
@@ -115,8 +142,10 @@ bool map_segment(ThreadLog* t) noexcept {
   h->header_crc = crc32c(h, 28);
   h->base_timestamp = t->last;
   h->depth = t->open;
-  t->header = h;
-  t->mapped_bytes = bytes;
+  h->used = 0;
+  h->payload_crc = 0;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::open), __ATOMIC_RELEASE);
   t->pos = reinterpret_cast<std::uint8_t*>(m) + kSegmentHeaderSize;
   t->limit = reinterpret_cast<std::uint8_t*>(m) + bytes;
   return true;
@@ -136,27 +165,96 @@ void set_segment_bytes(std::uint32_t bytes) noexcept {
   g_dead_log.dead = true;
 }
 
-void seal_segment(ThreadLog* t) noexcept {
+namespace {
+
+// Seals the active segment in place: length and checksum, the state last.
+void seal_in_place(ThreadLog* t) noexcept {
   SegmentHeader* h = t->header;
-  if (h == nullptr) return;
   const std::uint8_t* payload = reinterpret_cast<const std::uint8_t*>(h) + kSegmentHeaderSize;
   const auto used = static_cast<std::uint32_t>(t->pos - payload);
   h->used = used;
   h->payload_crc = crc32c(payload, used);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::sealed), __ATOMIC_RELEASE);
+}
+
+bool write_all(int fd, const std::uint8_t* p, std::size_t n) noexcept {
+  while (n > 0) {
+    const ssize_t k = ::write(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return false;
+    p += k;
+    n -= static_cast<std::size_t>(k);
+  }
+  return true;
+}
+
+// The sealed segment in the live file, copied to t<tid>-<seq>.seg (through a
+// .tmp name, so the file appears whole); false when it could not be.
+bool copy_out(ThreadLog* t) noexcept {
+  char tmp[4200], path[4200];
+  if (thread_file_path(tmp, sizeof tmp, t->tid, t->seq, ".seg.tmp") == 0 ||
+      thread_file_path(path, sizeof path, t->tid, t->seq, ".seg") == 0)
+    return false;
+  const int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const bool ok = write_all(fd, reinterpret_cast<const std::uint8_t*>(t->header), kSegmentHeaderSize + t->header->used);
+  ::close(fd);
+  if (!ok || ::rename(tmp, path) != 0) {
+    ::unlink(tmp);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void seal_segment(ThreadLog* t) noexcept {
+  if (t->header == nullptr) return;
+  char live[4200], path[4200];
+  if (t->pos == nullptr) {  // recycled and not restarted: nothing in it
+    const bool named = live_path(live, sizeof live, t) != 0;
+    unmap_segment(t);
+    if (named) ::unlink(live);
+    return;
+  }
+  seal_in_place(t);
+  const bool named = live_path(live, sizeof live, t) != 0 &&
+                     thread_file_path(path, sizeof path, t->tid, t->seq, ".seg") != 0;
   unmap_segment(t);
+  // The live file becomes the segment (a reader takes a sealed live file as
+  // its segment anyway, should the rename fail).
+  if (named) (void)::rename(live, path);
+  ++t->seq;
+}
+
+// A full segment: sealed, copied out, and the live file's pages made ready
+// for the next (when the copy fails, the live file becomes the segment and
+// the next one gets a new live file).
+void recycle_segment(ThreadLog* t) noexcept {
+  seal_in_place(t);
+  if (!copy_out(t)) {
+    seal_segment(t);
+    return;
+  }
+  SegmentHeader* h = t->header;
+  const std::uint32_t used = h->used;
+  // Until the new header is complete the file holds nothing to read.
+  __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  std::memset(reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize, 0, used);
+  t->pos = t->limit = nullptr;
   ++t->seq;
 }
 
 bool roll_over(ThreadLog* t, std::size_t n) noexcept {
   if (t->dead) return false;
-  if (t->header == nullptr) {
+  if (t->pos == nullptr) {
     // No segment since a failure (the callers count what they drop): retry
     // now and then only.
     if (t->lost != 0 && t->lost % kRetryEvery != 0) return false;
   } else {
-    seal_segment(t);
+    recycle_segment(t);
     write_clock_chunk();
   }
   if (!map_segment(t)) return false;

@@ -89,7 +89,9 @@ enum class ClockKind : std::uint32_t { cntvct = 1, rdtsc = 2, monotonic_ns = 3 }
 inline constexpr char kSegmentMagic[8] = {'A', 'R', 'I', 'A', 'S', 'E', 'G', '\0'};
 inline constexpr std::uint32_t kSegmentHeaderSize = 64;
 
-enum class SegmentState : std::uint32_t { open = 0, sealed = 1 };
+// recycled: a live file (t<tid>.live) whose sealed segment was copied out and
+// whose pages are being made ready for the next one: nothing to read.
+enum class SegmentState : std::uint32_t { open = 0, sealed = 1, recycled = 2 };
 
 struct SegmentHeader {  // at offset 0 of a segment file
   char magic[8];

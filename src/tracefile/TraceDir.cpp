@@ -144,11 +144,27 @@ std::vector<std::string> list_dir(const std::string& path) {
   return names;
 }
 
+// "t<tid>.live": a thread's live file (the writer's current segment, whose
+// header says which; docs/format.md), left by a recording that was not
+// finished (`ariadne record` renames or removes them at the end).
+bool parse_live_name(const std::string& name, std::uint32_t& tid) {
+  unsigned long long t = 0;
+  int used = 0;
+  if (name.size() < 7 || name[0] != 't' || !std::isdigit(static_cast<unsigned char>(name[1]))) return false;
+  if (std::sscanf(name.c_str(), "t%llu%n", &t, &used) != 1 || name.substr(static_cast<std::size_t>(used)) != ".live")
+    return false;
+  if (t > 0xffffffffu) return false;
+  tid = static_cast<std::uint32_t>(t);
+  return true;
+}
+
 void list_segments(ProcessInfo& p, std::vector<Problem>& problems) {
   std::map<std::uint32_t, std::map<std::uint32_t, SegmentFile>> by_tid;
+  std::vector<std::pair<std::uint32_t, std::string>> live;
   for (const auto& name : list_dir(p.dir)) {
     std::uint32_t tid, seq;
     bool compressed;
+    if (parse_live_name(name, tid)) live.emplace_back(tid, name);
     if (!parse_segment_name(name, tid, seq, compressed)) continue;
     auto& slot = by_tid[tid];
     const auto it = slot.find(seq);
@@ -160,6 +176,21 @@ void list_segments(ProcessInfo& p, std::vector<Problem>& problems) {
     f.compressed = compressed;
     f.bytes = file_size(f.path);
     slot[seq] = f;
+  }
+  // A live file counts as the segment its header names, unless that one was
+  // copied out already or the file holds nothing (recycled).
+  for (const auto& [tid, name] : live) {
+    SegmentFile f;
+    f.path = p.dir + "/" + name;
+    SegmentHeader h{};
+    SegmentLoader loader;
+    if (!loader.load_header(f.path, false, h) || h.tid != tid ||
+        h.state == static_cast<std::uint32_t>(SegmentState::recycled) || by_tid[tid].count(h.seq) != 0)
+      continue;
+    f.seq = h.seq;
+    f.compressed = false;
+    f.bytes = file_size(f.path);
+    by_tid[tid][h.seq] = f;
   }
   for (auto& [tid, segs] : by_tid) {
     ThreadInfo t;

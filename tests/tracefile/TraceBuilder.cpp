@@ -138,6 +138,7 @@ Events& Events::raw(const std::vector<std::uint8_t>& bytes) {
 std::string Segment::file_name() const {
   std::string name = "t";
   name += std::to_string(tid);
+  if (form == SegmentForm::live || form == SegmentForm::recycled) return name + ".live";
   name += '-';
   name += std::to_string(seq);
   name += form == SegmentForm::compressed ? ".seg.zst" : ".seg";
@@ -160,7 +161,8 @@ std::vector<std::uint8_t> Segment::raw_file() const {
   h.header_crc = crc32c(&h, offsetof(SegmentHeader, header_crc));
   h.base_timestamp = base;
   h.depth = depth;
-  if (form != SegmentForm::open) {
+  if (form == SegmentForm::recycled) h.state = static_cast<std::uint32_t>(SegmentState::recycled);
+  if (form == SegmentForm::sealed || form == SegmentForm::compressed) {
     h.state = static_cast<std::uint32_t>(SegmentState::sealed);
     h.used = static_cast<std::uint32_t>(ev.size());
     h.payload_crc = crc32c(ev.data(), ev.size());

@@ -67,7 +67,9 @@ class Events {
   std::uint64_t count_ = 0;
 };
 
-enum class SegmentForm { open, sealed, compressed };
+// live: the writer's live file t<tid>.live (an open segment; recycled: one
+// whose segment was copied out, header state `recycled`).
+enum class SegmentForm { open, sealed, compressed, live, recycled };
 
 struct Segment {
   std::uint32_t pid = 0, tid = 0, seq = 0;
@@ -77,7 +79,7 @@ struct Segment {
   std::uint32_t capacity = 0;  // 0: the events rounded up to 4 KiB (plus room for the zero tag)
   Events events;
 
-  std::string file_name() const;  // t<tid>-<seq>.seg[.zst]
+  std::string file_name() const;  // t<tid>-<seq>.seg[.zst], or t<tid>.live
   // The raw file (header + capacity bytes; sealed or open as `form` says,
   // compressed segments are sealed and cut at header + used).
   std::vector<std::uint8_t> raw_file() const;

@@ -86,6 +86,35 @@ TEST(TraceRoundTrip, SegmentsRawSealedCompressedAcrossBoundaries) {
   remove_tree(dir);
 }
 
+// A recording whose `ariadne record` did not finish keeps the threads' live
+// files: each is the segment its header names, unless that segment was
+// copied out already or the file was being recycled.
+TEST(TraceRoundTrip, LiveFilesAreTheSegmentsTheirHeadersName) {
+  TraceBuilder b;
+  auto& p = b.process(7);
+  p.site(1, "a").site(2, "b");
+  p.segment(7, 0, 100, SegmentForm::compressed).events.entry(1, 100).entry(2, 110);
+  p.segment(7, 1, 200, SegmentForm::live, 2).events.exit(210).entry(2, 220);
+  p.segment(8, 0, 100, SegmentForm::sealed).events.entry(1, 100).exit(130);
+  p.segment(8, 0, 100, SegmentForm::live).events.entry(2, 100).exit(130);  // copied out already
+  p.segment(9, 0, 100, SegmentForm::sealed).events.entry(2, 100).exit(140);
+  p.segment(9, 1, 200, SegmentForm::recycled).events.entry(1, 200);  // nothing to read
+  const std::string dir = temp_dir("live");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  const auto& pi = d.processes().at(0);
+  ASSERT_EQ(pi.threads.size(), 3u);
+  ASSERT_EQ(pi.threads[0].segments.size(), 2u);
+  EXPECT_EQ(pi.threads[0].segments[1].seq, 1u);
+  EXPECT_EQ(events_of(d, pi, pi.threads[0], problems),
+            (Lines{"0 entry a d0", "10 entry b d1", "110 exit b d1", "120 entry b d1"}));
+  EXPECT_EQ(events_of(d, pi, pi.threads[1], problems), (Lines{"0 entry a d0", "30 exit a d0"}));
+  EXPECT_EQ(events_of(d, pi, pi.threads[2], problems), (Lines{"0 entry b d0", "40 exit b d0"}));
+  EXPECT_EQ(problems_text(problems), "");
+  remove_tree(dir);
+}
+
 TEST(TraceRoundTrip, ForkChildStacksAndProcesses) {
   TraceBuilder b;
   auto& parent = b.process(10);
