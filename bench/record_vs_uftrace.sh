@@ -9,7 +9,8 @@
 # (uftrace's usual mode, mcount) and with Ariadne's flags
 # (-fpatchable-function-entry, which uftrace's dynamic mode `-P .` uses too).
 # Both uftrace modes are measured; the faster one is uftrace's figure.
-# "ours" is `ariadne record` when the build has it (`ariadne record --help`
+# "ours" is `ariadne record` (its fused path; "ours-generic" the same with
+# --generic-path, for comparison) when the build has it (`ariadne record --help`
 # succeeds), else bench/record_standin.cpp: the trace runtime with a
 # stand-in recorder (entry and exit handlers writing Format.hpp events with
 # a counter timestamp to a per-thread MAP_SHARED file).
@@ -98,6 +99,7 @@ run_x86() {
       plain) out=$("$d/plain" "${args[@]}") ;;
       uftrace-pg) out=$(uftrace record -d "$2" "$d/pg" "${args[@]}") ;;
       uftrace-P) out=$(uftrace record -P . -d "$2" "$d/patchable" "${args[@]}") ;;
+      ours-generic) out=$("$b/ariadne" record --generic-path -o "$2" -- "$d/patchable" "${args[@]}") ;;
       ours) if [ "$mode" = record ]; then
               out=$("$b/ariadne" record -o "$2" -- "$d/patchable" "${args[@]}")
             else
@@ -109,6 +111,7 @@ run_x86() {
     echo "$out wall_ns $((t1 - t0))"
   }
   local variants=(plain uftrace-pg uftrace-P ours)
+  [ "$mode" = record ] && variants+=(ours-generic)
   for ((r = 0; r < reps; r++)); do
     for v in $(printf '%s\n' "${variants[@]}" | shuf); do
       rm -rf "$work/x-$v"
@@ -127,7 +130,7 @@ run_x86() {
   echo "x86-64 natively: fib($fib_n) + loop($loop_n) = $calls calls; median of $reps shuffled rounds; ours = $mode"
   echo "  ns/call: between the program's markers (work: monotonic; cpu: the thread's CPU time), and over"
   echo "  the whole run (wall, start-up and shutdown included); + = over plain"
-  printf '  %-11s %9s %9s %9s %9s %10s %9s %9s %10s\n' variant "work" "+work" "cpu" "+cpu" "+wall" \
+  printf '  %-12s %9s %9s %9s %9s %10s %9s %9s %10s\n' variant "work" "+work" "cpu" "+cpu" "+wall" \
     "event B" "dir B" "dir bytes"
   for v in "${variants[@]}"; do
     local ev dir
@@ -135,7 +138,7 @@ run_x86() {
     awk -v v="$v" -v w="$(cat "$work/x-$v.work")" -v u="$(cat "$work/x-$v.cpu")" -v a="$(cat "$work/x-$v.wall")" \
         -v pw="$(cat "$work/x-plain.work")" -v pu="$(cat "$work/x-plain.cpu")" -v pa="$(cat "$work/x-plain.wall")" \
         -v c="$calls" -v ev="$ev" -v dir="$dir" 'BEGIN {
-      printf "  %-11s %9.2f %9.2f %9.2f %9.2f %10.2f %9s %9s %10s\n", v, w / c, (w - pw) / c, u / c, (u - pu) / c,
+      printf "  %-12s %9.2f %9.2f %9.2f %9.2f %10.2f %9s %9s %10s\n", v, w / c, (w - pw) / c, u / c, (u - pu) / c,
         (a - pa) / c, ev == "-" ? "-" : sprintf("%.2f", ev / c), dir == "-" ? "-" : sprintf("%.2f", dir / c), dir }'
   done
   for k in work cpu wall; do
@@ -178,6 +181,7 @@ EOF
       2> >(grep -v 'cannot be preloaded' >&2)
   }
   local variants=(plain uftrace-pg uftrace-P ours)
+  [ "$mode" = record ] && variants+=(ours-generic)
   for v in "${variants[@]}"; do
     rm -rf "$work/a-$v"
     case $v in
@@ -185,12 +189,14 @@ EOF
       uftrace-pg) wrapper pg "$v"; uftrace_arm64 -d "$work/a-$v" "$work/wrap-pg" "${args[@]}" >"$work/a-$v.out" ;;
       uftrace-P) wrapper patchable "$v"
                  uftrace_arm64 -P . -d "$work/a-$v" "$work/wrap-patchable" "${args[@]}" >"$work/a-$v.out" ;;
-      ours) if [ "$mode" = record ]; then
+      ours|ours-generic)
+            if [ "$mode" = record ]; then
               # The launcher runs qemu-aarch64 as $ARIADNE_QEMU says: with the plugin.
               printf '#!/bin/sh\nexec qemu-aarch64 -plugin %s "$@"\n' "$plugin,out=$work/a-$v.insns" >"$work/qemu-plugin"
               chmod +x "$work/qemu-plugin"
               ARIADNE_QEMU="$work/qemu-plugin" \
-                "$native_build/ariadne" record -o "$work/a-$v" -- "$d/patchable" "${args[@]}" >"$work/a-$v.out"
+                "$native_build/ariadne" record $([ "$v" = ours-generic ] && echo --generic-path) \
+                -o "$work/a-$v" -- "$d/patchable" "${args[@]}" >"$work/a-$v.out"
             else
               qemu-aarch64 -plugin "$plugin,out=$work/a-$v.insns" \
                 -E LD_PRELOAD="$rt:$b/bench/librecord_standin.so" -E ARIADNE_STANDIN_DIR="$work/a-$v" \
