@@ -9,7 +9,8 @@
 //   pristine  what the compiler emitted (AArch64: nop;nop  x86-64: 5 x 0x90)
 //   prepared  written once, single-threaded (AArch64: mov x9,x30; nop
 //             x86-64: one 5-byte NOP). Only prepared <-> calling changes live.
-//   calling   AArch64: mov x9,x30; bl T     x86-64: call T
+//   calling   AArch64: mov x9,x30; bl T     x86-64: call T, or jmp S to the
+//             site's stub S (site stubs, below)
 //
 // Callers make the code pages writable (RWX) around write_* / toggle_live and
 // restore R-X afterwards; these functions only store and synchronise.
@@ -59,10 +60,27 @@ std::uintptr_t call_reach() noexcept;
 std::size_t veneer_size() noexcept;
 void write_veneer(std::byte* at, std::uintptr_t target) noexcept;
 
+// Site stubs (x86-64 only; site_stub_size() == 0 elsewhere): a few bytes
+// per site, placed within direct reach of it, that the sled *jumps* to
+// instead of calling the entry trampoline: `movabs $record, %r11; jmp
+// target` (target: ariadne_trace_stub_entry or a veneer to it). With no
+// call in the sled, a fused path can enter the body by a call whose return
+// address is the exit trampoline, so the traced function's own `ret` is
+// predicted (docs/performance.md: the mispredicted return was a sixth of a
+// recorded call). false when `target` is out of the stub's reach.
+std::size_t site_stub_size() noexcept;
+// Where a stub jumps (x86-64: ariadne_trace_stub_entry in trampoline.S, with
+// r11 = the site's record and the caller's return address on top of the
+// stack); 0 without site stubs.
+std::uintptr_t site_stub_entry() noexcept;
+bool write_site_stub(std::byte* at, std::uintptr_t record, std::uintptr_t target) noexcept;
+
 // One site to flip: target != 0 -> calling target; target == 0 -> prepared.
+// jump: the sled jumps to target (a site stub) instead of calling it.
 struct Toggle {
   std::uintptr_t site;
   std::uintptr_t target;
+  bool jump = false;
 };
 
 // Flips a batch of prepared/calling sites while other threads may be running

@@ -89,46 +89,68 @@ std::uintptr_t VeneerPool::map_near(const ModuleVeneers& owner, std::string* err
   return 0;
 }
 
-std::uintptr_t VeneerPool::veneer_for(const ModuleImage& module, std::uintptr_t target, std::string* error) {
-  ModuleVeneers* owner = find(module);
-  if (owner == nullptr) {
-    ModuleVeneers fresh{};
-    fresh.module_lowest = module.lowest;
-    fresh.module_highest = module.highest;
-    fresh.reach_low = module.sites.empty() ? module.lowest : module.sites.front().address;
-    fresh.reach_high = module.sites.empty() ? module.highest : module.sites.back().address;
-    modules_.push_back(std::move(fresh));
-    owner = &modules_.back();
-  }
-  for (const Veneer& veneer : owner->veneers)
-    if (veneer.target == target) return veneer.address;
+VeneerPool::ModuleVeneers& VeneerPool::owner_of(const ModuleImage& module) {
+  if (ModuleVeneers* owner = find(module)) return *owner;
+  ModuleVeneers fresh{};
+  fresh.module_lowest = module.lowest;
+  fresh.module_highest = module.highest;
+  fresh.reach_low = module.sites.empty() ? module.lowest : module.sites.front().address;
+  fresh.reach_high = module.sites.empty() ? module.highest : module.sites.back().address;
+  modules_.push_back(std::move(fresh));
+  return modules_.back();
+}
 
+std::uintptr_t VeneerPool::veneer_for(const ModuleImage& module, std::uintptr_t target, std::string* error) {
+  ModuleVeneers& owner = owner_of(module);
+  for (const Veneer& veneer : owner.veneers)
+    if (veneer.target == target) return veneer.address;
+  const std::uintptr_t address = place(
+      module, arch::veneer_size(),
+      [](std::byte* at, void* ctx) {
+        arch::write_veneer(at, *static_cast<std::uintptr_t*>(ctx));
+        return true;
+      },
+      &target, error);
+  if (address != 0) owner_of(module).veneers.push_back({target, address});
+  return address;
+}
+
+std::uintptr_t VeneerPool::place(const ModuleImage& module, std::size_t bytes, CodeWriter write, void* ctx,
+                                 std::string* error) {
+  ModuleVeneers* owner = &owner_of(module);
   const std::uintptr_t page = page_size();
-  const std::size_t size = (arch::veneer_size() + 15) & ~std::size_t{15};  // keep veneers 16-byte aligned
+  const std::size_t size = (bytes + 15) & ~std::size_t{15};  // keep code 16-byte aligned
+  if (size > page) return 0;
   Page* room = nullptr;
   for (Page& candidate : owner->pages)
     if (candidate.used + size <= page) room = &candidate;
 
   std::uintptr_t address = 0;
   if (room != nullptr) {
-    // The page's other veneers may be running right now: keep it executable
-    // while the new one (not referenced by any site yet) is written.
+    // The page's other code may be running right now: keep it executable
+    // while the new piece (not referenced by any site yet) is written.
     void* base = reinterpret_cast<void*>(room->base);
     if (mprotect(base, page, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
       if (error != nullptr) *error = std::string("mprotect of a veneer page failed: ") + std::strerror(errno);
       return 0;
     }
     address = room->base + room->used;
-    arch::write_veneer(reinterpret_cast<std::byte*>(address), target);
+    const bool written = write(reinterpret_cast<std::byte*>(address), ctx);
     mprotect(base, page, PROT_READ | PROT_EXEC);
+    if (!written) {
+      if (error != nullptr) *error = "code placed near the module cannot reach its target";
+      return 0;
+    }
     room->used += size;
   } else {
     const std::uintptr_t base = map_near(*owner, error);
     if (base == 0) return 0;
     // A fresh page: no one executes it yet, so RW then R-X (never W+X).
-    arch::write_veneer(reinterpret_cast<std::byte*>(base), target);
-    if (mprotect(reinterpret_cast<void*>(base), page, PROT_READ | PROT_EXEC) != 0) {
-      if (error != nullptr) *error = std::string("mprotect of a veneer page failed: ") + std::strerror(errno);
+    const bool written = write(reinterpret_cast<std::byte*>(base), ctx);
+    if (!written || mprotect(reinterpret_cast<void*>(base), page, PROT_READ | PROT_EXEC) != 0) {
+      if (error != nullptr)
+        *error = written ? std::string("mprotect of a veneer page failed: ") + std::strerror(errno)
+                         : "code placed near the module cannot reach its target";
       munmap(reinterpret_cast<void*>(base), page);
       return 0;
     }
@@ -136,7 +158,6 @@ std::uintptr_t VeneerPool::veneer_for(const ModuleImage& module, std::uintptr_t 
     address = base;
   }
   __builtin___clear_cache(reinterpret_cast<char*>(address), reinterpret_cast<char*>(address + size));
-  owner->veneers.push_back({target, address});
   return address;
 }
 

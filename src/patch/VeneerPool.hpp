@@ -33,6 +33,14 @@ class VeneerPool {
   // page could be mapped; then *error (if given) says why.
   std::uintptr_t veneer_for(const ModuleImage& module, std::uintptr_t target, std::string* error = nullptr);
 
+  // Room for `size` bytes of code that every site of `module` reaches
+  // directly (x86-64 site stubs), written by `write(at, ctx)` while the page
+  // is writable; the address, or 0 if no page could be had or `write`
+  // refused (then *error, if given, says why).
+  using CodeWriter = bool (*)(std::byte* at, void* ctx);
+  std::uintptr_t place(const ModuleImage& module, std::size_t size, CodeWriter write, void* ctx,
+                       std::string* error = nullptr);
+
   // Unmaps the veneers of `module` (after dlclose, once its sites are gone).
   void release(const ModuleImage& module);
 
@@ -58,6 +66,7 @@ class VeneerPool {
   };
 
   ModuleVeneers* find(const ModuleImage& module);
+  ModuleVeneers& owner_of(const ModuleImage& module);
   std::uintptr_t map_near(const ModuleVeneers& owner, std::string* error);
 
   std::vector<ModuleVeneers> modules_;

@@ -27,6 +27,8 @@
 extern "C" {
 __attribute__((visibility("hidden"))) extern const char ariadne_record_fused_entry[];
 __attribute__((visibility("hidden"))) extern const char ariadne_record_fused_exit[];
+// Only where the architecture has site stubs (x86-64); else null.
+__attribute__((visibility("hidden"), weak)) extern const char ariadne_record_fused_stub_entry[];
 }
 
 namespace ariadne::record {
@@ -251,7 +253,7 @@ void start_recorder_from_environment() noexcept {
   // The plain pair's twin in assembly (src/arch/<arch>/record_path.S), used
   // while no other handler is registered.
   static const trace::detail::FusedPath fused{on_entry_plain, on_exit_plain, &ariadne_record_fused_entry,
-                                              &ariadne_record_fused_exit};
+                                              &ariadne_record_fused_exit, ariadne_record_fused_stub_entry};
   if (plain && options.fused) trace::detail::set_fused_path(&fused);
   install_process_events();
   ::on_exit(on_process_exit, nullptr);

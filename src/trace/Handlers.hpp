@@ -43,6 +43,10 @@ struct FusedPath {
   ExitHandler exit;
   const void* entry_code;  // jumped to instead of the entry trampoline's body
   const void* exit_code;
+  // Where ariadne_trace_stub_entry jumps (sites enabled while the path is on
+  // jump to per-site stubs where the architecture has them: CodePatch.hpp);
+  // nullptr: the architecture's twin has no stub entry.
+  const void* stub_entry_code;
 };
 // Under no lock; call before adding the pair. nullptr: none.
 void set_fused_path(const FusedPath* path) noexcept;
@@ -50,6 +54,7 @@ void set_fused_path(const FusedPath* path) noexcept;
 bool fused_path_active() noexcept;
 extern "C" __attribute__((visibility("hidden"))) const void* ariadne_trace_fused_entry;
 extern "C" __attribute__((visibility("hidden"))) const void* ariadne_trace_fused_exit;
+extern "C" __attribute__((visibility("hidden"))) const void* ariadne_trace_fused_stub;
 
 // Constant-initialised, never destroyed (as the site table).
 extern HandlerTables g_handler_tables;

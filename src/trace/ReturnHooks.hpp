@@ -44,6 +44,10 @@ struct alignas(64) ShadowEntry {
 };
 inline constexpr std::uint32_t kChained = 1;   // shares its key and return with the entry below
 inline constexpr std::uint32_t kUnhooked = 2;  // return address restored for an unwinder
+// Entered by a call whose return address is the exit trampoline (a fused
+// path from a site stub): the return predictor holds the caller's return
+// address too, so the exit returns with `ret`.
+inline constexpr std::uint32_t kBalanced = 4;
 
 struct ShadowStack {
   std::uint32_t top;       // entries in use

@@ -20,6 +20,7 @@ struct SiteRecord {
   std::uint32_t module = 0;           // index into SiteTable's modules
   std::uintptr_t symbol_start = 0;    // [start, end) of the covering symbol
   std::uintptr_t symbol_end = 0;
+  std::uintptr_t stub = 0;            // x86-64 site stub (arch::write_site_stub), made once; 0: none
 };
 
 struct ModuleRecord {

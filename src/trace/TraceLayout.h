@@ -24,6 +24,7 @@
 #define SE_RECORD 24
 #define SE_SITE_ID 32
 #define SE_FLAGS 36
+#define SE_FLAG_BALANCED 4 /* kBalanced */
 
 /* SiteTable (SiteTable.hpp), symbol ariadne_trace_site_table: its index
  * pointer; SiteIndex and its 16-byte slots; SiteRecord. */
@@ -34,6 +35,7 @@
 #define SI_SLOT_PC 0
 #define SI_SLOT_RECORD 8
 #define SI_HASH 0x9e3779b97f4a7c15
+#define SR_ADDRESS 0
 #define SR_SITE_ID 32
 #define SR_ENABLED 40
 

@@ -143,15 +143,45 @@ class Matcher {
 
 // ---- patching ---------------------------------------------------------------
 
+// The site's stub (CodePatch.hpp site stubs), placed near its module and
+// jumping to the stub entry (through a veneer when that is out of reach);
+// false (no stub: the site is called as usual) when it cannot be made.
+bool make_stub(SiteRecord& r) {
+  const patch::ModuleImage& image = *sites().module(r.module).image;
+  const std::uintptr_t entry = arch::site_stub_entry();
+  std::uintptr_t target = entry;
+  if (!arch::call_reaches(r.site.address, target)) target = state().veneers.veneer_for(image, entry);
+  if (target == 0) return false;
+  struct Code {
+    std::uintptr_t record, target;
+  } code{reinterpret_cast<std::uintptr_t>(&r), target};
+  r.stub = state().veneers.place(
+      image, arch::site_stub_size(),
+      [](std::byte* at, void* ctx) {
+        const auto* c = static_cast<const Code*>(ctx);
+        return arch::write_site_stub(at, c->record, c->target);
+      },
+      &code);
+  return r.stub != 0 && arch::call_reaches(r.site.address, r.stub);
+}
+
 // Flips `changes` (already marked in their records) in one batch per call.
 void patch_sites(const std::vector<SiteRecord*>& changes) {
   if (changes.empty()) return;
   SiteTable& t = sites();
   std::vector<arch::Toggle> batch;
   batch.reserve(changes.size());
+  // While a fused path with a stub entry is on, sites are enabled through
+  // site stubs where the architecture has them (CodePatch.hpp); a site keeps
+  // its stub, and it keeps working when the path is turned off.
+  const bool stubs = arch::site_stub_size() != 0 && __atomic_load_n(&ariadne_trace_fused_stub, __ATOMIC_ACQUIRE) != nullptr;
   for (SiteRecord* r : changes) {
     const std::uintptr_t site = r->site.address;
     std::uintptr_t target = 0;
+    if (r->enabled.load(std::memory_order_relaxed) && stubs && (r->stub != 0 || make_stub(*r))) {
+      batch.push_back({site, r->stub, /*jump=*/true});
+      continue;
+    }
     if (r->enabled.load(std::memory_order_relaxed)) {
       target = kEntryTrampoline;
       if (!arch::call_reaches(site, target)) {
@@ -331,6 +361,7 @@ void modules_removed_and_unlock() noexcept {
     if (!m.live.load(std::memory_order_relaxed) || present(m.image->path, m.image->bias)) continue;
     t.retire_module(i);
     state().veneers.release(*m.image);
+    for (std::size_t k = 0; k < m.count; ++k) m.sites[k].stub = 0;  // their pages are gone
   }
   auto& skipped = state().skipped;
   skipped.erase(std::remove_if(skipped.begin(), skipped.end(),
@@ -354,6 +385,7 @@ std::atomic<const FusedPath*> g_fused_path{nullptr};
 // flight may still leave through it, which is equivalent).
 void stop_fused_path() {
   __atomic_store_n(&ariadne_trace_fused_entry, nullptr, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&ariadne_trace_fused_stub, nullptr, __ATOMIC_SEQ_CST);
   __atomic_store_n(&ariadne_trace_fused_exit, nullptr, __ATOMIC_SEQ_CST);
 }
 
@@ -373,6 +405,7 @@ void update_fused_path() {
     return;
   }
   __atomic_store_n(&ariadne_trace_fused_exit, path->exit_code, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&ariadne_trace_fused_stub, path->stub_entry_code, __ATOMIC_SEQ_CST);
   __atomic_store_n(&ariadne_trace_fused_entry, path->entry_code, __ATOMIC_SEQ_CST);
 }
 

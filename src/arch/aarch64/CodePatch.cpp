@@ -103,6 +103,13 @@ bool call_reaches(std::uintptr_t site, std::uintptr_t target) noexcept {
 
 std::size_t veneer_size() noexcept { return kVeneerSize; }
 
+// BL keeps the return predictor balanced as it is (the trampoline returns
+// into the body with `ret x16`), and what is measured here is instructions:
+// no site stubs.
+std::size_t site_stub_size() noexcept { return 0; }
+std::uintptr_t site_stub_entry() noexcept { return 0; }
+bool write_site_stub(std::byte*, std::uintptr_t, std::uintptr_t) noexcept { return false; }
+
 // ldr x16, .+8; br x16; .quad target. Only x16 (IP0, free at a call by the
 // ABI) is clobbered and x30 keeps site + 8, as the entry trampoline expects;
 // the trampoline's `bti c` accepts a BR through x16. `at` should be 8-byte

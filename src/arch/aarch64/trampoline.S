@@ -137,6 +137,13 @@ ariadne_trace_fused_entry:
 	.size	ariadne_trace_fused_exit, 8
 ariadne_trace_fused_exit:
 	.quad	0
+	/* The stub entry (site stubs are x86-64 only: always 0 here). */
+	.globl	ariadne_trace_fused_stub
+	.hidden	ariadne_trace_fused_stub
+	.type	ariadne_trace_fused_stub, %object
+	.size	ariadne_trace_fused_stub, 8
+ariadne_trace_fused_stub:
+	.quad	0
 
 	.text
 

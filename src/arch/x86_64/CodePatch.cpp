@@ -25,11 +25,16 @@
 #include "arch/x86_64/frame.h"
 
 namespace ariadne::arch {
+// trampoline.S; weak so that programs linking the patching code without the
+// trampolines (the sled benchmarks) do not pull them in.
+extern "C" __attribute__((weak)) void ariadne_trace_stub_entry();
+
 namespace {
 
 constexpr unsigned char kPristine[5] = {0x90, 0x90, 0x90, 0x90, 0x90};
 constexpr unsigned char kNop5[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
 constexpr unsigned char kCall = 0xe8;
+constexpr unsigned char kJmp = 0xe9;
 constexpr unsigned char kInt3 = 0xcc;
 // jmp *0(%rip) followed by the absolute target: no register, no stack.
 constexpr unsigned char kVeneerJmp[6] = {0xff, 0x25, 0x00, 0x00, 0x00, 0x00};
@@ -44,7 +49,7 @@ std::uintptr_t call_reach() noexcept { return 0x7fff0000u; }
 SledState classify(const std::byte* site, std::uintptr_t* target) noexcept {
   if (std::memcmp(site, kPristine, 5) == 0) return SledState::pristine;
   if (std::memcmp(site, kNop5, 5) == 0) return SledState::prepared;
-  if (static_cast<unsigned char>(site[0]) == kCall) {
+  if (static_cast<unsigned char>(site[0]) == kCall || static_cast<unsigned char>(site[0]) == kJmp) {
     std::int32_t rel;
     std::memcpy(&rel, site + 1, sizeof rel);
     if (target != nullptr) *target = reinterpret_cast<std::uintptr_t>(site) + 5 + static_cast<std::intptr_t>(rel);
@@ -94,7 +99,7 @@ bool encode(const Toggle& t, unsigned char out[5]) noexcept {
   }
   if (!call_reaches(t.site, t.target)) return false;
   const auto rel = static_cast<std::int32_t>(static_cast<std::intptr_t>(t.target - (t.site + 5)));
-  out[0] = kCall;
+  out[0] = t.jump ? kJmp : kCall;
   std::memcpy(out + 1, &rel, 4);
   return true;
 }
@@ -146,7 +151,7 @@ const Toggle* find_in(const PublishedBatch& b, std::uintptr_t site) noexcept {
 }
 
 bool looks_like_sled(const unsigned char* p) noexcept {
-  return p[0] == kCall || std::memcmp(p, kNop5, 5) == 0;
+  return p[0] == kCall || p[0] == kJmp || std::memcmp(p, kNop5, 5) == 0;
 }
 
 void chain_trap(int sig, siginfo_t* info, void* ctx) noexcept {
@@ -212,6 +217,25 @@ void write_veneer(std::byte* at, std::uintptr_t target) noexcept {
   std::memcpy(at, kVeneerJmp, sizeof kVeneerJmp);
   const std::uint64_t abs = target;
   std::memcpy(at + sizeof kVeneerJmp, &abs, sizeof abs);
+}
+
+std::size_t site_stub_size() noexcept { return 16; }
+std::uintptr_t site_stub_entry() noexcept { return reinterpret_cast<std::uintptr_t>(&ariadne_trace_stub_entry); }
+
+bool write_site_stub(std::byte* at, std::uintptr_t record, std::uintptr_t target) noexcept {
+  const auto address = reinterpret_cast<std::uintptr_t>(at);
+  // movabs $record, %r11 (49 bb imm64); jmp rel32 (e9), from at + 10; int3.
+  const std::intptr_t delta = static_cast<std::intptr_t>(target - (address + 15));
+  if (delta != static_cast<std::int32_t>(delta)) return false;
+  unsigned char code[16] = {0x49, 0xbb};
+  const std::uint64_t imm = record;
+  std::memcpy(code + 2, &imm, 8);
+  code[10] = kJmp;
+  const auto rel = static_cast<std::int32_t>(delta);
+  std::memcpy(code + 11, &rel, 4);
+  code[15] = kInt3;
+  std::memcpy(at, code, sizeof code);
+  return true;
 }
 
 void install_patch_trap_handler() noexcept {

@@ -129,6 +129,82 @@
 	ja	\full
 .endm
 
+/* With rsi = the site's record, r11 the thread state (claimed) and the
+ * caller's return address at \key(%rsp) (the key is its address): checks
+ * the call can be recorded on the fast path (else to \slow, before any
+ * side effect), then writes the entry event and the shadow entry (flags
+ * \flags), hooks the return when \hook, and gives the thread state back.
+ * rax, rcx, rdx, rdi, r8, r9 are clobbered; rsi is kept. */
+.macro record_entry key, flags, hook, slow
+	cmpb	$0, SR_ENABLED(%rsi)
+	je	\slow
+
+	/* The thread's log, with room for the event (r8 = its write pointer). */
+	thread_log_with_room EV_ENTRY_ROOM, \slow
+
+	/* The shadow stack: the one this thread used last, nothing to pop
+	 * (the entry below is an outer frame: its key is higher), not full,
+	 * and no tail call out of a hooked function (chained entries). */
+	leaq	\key(%rsp), %rdx
+	shadow_stack_of_key \slow
+	movl	SS_TOP(%rcx), %eax
+	cmpl	SS_CAPACITY(%rcx), %eax
+	jae	\slow
+	shlq	$SE_SHIFT, %rax
+	jz	.Lhookable\@
+	cmpq	%rdx, SS_ENTRIES - (1 << SE_SHIFT) + SE_KEY(%rcx,%rax)
+	jbe	\slow
+.Lhookable\@:
+	/* Through the GOT, as the core's exit_hook() (an exported symbol). */
+	movq	ariadne_trace_exit_trampoline@GOTPCREL(%rip), %r9
+	cmpq	%r9, \key(%rsp)
+	je	\slow
+
+	/* Committed. Reserve the shadow entry with a key no frame has
+	 * (Dispatch.cpp reserve_entry), then stamp and write the event. */
+	leaq	SS_ENTRIES(%rcx,%rax), %rax
+	movq	$-1, SE_KEY(%rax)
+	incl	SS_TOP(%rcx)
+	movq	%rax, %rcx
+	read_timestamp
+	movq	%rax, %r9
+	movb	$EV_ENTRY, (%r8)
+	incq	%r8
+	movl	SR_SITE_ID(%rsi), %edx
+	put_varint rdx, dl, rax, al, r8
+	movq	%r9, %rax
+	subq	TL_LAST(%rdi), %rax
+	movq	%r9, TL_LAST(%rdi)
+	put_varint rax, al, rdx, dl, r8
+	movq	%r8, TL_POS(%rdi)
+
+	/* The open calls a forked child starts from (ThreadLog::sites). */
+	movl	SR_SITE_ID(%rsi), %edx
+	movl	TL_OPEN(%rdi), %eax
+	cmpl	$TL_MAX_OPEN_SITES, %eax
+	jae	.Lopen_full\@
+	movl	%edx, TL_SITES(%rdi,%rax,4)
+.Lopen_full\@:
+	incl	TL_OPEN(%rdi)
+
+	/* The shadow entry, the return hook (\hook: plant it in the return
+	 * address slot), the key last. */
+	movq	%rsi, SE_RECORD(%rcx)
+	movl	%edx, SE_SITE_ID(%rcx)
+	movl	$\flags, SE_FLAGS(%rcx)
+	movq	$0, SE_SLOT(%rcx)
+	movq	\key(%rsp), %rdx
+	movq	%rdx, SE_ORIGINAL(%rcx)
+.if \hook
+	movq	ariadne_trace_exit_trampoline@GOTPCREL(%rip), %rdx
+	movq	%rdx, \key(%rsp)
+.endif
+	leaq	\key(%rsp), %rdx
+	movq	%rdx, SE_KEY(%rcx)
+	incq	%fs:TS_TICKS(%r11)
+	movb	$0, %fs:TS_IN_HANDLER(%r11)
+.endm
+
 /* rax = the timestamp counter (arch::timestamp(): RDTSC); rdx clobbered. */
 .macro read_timestamp
 	rdtsc
@@ -139,6 +215,8 @@
 	.text
 
 /* ------------------------------------------------------------------------ */
+/* From the entry trampoline (the sled called it; the site + 5 it pushed is
+ * at ENTRY_SAVED(%rsp)). */
 	.globl	ariadne_record_fused_entry
 	.hidden	ariadne_record_fused_entry
 	.type	ariadne_record_fused_entry, @function
@@ -178,69 +256,7 @@ ariadne_record_fused_entry:
 	jmp	.Lentry_probe
 .Lentry_found:
 	movq	SI_SLOTS + SI_SLOT_RECORD(%rsi,%rcx), %rsi
-	cmpb	$0, SR_ENABLED(%rsi)
-	je	.Lentry_slow
-
-	/* The thread's log, with room for the event (r8 = its write pointer). */
-	thread_log_with_room EV_ENTRY_ROOM, .Lentry_slow
-
-	/* The shadow stack: the one this thread used last, nothing to pop
-	 * (the entry below is an outer frame: its key is higher), not full,
-	 * and no tail call out of a hooked function (chained entries). */
-	leaq	ENTRY_KEY(%rsp), %rdx
-	shadow_stack_of_key .Lentry_slow
-	movl	SS_TOP(%rcx), %eax
-	cmpl	SS_CAPACITY(%rcx), %eax
-	jae	.Lentry_slow
-	shlq	$SE_SHIFT, %rax
-	jz	.Lentry_hookable
-	cmpq	%rdx, SS_ENTRIES - (1 << SE_SHIFT) + SE_KEY(%rcx,%rax)
-	jbe	.Lentry_slow
-.Lentry_hookable:
-	/* Through the GOT, as the core's exit_hook() (an exported symbol). */
-	movq	ariadne_trace_exit_trampoline@GOTPCREL(%rip), %r9
-	cmpq	%r9, ENTRY_KEY(%rsp)
-	je	.Lentry_slow
-
-	/* Committed. Reserve the shadow entry with a key no frame has
-	 * (Dispatch.cpp reserve_entry), then stamp and write the event. */
-	leaq	SS_ENTRIES(%rcx,%rax), %rax
-	movq	$-1, SE_KEY(%rax)
-	incl	SS_TOP(%rcx)
-	movq	%rax, %rcx
-	read_timestamp
-	movq	%rax, %r9
-	movb	$EV_ENTRY, (%r8)
-	incq	%r8
-	movl	SR_SITE_ID(%rsi), %edx
-	put_varint rdx, dl, rax, al, r8
-	movq	%r9, %rax
-	subq	TL_LAST(%rdi), %rax
-	movq	%r9, TL_LAST(%rdi)
-	put_varint rax, al, rdx, dl, r8
-	movq	%r8, TL_POS(%rdi)
-
-	/* The open calls a forked child starts from (ThreadLog::sites). */
-	movl	SR_SITE_ID(%rsi), %edx
-	movl	TL_OPEN(%rdi), %eax
-	cmpl	$TL_MAX_OPEN_SITES, %eax
-	jae	1f
-	movl	%edx, TL_SITES(%rdi,%rax,4)
-1:	incl	TL_OPEN(%rdi)
-
-	/* The shadow entry, its key last; then the return hook. */
-	movq	%rsi, SE_RECORD(%rcx)
-	movl	%edx, SE_SITE_ID(%rcx)
-	movl	$0, SE_FLAGS(%rcx)
-	movq	$0, SE_SLOT(%rcx)
-	movq	ENTRY_KEY(%rsp), %rdx
-	movq	%rdx, SE_ORIGINAL(%rcx)
-	movq	ariadne_trace_exit_trampoline@GOTPCREL(%rip), %rdx
-	movq	%rdx, ENTRY_KEY(%rsp)
-	leaq	ENTRY_KEY(%rsp), %rdx
-	movq	%rdx, SE_KEY(%rcx)
-	incq	%fs:TS_TICKS(%r11)
-	movb	$0, %fs:TS_IN_HANDLER(%r11)
+	record_entry ENTRY_KEY, 0, 1, .Lentry_slow
 
 	pop_arguments
 	/* Into the body, pairing with the sled's call (see trampoline.S). */
@@ -255,6 +271,48 @@ ariadne_record_fused_entry:
 	jmp	ariadne_trace_entry_generic
 	.cfi_endproc
 	.size	ariadne_record_fused_entry, . - ariadne_record_fused_entry
+
+/* ------------------------------------------------------------------------ */
+/* From a site stub (CodePatch.hpp) through ariadne_trace_stub_entry: r11 =
+ * the site's record, the caller's return address on top of the stack, the
+ * sled's jump pushed nothing. The same work as above without the index
+ * probe; then the caller's return address (kept in the shadow entry) comes
+ * off the stack and ariadne_trace_call_body calls the body from just before
+ * the exit trampoline, so the body's return is predicted and the exit can
+ * return with `ret` (kBalanced). Frame, from the RSP after the pushes:
+ *
+ *   +0x38  caller's return address      <- function-entry RSP: the key
+ *   +0x00  r9 r8 rax rdx rcx rsi rdi
+ */
+	.globl	ariadne_record_fused_stub_entry
+	.hidden	ariadne_record_fused_stub_entry
+	.type	ariadne_record_fused_stub_entry, @function
+	.p2align 4
+ariadne_record_fused_stub_entry:
+	.cfi_startproc
+	endbr64
+	push_arguments
+	movq	%r11, %rsi
+	claim_thread_state .Lstub_generic
+	record_entry ENTRY_SAVED, SE_FLAG_BALANCED, 0, .Lstub_slow
+	movq	SR_ADDRESS(%rsi), %r11
+	addq	$5, %r11
+	pop_arguments
+	addq	$8, %rsp
+	.cfi_adjust_cfa_offset -8
+	jmp	ariadne_trace_call_body
+
+	/* Back to the generic way in (r11 = the record again), every
+	 * argument register as it came. */
+	.cfi_adjust_cfa_offset ENTRY_SAVED + 8
+.Lstub_slow:
+	movb	$0, %fs:TS_IN_HANDLER(%r11)
+.Lstub_generic:
+	movq	%rsi, %r11
+	pop_arguments
+	jmp	ariadne_trace_stub_generic
+	.cfi_endproc
+	.size	ariadne_record_fused_stub_entry, . - ariadne_record_fused_stub_entry
 
 /* ------------------------------------------------------------------------ */
 	.globl	ariadne_record_fused_exit
@@ -287,17 +345,18 @@ ariadne_record_fused_exit:
 	leaq	SS_ENTRIES - (1 << SE_SHIFT)(%rcx,%rax), %rsi
 	cmpq	%rdx, SE_KEY(%rsi)
 	jne	.Lexit_slow
-	cmpl	$0, SE_FLAGS(%rsi)
-	jne	.Lexit_slow
+	movl	SE_FLAGS(%rsi), %r9d
+	testl	$~SE_FLAG_BALANCED, %r9d
+	jnz	.Lexit_slow
 
 	thread_log_with_room EV_EXIT_ROOM, .Lexit_slow
 
 	/* Committed: the event, then the pop (the return address read
 	 * before the slot is given up: a signal may reuse it at once). */
 	read_timestamp
-	movq	%rax, %r9
-	subq	TL_LAST(%rdi), %rax
-	movq	%r9, TL_LAST(%rdi)
+	movq	TL_LAST(%rdi), %rdx
+	movq	%rax, TL_LAST(%rdi)
+	subq	%rdx, %rax
 	movb	$EV_EXIT, (%r8)
 	incq	%r8
 	put_varint rax, al, rdx, dl, r8
@@ -313,8 +372,14 @@ ariadne_record_fused_exit:
 	.cfi_adjust_cfa_offset -8
 	popq	%rax
 	.cfi_adjust_cfa_offset -8
+	testl	%r9d, %r9d
+	jnz	1f
 	/* r10 is dead after a return; no endbr64 at a return address. */
 	notrack jmpq *%r10
+	/* Entered by ariadne_trace_call_body: the predictor's next return
+	 * is the caller's. */
+1:	pushq	%r10
+	ret
 
 	.cfi_adjust_cfa_offset 16
 .Lexit_slow:

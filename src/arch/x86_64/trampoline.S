@@ -55,6 +55,7 @@
 
 #include "asm.h"
 #include "frame.h"
+#include "trace/TraceLayout.h"
 
 /* CFA = frame.rsp (+ extra) while RSP is the frame base:
  * DW_CFA_def_cfa_expression { DW_OP_breg7 REGS_RSP; DW_OP_deref
@@ -133,6 +134,12 @@ ariadne_trace_fused_entry:
 	.type	ariadne_trace_fused_exit, %object
 	.size	ariadne_trace_fused_exit, 8
 ariadne_trace_fused_exit:
+	.quad	0
+	.globl	ariadne_trace_fused_stub
+	.hidden	ariadne_trace_fused_stub
+	.type	ariadne_trace_fused_stub, %object
+	.size	ariadne_trace_fused_stub, 8
+ariadne_trace_fused_stub:
 	.quad	0
 
 	.text
@@ -237,9 +244,56 @@ ariadne_trace_entry_generic:
 	.size ariadne_trace_entry_trampoline, . - ariadne_trace_entry_trampoline
 
 /* ------------------------------------------------------------------------ */
+/* Site stubs (CodePatch.hpp) end here: r11 = the site's record, the caller's
+ * return address on top of the stack, nothing pushed by the sled (it
+ * jumped). The fused path takes the call if it is on; else the sled's call
+ * is recreated for the generic trampoline: its return address (the body)
+ * on the stack and, by a real call, in the return predictor, so the
+ * trampoline's `ret` into the body keeps the predictor balanced. */
+	.globl	ariadne_trace_stub_entry
+	.type	ariadne_trace_stub_entry, @function
+	.p2align 4
+ariadne_trace_stub_entry:
+	.cfi_startproc
+	endbr64
+	cmpq	$0, ariadne_trace_fused_stub(%rip)
+	jne	.Lstub_fused
+	.globl	ariadne_trace_stub_generic
+	.hidden	ariadne_trace_stub_generic
+ariadne_trace_stub_generic:
+	call	1f
+1:	.cfi_adjust_cfa_offset 8
+	movq	SR_ADDRESS(%r11), %r11
+	addq	$5, %r11
+	movq	%r11, (%rsp)
+	jmp	ariadne_trace_entry_generic
+	.cfi_adjust_cfa_offset -8
+.Lstub_fused:
+	jmpq	*ariadne_trace_fused_stub(%rip)
+	.cfi_endproc
+	.size ariadne_trace_stub_entry, . - ariadne_trace_stub_entry
+
+/* A fused path that took a call from a site stub enters the body here, with
+ * r11 = the body and the caller's return address already taken off the
+ * stack: this call pushes the exit trampoline's address (the next
+ * instruction) as the return address, on the stack and in the return
+ * predictor, so the function's own `ret` is predicted. (`notrack`: a body
+ * has no endbr64.) */
+	.globl	ariadne_trace_call_body
+	.hidden	ariadne_trace_call_body
+	.type	ariadne_trace_call_body, @function
+	.p2align 4
+ariadne_trace_call_body:
+	.cfi_startproc
+	.cfi_undefined rip
+	notrack call *%r11
+	.cfi_endproc
+	.size ariadne_trace_call_body, . - ariadne_trace_call_body
+	/* The exit trampoline follows at once: no padding. */
+
+/* ------------------------------------------------------------------------ */
 	.globl ariadne_trace_exit_trampoline
 	.type ariadne_trace_exit_trampoline, @function
-	.p2align 4
 ariadne_trace_exit_trampoline:
 	.cfi_startproc
 	/* CFA = the caller's RSP after the return; the return address is held
