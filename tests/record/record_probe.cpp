@@ -3,6 +3,7 @@
 // (noipa: no call is dropped or cloned at -O2) and have external linkage so
 // each is a site with a plain name.
 #include <dlfcn.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -36,6 +37,32 @@ PROBE void on_usr1() { g_sink = g_sink + 100; }
 PROBE void child_fn() { g_sink = g_sink + 7; }
 PROBE void counted() { g_sink = g_sink + 1; }
 
+// unwind: an exception through three traced frames, a longjmp through two,
+// and a tail call between two traced functions (all end-to-end on whatever
+// path the recording takes).
+PROBE void thrower(int n) {
+  if (n == 0) throw n;
+  thrower(n - 1);
+  g_sink = g_sink + 1;
+}
+PROBE void catcher() {
+  try {
+    thrower(2);
+  } catch (int) {
+    leaf(1);
+  }
+}
+jmp_buf g_jump;
+PROBE void jumper(int n) {
+  if (n > 0)
+    jumper(n - 1);
+  else if (g_sink >= -1000000)  // never false; a condition the compiler cannot fold
+    longjmp(g_jump, 1);
+  g_sink = g_sink + 1;
+}
+PROBE void tail_target(int n) { g_sink = g_sink + n; }
+extern "C" __attribute__((noinline)) void tail_caller(int n) { tail_target(n + 1); }  // may be a jmp at -O2
+
 void usr1_handler(int) { on_usr1(); }
 
 int main(int argc, char** argv) {
@@ -46,6 +73,13 @@ int main(int argc, char** argv) {
     std::thread a(worker, n), b(worker, n);
     a.join();
     b.join();
+  } else if (std::strcmp(mode, "unwind") == 0) {
+    for (int i = 0; i < n; ++i) {
+      catcher();
+      if (setjmp(g_jump) == 0) jumper(1);
+      tail_caller(i);
+      leaf(i);
+    }
   } else if (std::strcmp(mode, "loop") == 0) {
     for (int i = 0; i < n; ++i) leaf(i);
   } else if (std::strcmp(mode, "lost") == 0) {
