@@ -73,7 +73,8 @@ def durations_ns(slices):
 
 
 def case_chrome():
-    trace = make_trace("demo", "demo")
+    # Each case its own trace: ctest runs the cases side by side.
+    trace = make_trace("demo-chrome", "demo")
     out = os.path.join(WORK, "demo.json")
     rc, _, err = dump("--chrome", trace, "-o", out)
     if rc != 0:
@@ -127,7 +128,7 @@ def folded_lines(text):
 
 
 def case_folded():
-    trace = make_trace("demo", "demo")
+    trace = make_trace("demo-folded", "demo")
     rc, out, err = dump("--flamegraph", trace)
     if rc != 0:
         fail(f"exit {rc}: {err}")
@@ -149,7 +150,7 @@ def case_folded():
 
 
 def case_html():
-    trace = make_trace("demo", "demo")
+    trace = make_trace("demo-html", "demo")
     out = os.path.join(WORK, "demo.html")
     rc, _, err = dump("--html", trace, "-o", out)
     if rc != 0:

@@ -16,8 +16,13 @@
  * Offsets: src/trace/TraceLayout.h and src/record/RecordLayout.h, each
  * static_asserted against the C++ structs.
  *
- * Entry, reached from the entry trampoline's first jmp with the stack of the
- * sled's call. The frame, from the RSP after the pushes:
+ * Two entries: from the entry trampoline (a site whose sled calls it), and
+ * from a site stub through ariadne_trace_stub_entry (sites enabled while the
+ * fused path is on: CodePatch.hpp site stubs), which also returns with a
+ * balanced return predictor (see ariadne_record_fused_stub_entry).
+ *
+ * Entry from the trampoline, with the stack of the sled's call. The frame,
+ * from the RSP after the pushes:
  *
  *   +0x40  caller's return address      <- function-entry RSP: the key
  *   +0x38  site + 5 (the body; `ret` continues there)
@@ -31,7 +36,8 @@
  * Registers: r11 is scratch at both ends (not an argument, not a return
  * register); the thread state is addressed %fs-relative through it
  * (initial-exec TLS). At exit rcx, rsi, rdi and r8-r10 are dead after a
- * return under the SysV ABI and are used without saving. The status flags
+ * return under the SysV ABI and are used without saving (r9 holds the
+ * shadow entry's flags, r10 the return address). The status flags
  * are dead at both ends (see trampoline.S).
  */
 #include "asm.h"

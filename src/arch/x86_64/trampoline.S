@@ -55,6 +55,7 @@
 
 #include "asm.h"
 #include "frame.h"
+#include "arch/fused_path_data.h"
 #include "trace/TraceLayout.h"
 
 /* CFA = frame.rsp (+ extra) while RSP is the frame base:
@@ -118,29 +119,7 @@
 ariadne_trace_lean_frames:
 	.byte	0
 
-/* The fused path (Handlers.hpp set_fused_path): while the handler tables
- * hold just the pair it stands for, these point at its assembly (e.g.
- * record_path.S) and the trampolines jump there first thing; it comes back
- * to ariadne_trace_{entry,exit}_generic for anything unusual. 0: none. */
-	.p2align 3
-	.globl	ariadne_trace_fused_entry
-	.hidden	ariadne_trace_fused_entry
-	.type	ariadne_trace_fused_entry, %object
-	.size	ariadne_trace_fused_entry, 8
-ariadne_trace_fused_entry:
-	.quad	0
-	.globl	ariadne_trace_fused_exit
-	.hidden	ariadne_trace_fused_exit
-	.type	ariadne_trace_fused_exit, %object
-	.size	ariadne_trace_fused_exit, 8
-ariadne_trace_fused_exit:
-	.quad	0
-	.globl	ariadne_trace_fused_stub
-	.hidden	ariadne_trace_fused_stub
-	.type	ariadne_trace_fused_stub, %object
-	.size	ariadne_trace_fused_stub, 8
-ariadne_trace_fused_stub:
-	.quad	0
+	ariadne_fused_path_data
 
 	.text
 
