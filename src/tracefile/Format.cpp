@@ -1,5 +1,7 @@
 #include "tracefile/Format.hpp"
 
+#include "arch/Crc32c.hpp"
+
 namespace ariadne::tracefile {
 
 namespace {
@@ -23,6 +25,13 @@ constexpr Crc32cTables kTables;
 }  // namespace
 
 std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc) noexcept {
+  // The CPU's instructions where it has them (a quarter of the tables' time).
+  if (const arch::Crc32cUpdate update = arch::crc32c_instructions(); update != nullptr)
+    return ~update(~crc, static_cast<const std::uint8_t*>(data), n);
+  return crc32c_portable(data, n, crc);
+}
+
+std::uint32_t crc32c_portable(const void* data, std::size_t n, std::uint32_t crc) noexcept {
   const auto* p = static_cast<const std::uint8_t*>(data);
   const auto& t = kTables.t;
   crc = ~crc;

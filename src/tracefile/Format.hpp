@@ -180,6 +180,9 @@ inline constexpr std::int64_t unzigzag(std::uint64_t v) noexcept {
 // CRC-32C (Castagnoli), table-free bitwise form for the rare paths, and the
 // running form for long payloads (Format.cpp).
 std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc = 0) noexcept;
+// The same with slicing-by-8 tables only: what crc32c uses on a CPU without
+// CRC-32C instructions (src/arch/Crc32c.hpp); tests compare the two.
+std::uint32_t crc32c_portable(const void* data, std::size_t n, std::uint32_t crc = 0) noexcept;
 
 }  // namespace ariadne::tracefile
 

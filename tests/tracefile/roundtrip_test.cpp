@@ -228,5 +228,20 @@ TEST(TraceFormat, Crc32cKnownValues) {
     }
 }
 
+// The CPU's CRC-32C instructions (when crc32c uses them) and the tables agree
+// on every length, alignment and continuation.
+TEST(TraceFormat, Crc32cInstructionsAgreeWithTheTables) {
+  std::vector<std::uint8_t> bytes(4096 + 16);
+  std::uint32_t x = 12345;
+  for (auto& b : bytes) b = static_cast<std::uint8_t>((x = x * 1103515245u + 12345u) >> 24);
+  for (std::size_t offset : {0, 1, 3, 7}) {
+    for (std::size_t n : {0, 1, 7, 8, 9, 63, 64, 65, 1000, 4096}) {
+      const std::uint8_t* p = bytes.data() + offset;
+      EXPECT_EQ(crc32c(p, n), crc32c_portable(p, n)) << "offset " << offset << " length " << n;
+      EXPECT_EQ(crc32c(p + n / 2, n - n / 2, crc32c(p, n / 2)), crc32c_portable(p, n)) << "continued, length " << n;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ariadne::tracefile::test
