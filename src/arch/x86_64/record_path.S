@@ -37,7 +37,7 @@
  * register); the thread state is addressed %fs-relative through it
  * (initial-exec TLS). At exit rcx, rsi, rdi and r8-r10 are dead after a
  * return under the SysV ABI and are used without saving (r9 holds the
- * shadow entry's flags, r10 the return address). The status flags
+ * shadow entry's flags, r10 the timestamp, then the return address). The status flags
  * are dead at both ends (see trampoline.S).
  */
 #include "asm.h"
@@ -135,8 +135,9 @@
 	ja	\full
 .endm
 
-/* With rsi = the site's record, r11 the thread state (claimed) and the
- * caller's return address at \key(%rsp) (the key is its address): checks
+/* With rsi = the site's record, r11 the thread state (claimed), r9 the
+ * timestamp and the caller's return address at \key(%rsp) (the key is its
+ * address): checks
  * the call can be recorded on the fast path (else to \slow, before any
  * side effect), then writes the entry event and the shadow entry (flags
  * \flags), hooks the return when \hook, and gives the thread state back.
@@ -162,8 +163,8 @@
 	jbe	\slow
 .Lhookable\@:
 	/* Through the GOT, as the core's exit_hook() (an exported symbol). */
-	movq	ariadne_trace_exit_trampoline@GOTPCREL(%rip), %r9
-	cmpq	%r9, \key(%rsp)
+	movq	\key(%rsp), %rdx
+	cmpq	ariadne_trace_exit_trampoline@GOTPCREL(%rip), %rdx
 	je	\slow
 
 	/* Committed. Reserve the shadow entry with a key no frame has
@@ -172,8 +173,6 @@
 	movq	$-1, SE_KEY(%rax)
 	incl	SS_TOP(%rcx)
 	movq	%rax, %rcx
-	read_timestamp
-	movq	%rax, %r9
 	movb	$EV_ENTRY, (%r8)
 	incq	%r8
 	movl	SR_SITE_ID(%rsi), %edx
@@ -211,11 +210,16 @@
 	movb	$0, %fs:TS_IN_HANDLER(%r11)
 .endm
 
-/* rax = the timestamp counter (arch::timestamp(): RDTSC); rdx clobbered. */
-.macro read_timestamp
+/* \reg = the timestamp counter (arch::timestamp(): RDTSC); rax and rdx
+ * clobbered. Read first thing on both paths, so the checks that follow can
+ * run while it completes (RDTSC takes 25 cycles or so here, the largest
+ * single cost of a recorded call: docs/performance.md); a call handed back
+ * to the generic path simply drops it. */
+.macro read_timestamp reg
 	rdtsc
 	shlq	$32, %rdx
 	orq	%rdx, %rax
+	movq	%rax, %\reg
 .endm
 
 	.text
@@ -231,6 +235,7 @@ ariadne_record_fused_entry:
 	.cfi_startproc
 	endbr64
 	push_arguments
+	read_timestamp r9
 
 	/* Calls made while the thread is in a handler (or in runtime code
 	 * that keeps out of the trace) belong to the generic path; else the
@@ -298,6 +303,7 @@ ariadne_record_fused_stub_entry:
 	.cfi_startproc
 	endbr64
 	push_arguments
+	read_timestamp r9
 	movq	%r11, %rsi
 	claim_thread_state .Lstub_generic
 	record_entry ENTRY_SAVED, SE_FLAG_BALANCED, 0, .Lstub_slow
@@ -336,6 +342,7 @@ ariadne_record_fused_exit:
 	.cfi_adjust_cfa_offset 8
 	pushq	%rdx
 	.cfi_adjust_cfa_offset 8
+	read_timestamp r10
 
 	claim_thread_state .Lexit_generic
 
@@ -359,7 +366,7 @@ ariadne_record_fused_exit:
 
 	/* Committed: the event, then the pop (the return address read
 	 * before the slot is given up: a signal may reuse it at once). */
-	read_timestamp
+	movq	%r10, %rax
 	movq	TL_LAST(%rdi), %rdx
 	movq	%rax, TL_LAST(%rdi)
 	subq	%rdx, %rax
