@@ -58,6 +58,17 @@ TraceBuilder recording() {
   return b;
 }
 
+// A whole recording as one trace_dir input (TraceArchive.hpp).
+std::vector<std::uint8_t> archive_of(const TraceBuilder& b) {
+  std::vector<std::uint8_t> archive;
+  append_file(archive, "ariadne.session", b.session.file());
+  for (const auto& p : b.processes) {
+    append_file(archive, p.key + "/process", p.file());
+    for (const auto& s : p.segments) append_file(archive, p.key + "/" + s.file_name(), s.file());
+  }
+  return archive;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,25 +88,13 @@ int main(int argc, char** argv) {
       put(out + "/segment_zst", name, s.file());
     }
   }
-  std::vector<std::uint8_t> archive;
-  append_file(archive, "ariadne.session", b.session.file());
-  for (const auto& p : b.processes) {
-    append_file(archive, p.key + "/process", p.file());
-    for (const auto& s : p.segments) append_file(archive, p.key + "/" + s.file_name(), s.file());
-  }
-  put(out + "/trace_dir", "seed-recording", archive);
+  put(out + "/trace_dir", "seed-recording", archive_of(b));
   // The same with the last segment of thread 10 left in its live file, and a
   // recycled live file (the writer's states a killed recording can leave).
   TraceBuilder live = b;
   live.processes[0].segments[2].form = SegmentForm::live;
   auto& recycled = live.processes[1].segment(11, 1, 110, SegmentForm::recycled);
   recycled.events.entry(1, 111);
-  std::vector<std::uint8_t> live_archive;
-  append_file(live_archive, "ariadne.session", live.session.file());
-  for (const auto& p : live.processes) {
-    append_file(live_archive, p.key + "/process", p.file());
-    for (const auto& s : p.segments) append_file(live_archive, p.key + "/" + s.file_name(), s.file());
-  }
-  put(out + "/trace_dir", "seed-recording-live", live_archive);
+  put(out + "/trace_dir", "seed-recording-live", archive_of(live));
   return 0;
 }
