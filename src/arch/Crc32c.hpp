@@ -1,7 +1,7 @@
 // CRC-32C with the CPU's own instructions (x86-64 SSE4.2 `crc32`, AArch64
 // CRC32C*), for tracefile::crc32c: sealing a 1 MiB segment with the
 // slicing-by-8 tables cost 0.45 ms, about 2.6 ns per recorded call
-// (docs/performance.md); the instructions do it in a third of that, and
+// (docs/performance.md); the instructions do it in a quarter of that, and
 // the readers check every segment faster too.
 #pragma once
 

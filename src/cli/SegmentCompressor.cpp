@@ -108,13 +108,13 @@ void SegmentCompressor::settle_live_files(const fs::path& proc) {
   for (const auto& f : fs::directory_iterator(proc, ec)) {
     const std::string name = f.path().filename().string();
     if (f.path().extension() == ".live") live.push_back(f.path());
-    if (name.size() > 8 && name.ends_with(".seg.tmp")) partial.push_back(f.path());
+    if (name.ends_with(".seg.tmp")) partial.push_back(f.path());
   }
   for (const auto& p : partial) fs::remove(p, ec);
   for (const auto& p : live) {
     SegmentHeader h{};
     SegmentLoader loader;
-    if (loader.load_header(p.string(), false, h) && h.state != static_cast<std::uint32_t>(SegmentState::recycled)) {
+    if (loader.load_live_header(p.string(), h)) {
       const fs::path named = proc / fmt::format("t{}-{}.seg", h.tid, h.seq);
       if (!fs::exists(named, ec) && !fs::exists(named.string() + ".zst", ec)) {
         fs::rename(p, named, ec);

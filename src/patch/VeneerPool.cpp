@@ -111,7 +111,7 @@ std::uintptr_t VeneerPool::veneer_for(const ModuleImage& module, std::uintptr_t 
         return true;
       },
       &target, error);
-  if (address != 0) owner_of(module).veneers.push_back({target, address});
+  if (address != 0) owner.veneers.push_back({target, address});  // place() adds no module: `owner` stands
   return address;
 }
 

@@ -9,7 +9,7 @@
 // sealed in place, copied out to t<tid>-<seq>.seg with one write(), and the
 // same mapped pages are zeroed and reused for seq+1: a fresh file per segment
 // would cost a page fault per 4 KiB of events, several times the copy (the
-// page faults were a quarter of a recorded call's cost; docs/performance.md).
+// page faults were a fifth of a recorded call's cost; docs/performance.md).
 // A thread's last segment (thread exit, exec, fatal signal) is not copied:
 // the live file is sealed and renamed to its segment name.
 #include "record/ThreadLog.hpp"

@@ -48,10 +48,9 @@ struct FusedPath {
   // nullptr: the architecture's twin has no stub entry.
   const void* stub_entry_code;
 };
-// Under no lock; call before adding the pair. nullptr: none.
+// Takes the tracer's lock; before or after adding the pair (it is on only
+// while the tables hold the pair alone). nullptr: none.
 void set_fused_path(const FusedPath* path) noexcept;
-// True while the trampolines jump to the fused path.
-bool fused_path_active() noexcept;
 extern "C" __attribute__((visibility("hidden"))) const void* ariadne_trace_fused_entry;
 extern "C" __attribute__((visibility("hidden"))) const void* ariadne_trace_fused_exit;
 extern "C" __attribute__((visibility("hidden"))) const void* ariadne_trace_fused_stub;

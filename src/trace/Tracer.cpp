@@ -155,14 +155,18 @@ bool make_stub(SiteRecord& r) {
   struct Code {
     std::uintptr_t record, target;
   } code{reinterpret_cast<std::uintptr_t>(&r), target};
-  r.stub = state().veneers.place(
+  const std::uintptr_t stub = state().veneers.place(
       image, arch::site_stub_size(),
       [](std::byte* at, void* ctx) {
         const auto* c = static_cast<const Code*>(ctx);
         return arch::write_site_stub(at, c->record, c->target);
       },
       &code);
-  return r.stub != 0 && arch::call_reaches(r.site.address, r.stub);
+  // Kept only if the sled reaches it (the pool places code within reach of
+  // every site of the module; this is the check that it did).
+  if (stub == 0 || !arch::call_reaches(r.site.address, stub)) return false;
+  r.stub = stub;
+  return true;
 }
 
 // Flips `changes` (already marked in their records) in one batch per call.
@@ -462,10 +466,6 @@ void detail::set_fused_path(const FusedPath* path) noexcept {
   stop_fused_path();
   g_fused_path.store(path, std::memory_order_release);
   update_fused_path();
-}
-
-bool detail::fused_path_active() noexcept {
-  return __atomic_load_n(&ariadne_trace_fused_entry, __ATOMIC_ACQUIRE) != nullptr;
 }
 
 void remove_handler(int id) noexcept {

@@ -34,6 +34,11 @@ class SegmentLoader {
   bool load(const std::string& path, bool compressed, LoadedSegment& seg, std::vector<Problem>& problems);
   // Only the header (the first 64 bytes; a .zst is decompressed that far).
   bool load_header(const std::string& path, bool compressed, SegmentHeader& h);
+  // A thread's live file (t<tid>.live, docs/format.md): true when it holds
+  // the segment its header names (valid header, not recycled).
+  bool load_live_header(const std::string& path, SegmentHeader& h) {
+    return load_header(path, false, h) && h.state != static_cast<std::uint32_t>(SegmentState::recycled);
+  }
 
   const std::vector<std::uint8_t>& data() const { return data_; }
 

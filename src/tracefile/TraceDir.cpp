@@ -184,9 +184,7 @@ void list_segments(ProcessInfo& p, std::vector<Problem>& problems) {
     f.path = p.dir + "/" + name;
     SegmentHeader h{};
     SegmentLoader loader;
-    if (!loader.load_header(f.path, false, h) || h.tid != tid ||
-        h.state == static_cast<std::uint32_t>(SegmentState::recycled) || by_tid[tid].count(h.seq) != 0)
-      continue;
+    if (!loader.load_live_header(f.path, h) || h.tid != tid || by_tid[tid].count(h.seq) != 0) continue;
     f.seq = h.seq;
     f.compressed = false;
     f.bytes = file_size(f.path);
