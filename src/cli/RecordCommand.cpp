@@ -22,12 +22,14 @@
 
 #include "arch/Isa.hpp"
 #include "cli/Commands.hpp"
+#include "cli/LiveFileDrainer.hpp"
 #include "cli/RuntimeSettings.hpp"
 #include "cli/SegmentCompressor.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
 #include "record/ChunkFile.hpp"
 #include "record/RecordOptions.hpp"
+#include "record/ThreadLog.hpp"
 
 extern char** environ;
 
@@ -43,7 +45,8 @@ constexpr const char* kDescription =
     "with timestamps, threads, fork (the child is recorded too), exec (the new image is recorded "
     "too), signals delivered, and lost-event markers if anything could not be written.\n"
     "Events go straight to memory-mapped files, so a crash or a SIGKILL of PROG loses nothing "
-    "already written. Finished segments are compressed with zstd.\n"
+    "already written. Full segments are copied out of them by this process, beside PROG, and compressed "
+    "with zstd.\n"
     "When PROG ends, one line on stderr says how many processes, threads and calls were recorded and "
     "the bytes on disk.\n"
     "Build PROG with the flags `ariadne flags` prints (e.g. g++ $(ariadne flags) -o prog prog.cpp); "
@@ -131,6 +134,7 @@ void add_record_command(CLI::App& app) {
     int depth = -1;
     std::string min_duration, segment_size;
     bool generic_path = false;
+    bool no_drain = false;
     std::vector<std::string> command;
   };
   auto o = std::make_shared<Opts>();
@@ -166,6 +170,9 @@ void add_record_command(CLI::App& app) {
   cmd->add_flag("--generic-path", o->generic_path,
                  "Record each call through the trace runtime's generic dispatcher and C handlers instead of the "
                  "fused assembly path (same trace, slower: for comparison, or if the fast path is suspected)");
+  cmd->add_flag("--no-drain", o->no_drain,
+                 "Let each thread of PROG copy its full segments out itself, as without `ariadne record`, instead "
+                 "of this process doing it beside the program (same trace, more time in PROG: for comparison)");
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
   cmd->prefix_command();
   cmd->positionals_at_end();
@@ -182,8 +189,11 @@ void add_record_command(CLI::App& app) {
     for (const auto& r : o->retvals) line(capture_line("-R", r, true));
     if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
     if (o->generic_path) line("P generic");
+    if (!o->no_drain) line(fmt::format("L {}", record::kMaxLiveFiles));
 
     launch::Launcher launcher;
+    // Read before the ARIADNE_RECORD* variables are cleared for PROG.
+    const bool stats = std::getenv("ARIADNE_RECORD_STATS") != nullptr;
     unset_environment("ARIADNE_RECORD");
     const fs::path dir = fs::absolute(o->output);
     const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options};
@@ -209,6 +219,8 @@ void add_record_command(CLI::App& app) {
         !record::write_chunk(fd, tracefile::ChunkType::session, session))
       throw LaunchError(fmt::format("{}: cannot write: {}", session_path, std::strerror(errno)));
 
+    LiveFileDrainer drainer(dir);
+    if (!o->no_drain) drainer.start();
     const pid_t pid = launcher.spawn(plan);
     SegmentCompressor compressor(dir);
     std::atomic<bool> running{true};
@@ -221,6 +233,9 @@ void add_record_command(CLI::App& app) {
     const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
     running.store(false);
     background.join();
+    drainer.stop();
+    if (stats)
+      fmt::print(stderr, "ariadne record: {} full segments copied out beside the program\n", drainer.copied());
     compressor.pass(true);
 
     record::Payload end;

@@ -1,7 +1,10 @@
 #include "cli/SegmentCompressor.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zstd.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -48,6 +51,14 @@ bool read_file(const fs::path& path, std::vector<std::uint8_t>& out) {
   if (!in) return false;
   out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   return true;
+}
+
+void clear_drain_word(const fs::path& live) {
+  const int fd = ::open(live.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  const std::uint32_t zero = 0;
+  (void)::pwrite(fd, &zero, sizeof zero, offsetof(SegmentHeader, drain));
+  ::close(fd);
 }
 
 }  // namespace
@@ -98,10 +109,11 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
   return true;
 }
 
-// At the end: a thread's live file (t<tid>.live, the writer's current
-// segment) becomes the segment its header names, unless that one exists
-// already (copied out just before the program ended) or the file holds
-// nothing; a copy the program did not finish (.seg.tmp) goes.
+// At the end: a thread's live file (t<tid>.<k>.live: the segment it was
+// writing, or a full one not copied out) becomes the segment its header
+// names, its drain word cleared, unless that one exists already (copied out
+// just before the program ended) or the file holds nothing; a copy not
+// finished (.seg.tmp) goes.
 void SegmentCompressor::settle_live_files(const fs::path& proc) {
   std::error_code ec;
   std::vector<fs::path> live, partial;
@@ -117,6 +129,7 @@ void SegmentCompressor::settle_live_files(const fs::path& proc) {
     if (loader.load_live_header(p.string(), h)) {
       const fs::path named = proc / fmt::format("t{}-{}.seg", h.tid, h.seq);
       if (!fs::exists(named, ec) && !fs::exists(named.string() + ".zst", ec)) {
+        clear_drain_word(p);
         fs::rename(p, named, ec);
         if (!ec) continue;
       }

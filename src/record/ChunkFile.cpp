@@ -48,7 +48,18 @@ void Payload::string(const char* s, std::size_t n) noexcept {
   bytes(s, n);
 }
 
-namespace {
+std::size_t append_decimal(char* out, std::uint64_t v) noexcept {
+  char tmp[24];
+  std::size_t n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  for (std::size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
+  out[n] = '\0';
+  return n;
+}
+
 bool write_all(int fd, iovec* iov, int count) noexcept {
   while (count > 0) {
     const ssize_t w = ::writev(fd, iov, count);
@@ -69,7 +80,6 @@ bool write_all(int fd, iovec* iov, int count) noexcept {
   }
   return true;
 }
-}  // namespace
 
 bool write_file_header(int fd, FileKind kind) noexcept {
   FileHeader h{};

@@ -6,6 +6,8 @@
 // payloads).
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -37,6 +39,13 @@ class Payload {
   std::size_t capacity_ = sizeof inline_;
   bool ok_ = true;
 };
+
+// Writes v in decimal at out, NUL-terminated; returns the digits written.
+std::size_t append_decimal(char* out, std::uint64_t v) noexcept;
+
+// Writes all of `iov` (retrying short writes and EINTR); false on an error
+// (errno says which). `iov` is used up.
+bool write_all(int fd, iovec* iov, int count) noexcept;
 
 // Creates the file's header at offset 0 of `fd` (opened O_APPEND).
 bool write_file_header(int fd, tracefile::FileKind kind) noexcept;

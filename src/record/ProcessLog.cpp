@@ -90,18 +90,6 @@ bool make_dir(const char* root) {
 
 }  // namespace
 
-std::size_t append_decimal(char* out, std::uint64_t v) noexcept {
-  char tmp[24];
-  std::size_t n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  for (std::size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
-  out[n] = '\0';
-  return n;
-}
-
 std::uint32_t current_tid() noexcept { return static_cast<std::uint32_t>(::syscall(SYS_gettid)); }
 
 const char* process_dir() noexcept { return g_dir; }

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "record/ChunkFile.hpp"
+
 namespace ariadne::record {
 
 // Creates DIR/<proc>/ and its process file, writes the header, the process
@@ -25,8 +27,8 @@ void write_module_chunks(std::size_t module_index) noexcept;
 // exit kind 0 (exit) or 1 (signal), once.
 void write_process_end(std::uint32_t kind, std::uint32_t value) noexcept;
 
-// Small helpers for the writer's paths (no allocation).
-std::size_t append_decimal(char* out, std::uint64_t v) noexcept;
+// Small helpers for the writer's paths (no allocation; append_decimal is in
+// ChunkFile.hpp).
 std::uint32_t current_tid() noexcept;
 
 }  // namespace ariadne::record

@@ -1,4 +1,5 @@
 #include "record/RecordOptions.hpp"
+#include "record/ThreadLog.hpp"
 
 #include <cstdlib>
 
@@ -135,6 +136,13 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
       case 'P':
         if (arg != "fused" && arg != "generic") { error = "bad path '" + arg + "': expected fused or generic"; return false; }
         out.fused = arg == "fused";
+        break;
+      case 'L':
+        if (!parse_number(arg, n) || n < 1 || n > kMaxLiveFiles) {
+          error = "bad live file count '" + arg + "': expected 1 to " + std::to_string(kMaxLiveFiles);
+          return false;
+        }
+        out.live_files = static_cast<std::uint32_t>(n);
         break;
       case 'A':
       case 'R': {

@@ -9,6 +9,8 @@
 //   R <regex>@retval[/fmt]  capture the return value
 //   S <bytes>            segment file size
 //   P fused|generic      the per-call path of a plain recording (default fused)
+//   L <n>                live files per thread, 1..3 (default 1; `ariadne record`
+//                        drains them and asks for 3: SegmentWriter.cpp)
 #pragma once
 
 #include <cstddef>
@@ -43,6 +45,7 @@ struct RecordOptions {
   // A plain recording (no -D/-t/-A/-R) runs its calls through the fused
   // path in assembly; false: through the generic dispatcher and handlers.
   bool fused = true;
+  std::uint32_t live_files = 1;
 };
 
 // Parses the whole text; on error returns false and says why in `error`.

@@ -235,6 +235,7 @@ void start_recorder_from_environment() noexcept {
     refuse("ARIADNE_RECORD_OPTIONS", error);
   }
   set_segment_bytes(options.segment_bytes);
+  set_live_files(options.live_files);
   g_max_depth = options.max_depth;
   if (options.min_duration_ns != 0) {
     const double hz = static_cast<double>(arch::timestamp_frequency());

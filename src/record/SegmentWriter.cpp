@@ -1,17 +1,23 @@
 // The writer's slow paths (ThreadLog.hpp): a thread's first segment, roll-over
 // to seq+1, sealing, lost-event markers, thread exit, and fork.
 //
-// A thread writes into its *live file* (DIR/<proc>/t<tid>.live): one fixed
+// A thread writes into a *live file* (DIR/<proc>/t<tid>.<k>.live): fixed
 // size, created zero-filled (ftruncate) and mapped MAP_SHARED, so every store
 // is in the page cache at once and a SIGKILL loses nothing already written
 // (the reader stops at the first zero tag of a segment never sealed, and
 // takes a live file as the segment its header names). A full segment is
-// sealed in place, copied out to t<tid>-<seq>.seg with one write(), and the
-// same mapped pages are zeroed and reused for seq+1: a fresh file per segment
-// would cost a page fault per 4 KiB of events, several times the copy (the
-// page faults were a fifth of a recorded call's cost; docs/performance.md).
-// A thread's last segment (thread exit, exec, fatal signal) is not copied:
-// the live file is sealed and renamed to its segment name.
+// sealed in place and offered for copying out to t<tid>-<seq>.seg (drain word
+// `ready`); the thread goes on in another live file: one `ariadne record`'s
+// drainer copied out and handed back (src/cli/LiveFileDrainer.cpp), a new one
+// while it has fewer than g_live_files, else the oldest full one, copied out
+// with one write() by the thread itself (the only way with one live file).
+// Whoever copies claims the file first (compare-and-swap ready -> copying).
+// Mapped pages are zeroed and reused, never remapped: a fresh file per
+// segment would cost a page fault per 4 KiB of events, several times the
+// copy (the page faults were a fifth of a recorded call's cost;
+// docs/performance.md). A thread's last segment (thread exit, exec, fatal
+// signal) is not copied: the live file is sealed and renamed to its segment
+// name.
 #include "record/ThreadLog.hpp"
 
 #include <fcntl.h>
@@ -25,6 +31,7 @@
 
 #include "arch/Timestamp.hpp"
 #include "record/ProcessLog.hpp"
+#include "record/SegmentCopy.hpp"
 
 namespace ariadne::record {
 
@@ -37,6 +44,7 @@ namespace {
 
 std::atomic<ThreadLog*> g_threads{nullptr};
 std::uint32_t g_segment_bytes = 1u << 20;
+std::uint32_t g_live_files = 1;
 pthread_key_t g_exit_key;
 std::atomic<bool> g_key_ready{false};
 
@@ -98,15 +106,38 @@ std::size_t thread_file_path(char* out, std::size_t size, std::uint32_t tid, lon
   return k + m;
 }
 
-std::size_t live_path(char* out, std::size_t size, const ThreadLog* t) noexcept {
-  return thread_file_path(out, size, t->tid, -1, ".live");
+// DIR/<proc>/t<tid>.<k>.live; 0 if too long.
+std::size_t live_path(char* out, std::size_t size, std::uint32_t tid, std::uint32_t k) noexcept {
+  char suffix[32];
+  suffix[0] = '.';
+  std::size_t n = 1 + append_decimal(suffix + 1, k);
+  std::memcpy(suffix + n, ".live", 6);
+  return thread_file_path(out, size, tid, -1, suffix);
 }
 
-// Creates and maps the thread's live file; false (nothing mapped) on failure.
-bool map_live_file(ThreadLog* t) noexcept {
+std::uint32_t drain_of(const SegmentHeader* h) noexcept {
+  return __atomic_load_n(&h->drain, __ATOMIC_ACQUIRE);
+}
+
+bool claim(SegmentHeader* h, LiveDrain from) noexcept {
+  auto expected = static_cast<std::uint32_t>(from);
+  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(LiveDrain::copying), false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+// Creates and maps a new live file as t->live[i]; false (nothing mapped) on
+// failure. The name is new (O_EXCL): a live file left by an earlier thread
+// with the same tid may still wait for the drainer.
+bool map_live_file(ThreadLog* t, std::uint32_t i) noexcept {
   char path[4200];
-  if (live_path(path, sizeof path, t) == 0) return false;
-  const int fd = ::open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = -1;
+  std::uint32_t k = 0;
+  for (int tries = 0; tries < 64; ++tries) {
+    k = t->next_name++;
+    if (live_path(path, sizeof path, t->tid, k) == 0) return false;
+    fd = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != EEXIST) break;
+  }
   if (fd < 0) return false;
   const std::uint32_t bytes = g_segment_bytes;
   if (::ftruncate(fd, bytes) != 0) {
@@ -120,18 +151,16 @@ bool map_live_file(ThreadLog* t) noexcept {
     ::unlink(path);
     return false;
   }
-  t->header = static_cast<SegmentHeader*>(m);
+  t->live[i] = static_cast<SegmentHeader*>(m);
+  t->live_name[i] = k;
   t->mapped_bytes = bytes;
   return true;
 }
 
-// Starts segment t->seq in the live file (mapped first if need be; else its
-// payload is zero from the last copy-out); false on failure.
-bool map_segment(ThreadLog* t) noexcept {
-  if (t->header == nullptr && !map_live_file(t)) return false;
+// Starts segment t->seq in t->header, whose payload is zero.
+void start_segment(ThreadLog* t) noexcept {
+  SegmentHeader* h = t->header;
   const std::uint32_t bytes = t->mapped_bytes;
-  void* m = t->header;
-  auto* h = static_cast<SegmentHeader*>(m);
   std::memcpy(h->magic, kSegmentMagic, sizeof h->magic);
   h->version = kFormatVersion;
   h->header_size = kSegmentHeaderSize;
@@ -144,15 +173,33 @@ bool map_segment(ThreadLog* t) noexcept {
   h->depth = t->open;
   h->used = 0;
   h->payload_crc = 0;
+  __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::writing), __ATOMIC_RELAXED);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::open), __ATOMIC_RELEASE);
-  t->pos = reinterpret_cast<std::uint8_t*>(m) + kSegmentHeaderSize;
-  t->limit = reinterpret_cast<std::uint8_t*>(m) + bytes;
+  t->pos = reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize;
+  t->limit = reinterpret_cast<std::uint8_t*>(h) + bytes;
+}
+
+// A thread's first live file (or the first after it let them go).
+bool first_live_file(ThreadLog* t) noexcept {
+  if (!map_live_file(t, 0)) return false;
+  t->live_count = 1;
+  t->current = 0;
+  t->header = t->live[0];
   return true;
 }
 
-void unmap_segment(ThreadLog* t) noexcept {
-  if (t->header != nullptr) ::munmap(t->header, t->mapped_bytes);
+bool map_segment(ThreadLog* t) noexcept {
+  if (t->header == nullptr && !first_live_file(t)) return false;
+  start_segment(t);
+  return true;
+}
+
+// Unmaps every live file without a look at them (a forked child's copies of
+// its parent's mappings, or after the thread let them go).
+void forget_live_files(ThreadLog* t) noexcept {
+  for (std::uint32_t i = 0; i < t->live_count; ++i) ::munmap(t->live[i], t->mapped_bytes);
+  t->live_count = 0;
   t->header = nullptr;
   t->pos = t->limit = nullptr;
 }
@@ -164,11 +211,15 @@ void set_segment_bytes(std::uint32_t bytes) noexcept {
   g_segment_bytes = bytes;
   g_dead_log.dead = true;
 }
+void set_live_files(std::uint32_t n) noexcept {
+  g_live_files = n < 1 ? 1 : n > kMaxLiveFiles ? kMaxLiveFiles : n;
+}
 
 namespace {
 
-// Seals the active segment in place: length and checksum, the state last.
-void seal_in_place(ThreadLog* t) noexcept {
+// Seals the active segment in place: length and checksum, the state last;
+// then, unless it is the thread's last (`last`), offers it for copying out.
+void seal_in_place(ThreadLog* t, bool last) noexcept {
   SegmentHeader* h = t->header;
   const std::uint8_t* payload = reinterpret_cast<const std::uint8_t*>(h) + kSegmentHeaderSize;
   const auto used = static_cast<std::uint32_t>(t->pos - payload);
@@ -176,75 +227,81 @@ void seal_in_place(ThreadLog* t) noexcept {
   h->payload_crc = crc32c(payload, used);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::sealed), __ATOMIC_RELEASE);
+  if (!last) __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::ready), __ATOMIC_RELEASE);
 }
 
-bool write_all(int fd, const std::uint8_t* p, std::size_t n) noexcept {
-  while (n > 0) {
-    const ssize_t k = ::write(fd, p, n);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return false;
-    p += k;
-    n -= static_cast<std::size_t>(k);
-  }
-  return true;
+// Makes t->live[i] the file being written, its last segment's bytes zeroed
+// (it was copied out: state recycled, nothing to read meanwhile).
+void reuse_live_file(ThreadLog* t, std::uint32_t i) noexcept {
+  SegmentHeader* h = t->live[i];
+  const std::uint32_t used = h->used <= h->capacity ? h->used : h->capacity;
+  std::memset(reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize, 0, used);
+  t->current = i;
+  t->header = h;
 }
 
-// The sealed segment in the live file, copied to t<tid>-<seq>.seg (through a
-// .tmp name, so the file appears whole); false when it could not be.
-bool copy_out(ThreadLog* t) noexcept {
-  char tmp[4200], path[4200];
-  if (thread_file_path(tmp, sizeof tmp, t->tid, t->seq, ".seg.tmp") == 0 ||
-      thread_file_path(path, sizeof path, t->tid, t->seq, ".seg") == 0)
-    return false;
-  const int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  const bool ok = write_all(fd, reinterpret_cast<const std::uint8_t*>(t->header), kSegmentHeaderSize + t->header->used);
-  ::close(fd);
-  if (!ok || ::rename(tmp, path) != 0) {
-    ::unlink(tmp);
-    return false;
+// After the current segment was sealed: the live file for the next one,
+// zeroed past the header (t->header). In order: one the drainer copied
+// out, a new one while the thread may keep more, one this thread copies out
+// itself (the oldest first; with one live file, the one just sealed).
+bool next_live_file(ThreadLog* t) noexcept {
+  const std::uint32_t n = t->live_count;
+  for (std::uint32_t d = 1; d <= n; ++d) {
+    const std::uint32_t i = (t->current + d) % n;
+    if (drain_of(t->live[i]) == static_cast<std::uint32_t>(LiveDrain::copied)) {
+      reuse_live_file(t, i);
+      return true;
+    }
   }
-  return true;
+  if (n < g_live_files && map_live_file(t, n)) {
+    t->live_count = n + 1;
+    t->current = n;
+    t->header = t->live[n];
+    return true;
+  }
+  for (std::uint32_t d = 1; d <= n; ++d) {
+    const std::uint32_t i = (t->current + d) % n;
+    SegmentHeader* h = t->live[i];
+    if (!claim(h, LiveDrain::ready)) continue;
+    if (!copy_segment_out(process_dir(), h)) {
+      __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::ready), __ATOMIC_RELEASE);
+      return false;
+    }
+    __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    reuse_live_file(t, i);
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
 
+// The thread's last segment is renamed to its segment name (no one else
+// touches a file the thread is writing); of its other live files, one copied
+// out goes, one still waiting is renamed to its segment name by the thread
+// if it can claim it (else the drainer is copying it; `ariadne record`
+// removes what is left at the end).
 void seal_segment(ThreadLog* t) noexcept {
-  if (t->header == nullptr) return;
   char live[4200], path[4200];
-  if (t->pos == nullptr) {  // recycled and not restarted: nothing in it
-    const bool named = live_path(live, sizeof live, t) != 0;
-    unmap_segment(t);
-    if (named) ::unlink(live);
-    return;
+  for (std::uint32_t i = 0; i < t->live_count; ++i) {
+    SegmentHeader* h = t->live[i];
+    const bool named = live_path(live, sizeof live, t->tid, t->live_name[i]) != 0;
+    if (i == t->current && t->pos != nullptr) {
+      seal_in_place(t, /*last=*/true);
+      if (named && thread_file_path(path, sizeof path, t->tid, t->seq, ".seg") != 0) (void)::rename(live, path);
+      ++t->seq;
+      continue;
+    }
+    const std::uint32_t d = drain_of(h);
+    if (d == static_cast<std::uint32_t>(LiveDrain::copied)) {
+      if (named) ::unlink(live);
+    } else if (d == static_cast<std::uint32_t>(LiveDrain::ready) && claim(h, LiveDrain::ready)) {
+      __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::writing), __ATOMIC_RELEASE);
+      if (named && thread_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0) (void)::rename(live, path);
+    }
   }
-  seal_in_place(t);
-  const bool named = live_path(live, sizeof live, t) != 0 &&
-                     thread_file_path(path, sizeof path, t->tid, t->seq, ".seg") != 0;
-  unmap_segment(t);
-  // The live file becomes the segment (a reader takes a sealed live file as
-  // its segment anyway, should the rename fail).
-  if (named) (void)::rename(live, path);
-  ++t->seq;
-}
-
-// A full segment: sealed, copied out, and the live file's pages made ready
-// for the next (when the copy fails, the live file becomes the segment and
-// the next one gets a new live file).
-void recycle_segment(ThreadLog* t) noexcept {
-  seal_in_place(t);
-  if (!copy_out(t)) {
-    seal_segment(t);
-    return;
-  }
-  SegmentHeader* h = t->header;
-  const std::uint32_t used = h->used;
-  // Until the new header is complete the file holds nothing to read.
-  __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  std::memset(reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize, 0, used);
-  t->pos = t->limit = nullptr;
-  ++t->seq;
+  forget_live_files(t);
 }
 
 bool roll_over(ThreadLog* t, std::size_t n) noexcept {
@@ -253,11 +310,17 @@ bool roll_over(ThreadLog* t, std::size_t n) noexcept {
     // No segment since a failure (the callers count what they drop): retry
     // now and then only.
     if (t->lost != 0 && t->lost % kRetryEvery != 0) return false;
+    if (!(t->header != nullptr ? next_live_file(t) : first_live_file(t))) return false;
   } else {
-    recycle_segment(t);
+    seal_in_place(t, /*last=*/false);
+    ++t->seq;
     write_clock_chunk();
+    if (!next_live_file(t)) {
+      t->pos = t->limit = nullptr;
+      return false;
+    }
   }
-  if (!map_segment(t)) return false;
+  start_segment(t);
   if (t->lost != 0) {
     const std::uint64_t now = arch::timestamp();
     std::uint8_t* p = t->pos;
@@ -322,12 +385,13 @@ void restart_threads_in_child(std::uint32_t parent_pid) noexcept {
     if (t == self) continue;
     // The parent's threads do not exist here; their mappings are the
     // parent's files: never write them, just let go.
-    unmap_segment(t);
+    forget_live_files(t);
     t->dead = true;
     t->in_use = false;
   }
   if (self == nullptr || self == &g_dead_log) return;
-  unmap_segment(self);
+  forget_live_files(self);
+  self->next_name = 0;
   self->tid = current_tid();
   self->seq = 0;
   self->lost = 0;

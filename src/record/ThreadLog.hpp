@@ -24,6 +24,9 @@ struct PendingEntry {
 
 inline constexpr std::uint32_t kMaxOpenSites = 1024;  // fork_child lists at most these
 inline constexpr std::uint32_t kMaxPending = 128;
+// Live files a thread may keep: one full segment being copied out by
+// `ariadne record` (the drainer), one the thread writes, one spare.
+inline constexpr std::uint32_t kMaxLiveFiles = 3;
 // The largest event the handlers write without checking further: an entry
 // with 8 captured strings of kMaxStringCapture bytes.
 inline constexpr std::size_t kMaxEvent = 1 + 2 * tracefile::kMaxVarint + 1 + 8 * (2 + tracefile::kMaxVarint + tracefile::kMaxStringCapture);
@@ -39,7 +42,13 @@ struct ThreadLog {
   std::uint32_t pending_written;  // -t: the first pending_written of them are written
   std::uint32_t overflow;         // -t: entries past kMaxPending, written at once
   // Cold.
-  tracefile::SegmentHeader* header;  // the mapping (nullptr: none)
+  tracefile::SegmentHeader* header;  // the live file being written (nullptr: none)
+  // The thread's live files (SegmentWriter.cpp): header is live[current].
+  tracefile::SegmentHeader* live[kMaxLiveFiles];
+  std::uint32_t live_name[kMaxLiveFiles];  // k of t<tid>.<k>.live
+  std::uint32_t live_count;
+  std::uint32_t current;
+  std::uint32_t next_name;  // the k to try for the next live file
   std::uint32_t mapped_bytes;
   std::uint32_t tid;
   std::uint32_t seq;
@@ -89,6 +98,9 @@ void restart_threads_in_child(std::uint32_t parent_pid) noexcept;
 // threads may be mid-event), but let the caller seal its own.
 std::uint32_t segment_bytes() noexcept;
 void set_segment_bytes(std::uint32_t bytes) noexcept;
+// How many live files a thread may keep (1..kMaxLiveFiles): more than one
+// only when `ariadne record` drains them (RecordOptions::live_files).
+void set_live_files(std::uint32_t n) noexcept;
 
 // Writes one small event with dt at the calling thread (thread_start,
 // signal, fork...): the tag, dt, then up to 3 varints.

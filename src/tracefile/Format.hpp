@@ -89,9 +89,19 @@ enum class ClockKind : std::uint32_t { cntvct = 1, rdtsc = 2, monotonic_ns = 3 }
 inline constexpr char kSegmentMagic[8] = {'A', 'R', 'I', 'A', 'S', 'E', 'G', '\0'};
 inline constexpr std::uint32_t kSegmentHeaderSize = 64;
 
-// recycled: a live file (t<tid>.live) whose sealed segment was copied out and
-// whose pages are being made ready for the next one: nothing to read.
+// recycled: a live file (t<tid>.<k>.live) whose sealed segment was copied out
+// and whose pages are being made ready for the next one: nothing to read.
 enum class SegmentState : std::uint32_t { open = 0, sealed = 1, recycled = 2 };
+
+// Who copies a live file's sealed segment out (SegmentHeader::drain; readers
+// ignore it): the thread and `ariadne record`'s drainer claim it with a
+// compare-and-swap ready -> copying, so exactly one of them writes the .seg.
+enum class LiveDrain : std::uint32_t {
+  writing = 0,  // the thread owns the file: an open segment, or none yet
+  ready = 1,    // sealed; the thread will reuse the file once it is copied out
+  copying = 2,  // claimed: being copied out (the content stays intact)
+  copied = 3,   // copied out (state recycled): the thread may reuse the file
+};
 
 struct SegmentHeader {  // at offset 0 of a segment file
   char magic[8];
@@ -107,7 +117,8 @@ struct SegmentHeader {  // at offset 0 of a segment file
   std::uint32_t used;            // payload bytes (valid once sealed)
   std::uint32_t payload_crc;     // CRC-32C of the payload (valid once sealed)
   std::uint32_t depth;           // open calls at the segment's start (the reader can start here)
-  std::uint8_t reserved[8];
+  std::uint32_t drain;           // LiveDrain: live files only, 0 in a .seg
+  std::uint8_t reserved[4];
 };
 static_assert(sizeof(SegmentHeader) == kSegmentHeaderSize);
 

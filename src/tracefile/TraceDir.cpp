@@ -144,15 +144,22 @@ std::vector<std::string> list_dir(const std::string& path) {
   return names;
 }
 
-// "t<tid>.live": a thread's live file (the writer's current segment, whose
-// header says which; docs/format.md), left by a recording that was not
-// finished (`ariadne record` renames or removes them at the end).
+// "t<tid>.<k>.live" (or "t<tid>.live", as the first ones were named): one of
+// a thread's live files (a segment being written, or a full one not copied
+// out yet; its header says which; docs/format.md), left by a recording that
+// was not finished (`ariadne record` renames or removes them at the end).
 bool parse_live_name(const std::string& name, std::uint32_t& tid) {
-  unsigned long long t = 0;
+  unsigned long long t = 0, k = 0;
   int used = 0;
   if (name.size() < 7 || name[0] != 't' || !std::isdigit(static_cast<unsigned char>(name[1]))) return false;
-  if (std::sscanf(name.c_str(), "t%llu%n", &t, &used) != 1 || name.substr(static_cast<std::size_t>(used)) != ".live")
-    return false;
+  if (std::sscanf(name.c_str(), "t%llu%n", &t, &used) != 1) return false;
+  std::string rest = name.substr(static_cast<std::size_t>(used));
+  if (rest.size() > 1 && rest[0] == '.' && std::isdigit(static_cast<unsigned char>(rest[1]))) {
+    int more = 0;
+    if (std::sscanf(rest.c_str(), ".%llu%n", &k, &more) != 1) return false;
+    rest = rest.substr(static_cast<std::size_t>(more));
+  }
+  if (rest != ".live") return false;
   if (t > 0xffffffffu) return false;
   tid = static_cast<std::uint32_t>(t);
   return true;

@@ -29,7 +29,7 @@ PROBE void rec(int n) {
   if (n > 0) rec(n - 1);
   g_sink = g_sink + n;
 }
-PROBE void slow() { usleep(3000); }
+PROBE void slow() { usleep(30000); }
 PROBE void fast() { g_sink = g_sink + 1; }
 PROBE long capture_me(long a, const char* s, int b, double d) { return a + (s != nullptr) + b + static_cast<long>(d); }
 PROBE int ret_me(int x) { return x * 3; }
@@ -82,6 +82,13 @@ int main(int argc, char** argv) {
     }
   } else if (std::strcmp(mode, "loop") == 0) {
     for (int i = 0; i < n; ++i) leaf(i);
+  } else if (std::strcmp(mode, "paced") == 0) {
+    // The loop, slowed down (a pause every 100 calls) so that it outlasts
+    // `ariadne record`'s look for new live files.
+    for (int i = 0; i < n; ++i) {
+      leaf(i);
+      if (i % 100 == 99) usleep(200);
+    }
   } else if (std::strcmp(mode, "lost") == 0) {
     // A thread whose segment files cannot be created (file size limit below
     // the segment size) for its first 2000 calls, then can.

@@ -138,7 +138,14 @@ Events& Events::raw(const std::vector<std::uint8_t>& bytes) {
 std::string Segment::file_name() const {
   std::string name = "t";
   name += std::to_string(tid);
-  if (form == SegmentForm::live || form == SegmentForm::recycled) return name + ".live";
+  if (form == SegmentForm::live || form == SegmentForm::live_full || form == SegmentForm::recycled) {
+    if (live_k >= 0) {
+      name += '.';
+      name += std::to_string(live_k);
+    }
+    name += ".live";
+    return name;
+  }
   name += '-';
   name += std::to_string(seq);
   name += form == SegmentForm::compressed ? ".seg.zst" : ".seg";
@@ -162,7 +169,8 @@ std::vector<std::uint8_t> Segment::raw_file() const {
   h.base_timestamp = base;
   h.depth = depth;
   if (form == SegmentForm::recycled) h.state = static_cast<std::uint32_t>(SegmentState::recycled);
-  if (form == SegmentForm::sealed || form == SegmentForm::compressed) {
+  if (form == SegmentForm::live_full) h.drain = static_cast<std::uint32_t>(LiveDrain::ready);
+  if (form == SegmentForm::sealed || form == SegmentForm::compressed || form == SegmentForm::live_full) {
     h.state = static_cast<std::uint32_t>(SegmentState::sealed);
     h.used = static_cast<std::uint32_t>(ev.size());
     h.payload_crc = crc32c(ev.data(), ev.size());

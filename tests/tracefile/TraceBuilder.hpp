@@ -67,9 +67,10 @@ class Events {
   std::uint64_t count_ = 0;
 };
 
-// live: the writer's live file t<tid>.live (an open segment; recycled: one
+// live: one of the writer's live files, t<tid>.<k>.live (an open segment;
+// live_full: a full one, sealed and waiting to be copied out; recycled: one
 // whose segment was copied out, header state `recycled`).
-enum class SegmentForm { open, sealed, compressed, live, recycled };
+enum class SegmentForm { open, sealed, compressed, live, live_full, recycled };
 
 struct Segment {
   std::uint32_t pid = 0, tid = 0, seq = 0;
@@ -77,9 +78,10 @@ struct Segment {
   std::uint32_t depth = 0;  // open calls at the start
   SegmentForm form = SegmentForm::sealed;
   std::uint32_t capacity = 0;  // 0: the events rounded up to 4 KiB (plus room for the zero tag)
+  int live_k = -1;             // live forms: the k of t<tid>.<k>.live (-1: t<tid>.live)
   Events events;
 
-  std::string file_name() const;  // t<tid>-<seq>.seg[.zst], or t<tid>.live
+  std::string file_name() const;  // t<tid>-<seq>.seg[.zst], or t<tid>[.<k>].live
   // The raw file (header + capacity bytes; sealed or open as `form` says,
   // compressed segments are sealed and cut at header + used).
   std::vector<std::uint8_t> raw_file() const;

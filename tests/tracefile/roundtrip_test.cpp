@@ -115,6 +115,39 @@ TEST(TraceRoundTrip, LiveFilesAreTheSegmentsTheirHeadersName) {
   remove_tree(dir);
 }
 
+// A recording whose `ariadne record` was killed too: a thread's full
+// segments not yet copied out are in its other live files (t<tid>.<k>.live).
+TEST(TraceRoundTrip, SeveralLiveFilesOfAThread) {
+  TraceBuilder b;
+  auto& p = b.process(7);
+  p.site(1, "a").site(2, "b");
+  auto live = [&](std::uint32_t tid, std::uint32_t seq, std::uint64_t base, SegmentForm form, int k,
+                  std::uint32_t depth = 0) -> Segment& {
+    Segment& s = p.segment(tid, seq, base, form, depth);
+    s.live_k = k;
+    return s;
+  };
+  live(7, 0, 100, SegmentForm::live_full, 1).events.entry(1, 100).entry(2, 110);
+  live(7, 1, 200, SegmentForm::live_full, 2, 2).events.exit(210).entry(2, 220);
+  live(7, 2, 300, SegmentForm::live, 0, 2).events.exit(310).exit(320);
+  p.segment(8, 0, 100, SegmentForm::sealed).events.entry(1, 100).exit(130);
+  live(8, 0, 100, SegmentForm::live_full, 0).events.entry(2, 100).exit(130);  // copied out already
+  live(8, 1, 200, SegmentForm::recycled, 1).events.entry(1, 200);            // nothing to read
+  const std::string dir = temp_dir("several-live");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  const auto& pi = d.processes().at(0);
+  ASSERT_EQ(pi.threads.size(), 2u);
+  ASSERT_EQ(pi.threads[0].segments.size(), 3u);
+  EXPECT_EQ(events_of(d, pi, pi.threads[0], problems),
+            (Lines{"0 entry a d0", "10 entry b d1", "110 exit b d1", "120 entry b d1", "210 exit b d1",
+                   "220 exit a d0"}));
+  EXPECT_EQ(events_of(d, pi, pi.threads[1], problems), (Lines{"0 entry a d0", "30 exit a d0"}));
+  EXPECT_EQ(problems_text(problems), "");
+  remove_tree(dir);
+}
+
 TEST(TraceRoundTrip, ForkChildStacksAndProcesses) {
   TraceBuilder b;
   auto& parent = b.process(10);

@@ -1,0 +1,160 @@
+#include "cli/LiveFileDrainer.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "record/SegmentCopy.hpp"
+#include "tracefile/SegmentFile.hpp"
+
+namespace ariadne::cli {
+
+namespace fs = std::filesystem;
+using namespace ariadne::tracefile;
+
+namespace {
+
+// Passes follow each other by kFastPass while segments come in, backing off
+// to kSlowPass while none do (a thread that finds none of its files handed
+// back copies one itself, so a late pass costs time, never events): an idle
+// program, or one under QEMU, is not kept company by a busy poller.
+constexpr auto kFastPass = std::chrono::microseconds(500);
+constexpr auto kSlowPass = std::chrono::milliseconds(16);
+// New live files appear at thread starts; looked for this often.
+constexpr auto kScanInterval = std::chrono::milliseconds(10);
+
+std::uint32_t load_drain(const SegmentHeader* h) { return __atomic_load_n(&h->drain, __ATOMIC_ACQUIRE); }
+void store_drain(SegmentHeader* h, LiveDrain d) {
+  __atomic_store_n(&h->drain, static_cast<std::uint32_t>(d), __ATOMIC_RELEASE);
+}
+
+// A header this drainer can copy from: what the writer makes (a file of
+// some other kind or a damaged one is left to the readers to report).
+bool plausible(const SegmentHeader& h, std::size_t bytes) {
+  return std::memcmp(h.magic, kSegmentMagic, sizeof h.magic) == 0 && h.header_size == kSegmentHeaderSize &&
+         static_cast<std::size_t>(h.capacity) + kSegmentHeaderSize == bytes && h.used <= h.capacity;
+}
+
+}  // namespace
+
+void LiveFileDrainer::start() {
+  running_.store(true);
+  thread_ = std::thread([this] {
+    using Clock = std::chrono::steady_clock;
+    auto next_scan = Clock::now();
+    std::chrono::microseconds interval = kFastPass;
+    while (running_.load()) {
+      const bool scan = Clock::now() >= next_scan;
+      if (scan) next_scan = Clock::now() + kScanInterval;
+      interval = pass(scan) > 0 ? kFastPass : std::min<std::chrono::microseconds>(interval * 2, kSlowPass);
+      std::this_thread::sleep_for(interval);
+    }
+  });
+}
+
+void LiveFileDrainer::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (thread_.joinable()) {
+    running_.store(false);
+    thread_.join();
+  }
+  pass(true);
+  for (auto& [path, m] : files_) release(m);
+  files_.clear();
+}
+
+void LiveFileDrainer::release(Mapped& m) {
+  if (m.header != nullptr) ::munmap(m.header, m.bytes);
+  m.header = nullptr;
+}
+
+// Maps the live files not mapped yet; lets go of those gone or replaced.
+void LiveFileDrainer::scan() {
+  std::error_code ec;
+  std::map<std::string, bool> seen;
+  for (const auto& proc : fs::directory_iterator(dir_, ec)) {
+    if (!proc.is_directory(ec)) continue;
+    for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
+      if (f.path().extension() != ".live") continue;
+      const std::string path = f.path().string();
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) continue;
+      auto it = files_.find(path);
+      if (it != files_.end() && it->second.dev == st.st_dev && it->second.ino == st.st_ino) {
+        seen[path] = true;
+        continue;
+      }
+      if (it != files_.end()) {
+        release(it->second);
+        files_.erase(it);
+      }
+      // Still being created (not yet its full size), or not a live file of
+      // this writer: looked at again next time.
+      const auto bytes = static_cast<std::size_t>(st.st_size);
+      if (bytes < kSegmentHeaderSize || bytes > kMaxSegmentBytes) continue;
+      const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+      if (fd < 0) continue;
+      struct stat fst {};
+      void* p = MAP_FAILED;
+      if (::fstat(fd, &fst) == 0 && static_cast<std::size_t>(fst.st_size) == bytes)
+        p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      ::close(fd);
+      if (p == MAP_FAILED) continue;
+      files_[path] = Mapped{static_cast<SegmentHeader*>(p), bytes, fst.st_dev, fst.st_ino};
+      seen[path] = true;
+    }
+  }
+  for (auto it = files_.begin(); it != files_.end();) {
+    if (seen.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    release(it->second);
+    it = files_.erase(it);
+  }
+}
+
+int LiveFileDrainer::pass(bool do_scan) {
+  if (do_scan) scan();
+  int n = 0;
+  for (auto& [path, m] : files_) {
+    SegmentHeader* h = m.header;
+    if (load_drain(h) != static_cast<std::uint32_t>(LiveDrain::ready)) continue;
+    auto expected = static_cast<std::uint32_t>(LiveDrain::ready);
+    if (!__atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(LiveDrain::copying), false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      continue;  // the thread took it back to copy it itself
+    const SegmentHeader snapshot = *h;
+    if (!plausible(snapshot, m.bytes) ||
+        snapshot.state != static_cast<std::uint32_t>(SegmentState::sealed) || !copy_out(path, h)) {
+      store_drain(h, LiveDrain::ready);  // the thread copies it out itself
+      continue;
+    }
+    __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
+    store_drain(h, LiveDrain::copied);
+    ++copied_;
+    ++n;
+  }
+  return n;
+}
+
+bool LiveFileDrainer::copy_out(const fs::path& live, const SegmentHeader* h) {
+  if (record::copy_segment_out(live.parent_path().c_str(), h)) return true;
+  if (!said_error_)
+    fmt::print(stderr, "ariadne record: cannot copy a segment out of {}: {} (the program's threads copy their own)\n",
+               live.string(), std::strerror(errno));
+  said_error_ = true;
+  return false;
+}
+
+}  // namespace ariadne::cli
