@@ -10,7 +10,7 @@
 #define TL_LIMIT 8
 #define TL_LAST 16
 #define TL_OPEN 24
-#define TL_SITES 152
+#define TL_SITES 144
 #define TL_MAX_OPEN_SITES 1024
 
 /* Events (tracefile::Event) and the room the handlers ask for each. */

@@ -9,8 +9,8 @@
 //   R <regex>@retval[/fmt]  capture the return value
 //   S <bytes>            segment file size
 //   P fused|generic      the per-call path of a plain recording (default fused)
-//   L <n>                live files per thread, 1..3 (default 1; `ariadne record`
-//                        drains them and asks for 3: SegmentWriter.cpp)
+//   L <n>                live files per thread, 1..2 (default 1; `ariadne record`
+//                        drains them and asks for 2: SegmentWriter.cpp)
 #pragma once
 
 #include <cstddef>

@@ -24,9 +24,11 @@ struct PendingEntry {
 
 inline constexpr std::uint32_t kMaxOpenSites = 1024;  // fork_child lists at most these
 inline constexpr std::uint32_t kMaxPending = 128;
-// Live files a thread may keep: one full segment being copied out by
-// `ariadne record` (the drainer), one the thread writes, one spare.
-inline constexpr std::uint32_t kMaxLiveFiles = 3;
+// Live files a thread may keep: the one it writes and the one `ariadne
+// record` (the drainer) copies out meanwhile -- it has a whole segment's time
+// for it. Each more would cost its pages' first faults (several
+// microseconds per 4 KiB in a VM) for a drainer later than that.
+inline constexpr std::uint32_t kMaxLiveFiles = 2;
 // The largest event the handlers write without checking further: an entry
 // with 8 captured strings of kMaxStringCapture bytes.
 inline constexpr std::size_t kMaxEvent = 1 + 2 * tracefile::kMaxVarint + 1 + 8 * (2 + tracefile::kMaxVarint + tracefile::kMaxStringCapture);
