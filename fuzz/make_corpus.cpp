@@ -96,5 +96,13 @@ int main(int argc, char** argv) {
   auto& recycled = live.processes[1].segment(11, 1, 110, SegmentForm::recycled);
   recycled.events.entry(1, 111);
   put(out + "/trace_dir", "seed-recording-live", archive_of(live));
+  // Drained live files (t<tid>.<k>.live): thread 10's last two segments left
+  // in two of them, one full and waiting to be copied out, one open.
+  TraceBuilder drained = b;
+  drained.processes[0].segments[1].form = SegmentForm::live_full;
+  drained.processes[0].segments[1].live_k = 0;
+  drained.processes[0].segments[2].form = SegmentForm::live;
+  drained.processes[0].segments[2].live_k = 1;
+  put(out + "/trace_dir", "seed-recording-drained", archive_of(drained));
   return 0;
 }
