@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <vector>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -31,11 +31,6 @@ constexpr auto kFastPass = std::chrono::microseconds(500);
 constexpr auto kSlowPass = std::chrono::milliseconds(16);
 // New live files appear at thread starts; looked for this often.
 constexpr auto kScanInterval = std::chrono::milliseconds(10);
-
-std::uint32_t load_drain(const SegmentHeader* h) { return __atomic_load_n(&h->drain, __ATOMIC_ACQUIRE); }
-void store_drain(SegmentHeader* h, LiveDrain d) {
-  __atomic_store_n(&h->drain, static_cast<std::uint32_t>(d), __ATOMIC_RELEASE);
-}
 
 // A header this drainer can copy from: what the writer makes (a file of
 // some other kind or a damaged one is left to the readers to report).
@@ -81,7 +76,7 @@ void LiveFileDrainer::release(Mapped& m) {
 // Maps the live files not mapped yet; lets go of those gone or replaced.
 void LiveFileDrainer::scan() {
   std::error_code ec;
-  std::map<std::string, bool> seen;
+  std::set<std::string> seen;
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
     if (!proc.is_directory(ec)) continue;
     for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
@@ -91,7 +86,7 @@ void LiveFileDrainer::scan() {
       if (::stat(path.c_str(), &st) != 0) continue;
       auto it = files_.find(path);
       if (it != files_.end() && it->second.dev == st.st_dev && it->second.ino == st.st_ino) {
-        seen[path] = true;
+        seen.insert(path);
         continue;
       }
       if (it != files_.end()) {
@@ -111,7 +106,7 @@ void LiveFileDrainer::scan() {
       ::close(fd);
       if (p == MAP_FAILED) continue;
       files_[path] = Mapped{static_cast<SegmentHeader*>(p), bytes, fst.st_dev, fst.st_ino};
-      seen[path] = true;
+      seen.insert(path);
     }
   }
   for (auto it = files_.begin(); it != files_.end();) {
@@ -129,19 +124,16 @@ int LiveFileDrainer::pass(bool do_scan) {
   int n = 0;
   for (auto& [path, m] : files_) {
     SegmentHeader* h = m.header;
-    if (load_drain(h) != static_cast<std::uint32_t>(LiveDrain::ready)) continue;
-    auto expected = static_cast<std::uint32_t>(LiveDrain::ready);
-    if (!__atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(LiveDrain::copying), false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-      continue;  // the thread took it back to copy it itself
+    // Not ready, or the thread claimed it first to copy it itself.
+    if (record::drain_of(h) != static_cast<std::uint32_t>(LiveDrain::ready) || !record::claim_for_copy(h)) continue;
     const SegmentHeader snapshot = *h;
     if (!plausible(snapshot, m.bytes) ||
         snapshot.state != static_cast<std::uint32_t>(SegmentState::sealed) || !copy_out(path, h)) {
-      store_drain(h, LiveDrain::ready);  // the thread copies it out itself
+      record::set_drain(h, LiveDrain::ready);  // the thread copies it out itself
       continue;
     }
     __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
-    store_drain(h, LiveDrain::copied);
+    record::set_drain(h, LiveDrain::copied);
     ++copied_;
     ++n;
   }

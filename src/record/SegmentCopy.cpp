@@ -14,26 +14,23 @@ namespace ariadne::record {
 
 using namespace ariadne::tracefile;
 
-namespace {
-
-// <dir>/t<tid>-<seq>.seg and the same with .tmp; false if too long.
-bool segment_paths(const char* dir, const SegmentHeader& h, char* path, char* tmp, std::size_t size) noexcept {
+std::size_t thread_file_path(char* out, std::size_t size, const char* dir, std::uint32_t tid, long long seq,
+                             const char* suffix) noexcept {
   const std::size_t n = std::strlen(dir);
-  if (n + 64 > size) return false;
-  std::memcpy(path, dir, n);
+  const std::size_t m = std::strlen(suffix);
+  if (n + 32 + m > size) return 0;
+  std::memcpy(out, dir, n);
   std::size_t k = n;
-  path[k++] = '/';
-  path[k++] = 't';
-  k += append_decimal(path + k, h.tid);
-  path[k++] = '-';
-  k += append_decimal(path + k, h.seq);
-  std::memcpy(path + k, ".seg", 5);
-  std::memcpy(tmp, path, k + 4);
-  std::memcpy(tmp + k + 4, ".tmp", 5);
-  return true;
+  out[k++] = '/';
+  out[k++] = 't';
+  k += append_decimal(out + k, tid);
+  if (seq >= 0) {
+    out[k++] = '-';
+    k += append_decimal(out + k, static_cast<std::uint64_t>(seq));
+  }
+  std::memcpy(out + k, suffix, m + 1);
+  return k + m;
 }
-
-}  // namespace
 
 bool copy_segment_out(const char* proc_dir, const SegmentHeader* h) noexcept {
   SegmentHeader header = *h;
@@ -43,7 +40,8 @@ bool copy_segment_out(const char* proc_dir, const SegmentHeader* h) noexcept {
     return false;
   }
   char path[4200], tmp[4200];
-  if (!segment_paths(proc_dir, header, path, tmp, sizeof path)) {
+  if (thread_file_path(path, sizeof path, proc_dir, header.tid, header.seq, ".seg") == 0 ||
+      thread_file_path(tmp, sizeof tmp, proc_dir, header.tid, header.seq, ".seg.tmp") == 0) {
     errno = ENAMETOOLONG;
     return false;
   }

@@ -1,13 +1,39 @@
-// Copying a full segment out of a live file (docs/format.md "Segments") to
-// <proc_dir>/t<tid>-<seq>.seg, whole or not at all (written as .seg.tmp,
-// then renamed), its drain word 0. Shared by the writer (a thread copying its
-// own) and `ariadne record`'s drainer (src/cli/LiveFileDrainer.cpp), so both
-// make the same file the same way; no allocation, one writev.
+// A thread's files and who copies a live file out (docs/format.md
+// "Segments"): shared by the writer (a thread copying its own) and `ariadne
+// record`'s drainer (src/cli/LiveFileDrainer.cpp), so both name, claim and
+// make the same files the same way. No allocation.
 #pragma once
+
+#include <cstddef>
+#include <cstdint>
 
 #include "tracefile/Format.hpp"
 
 namespace ariadne::record {
+
+// <dir>/t<tid>-<seq><suffix> (seq < 0: <dir>/t<tid><suffix>); 0 if it does
+// not fit in `size`.
+std::size_t thread_file_path(char* out, std::size_t size, const char* dir, std::uint32_t tid, long long seq,
+                             const char* suffix) noexcept;
+
+// The live file's drain word (tracefile::LiveDrain).
+inline std::uint32_t drain_of(const tracefile::SegmentHeader* h) noexcept {
+  return __atomic_load_n(&h->drain, __ATOMIC_ACQUIRE);
+}
+inline void set_drain(tracefile::SegmentHeader* h, tracefile::LiveDrain d) noexcept {
+  __atomic_store_n(&h->drain, static_cast<std::uint32_t>(d), __ATOMIC_RELEASE);
+}
+// Claims a `ready` live file for copying out (ready -> copying); false if
+// it was not ready, or someone else claimed it first.
+inline bool claim_for_copy(tracefile::SegmentHeader* h) noexcept {
+  auto expected = static_cast<std::uint32_t>(tracefile::LiveDrain::ready);
+  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(tracefile::LiveDrain::copying),
+                                     false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+// Copies a full segment out of a live file to <proc_dir>/t<tid>-<seq>.seg,
+// whole or not at all (written as .seg.tmp, then renamed; one writev), its
+// drain word 0.
 
 // `h` is the mapped header of a live file its caller claimed (drain word
 // `copying`): sealed, `used` within `capacity`. False (nothing left behind)

@@ -88,22 +88,8 @@ ThreadLog* allocate_log() noexcept {
 }
 
 // DIR/<proc>/t<tid>-<seq><suffix> (seq < 0: t<tid><suffix>); 0 if too long.
-std::size_t thread_file_path(char* out, std::size_t size, std::uint32_t tid, long long seq, const char* suffix) noexcept {
-  const char* dir = process_dir();
-  const std::size_t n = std::strlen(dir);
-  const std::size_t m = std::strlen(suffix);
-  if (n + 32 + m > size) return 0;
-  std::memcpy(out, dir, n);
-  std::size_t k = n;
-  out[k++] = '/';
-  out[k++] = 't';
-  k += append_decimal(out + k, tid);
-  if (seq >= 0) {
-    out[k++] = '-';
-    k += append_decimal(out + k, static_cast<std::uint64_t>(seq));
-  }
-  std::memcpy(out + k, suffix, m + 1);
-  return k + m;
+std::size_t own_file_path(char* out, std::size_t size, std::uint32_t tid, long long seq, const char* suffix) noexcept {
+  return thread_file_path(out, size, process_dir(), tid, seq, suffix);
 }
 
 // DIR/<proc>/t<tid>.<k>.live; 0 if too long.
@@ -112,17 +98,7 @@ std::size_t live_path(char* out, std::size_t size, std::uint32_t tid, std::uint3
   suffix[0] = '.';
   std::size_t n = 1 + append_decimal(suffix + 1, k);
   std::memcpy(suffix + n, ".live", 6);
-  return thread_file_path(out, size, tid, -1, suffix);
-}
-
-std::uint32_t drain_of(const SegmentHeader* h) noexcept {
-  return __atomic_load_n(&h->drain, __ATOMIC_ACQUIRE);
-}
-
-bool claim(SegmentHeader* h, LiveDrain from) noexcept {
-  auto expected = static_cast<std::uint32_t>(from);
-  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(LiveDrain::copying), false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  return own_file_path(out, size, tid, -1, suffix);
 }
 
 // Creates and maps a new live file as t->live[i]; false (nothing mapped) on
@@ -227,7 +203,7 @@ void seal_in_place(ThreadLog* t, bool last) noexcept {
   h->payload_crc = crc32c(payload, used);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::sealed), __ATOMIC_RELEASE);
-  if (!last) __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::ready), __ATOMIC_RELEASE);
+  if (!last) set_drain(h, LiveDrain::ready);
 }
 
 // Makes t->live[i] the file being written, its last segment's bytes zeroed
@@ -262,9 +238,9 @@ bool next_live_file(ThreadLog* t) noexcept {
   for (std::uint32_t d = 1; d <= n; ++d) {
     const std::uint32_t i = (t->current + d) % n;
     SegmentHeader* h = t->live[i];
-    if (!claim(h, LiveDrain::ready)) continue;
+    if (!claim_for_copy(h)) continue;
     if (!copy_segment_out(process_dir(), h)) {
-      __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::ready), __ATOMIC_RELEASE);
+      set_drain(h, LiveDrain::ready);
       return false;
     }
     __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
@@ -289,16 +265,16 @@ void seal_segment(ThreadLog* t) noexcept {
     const bool named = live_path(live, sizeof live, t->tid, t->live_name[i]) != 0;
     if (i == t->current && t->pos != nullptr) {
       seal_in_place(t, /*last=*/true);
-      if (named && thread_file_path(path, sizeof path, t->tid, t->seq, ".seg") != 0) (void)::rename(live, path);
+      if (named && own_file_path(path, sizeof path, t->tid, t->seq, ".seg") != 0) (void)::rename(live, path);
       ++t->seq;
       continue;
     }
     const std::uint32_t d = drain_of(h);
     if (d == static_cast<std::uint32_t>(LiveDrain::copied)) {
       if (named) ::unlink(live);
-    } else if (d == static_cast<std::uint32_t>(LiveDrain::ready) && claim(h, LiveDrain::ready)) {
-      __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::writing), __ATOMIC_RELEASE);
-      if (named && thread_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0) (void)::rename(live, path);
+    } else if (d == static_cast<std::uint32_t>(LiveDrain::ready) && claim_for_copy(h)) {
+      set_drain(h, LiveDrain::writing);
+      if (named && own_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0) (void)::rename(live, path);
     }
   }
   forget_live_files(t);
