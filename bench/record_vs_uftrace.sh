@@ -15,7 +15,10 @@
 # stand-in recorder (entry and exit handlers writing Format.hpp events with
 # a counter timestamp to a per-thread MAP_SHARED file).
 #
-# x86-64, natively: REPS rounds, each running every variant once in a
+# x86-64, natively: REPS rounds (31 by default: separate processes of one
+# variant differ by up to 1.5x on a shared VM, and with 7 rounds the ratio
+# of two medians still moved by 8 % between runs; docs/performance.md),
+# each running every variant once in a
 # shuffled order; per variant the median over the rounds of the time the
 # program measures itself between its two markers (start-up and shutdown
 # left out) and of the whole run's wall time. Overhead per call =
@@ -36,7 +39,7 @@
 # record_standin, insn_count.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-reps=7 fib_n=30 loop_n=2000000 a_fib_n=18 a_loop_n=5000
+reps=31 fib_n=30 loop_n=2000000 a_fib_n=18 a_loop_n=5000
 while getopts r:n:l:N:L: o; do
   case $o in
     r) reps=$OPTARG ;; n) fib_n=$OPTARG ;; l) loop_n=$OPTARG ;;
