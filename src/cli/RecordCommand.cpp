@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -226,7 +227,7 @@ void add_record_command(CLI::App& app) {
     std::atomic<bool> running{true};
     std::thread background([&] {
       while (running.load()) {
-        compressor.pass(false);
+        compressor.pass(false, 1, &running);
         for (int i = 0; i < 20 && running.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     });
@@ -234,9 +235,14 @@ void add_record_command(CLI::App& app) {
     running.store(false);
     background.join();
     drainer.stop();
-    if (stats)
+    const auto finish_start = std::chrono::steady_clock::now();
+    // PROG has ended: every CPU may compress.
+    const int finished = compressor.pass(true, std::max(1u, std::thread::hardware_concurrency()));
+    if (stats) {
       fmt::print(stderr, "ariadne record: {} full segments copied out beside the program\n", drainer.copied());
-    compressor.pass(true);
+      fmt::print(stderr, "ariadne record: {} segments compressed after the program ended, in {:.1f} ms\n", finished,
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - finish_start).count());
+    }
 
     record::Payload end;
     end.varint(unix_ns());

@@ -8,12 +8,14 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
+#include <algorithm>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "tracefile/ChunkFile.hpp"
 #include "tracefile/Format.hpp"
 #include "tracefile/SegmentDecoder.hpp"
 #include "tracefile/SegmentFile.hpp"
@@ -46,13 +48,6 @@ std::uint64_t count_calls(const std::string& path, const std::vector<std::uint8_
   return calls;
 }
 
-bool read_file(const fs::path& path, std::vector<std::uint8_t>& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return true;
-}
-
 void clear_drain_word(const fs::path& live) {
   const int fd = ::open(live.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return;
@@ -73,7 +68,8 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
                       h.state == static_cast<std::uint32_t>(SegmentState::sealed);
   if (!sealed && !everything) return false;
   std::vector<std::uint8_t> raw;
-  if (!read_file(seg, raw)) return false;
+  std::vector<Problem> unreadable;  // a file gone or unreadable is left as it is
+  if (!read_file(seg.string(), raw, unreadable)) return false;
   // Sealed: header + used bytes. Otherwise the whole file (the reader stops
   // at the first zero tag).
   if (sealed && kSegmentHeaderSize + static_cast<std::size_t>(h.used) <= raw.size()) {
@@ -88,7 +84,7 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
   ZSTD_freeCCtx(cctx);
   const std::string name = seg.string();
   if (ZSTD_isError(n)) {
-    if (failed_.insert(name).second) fmt::print(stderr, "ariadne record: cannot compress {}: {}\n", name, ZSTD_getErrorName(n));
+    say_failed(name, fmt::format("cannot compress {}: {}", name, ZSTD_getErrorName(n)));
     return false;
   }
   const fs::path tmp = name + ".zst.tmp";
@@ -96,7 +92,7 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
     std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
     o.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(n));
     if (!o) {
-      if (failed_.insert(name).second) fmt::print(stderr, "ariadne record: cannot write {}\n", tmp.string());
+      say_failed(name, fmt::format("cannot write {}", tmp.string()));
       std::error_code ec;
       fs::remove(tmp, ec);
       return false;
@@ -138,8 +134,12 @@ void SegmentCompressor::settle_live_files(const fs::path& proc) {
   }
 }
 
-int SegmentCompressor::pass(bool everything) {
-  int done = 0;
+void SegmentCompressor::say_failed(const std::string& name, const std::string& what) {
+  const std::lock_guard<std::mutex> lock(failed_mutex_);
+  if (failed_.insert(name).second) fmt::print(stderr, "ariadne record: {}\n", what);
+}
+
+int SegmentCompressor::pass(bool everything, unsigned workers, const std::atomic<bool>* go) {
   std::error_code ec;
   std::vector<fs::path> segments;
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
@@ -149,13 +149,24 @@ int SegmentCompressor::pass(bool everything) {
       if (f.path().extension() == ".seg") segments.push_back(f.path());
     }
   }
-  for (const auto& seg : segments) done += compress(seg, everything) ? 1 : 0;
-  return done;
+  std::atomic<std::size_t> next{0};
+  std::atomic<int> done{0};
+  auto work = [&] {
+    for (std::size_t i; (go == nullptr || go->load()) && (i = next.fetch_add(1)) < segments.size();) {
+      if (compress(segments[i], everything)) done.fetch_add(1);
+    }
+  };
+  std::vector<std::thread> helpers;
+  const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(workers, segments.size()));
+  for (std::size_t i = 1; i < threads; ++i) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+  return done.load();
 }
 
 RecordTotals SegmentCompressor::totals() const {
   RecordTotals t;
-  t.calls = calls_;
+  t.calls = calls_.load();
   std::error_code ec;
   for (const auto& e : fs::recursive_directory_iterator(dir_, ec)) {
     if (e.is_regular_file(ec)) t.bytes += e.file_size(ec);

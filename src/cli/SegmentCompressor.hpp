@@ -6,8 +6,10 @@
 // readers' segment decoder (src/tracefile/SegmentDecoder.hpp).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -26,10 +28,13 @@ class SegmentCompressor {
   explicit SegmentCompressor(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
   // One pass: compresses the sealed segments (all of them when `everything`:
-  // the program has ended; an unsealed one is compressed whole). Returns the
-  // number of files compressed. Errors are said on stderr once per file and
-  // leave the raw file in place.
-  int pass(bool everything);
+  // the program has ended; an unsealed one is compressed whole, and the
+  // segments are shared out among up to `workers` threads, as nothing else
+  // needs the CPUs then). Returns the number of files compressed. Errors are
+  // said on stderr once per file and leave the raw file in place. A pass
+  // given `go` takes no further segment once it reads false (the program
+  // has ended: the last pass takes the rest with every CPU).
+  int pass(bool everything, unsigned workers = 1, const std::atomic<bool>* go = nullptr);
 
   // Counts processes, threads and bytes (after the last pass).
   RecordTotals totals() const;
@@ -38,7 +43,9 @@ class SegmentCompressor {
   bool compress(const std::filesystem::path& seg, bool everything);
   void settle_live_files(const std::filesystem::path& proc);
   std::filesystem::path dir_;
-  std::uint64_t calls_ = 0;
+  void say_failed(const std::string& name, const std::string& what);
+  std::atomic<std::uint64_t> calls_{0};
+  std::mutex failed_mutex_;
   std::set<std::string> failed_;
 };
 
