@@ -122,20 +122,35 @@ void LiveFileDrainer::scan() {
 int LiveFileDrainer::pass(bool do_scan) {
   if (do_scan) scan();
   int n = 0;
-  for (auto& [path, m] : files_) {
+  for (auto it = files_.begin(); it != files_.end();) {
+    const std::string& path = it->first;
+    Mapped& m = it->second;
     SegmentHeader* h = m.header;
     // Not ready, or the thread claimed it first to copy it itself.
-    if (record::drain_of(h) != static_cast<std::uint32_t>(LiveDrain::ready) || !record::claim_for_copy(h)) continue;
+    if (record::drain_of(h) != static_cast<std::uint32_t>(LiveDrain::ready) || !record::claim_for_copy(h)) {
+      ++it;
+      continue;
+    }
     const SegmentHeader snapshot = *h;
     if (!plausible(snapshot, m.bytes) ||
         snapshot.state != static_cast<std::uint32_t>(SegmentState::sealed) || !copy_out(path, h)) {
-      record::set_drain(h, LiveDrain::ready);  // the thread copies it out itself
+      // The thread copies it out itself; if it has ended meanwhile, the
+      // settling at the end names the file as its segment.
+      (void)record::hand_back(h, LiveDrain::ready);
+      ++it;
       continue;
     }
-    __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
-    record::set_drain(h, LiveDrain::copied);
     ++copied_;
     ++n;
+    __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
+    if (record::hand_back(h, LiveDrain::copied)) {
+      ++it;
+      continue;
+    }
+    // The thread ended while it was copied: nobody will reuse the file.
+    ::unlink(path.c_str());
+    release(m);
+    it = files_.erase(it);
   }
   return n;
 }

@@ -31,6 +31,43 @@ inline bool claim_for_copy(tracefile::SegmentHeader* h) noexcept {
                                      false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+// The copier, done with a file it claimed: copying -> `to` (copied, or
+// ready when the copy could not be made). False when the thread ended
+// meanwhile (abandoned): the file is the copier's to remove, or to leave to
+// `ariadne record`'s settling at the end if it holds the only copy.
+inline bool hand_back(tracefile::SegmentHeader* h, tracefile::LiveDrain to) noexcept {
+  auto expected = static_cast<std::uint32_t>(tracefile::LiveDrain::copying);
+  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(to), false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE);
+}
+
+// What an ending thread does with a live file other than its current one.
+enum class LeftBehind {
+  remove,  // copied out: unlink it
+  rename,  // still waiting, now claimed by the thread: rename it to its segment name
+  leave,   // being copied: marked abandoned, the copier removes it; or nothing in it
+};
+inline LeftBehind leave_live_file(tracefile::SegmentHeader* h) noexcept {
+  using tracefile::LiveDrain;
+  // Each failed compare-and-swap means the copier moved it one step on
+  // (ready -> copying -> copied): a few rounds settle it.
+  for (int round = 0; round < 4; ++round) {
+    const std::uint32_t d = drain_of(h);
+    if (d == static_cast<std::uint32_t>(LiveDrain::copied)) return LeftBehind::remove;
+    if (d == static_cast<std::uint32_t>(LiveDrain::ready)) {
+      if (!claim_for_copy(h)) continue;
+      set_drain(h, LiveDrain::writing);
+      return LeftBehind::rename;
+    }
+    if (d != static_cast<std::uint32_t>(LiveDrain::copying)) return LeftBehind::leave;
+    auto expected = static_cast<std::uint32_t>(LiveDrain::copying);
+    if (__atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(LiveDrain::abandoned), false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      return LeftBehind::leave;
+  }
+  return LeftBehind::leave;
+}
+
 // Copies a full segment out of a live file to <proc_dir>/t<tid>-<seq>.seg,
 // whole or not at all (written as .seg.tmp, then renamed; one writev), its
 // drain word 0.

@@ -255,9 +255,8 @@ bool next_live_file(ThreadLog* t) noexcept {
 
 // The thread's last segment is renamed to its segment name (no one else
 // touches a file the thread is writing); of its other live files, one copied
-// out goes, one still waiting is renamed to its segment name by the thread
-// if it can claim it (else the drainer is copying it; `ariadne record`
-// removes what is left at the end).
+// out goes, one still waiting is renamed to its segment name, and one being
+// copied is marked abandoned for the drainer to remove (leave_live_file).
 void seal_segment(ThreadLog* t) noexcept {
   char live[4200], path[4200];
   for (std::uint32_t i = 0; i < t->live_count; ++i) {
@@ -269,12 +268,15 @@ void seal_segment(ThreadLog* t) noexcept {
       ++t->seq;
       continue;
     }
-    const std::uint32_t d = drain_of(h);
-    if (d == static_cast<std::uint32_t>(LiveDrain::copied)) {
-      if (named) ::unlink(live);
-    } else if (d == static_cast<std::uint32_t>(LiveDrain::ready) && claim_for_copy(h)) {
-      set_drain(h, LiveDrain::writing);
-      if (named && own_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0) (void)::rename(live, path);
+    switch (leave_live_file(h)) {
+      case LeftBehind::remove:
+        if (named) ::unlink(live);
+        break;
+      case LeftBehind::rename:
+        if (named && own_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0) (void)::rename(live, path);
+        break;
+      case LeftBehind::leave:
+        break;
     }
   }
   forget_live_files(t);

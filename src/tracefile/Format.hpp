@@ -101,6 +101,7 @@ enum class LiveDrain : std::uint32_t {
   ready = 1,    // sealed; the thread will reuse the file once it is copied out
   copying = 2,  // claimed: being copied out (the content stays intact)
   copied = 3,   // copied out (state recycled): the thread may reuse the file
+  abandoned = 4,  // the thread ended while it was being copied: the copier removes it when done
 };
 
 struct SegmentHeader {  // at offset 0 of a segment file
