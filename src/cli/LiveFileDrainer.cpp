@@ -142,7 +142,6 @@ int LiveFileDrainer::pass(bool do_scan) {
     }
     ++copied_;
     ++n;
-    __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
     if (record::hand_back(h, LiveDrain::copied)) {
       ++it;
       continue;
@@ -155,7 +154,7 @@ int LiveFileDrainer::pass(bool do_scan) {
   return n;
 }
 
-bool LiveFileDrainer::copy_out(const fs::path& live, const SegmentHeader* h) {
+bool LiveFileDrainer::copy_out(const fs::path& live, SegmentHeader* h) {
   if (record::copy_segment_out(live.parent_path().c_str(), h)) return true;
   if (!said_error_)
     fmt::print(stderr, "ariadne record: cannot copy a segment out of {}: {} (the program's threads copy their own)\n",

@@ -48,7 +48,7 @@ class LiveFileDrainer {
   };
   void scan();
   void release(Mapped& m);
-  bool copy_out(const std::filesystem::path& live, const tracefile::SegmentHeader* h);
+  bool copy_out(const std::filesystem::path& live, tracefile::SegmentHeader* h);
 
   std::filesystem::path dir_;
   std::map<std::string, Mapped> files_;

@@ -4,11 +4,11 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <algorithm>
 #include <system_error>
 #include <thread>
 #include <vector>

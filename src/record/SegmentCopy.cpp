@@ -32,7 +32,7 @@ std::size_t thread_file_path(char* out, std::size_t size, const char* dir, std::
   return k + m;
 }
 
-bool copy_segment_out(const char* proc_dir, const SegmentHeader* h) noexcept {
+bool copy_segment_out(const char* proc_dir, SegmentHeader* h) noexcept {
   SegmentHeader header = *h;
   header.drain = 0;
   if (header.used > header.capacity) {
@@ -47,9 +47,7 @@ bool copy_segment_out(const char* proc_dir, const SegmentHeader* h) noexcept {
   }
   const int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
-  iovec iov[2] = {{&header, sizeof header},
-                  {const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(h) + kSegmentHeaderSize),
-                   header.used}};
+  iovec iov[2] = {{&header, sizeof header}, {reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize, header.used}};
   bool ok = write_all(fd, iov, 2);
   int saved = errno;
   ::close(fd);
@@ -60,8 +58,10 @@ bool copy_segment_out(const char* proc_dir, const SegmentHeader* h) noexcept {
   if (!ok) {
     ::unlink(tmp);
     errno = saved;
+    return false;
   }
-  return ok;
+  __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
+  return true;
 }
 
 }  // namespace ariadne::record

@@ -23,12 +23,18 @@ inline std::uint32_t drain_of(const tracefile::SegmentHeader* h) noexcept {
 inline void set_drain(tracefile::SegmentHeader* h, tracefile::LiveDrain d) noexcept {
   __atomic_store_n(&h->drain, static_cast<std::uint32_t>(d), __ATOMIC_RELEASE);
 }
+// One step of the drain word, from -> to, by compare-and-swap: false if the
+// word was not `from` (the other side moved it first).
+inline bool step_drain(tracefile::SegmentHeader* h, tracefile::LiveDrain from, tracefile::LiveDrain to) noexcept {
+  auto expected = static_cast<std::uint32_t>(from);
+  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(to), false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE);
+}
+
 // Claims a `ready` live file for copying out (ready -> copying); false if
 // it was not ready, or someone else claimed it first.
 inline bool claim_for_copy(tracefile::SegmentHeader* h) noexcept {
-  auto expected = static_cast<std::uint32_t>(tracefile::LiveDrain::ready);
-  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(tracefile::LiveDrain::copying),
-                                     false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  return step_drain(h, tracefile::LiveDrain::ready, tracefile::LiveDrain::copying);
 }
 
 // The copier, done with a file it claimed: copying -> `to` (copied, or
@@ -36,9 +42,7 @@ inline bool claim_for_copy(tracefile::SegmentHeader* h) noexcept {
 // meanwhile (abandoned): the file is the copier's to remove, or to leave to
 // `ariadne record`'s settling at the end if it holds the only copy.
 inline bool hand_back(tracefile::SegmentHeader* h, tracefile::LiveDrain to) noexcept {
-  auto expected = static_cast<std::uint32_t>(tracefile::LiveDrain::copying);
-  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(to), false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE);
+  return step_drain(h, tracefile::LiveDrain::copying, to);
 }
 
 // What an ending thread does with a live file other than its current one.
@@ -60,21 +64,18 @@ inline LeftBehind leave_live_file(tracefile::SegmentHeader* h) noexcept {
       return LeftBehind::rename;
     }
     if (d != static_cast<std::uint32_t>(LiveDrain::copying)) return LeftBehind::leave;
-    auto expected = static_cast<std::uint32_t>(LiveDrain::copying);
-    if (__atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(LiveDrain::abandoned), false,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-      return LeftBehind::leave;
+    if (step_drain(h, LiveDrain::copying, LiveDrain::abandoned)) return LeftBehind::leave;
   }
   return LeftBehind::leave;
 }
 
 // Copies a full segment out of a live file to <proc_dir>/t<tid>-<seq>.seg,
 // whole or not at all (written as .seg.tmp, then renamed; one writev), its
-// drain word 0.
-
-// `h` is the mapped header of a live file its caller claimed (drain word
-// `copying`): sealed, `used` within `capacity`. False (nothing left behind)
-// when the copy could not be made; errno says why.
-bool copy_segment_out(const char* proc_dir, const tracefile::SegmentHeader* h) noexcept;
+// drain word 0, and marks the live file's segment recycled (nothing to read
+// in it any more). `h` is the mapped header of a live file its caller
+// claimed (drain word `copying`): sealed, `used` within `capacity`. False
+// (nothing left behind, the live file as it was) when the copy could not be
+// made; errno says why.
+bool copy_segment_out(const char* proc_dir, tracefile::SegmentHeader* h) noexcept;
 
 }  // namespace ariadne::record

@@ -243,7 +243,6 @@ bool next_live_file(ThreadLog* t) noexcept {
       set_drain(h, LiveDrain::ready);
       return false;
     }
-    __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);
     std::atomic_signal_fence(std::memory_order_seq_cst);
     reuse_live_file(t, i);
     return true;
