@@ -63,15 +63,16 @@ void write_veneer(std::byte* at, std::uintptr_t target) noexcept;
 // Site stubs (x86-64 only; site_stub_size() == 0 elsewhere): a few bytes
 // per site, placed within direct reach of it, that the sled *jumps* to
 // instead of calling the entry trampoline: `movabs $record, %r11; jmp
-// target` (target: ariadne_trace_stub_entry or a veneer to it). With no
+// target` (target: the fused path's stub entry, else
+// ariadne_trace_stub_entry, or a veneer to either). With no
 // call in the sled, a fused path can enter the body by a call whose return
 // address is the exit trampoline, so the traced function's own `ret` is
 // predicted (docs/performance.md: the mispredicted return was a sixth of a
 // recorded call). false when `target` is out of the stub's reach.
 std::size_t site_stub_size() noexcept;
-// Where a stub jumps (x86-64: ariadne_trace_stub_entry in trampoline.S, with
-// r11 = the site's record and the caller's return address on top of the
-// stack); 0 without site stubs.
+// Where a stub jumps when no fused path has a stub entry (x86-64:
+// ariadne_trace_stub_entry in trampoline.S, with r11 = the site's record and
+// the caller's return address on top of the stack); 0 without site stubs.
 std::uintptr_t site_stub_entry() noexcept;
 bool write_site_stub(std::byte* at, std::uintptr_t record, std::uintptr_t target) noexcept;
 

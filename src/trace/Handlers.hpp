@@ -43,8 +43,10 @@ struct FusedPath {
   ExitHandler exit;
   const void* entry_code;  // jumped to instead of the entry trampoline's body
   const void* exit_code;
-  // Where ariadne_trace_stub_entry jumps (sites enabled while the path is on
-  // jump to per-site stubs where the architecture has them: CodePatch.hpp);
+  // Where site stubs jump (sites enabled while the path is on jump to
+  // per-site stubs where the architecture has them: CodePatch.hpp), and
+  // ariadne_trace_stub_entry too; a stub keeps jumping here after the path
+  // is off, so this code must then go on to ariadne_trace_stub_generic.
   // nullptr: the architecture's twin has no stub entry.
   const void* stub_entry_code;
 };

@@ -144,11 +144,14 @@ class Matcher {
 // ---- patching ---------------------------------------------------------------
 
 // The site's stub (CodePatch.hpp site stubs), placed near its module and
-// jumping to the stub entry (through a veneer when that is out of reach);
-// false (no stub: the site is called as usual) when it cannot be made.
+// jumping straight to the fused path's stub entry (which goes the generic
+// way while the path is off), else to the arch's stub entry -- through a
+// veneer when that is out of reach; false (no stub: the site is called as
+// usual) when it cannot be made.
 bool make_stub(SiteRecord& r) {
   const patch::ModuleImage& image = *sites().module(r.module).image;
-  const std::uintptr_t entry = arch::site_stub_entry();
+  const void* fused = __atomic_load_n(&ariadne_trace_fused_stub, __ATOMIC_ACQUIRE);
+  const std::uintptr_t entry = fused != nullptr ? reinterpret_cast<std::uintptr_t>(fused) : arch::site_stub_entry();
   std::uintptr_t target = entry;
   if (!arch::call_reaches(r.site.address, target)) target = state().veneers.veneer_for(image, entry);
   if (target == 0) return false;

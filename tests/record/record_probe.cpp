@@ -13,8 +13,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <utility>
+
+#include "ariadne/trace.hpp"
 
 #define PROBE extern "C" __attribute__((noipa))
+
+// handoff: the trace API of the preloaded runtime, if there is one (the
+// probe does not link it).
+namespace ariadne::trace {
+__attribute__((weak)) int add_entry_handler(EntryHandler h, void* user, unsigned flags) noexcept;
+__attribute__((weak)) void remove_handler(int id) noexcept;
+}  // namespace ariadne::trace
 
 volatile int g_sink = 0;
 
@@ -64,6 +74,17 @@ PROBE void tail_target(int n) { g_sink = g_sink + n; }
 extern "C" __attribute__((noinline)) void tail_caller(int n) { tail_target(n + 1); }  // may be a jmp at -O2
 
 void usr1_handler(int) { on_usr1(); }
+
+// many: 200 more distinct sites, so site numbers past 127 (two-byte
+// varints) are written too.
+template <int N>
+__attribute__((noipa)) void numbered() {
+  g_sink = g_sink + N;
+}
+template <int... N>
+void call_numbered(std::integer_sequence<int, N...>) {
+  (numbered<N>(), ...);
+}
 
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "basic";
@@ -149,6 +170,25 @@ int main(int argc, char** argv) {
     }
     int st = 0;
     waitpid(pid, &st, 0);
+  } else if (std::strcmp(mode, "handoff") == 0) {
+    // A second entry handler turns the recorder's fused path off and
+    // removing it turns it on again, while the sites keep their stubs
+    // (x86-64): every call is recorded all the same.
+    using Add = int (*)(ariadne::trace::EntryHandler, void*, unsigned) noexcept;
+    if (static_cast<Add>(&ariadne::trace::add_entry_handler) == nullptr) return 3;
+    static int seen = 0;
+    outer(n);
+    const int id = ariadne::trace::add_entry_handler(
+        +[](const ariadne::trace::Site&, ariadne::trace::Frame&, void*) { ++seen; }, nullptr, ariadne::trace::kHandlerLean);
+    outer(n);
+    ariadne::trace::remove_handler(id);
+    outer(n);
+    if (id < 0 || seen != n + 1) {
+      std::fprintf(stderr, "record_probe: handoff: the extra handler saw %d calls, expected %d\n", seen, n + 1);
+      return 1;
+    }
+  } else if (std::strcmp(mode, "many") == 0) {
+    for (int i = 0; i < n; ++i) call_numbered(std::make_integer_sequence<int, 200>{});
   } else if (std::strcmp(mode, "exec") == 0) {
     outer(1);
     std::fflush(stdout);
