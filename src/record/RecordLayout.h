@@ -4,14 +4,12 @@
 #ifndef ARIADNE_RECORD_RECORD_LAYOUT_H
 #define ARIADNE_RECORD_RECORD_LAYOUT_H
 
-/* ThreadLog (ThreadLog.hpp); the thread's pointer to it is the thread-local
- * symbol ariadne_record_thread_log. */
+/* ThreadLog (ThreadLog.hpp); the thread's pointer to it is the trace core's
+ * ThreadState::fused_data (TS_FUSED_DATA, src/trace/TraceLayout.h). */
 #define TL_POS 0
 #define TL_LIMIT 8
 #define TL_LAST 16
 #define TL_OPEN 24
-#define TL_SITES 144
-#define TL_MAX_OPEN_SITES 1024
 
 /* Events (tracefile::Event) and the room the handlers ask for each. */
 #define EV_ENTRY 1

@@ -39,9 +39,7 @@ using trace::Site;
 
 // The fused paths' view (RecordLayout.h).
 static_assert(offsetof(ThreadLog, pos) == TL_POS && offsetof(ThreadLog, limit) == TL_LIMIT &&
-              offsetof(ThreadLog, last) == TL_LAST && offsetof(ThreadLog, open) == TL_OPEN &&
-              offsetof(ThreadLog, sites) == TL_SITES && kMaxOpenSites == TL_MAX_OPEN_SITES &&
-              sizeof(ThreadLog::sites[0]) == 4);
+              offsetof(ThreadLog, last) == TL_LAST && offsetof(ThreadLog, open) == TL_OPEN);
 static_assert(static_cast<int>(Event::entry) == EV_ENTRY && static_cast<int>(Event::exit) == EV_EXIT &&
               EV_ENTRY_ROOM == 1 + 2 * kMaxVarint && EV_EXIT_ROOM == 1 + kMaxVarint);
 
@@ -77,7 +75,7 @@ void on_entry_plain(const Site& site, Frame&, void*) {
   p += put_varint(p, now - t->last);
   t->pos = p;
   t->last = now;
-  push_open(t, site.id);
+  ++t->open;  // the site is on the shadow stack (set_open_sites_from_shadow_stack)
 }
 
 void on_exit_plain(const Site&, Frame& frame, void*) {
@@ -255,6 +253,7 @@ void start_recorder_from_environment() noexcept {
   // while no other handler is registered.
   static const trace::detail::FusedPath fused{on_entry_plain, on_exit_plain, &ariadne_record_fused_entry,
                                               &ariadne_record_fused_exit, ariadne_record_fused_stub_entry};
+  set_open_sites_from_shadow_stack(plain);
   if (plain && options.fused) trace::detail::set_fused_path(&fused);
   install_process_events();
   ::on_exit(on_process_exit, nullptr);

@@ -32,6 +32,8 @@
 #include "arch/Timestamp.hpp"
 #include "record/ProcessLog.hpp"
 #include "record/SegmentCopy.hpp"
+#include "trace/Handlers.hpp"
+#include "trace/ReturnHooks.hpp"
 
 namespace ariadne::record {
 
@@ -45,6 +47,7 @@ namespace {
 std::atomic<ThreadLog*> g_threads{nullptr};
 std::uint32_t g_segment_bytes = 1u << 20;
 std::uint32_t g_live_files = 1;
+bool g_open_sites_from_shadow_stack = false;
 pthread_key_t g_exit_key;
 std::atomic<bool> g_key_ready{false};
 
@@ -191,6 +194,8 @@ void set_live_files(std::uint32_t n) noexcept {
   g_live_files = n < 1 ? 1 : n > kMaxLiveFiles ? kMaxLiveFiles : n;
 }
 
+void set_open_sites_from_shadow_stack(bool on) noexcept { g_open_sites_from_shadow_stack = on; }
+
 namespace {
 
 // Seals the active segment in place: length and checksum, the state last;
@@ -325,13 +330,22 @@ void write_simple_event(ThreadLog* t, Event tag, const std::uint64_t* values, st
   t->last = now;
 }
 
+namespace {
+// t_log and its copy in the trace core's thread state, which the fused paths
+// read (one load from the thread state they hold already).
+void set_thread_log(ThreadLog* t) noexcept {
+  t_log = t;
+  trace::detail::thread_state().fused_data = t;
+}
+}  // namespace
+
 ThreadLog* start_thread() noexcept {
   ThreadLog* t = allocate_log();
   if (t == nullptr) return &g_dead_log;
   t->tid = current_tid();
   t->parent_tid = t_parent_tid;
   t->last = arch::timestamp();
-  t_log = t;
+  set_thread_log(t);
   if (!g_key_ready.load(std::memory_order_acquire)) {
     static std::atomic<int> once{0};
     int expected = 0;
@@ -352,7 +366,7 @@ void finish_thread(ThreadLog* t) noexcept {
   write_simple_event(t, Event::thread_exit, nullptr, 0);
   seal_segment(t);
   t->dead = true;
-  t_log = &g_dead_log;
+  set_thread_log(&g_dead_log);
   __atomic_store_n(&t->in_use, false, __ATOMIC_RELEASE);
 }
 
@@ -375,6 +389,7 @@ void restart_threads_in_child(std::uint32_t parent_pid) noexcept {
   self->parent_tid = 0;
   map_segment(self);  // without one, fork_child is the first lost event
   // fork_child: V dt, V parent pid, V n, the open calls outermost first.
+  if (g_open_sites_from_shadow_stack) self->open = trace::detail::open_sites(self->sites, kMaxOpenSites);
   const std::uint32_t n = self->open < kMaxOpenSites ? self->open : kMaxOpenSites;
   if (!room(self, 2 + 3 * kMaxVarint + n * 5)) {
     ++self->lost;

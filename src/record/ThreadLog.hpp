@@ -60,13 +60,17 @@ struct ThreadLog {
   bool in_use;            // a live thread owns it (registry reuse)
   int string_pipe[2];     // safe reads of captured strings (-1: not yet)
   ThreadLog* next;        // registry, never unlinked
+  // The open calls' sites, outermost first (fork_child). Kept by the
+  // handlers with options only: a plain recording writes an entry for every
+  // hooked call, so its shadow stack holds them already (fork_child takes
+  // them from there, see set_open_sites_from_shadow_stack).
   std::uint32_t sites[kMaxOpenSites];
   PendingEntry pending[kMaxPending];
 };
 
-// The calling thread's log; nullptr before its first event.
-// Named for the fused paths in assembly (RecordLayout.h).
-extern thread_local constinit ThreadLog* t_log asm("ariadne_record_thread_log");
+// The calling thread's log; nullptr before its first event. The fused paths
+// in assembly read its copy in the trace core's thread state (fused_data).
+extern thread_local constinit ThreadLog* t_log;
 // The tid of the thread that created this one (set by the interposed
 // pthread_create before the thread's routine runs; 0 for the main thread).
 extern thread_local constinit std::uint32_t t_parent_tid;
@@ -104,6 +108,10 @@ void set_segment_bytes(std::uint32_t bytes) noexcept;
 // only when `ariadne record` drains them (RecordOptions::live_files).
 void set_live_files(std::uint32_t n) noexcept;
 
+// Plain recordings (every hooked call written) keep only the count of open
+// calls, not their sites: a forked child then lists the calls hooked on its
+// stack (trace::detail::open_sites) and starts counting from there.
+void set_open_sites_from_shadow_stack(bool on) noexcept;
 // Writes one small event with dt at the calling thread (thread_start,
 // signal, fork...): the tag, dt, then up to 3 varints.
 void write_simple_event(ThreadLog* t, tracefile::Event tag, const std::uint64_t* values, std::size_t count) noexcept;

@@ -171,4 +171,12 @@ ShadowStack* shadow_stack_for(std::uintptr_t sp) noexcept {
   return s;
 }
 
+std::uint32_t open_sites(std::uint32_t* out, std::uint32_t max) noexcept {
+  const ShadowStack* s = shadow_stack_for(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
+  if (s == nullptr) return 0;
+  const std::uint32_t n = s->top;
+  for (std::uint32_t i = 0; i < n && i < max; ++i) out[i] = s->entries[i].site_id;
+  return n;
+}
+
 }  // namespace ariadne::trace::detail

@@ -20,7 +20,9 @@
 //
 // Signal safety: a signal handler may run traced code on the same stack in
 // the middle of a push or pop; pushes reserve their slot with a key above
-// every real key before publishing it, pops read before they shrink.
+// every real key before publishing it (the fused paths instead keep the
+// handler out of the shadow stack, fill the entry above the top and publish
+// it by raising the top), pops read before they shrink.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +37,7 @@ struct SiteRecord;
 struct alignas(64) ShadowEntry {
   std::uintptr_t key;        // SP at function entry
   std::uintptr_t original;   // the return address the call had
-  std::uint64_t* slot;       // where that address lives while unhooked for unwinding (0: not unhooked)
+  std::uint64_t* slot;       // where that address lives while unhooked for unwinding (read only with kUnhooked)
   SiteRecord* record;        // the site's record (records are never freed)
   std::uint32_t site_id;
   std::uint32_t flags;       // kChained...
@@ -59,6 +61,11 @@ struct ShadowStack {
 // The shadow stack of the machine stack containing sp, or nullptr if it
 // cannot be found or made (the call is then simply not hooked).
 ShadowStack* shadow_stack_for(std::uintptr_t sp) noexcept;
+
+// The site numbers of the calls hooked on the calling thread's machine stack,
+// outermost first: the first `max` of them into `out`. Returns how many there
+// are in all (0 when the stack has no shadow stack).
+std::uint32_t open_sites(std::uint32_t* out, std::uint32_t max) noexcept;
 
 // Pops every entry deeper than `key` (and at `key` too when `inclusive`),
 // reporting each to the exit handlers as unwound (Dispatch.cpp).

@@ -11,6 +11,8 @@
 #define TS_STACK_LO 24
 #define TS_STACK_SPAN 32
 #define TS_STACK 40
+#define TS_STACK_HI 48
+#define TS_FUSED_DATA 56
 
 /* ShadowStack / ShadowEntry (ReturnHooks.hpp). Entries are 1 << SE_SHIFT
  * bytes. */

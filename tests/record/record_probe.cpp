@@ -45,6 +45,7 @@ PROBE long capture_me(long a, const char* s, int b, double d) { return a + (s !=
 PROBE int ret_me(int x) { return x * 3; }
 PROBE void on_usr1() { g_sink = g_sink + 100; }
 PROBE void child_fn() { g_sink = g_sink + 7; }
+PROBE pid_t fork_here() { return fork(); }  // the child starts inside main and fork_here
 PROBE void counted() { g_sink = g_sink + 1; }
 
 // unwind: an exception through three traced frames, a longjmp through two,
@@ -163,7 +164,7 @@ int main(int argc, char** argv) {
     *reinterpret_cast<volatile int*>(static_cast<std::uintptr_t>(g_sink) * 0) = 1;
   } else if (std::strcmp(mode, "fork") == 0) {
     outer(1);
-    const pid_t pid = fork();
+    const pid_t pid = fork_here();
     if (pid == 0) {
       for (int i = 0; i < n; ++i) child_fn();
       std::exit(0);

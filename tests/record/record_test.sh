@@ -130,16 +130,22 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
     ! ls "$dir"/*/*.live >/dev/null 2>&1 || fail "live files left: $(ls "$dir"/*/)"
     ;;
   fork)
-    record -- "$PROBE" fork 5
-    expect_rc 0
-    decode
-    [ "$(ls -d "$dir"/*/ | wc -l)" -eq 2 ] || fail "expected 2 process directories"
-    expect_count ' fork child=[0-9]+$' 1
-    expect_count ' fork_child parent=[0-9]+ main$' 1
-    expect_count ' entry child_fn$' 5
-    child=$(printf '%s\n' "$events" | awk '$3 == "fork" {sub("child=", "", $4); print $4}')
-    expect_count "^$child process pid=$child .*forked_from=[0-9]+" 1
-    expect_count "^$child [0-9]+ entry child_fn$" 5
+    # The child's stream starts with the calls open at the fork: from the
+    # shadow stack in a plain recording, from the recorder's own list with
+    # options (-D).
+    for flags in "" "-D 50"; do
+      record $flags -- "$PROBE" fork 5
+      expect_rc 0
+      decode
+      [ "$(ls -d "$dir"/*/ | wc -l)" -eq 2 ] || fail "expected 2 process directories"
+      expect_count ' fork child=[0-9]+$' 1
+      expect_count ' fork_child parent=[0-9]+ main fork_here$' 1
+      expect_count ' entry child_fn$' 5
+      child=$(printf '%s\n' "$events" | awk '$3 == "fork" {sub("child=", "", $4); print $4}')
+      expect_count "^$child process pid=$child .*forked_from=[0-9]+" 1
+      expect_count "^$child [0-9]+ entry child_fn$" 5
+      expect_count "^$child [0-9]+ exit$" 6  # fork_here and child_fn (main calls exit)
+    done
     ;;
   exec)
     record -- "$PROBE" exec

@@ -74,12 +74,12 @@
 	ldr	x12, [x17, #TS_STACK]
 .endm
 
-/* x15 = this thread's ThreadLog and x14 its write pointer, if there is
- * room for \bytes more; else to \full (no log yet, or the segment is
- * full: the generic path makes one). \t1 and \t2 are clobbered. */
+/* x15 = this thread's ThreadLog (the recorder's copy of it in the thread
+ * state, x17) and x14 its write pointer, if there is room for \bytes more;
+ * else to \full (no log yet, or the segment is full: the generic path makes
+ * one). \t1 and \t2 are clobbered. */
 .macro thread_log_with_room bytes, full, t1, t2
-	tls_address x15, x14, ariadne_record_thread_log
-	ldr	x15, [x15]
+	ldr	x15, [x17, #TS_FUSED_DATA]
 	cbz	x15, \full
 	ldp	x14, \t1, [x15, #TL_POS]
 	add	\t2, x14, #\bytes
@@ -178,13 +178,10 @@ ariadne_record_fused_entry:
 	stp	w11, wzr, [x10, #SE_SITE_ID]	/* site id, flags */
 	str	x16, [x10, #SE_RECORD]
 
-	/* The open calls a forked child starts from (ThreadLog::sites). */
+	/* One more open call (its site is in the shadow entry: a forked
+	 * child lists them from there, ThreadLog::sites). */
 	ldr	w12, [x15, #TL_OPEN]
-	cmp	w12, #TL_MAX_OPEN_SITES
-	b.hs	1f
-	add	x9, x15, #TL_SITES
-	str	w11, [x9, x12, lsl #2]
-1:	add	w12, w12, #1
+	add	w12, w12, #1
 	str	w12, [x15, #TL_OPEN]
 
 	/* The event: tag, site, time since the thread's previous event. */

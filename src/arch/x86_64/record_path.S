@@ -112,21 +112,21 @@
 .endm
 
 /* \ss = the shadow stack this thread used last, if \key lies on its machine
- * stack; else to \other. \tmp is clobbered; \ts is the thread state. */
-.macro shadow_stack_of key, ts, ss, tmp, other
-	movq	%\key, %\tmp
-	subq	%fs:TS_STACK_LO(%\ts), %\tmp
-	cmpq	%fs:TS_STACK_SPAN(%\ts), %\tmp
+ * stack; else to \other. \ts is the thread state. */
+.macro shadow_stack_of key, ts, ss, other
+	cmpq	%fs:TS_STACK_LO(%\ts), %\key
+	jb	\other
+	cmpq	%fs:TS_STACK_HI(%\ts), %\key
 	jae	\other
 	movq	%fs:TS_STACK(%\ts), %\ss
 .endm
 
-/* \log = this thread's ThreadLog and \pos its write pointer, if there is
- * room for \bytes more; else to \full (no log yet, or the segment is full:
- * the generic path makes one). \tmp is clobbered. */
-.macro thread_log_with_room bytes, log, pos, tmp, full
-	movq	ariadne_record_thread_log@gottpoff(%rip), %\log
-	movq	%fs:(%\log), %\log
+/* \log = this thread's ThreadLog (the recorder's copy of it in the thread
+ * state \ts) and \pos its write pointer, if there is room for \bytes more;
+ * else to \full (no log yet, or the segment is full: the generic path makes
+ * one). \tmp is clobbered. */
+.macro thread_log_with_room bytes, ts, log, pos, tmp, full
+	movq	%fs:TS_FUSED_DATA(%\ts), %\log
 	testq	%\log, %\log
 	jz	\full
 	movq	TL_POS(%\log), %\pos
@@ -163,7 +163,7 @@
 	 * to pop (the entry below is an outer frame: its key is higher), and
 	 * no tail call out of a hooked function (chained entries). */
 	leaq	\key(%rsp), %rdx
-	shadow_stack_of rdx, rcx, rsi, rdi, \slow
+	shadow_stack_of rdx, rcx, rsi, \slow
 	movl	SS_TOP(%rsi), %edi
 	cmpl	SS_CAPACITY(%rsi), %edi
 	jae	\slow
@@ -191,7 +191,7 @@
 .endif
 
 	/* The thread's log, with room for the event (rsi = its write pointer). */
-	thread_log_with_room EV_ENTRY_ROOM, rdi, rsi, rdx, \slow
+	thread_log_with_room EV_ENTRY_ROOM, rcx, rdi, rsi, rdx, \slow
 
 	/* Committed. The event: tag, site, time since the last event. */
 	movq	TL_LAST(%rdi), %rdx
@@ -212,15 +212,9 @@
 \written:
 	movq	%rsi, TL_POS(%rdi)
 
-	/* The open calls a forked child starts from (ThreadLog::sites). */
-	movl	TL_OPEN(%rdi), %eax
-	cmpl	$TL_MAX_OPEN_SITES, %eax
-	jae	.Lopen_full\@
-	movl	SR_SITE_ID(%r11), %edx
-	movl	%edx, TL_SITES(%rdi,%rax,4)
-.Lopen_full\@:
-	incl	%eax
-	movl	%eax, TL_OPEN(%rdi)
+	/* One more open call (its site is in the shadow entry: a forked
+	 * child lists them from there, ThreadLog::sites). */
+	incl	TL_OPEN(%rdi)
 
 	/* The return hook (\hook: plant it in the return address slot), then
 	 * the entry published. */
@@ -381,7 +375,7 @@ ariadne_record_fused_exit:
 	 * unhooked (else the generic path pops abandoned entries, reports
 	 * them, or says the ABI was broken). */
 	leaq	0x8(%rsp), %r8
-	shadow_stack_of r8, r11, rcx, rsi, .Lexit_slow
+	shadow_stack_of r8, r11, rcx, .Lexit_slow
 	movl	SS_TOP(%rcx), %esi
 	shlq	$SE_SHIFT, %rsi
 	jz	.Lexit_slow
@@ -392,7 +386,7 @@ ariadne_record_fused_exit:
 	testl	$~SE_FLAG_BALANCED, %r9d
 	jnz	.Lexit_slow
 
-	thread_log_with_room EV_EXIT_ROOM, rdi, r8, r10, .Lexit_slow
+	thread_log_with_room EV_EXIT_ROOM, r11, rdi, r8, r10, .Lexit_slow
 
 	/* Committed: the event, then the pop (the return address read
 	 * before the slot is given up: a signal may reuse it at once). */
