@@ -24,8 +24,8 @@ constinit HandlerTables g_handler_tables;
 
 // The assembly's view (TraceLayout.h) of the structs it touches.
 static_assert(offsetof(ThreadState, ticks) == TS_TICKS && offsetof(ThreadState, in_handler) == TS_IN_HANDLER &&
-              offsetof(ThreadState, stack_lo) == TS_STACK_LO && offsetof(ThreadState, stack_span) == TS_STACK_SPAN &&
-              offsetof(ThreadState, stack_hi) == TS_STACK_HI && offsetof(ThreadState, fused_data) == TS_FUSED_DATA &&
+              offsetof(ThreadState, stack_lo) == TS_STACK_LO && offsetof(ThreadState, stack_hi) == TS_STACK_HI &&
+              offsetof(ThreadState, fused_data) == TS_FUSED_DATA &&
               offsetof(ThreadState, stack) == TS_STACK);
 static_assert(offsetof(ShadowStack, top) == SS_TOP && offsetof(ShadowStack, capacity) == SS_CAPACITY &&
               offsetof(ShadowStack, entries) == SS_ENTRIES && sizeof(ShadowEntry) == (1u << SE_SHIFT));
@@ -50,11 +50,10 @@ namespace {
 // The shadow stack for a hooked call at `sp`: almost always the one the
 // thread used last (one unsigned compare); else the search of ReturnHooks.
 inline ShadowStack* stack_of(ThreadState& t, std::uintptr_t sp) noexcept {
-  if (sp - t.stack_lo < t.stack_span) return t.stack;
+  if (sp >= t.stack_lo && sp < t.stack_hi) return t.stack;
   ShadowStack* s = shadow_stack_for(sp);
   if (s != nullptr) {
     t.stack_lo = s->lo;
-    t.stack_span = s->hi - s->lo;
     t.stack_hi = s->hi;
     t.stack = s;
   }

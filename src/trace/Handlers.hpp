@@ -68,13 +68,11 @@ struct ThreadState {
   bool in_handler = false;
   void* call_data = nullptr;  // the current call's scratch while its handlers run
   // The shadow stack of the machine stack this thread last traced on, and
-  // that stack's bounds as [stack_lo, stack_lo + stack_span) = [stack_lo,
-  // stack_hi): one compare (or two) per hooked call instead of a search
-  // (ReturnHooks.hpp).
+  // that stack's bounds [stack_lo, stack_hi): two compares per hooked call
+  // instead of a search (ReturnHooks.hpp).
   std::uintptr_t stack_lo = 0;
-  std::uintptr_t stack_span = 0;
-  ShadowStack* stack = nullptr;
   std::uintptr_t stack_hi = 0;
+  ShadowStack* stack = nullptr;
   // The fused path's per-thread data, kept by its owner (the recorder's
   // ThreadLog, or nullptr): one load from the thread state.
   void* fused_data = nullptr;

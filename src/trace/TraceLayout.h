@@ -9,10 +9,9 @@
 #define TS_TICKS 0
 #define TS_IN_HANDLER 8
 #define TS_STACK_LO 24
-#define TS_STACK_SPAN 32
+#define TS_STACK_HI 32
 #define TS_STACK 40
-#define TS_STACK_HI 48
-#define TS_FUSED_DATA 56
+#define TS_FUSED_DATA 48
 
 /* ShadowStack / ShadowEntry (ReturnHooks.hpp). Entries are 1 << SE_SHIFT
  * bytes. */

@@ -67,9 +67,9 @@
  * its machine stack; else to \other. x11 is clobbered. */
 .macro shadow_stack_of_sp other
 	mov	x13, sp
-	ldp	x12, x11, [x17, #TS_STACK_LO]
-	sub	x12, x13, x12
-	cmp	x12, x11
+	ldp	x12, x11, [x17, #TS_STACK_LO]	/* lo, hi */
+	cmp	x13, x12
+	ccmp	x13, x11, #2, hs		/* below lo: C set, as at or above hi */
 	b.hs	\other
 	ldr	x12, [x17, #TS_STACK]
 .endm
