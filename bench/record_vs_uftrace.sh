@@ -10,10 +10,7 @@
 # (-fpatchable-function-entry, which uftrace's dynamic mode `-P .` uses too).
 # Both uftrace modes are measured; the faster one is uftrace's figure.
 # "ours" is `ariadne record` (its fused path; "ours-generic" the same with
-# --generic-path, for comparison) when the build has it (`ariadne record --help`
-# succeeds), else bench/record_standin.cpp: the trace runtime with a
-# stand-in recorder (entry and exit handlers writing Format.hpp events with
-# a counter timestamp to a per-thread MAP_SHARED file).
+# --generic-path, for comparison).
 #
 # x86-64, natively: REPS rounds (31 by default: separate processes of one
 # variant differ by up to 1.5x on a shared VM, and with 7 rounds the ratio
@@ -36,7 +33,7 @@
 #
 # Build dirs: $NATIVE_BUILD (build/native-release), $AARCH64_BUILD
 # (build/aarch64-release); each needs the targets ariadne, ariadne_rt,
-# record_standin, insn_count.
+# insn_count.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 reps=31 fib_n=30 loop_n=2000000 a_fib_n=18 a_loop_n=5000
@@ -65,11 +62,6 @@ build_workload() {
   "$cc" "${cflags[@]}" "$pfe" -Wl,--build-id "$top/bench/record_workload.c" -o "$d/patchable"
 }
 
-# ours_mode BUILD: "record" when `ariadne record` exists, else "standin".
-ours_mode() {
-  if "$1/ariadne" record --help 2>/dev/null | grep -q 'Usage: ariadne record'; then echo record; else echo standin; fi
-}
-
 need() { [ -e "$1" ] || { echo "record_vs_uftrace.sh: no $1 (build the preset's targets: $2)" >&2; exit 1; }; }
 
 # bytes DIR GLOB -> "event-bytes dir-bytes"
@@ -85,12 +77,10 @@ field() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) print $(i + 1)}'
 
 # --------------------------------------------------------------------------
 run_x86() {
-  local b=$native_build mode rt calls
+  local b=$native_build rt calls
   need "$b/ariadne" ariadne
   rt=$b/lib/x86_64/libariadne-rt.so
   need "$rt" ariadne_rt
-  mode=$(ours_mode "$b")
-  [ "$mode" = record ] || need "$b/bench/librecord_standin.so" record_standin
   command -v uftrace >/dev/null || { echo "record_vs_uftrace.sh: uftrace not installed" >&2; exit 1; }
   build_workload x86_64 gcc -fpatchable-function-entry=5
   local d=$work/x86_64 args=("$fib_n" "$loop_n") v r
@@ -103,18 +93,12 @@ run_x86() {
       uftrace-pg) out=$(uftrace record -d "$2" "$d/pg" "${args[@]}") ;;
       uftrace-P) out=$(uftrace record -P . -d "$2" "$d/patchable" "${args[@]}") ;;
       ours-generic) out=$("$b/ariadne" record --generic-path -o "$2" -- "$d/patchable" "${args[@]}") ;;
-      ours) if [ "$mode" = record ]; then
-              out=$("$b/ariadne" record -o "$2" -- "$d/patchable" "${args[@]}")
-            else
-              out=$(LD_PRELOAD="$rt:$b/bench/librecord_standin.so" ARIADNE_STANDIN_DIR="$2" \
-                    "$d/patchable" "${args[@]}")
-            fi ;;
+      ours) out=$("$b/ariadne" record -o "$2" -- "$d/patchable" "${args[@]}") ;;
     esac
     t1=$(date +%s%N)
     echo "$out wall_ns $((t1 - t0))"
   }
-  local variants=(plain uftrace-pg uftrace-P ours)
-  [ "$mode" = record ] && variants+=(ours-generic)
+  local variants=(plain uftrace-pg uftrace-P ours ours-generic)
   for ((r = 0; r < reps; r++)); do
     for v in $(printf '%s\n' "${variants[@]}" | shuf); do
       rm -rf "$work/x-$v"
@@ -130,7 +114,7 @@ run_x86() {
     [ "$c" = "$calls" ] || { echo "record_vs_uftrace.sh: $v made $c calls, plain $calls" >&2; exit 1; }
     for k in work cpu wall; do cat "$work"/x-"$v".*.out | field "${k}_ns" | median >"$work/x-$v.$k"; done
   done
-  echo "x86-64 natively: fib($fib_n) + loop($loop_n) = $calls calls; median of $reps shuffled rounds; ours = $mode"
+  echo "x86-64 natively: fib($fib_n) + loop($loop_n) = $calls calls; median of $reps shuffled rounds"
   echo "  ns/call: between the program's markers (work: monotonic; cpu: the thread's CPU time), and over"
   echo "  the whole run (wall, start-up and shutdown included); + = over plain"
   printf '  %-12s %9s %9s %9s %9s %10s %9s %9s %10s\n' variant "work" "+work" "cpu" "+cpu" "+wall" \
@@ -155,14 +139,12 @@ run_x86() {
 
 # --------------------------------------------------------------------------
 run_aarch64() {
-  local b=$aarch64_build mode rt plugin calls uft
+  local b=$aarch64_build rt plugin calls uft
   need "$b/ariadne" ariadne
   rt=$b/lib/aarch64/libariadne-rt.so
   need "$rt" ariadne_rt
   plugin=$b/tools/qemu-plugin/libinsn_count.so
   need "$plugin" insn_count
-  mode=$(ours_mode "$native_build")
-  [ "$mode" = record ] || need "$b/bench/librecord_standin.so" record_standin
   command -v qemu-aarch64 >/dev/null || { echo "record_vs_uftrace.sh: qemu-aarch64 not found" >&2; exit 1; }
   "$top/scripts/fetch-uftrace-arm64"
   uft=$top/build/peers/uftrace-arm64
@@ -183,8 +165,7 @@ EOF
       "$uft/usr/bin/uftrace" record --force --libmcount-path="$uft/usr/lib/aarch64-linux-gnu/uftrace" "$@" \
       2> >(grep -v 'cannot be preloaded' >&2)
   }
-  local variants=(plain uftrace-pg uftrace-P ours)
-  [ "$mode" = record ] && variants+=(ours-generic)
+  local variants=(plain uftrace-pg uftrace-P ours ours-generic)
   for v in "${variants[@]}"; do
     rm -rf "$work/a-$v"
     case $v in
@@ -193,18 +174,12 @@ EOF
       uftrace-P) wrapper patchable "$v"
                  uftrace_arm64 -P . -d "$work/a-$v" "$work/wrap-patchable" "${args[@]}" >"$work/a-$v.out" ;;
       ours|ours-generic)
-            if [ "$mode" = record ]; then
-              # The launcher runs qemu-aarch64 as $ARIADNE_QEMU says: with the plugin.
-              printf '#!/bin/sh\nexec qemu-aarch64 -plugin %s "$@"\n' "$plugin,out=$work/a-$v.insns" >"$work/qemu-plugin"
-              chmod +x "$work/qemu-plugin"
-              ARIADNE_QEMU="$work/qemu-plugin" \
-                "$native_build/ariadne" record $([ "$v" = ours-generic ] && echo --generic-path) \
-                -o "$work/a-$v" -- "$d/patchable" "${args[@]}" >"$work/a-$v.out"
-            else
-              qemu-aarch64 -plugin "$plugin,out=$work/a-$v.insns" \
-                -E LD_PRELOAD="$rt:$b/bench/librecord_standin.so" -E ARIADNE_STANDIN_DIR="$work/a-$v" \
-                "$d/patchable" "${args[@]}" >"$work/a-$v.out"
-            fi ;;
+            # The launcher runs qemu-aarch64 as $ARIADNE_QEMU says: with the plugin.
+            printf '#!/bin/sh\nexec qemu-aarch64 -plugin %s "$@"\n' "$plugin,out=$work/a-$v.insns" >"$work/qemu-plugin"
+            chmod +x "$work/qemu-plugin"
+            ARIADNE_QEMU="$work/qemu-plugin" \
+              "$native_build/ariadne" record $([ "$v" = ours-generic ] && echo --generic-path) \
+              -o "$work/a-$v" -- "$d/patchable" "${args[@]}" >"$work/a-$v.out" ;;
     esac
     awk '$1 == "regions" && $2 != 1 {exit 1}' "$work/a-$v.insns" ||
       { echo "record_vs_uftrace.sh: aarch64 $v: the markers did not pair up" >&2; exit 1; }
@@ -214,7 +189,7 @@ EOF
   calls=$(field calls <"$work/a-plain.out")
   local base
   base=$(field region <"$work/a-plain.insns")
-  echo "AArch64 under qemu-aarch64 + insn_count: fib($a_fib_n) + loop($a_loop_n) = $calls calls; ours = $mode"
+  echo "AArch64 under qemu-aarch64 + insn_count: fib($a_fib_n) + loop($a_loop_n) = $calls calls"
   printf '  %-12s %14s %14s %12s %12s %12s\n' variant "insns/call" "+insns/call" "event B/call" "dir B/call" "dir bytes"
   for v in "${variants[@]}"; do
     local c n ev dir
