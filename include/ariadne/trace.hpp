@@ -31,8 +31,8 @@ namespace ariadne::trace {
 
 // ---------------------------------------------------------------------------
 // The register frame: one layout per architecture, built by
-// src/arch/<arch>/trampoline.S (offsets in src/arch/<arch>/frame.h; a
-// static_assert keeps the two in step). The same type is handed to entry and
+// src/arch/<arch>/trampoline.S (its offsets are generated from this struct at
+// build time: src/asmoffsets/AsmOffsets.cpp). The same type is handed to entry and
 // exit handlers; on exit the return-value registers are the live ones.
 #if defined(__aarch64__)
 struct alignas(16) Regs {

@@ -16,7 +16,6 @@
 #include "arch/Timestamp.hpp"
 #include "record/Capture.hpp"
 #include "record/ProcessLog.hpp"
-#include "record/RecordLayout.h"
 #include "record/RecordOptions.hpp"
 #include "record/ThreadLog.hpp"
 #include "trace/Handlers.hpp"
@@ -37,11 +36,6 @@ using namespace ariadne::tracefile;
 using trace::Frame;
 using trace::Site;
 
-// The fused paths' view (RecordLayout.h).
-static_assert(offsetof(ThreadLog, pos) == TL_POS && offsetof(ThreadLog, limit) == TL_LIMIT &&
-              offsetof(ThreadLog, last) == TL_LAST && offsetof(ThreadLog, open) == TL_OPEN);
-static_assert(static_cast<int>(Event::entry) == EV_ENTRY && static_cast<int>(Event::exit) == EV_EXIT &&
-              EV_ENTRY_ROOM == 1 + 2 * kMaxVarint && EV_EXIT_ROOM == 1 + kMaxVarint);
 
 namespace {
 

@@ -16,32 +16,13 @@
 #include "trace/Handlers.hpp"
 #include "trace/ReturnHooks.hpp"
 #include "trace/SiteTable.hpp"
-#include "trace/TraceLayout.h"
 
 namespace ariadne::trace::detail {
 
 constinit HandlerTables g_handler_tables;
 
-// The assembly's view (TraceLayout.h) of the structs it touches.
-static_assert(offsetof(ThreadState, ticks) == TS_TICKS && offsetof(ThreadState, in_handler) == TS_IN_HANDLER &&
-              offsetof(ThreadState, stack_lo) == TS_STACK_LO && offsetof(ThreadState, stack_hi) == TS_STACK_HI &&
-              offsetof(ThreadState, fused_data) == TS_FUSED_DATA &&
-              offsetof(ThreadState, stack) == TS_STACK);
-static_assert(offsetof(ShadowStack, top) == SS_TOP && offsetof(ShadowStack, capacity) == SS_CAPACITY &&
-              offsetof(ShadowStack, entries) == SS_ENTRIES && sizeof(ShadowEntry) == (1u << SE_SHIFT));
-static_assert(offsetof(ShadowEntry, key) == SE_KEY && offsetof(ShadowEntry, original) == SE_ORIGINAL &&
-              offsetof(ShadowEntry, slot) == SE_SLOT && offsetof(ShadowEntry, record) == SE_RECORD &&
-              offsetof(ShadowEntry, site_id) == SE_SITE_ID && offsetof(ShadowEntry, flags) == SE_FLAGS &&
-              kBalanced == SE_FLAG_BALANCED);
-static_assert(SiteTable::index_offset() == ST_INDEX && offsetof(SiteIndex, shift) == SI_SHIFT &&
-              offsetof(SiteIndex, mask) == SI_MASK && offsetof(SiteIndex, slots) == SI_SLOTS &&
-              sizeof(SiteIndex::Slot) == 16 && offsetof(SiteIndex::Slot, pc) == SI_SLOT_PC &&
-              offsetof(SiteIndex::Slot, record) == SI_SLOT_RECORD);
-static_assert(offsetof(SiteRecord, site) + offsetof(Site, address) == SR_ADDRESS &&
-              offsetof(SiteRecord, site) + offsetof(Site, id) == SR_SITE_ID &&
-              offsetof(SiteRecord, enabled) == SR_ENABLED && sizeof(std::atomic<bool>) == 1);
 
-// Named for the fused paths in assembly (TraceLayout.h), which reach it
+// Named for the fused paths in assembly (asm-offsets.h), which reach it
 // initial-exec from the thread pointer.
 constinit thread_local ThreadState t_state asm("ariadne_trace_thread_state");
 

@@ -47,8 +47,10 @@ struct SiteIndex {
   std::size_t used;      // writer only
   Slot slots[1];         // mask + 1 of them
 
+  // Fibonacci hashing; the fused paths probe with the same constant (SI_HASH).
+  static constexpr std::uint64_t kHash = 0x9e3779b97f4a7c15ull;
   static std::size_t home(std::uintptr_t pc, unsigned shift) noexcept {
-    return static_cast<std::size_t>((pc * 0x9e3779b97f4a7c15ull) >> shift);  // SI_HASH
+    return static_cast<std::size_t>((pc * kHash) >> shift);
   }
   SiteRecord* find(std::uintptr_t pc) const noexcept {
     for (std::size_t i = home(pc, shift);; i = (i + 1) & mask) {
@@ -79,7 +81,7 @@ class SiteTable {
   std::size_t site_count() const noexcept { return site_count_.load(std::memory_order_acquire); }
   SiteRecord* by_id(std::size_t id) const noexcept;
 
-  // Where the index pointer lives (TraceLayout.h ST_INDEX: the fused paths
+  // Where the index pointer lives (asm-offsets.h ST_INDEX: the fused paths
   // in assembly probe the index themselves).
   static constexpr std::size_t index_offset() noexcept { return offsetof(SiteTable, index_); }
 
@@ -105,7 +107,7 @@ class SiteTable {
 
 // Constant-initialised and never destroyed: traced calls may run before
 // any constructor and after every destructor.
-// Named for the fused paths in assembly (TraceLayout.h).
+// Named for the fused paths in assembly (asm-offsets.h).
 extern SiteTable g_site_table asm("ariadne_trace_site_table");
 inline SiteTable& sites() noexcept { return g_site_table; }
 

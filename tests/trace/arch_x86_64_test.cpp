@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "arch/CodePatch.hpp"
-#include "arch/x86_64/frame.h"
+#include "arch/x86_64/PatchTraps.hpp"
 #include "trace/Dispatch.hpp"
 
 namespace arch = ariadne::arch;

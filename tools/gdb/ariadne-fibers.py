@@ -12,17 +12,15 @@ import struct
 
 import gdb
 
-# Switch-frame layouts: register -> offset from the saved context, the
-# offset of the resume address, and the frame size (SP after the return).
-_LAYOUT = {
-    "aarch64": {
-        "regs": dict([("x29", 0x00)] + [("x%d" % (19 + i), 0x10 + 8 * i) for i in range(10)]),
-        "pc": 0x08, "fp": 0x00, "frame": 0xb0, "sp": "sp", "pcreg": "pc", "lr": "x30",
-    },
-    "x86_64": {
-        "regs": {"r15": 0x08, "r14": 0x10, "r13": 0x18, "r12": 0x20, "rbx": 0x28, "rbp": 0x30},
-        "pc": 0x38, "fp": 0x30, "frame": 0x40, "sp": "rsp", "pcreg": "rip", "lr": None,
-    },
+# The switch frame's layout is read from the program itself: switch.S emits
+# ariadne_fiber_switch_layout from struct SwitchFrame (src/arch/<arch>/
+# AsmLayout.hpp) -- frame size, resume address offset, frame pointer offset,
+# then the offsets of the callee-saved registers named here, in this order.
+_ARCH = {
+    "aarch64": {"saved": ["x%d" % n for n in range(19, 29)], "fpreg": "x29",
+                "sp": "sp", "pcreg": "pc", "lr": "x30"},
+    "x86_64": {"saved": ["rbx", "rbp", "r12", "r13", "r14", "r15"], "fpreg": "rbp",
+               "sp": "rsp", "pcreg": "rip", "lr": None},
 }
 _STATES = {1: "ready", 2: "running", 3: "suspended", 4: "done"}
 
@@ -38,6 +36,18 @@ def _u64(addr):
 
 def _u32(addr):
     return struct.unpack("<I", bytes(gdb.selected_inferior().read_memory(addr, 4)))[0]
+
+
+def _layout():
+    arch = _ARCH[_arch()]
+    try:
+        base = int(gdb.parse_and_eval("(unsigned long)&ariadne_fiber_switch_layout"))
+    except gdb.error:
+        raise gdb.GdbError("no ariadne_fiber_switch_layout in the program: is it linked with Ariadne's fibers?")
+    frame, pc, fp = _u64(base), _u64(base + 8), _u64(base + 16)
+    regs = {reg: _u64(base + 24 + 8 * i) for i, reg in enumerate(arch["saved"])}
+    regs[arch["fpreg"]] = fp
+    return dict(arch, regs=regs, pc=pc, fp=fp, frame=frame)
 
 
 def _cstring(addr, limit=64):
@@ -104,7 +114,7 @@ class FiberBt(gdb.Command):
         if rec["ctx"] == 0:
             raise gdb.GdbError("fiber %d is not suspended (state %s): use bt on its thread"
                                % (want, _STATES.get(rec["state"], "?")))
-        layout = _LAYOUT[_arch()]
+        layout = _layout()
         print('fiber %d "%s" suspended at 0x%x' % (want, rec["name"], rec["ctx"]))
         if len(args) > 1 and args[1] == "fp":
             self._fp_walk(rec["ctx"], layout)

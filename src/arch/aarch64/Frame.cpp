@@ -2,33 +2,18 @@
 // floating-point ones in v0-v7 (the low 64 bits hold a double), arguments
 // past those on the stack starting at the SP the function was entered with,
 // results in x0/x1 and d0. The register frame itself is built by
-// trampoline.S with the offsets of frame.h, checked here.
+// trampoline.S with the offsets asm-offsets.h has from this struct
+// (src/asmoffsets/AsmOffsets.cpp).
 #include <cstddef>
 #include <cstring>
 
 #include "ariadne/trace.hpp"
 #include "arch/CodePatch.hpp"
-#include "arch/aarch64/frame.h"
 
 namespace ariadne::trace {
 
-static_assert(offsetof(Regs, x) == REGS_X(0));
-static_assert(offsetof(Regs, x) + 29 * sizeof(std::uint64_t) == REGS_X29);
-static_assert(offsetof(Regs, x) + 30 * sizeof(std::uint64_t) == REGS_X30);
-static_assert(offsetof(Regs, sp) == REGS_SP);
-static_assert(offsetof(Regs, pc) == REGS_PC);
-static_assert(offsetof(Regs, nzcv) == REGS_NZCV);
-static_assert(offsetof(Regs, q) == REGS_Q(0));
-static_assert(offsetof(Regs, q) + 7 * 16 == REGS_Q(7));
-static_assert(offsetof(Regs, d8_15) == REGS_D8_15);
-static_assert(offsetof(Regs, fpcr) == REGS_FPCR);
-static_assert(offsetof(Regs, fpsr) == REGS_FPSR);
-static_assert(offsetof(Regs, resume) == REGS_RESUME);
-static_assert(offsetof(Regs, flags) == REGS_FLAGS);
-static_assert(sizeof(Regs) == REGS_SIZE);
-static_assert(sizeof(Frame) == sizeof(Regs), "Frame adds accessors only; the trampoline builds a Regs");
 // The trampoline keeps SP 16-byte aligned with the frame at its bottom.
-static_assert(REGS_SIZE % 16 == 0 && REGS_Q(0) % 16 == 0);
+static_assert(sizeof(Regs) % 16 == 0 && offsetof(Regs, q) % 16 == 0);
 
 std::uint64_t Frame::arg(unsigned i) const noexcept { return x[i]; }
 void Frame::set_arg(unsigned i, std::uint64_t v) noexcept { x[i] = v; }

@@ -13,8 +13,8 @@
  * through the dispatcher and the C handlers. Both produce the same shadow
  * entries and the same events, so the two paths may take turns on one call.
  *
- * Offsets: src/trace/TraceLayout.h and src/record/RecordLayout.h, each
- * static_asserted against the C++ structs.
+ * Offsets: asm-offsets.h, generated at build time from the C++ structs
+ * (src/asmoffsets/AsmOffsets.cpp).
  *
  * No stack frame at all: x10-x17 are scratch at a function's entry (not
  * arguments; x16/x17 at most held a veneer's target) and x9-x17 after its
@@ -33,8 +33,7 @@
  * trampoline; exit: x17, x15, x14, x12 the shadow stack, x10 its top entry.
  */
 #include "asm.h"
-#include "trace/TraceLayout.h"
-#include "record/RecordLayout.h"
+#include "asm-offsets.h"
 
 /* LEB128 of \x (its W name \w) at \p (post-incremented); \x and \t
  * clobbered. */

@@ -1,7 +1,8 @@
 /* AArch64 context switch: implements src/arch/context.h.
  *
  * A suspended context is the SP at which ariadne_ctx_switch pushed this
- * 0xb0-byte frame (offsets from the saved SP; x29/x30 first so the saved
+ * 0xb0-byte frame (struct SwitchFrame in AsmLayout.hpp; the SF_* offsets come
+ * from it through asm-offsets.h; offsets from the saved SP; x29/x30 first so the saved
  * context starts with an ordinary AAPCS64 frame record {FP, LR} that a
  * frame-pointer walk, and tools/gdb/ariadne-fibers.py, can follow):
  *
@@ -51,8 +52,9 @@
  */
 
 #include "asm.h"
+#include "asm-offsets.h"
 
-#define FRAME 0xb0
+#define FRAME SF_SIZE
 
 	.text
 
@@ -67,59 +69,59 @@ ariadne_ctx_switch:
 	sub	sp, sp, #FRAME
 	.cfi_def_cfa_offset FRAME
 	/* Frame record first: the suspended context reads as a normal frame. */
-	stp	x29, x30, [sp, #0x00]
-	.cfi_offset x29, -FRAME + 0x00
-	.cfi_offset x30, -FRAME + 0x08
+	stp	x29, x30, [sp, #SF_X29]
+	.cfi_offset x29, -FRAME + SF_X29
+	.cfi_offset x30, -FRAME + SF_X30
 	/* AAPCS64 callee-saved GPRs: the caller keeps values live in them
 	 * across this call; the seed's OSv bug lost exactly these at -O0. */
-	stp	x19, x20, [sp, #0x10]
-	stp	x21, x22, [sp, #0x20]
-	stp	x23, x24, [sp, #0x30]
-	stp	x25, x26, [sp, #0x40]
-	stp	x27, x28, [sp, #0x50]
-	.cfi_offset x19, -FRAME + 0x10
-	.cfi_offset x20, -FRAME + 0x18
-	.cfi_offset x21, -FRAME + 0x20
-	.cfi_offset x22, -FRAME + 0x28
-	.cfi_offset x23, -FRAME + 0x30
-	.cfi_offset x24, -FRAME + 0x38
-	.cfi_offset x25, -FRAME + 0x40
-	.cfi_offset x26, -FRAME + 0x48
-	.cfi_offset x27, -FRAME + 0x50
-	.cfi_offset x28, -FRAME + 0x58
+	stp	x19, x20, [sp, #SF_X(19)]
+	stp	x21, x22, [sp, #SF_X(21)]
+	stp	x23, x24, [sp, #SF_X(23)]
+	stp	x25, x26, [sp, #SF_X(25)]
+	stp	x27, x28, [sp, #SF_X(27)]
+	.cfi_offset x19, -FRAME + SF_X(19)
+	.cfi_offset x20, -FRAME + SF_X(20)
+	.cfi_offset x21, -FRAME + SF_X(21)
+	.cfi_offset x22, -FRAME + SF_X(22)
+	.cfi_offset x23, -FRAME + SF_X(23)
+	.cfi_offset x24, -FRAME + SF_X(24)
+	.cfi_offset x25, -FRAME + SF_X(25)
+	.cfi_offset x26, -FRAME + SF_X(26)
+	.cfi_offset x27, -FRAME + SF_X(27)
+	.cfi_offset x28, -FRAME + SF_X(28)
 	/* d8-d15: callee-saved FP (low 64 bits of v8-v15). */
-	stp	d8, d9, [sp, #0x60]
-	stp	d10, d11, [sp, #0x70]
-	stp	d12, d13, [sp, #0x80]
-	stp	d14, d15, [sp, #0x90]
+	stp	d8, d9, [sp, #SF_D(8)]
+	stp	d10, d11, [sp, #SF_D(10)]
+	stp	d12, d13, [sp, #SF_D(12)]
+	stp	d14, d15, [sp, #SF_D(14)]
 	/* FPCR: the rounding mode etc. is a property of the computation the
 	 * fiber runs, so it travels with the fiber. */
 	mrs	x9, fpcr
-	str	x9, [sp, #0xa0]
+	str	x9, [sp, #SF_FPCR]
 
 	/* Switch stacks: from here on we run on the target context. */
 	mov	x9, sp
 	mov	sp, x0
 	.cfi_def_cfa sp, FRAME
 
-	ldr	x10, [sp, #0xa0]
+	ldr	x10, [sp, #SF_FPCR]
 #ifndef ARIADNE_SWITCH_DROP_FPCTL
 	msr	fpcr, x10
 #endif
-	ldp	d8, d9, [sp, #0x60]
-	ldp	d10, d11, [sp, #0x70]
-	ldp	d12, d13, [sp, #0x80]
-	ldp	d14, d15, [sp, #0x90]
+	ldp	d8, d9, [sp, #SF_D(8)]
+	ldp	d10, d11, [sp, #SF_D(10)]
+	ldp	d12, d13, [sp, #SF_D(12)]
+	ldp	d14, d15, [sp, #SF_D(14)]
 #ifdef ARIADNE_SWITCH_DROP_REGISTER
-	ldr	x20, [sp, #0x18]	/* mutant: x19 keeps the other context's value */
+	ldr	x20, [sp, #SF_X(20)]	/* mutant: x19 keeps the other context's value */
 #else
-	ldp	x19, x20, [sp, #0x10]
+	ldp	x19, x20, [sp, #SF_X(19)]
 #endif
-	ldp	x21, x22, [sp, #0x20]
-	ldp	x23, x24, [sp, #0x30]
-	ldp	x25, x26, [sp, #0x40]
-	ldp	x27, x28, [sp, #0x50]
-	ldp	x29, x30, [sp, #0x00]
+	ldp	x21, x22, [sp, #SF_X(21)]
+	ldp	x23, x24, [sp, #SF_X(23)]
+	ldp	x25, x26, [sp, #SF_X(25)]
+	ldp	x27, x28, [sp, #SF_X(27)]
+	ldp	x29, x30, [sp, #SF_X29]
 	add	sp, sp, #FRAME
 	.cfi_def_cfa_offset 0
 	/* transfer = {from: the frame we just saved, data: x1 unchanged}. */
@@ -147,12 +149,12 @@ ariadne_ctx_make:
 	cmp	x9, #FRAME
 	b.lo	1b
 	adr	x9, ariadne_ctx_trampoline
-	str	x9, [x0, #0x08]		/* LR: the first switch RETs into it */
-	str	x2, [x0, #0x18]		/* x20 = entry */
+	str	x9, [x0, #SF_X30]		/* LR: the first switch RETs into it */
+	str	x2, [x0, #SF_X(20)]		/* x20 = entry */
 	/* A new context starts with the creator's FPCR (as a new thread
 	 * inherits its parent's): same rounding, FZ, DN. */
 	mrs	x9, fpcr
-	str	x9, [x0, #0xa0]
+	str	x9, [x0, #SF_FPCR]
 	ret
 	.cfi_endproc
 	.size ariadne_ctx_make, . - ariadne_ctx_make
@@ -173,6 +175,20 @@ ariadne_ctx_trampoline:
 	bl	abort
 	.cfi_endproc
 	.size ariadne_ctx_trampoline, . - ariadne_ctx_trampoline
+
+/* The frame's layout for tools/gdb/ariadne-fibers.py, which reads it from
+ * the program (no debug info needed): frame size, resume address, frame
+ * pointer, then the offsets of x19-x28. */
+	.section .rodata
+	.p2align 3
+	.globl	ariadne_fiber_switch_layout
+	.hidden	ariadne_fiber_switch_layout
+	.type	ariadne_fiber_switch_layout, %object
+ariadne_fiber_switch_layout:
+	.quad	SF_SIZE, SF_X30, SF_X29
+	.quad	SF_X(19), SF_X(20), SF_X(21), SF_X(22), SF_X(23)
+	.quad	SF_X(24), SF_X(25), SF_X(26), SF_X(27), SF_X(28)
+	.size	ariadne_fiber_switch_layout, . - ariadne_fiber_switch_layout
 
 /* GNU property: this object is BTI- and PAC-compatible (see header). */
 	ariadne_object_notes (GNU_PROPERTY_AARCH64_FEATURE_1_BTI | GNU_PROPERTY_AARCH64_FEATURE_1_PAC)

@@ -2,7 +2,7 @@
  * for the sleds of src/arch/aarch64/CodePatch.cpp.
  *
  * Both trampolines push one 0x200-byte frame (offsets from the SP after the
- * push; the Regs offsets are frame.h's, static_asserted in Frame.cpp):
+ * push; the Regs offsets are asm-offsets.h's, generated from the struct):
  *
  *   +0x000  x0 ... x29      Regs.x[0..29]   (stp pairs)
  *   +0x0f0  x30             Regs.x[30]: the caller's return address
@@ -57,7 +57,7 @@
  */
 
 #include "asm.h"
-#include "frame.h"
+#include "asm-offsets.h"
 #include "arch/fused_path_data.h"
 
 #define FRAME_SIZE 0x200

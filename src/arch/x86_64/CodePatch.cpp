@@ -22,7 +22,7 @@
 #include <cstring>
 
 #include "arch/CodePatch.hpp"
-#include "arch/x86_64/frame.h"
+#include "arch/x86_64/PatchTraps.hpp"
 
 namespace ariadne::arch {
 // trampoline.S; weak so that programs linking the patching code without the

@@ -5,41 +5,12 @@
 #include <cstring>
 
 #include "arch/CodePatch.hpp"
-#include "arch/x86_64/frame.h"
 #include "ariadne/trace.hpp"
 
 namespace ariadne::trace {
 namespace {
 
-#define ARIADNE_CHECK_OFFSET(field, value) \
-  static_assert(offsetof(Regs, field) == (value), "frame.h out of step with Regs::" #field)
-ARIADNE_CHECK_OFFSET(rdi, REGS_RDI);
-ARIADNE_CHECK_OFFSET(rsi, REGS_RSI);
-ARIADNE_CHECK_OFFSET(rdx, REGS_RDX);
-ARIADNE_CHECK_OFFSET(rcx, REGS_RCX);
-ARIADNE_CHECK_OFFSET(r8, REGS_R8);
-ARIADNE_CHECK_OFFSET(r9, REGS_R9);
-ARIADNE_CHECK_OFFSET(rax, REGS_RAX);
-ARIADNE_CHECK_OFFSET(rbx, REGS_RBX);
-ARIADNE_CHECK_OFFSET(rbp, REGS_RBP);
-ARIADNE_CHECK_OFFSET(r10, REGS_R10);
-ARIADNE_CHECK_OFFSET(r11, REGS_R11);
-ARIADNE_CHECK_OFFSET(r12, REGS_R12);
-ARIADNE_CHECK_OFFSET(r13, REGS_R13);
-ARIADNE_CHECK_OFFSET(r14, REGS_R14);
-ARIADNE_CHECK_OFFSET(r15, REGS_R15);
-ARIADNE_CHECK_OFFSET(rsp, REGS_RSP);
-ARIADNE_CHECK_OFFSET(pc, REGS_PC);
-ARIADNE_CHECK_OFFSET(rflags, REGS_RFLAGS);
-ARIADNE_CHECK_OFFSET(xmm, REGS_XMM);
-ARIADNE_CHECK_OFFSET(mxcsr, REGS_MXCSR);
-ARIADNE_CHECK_OFFSET(x87cw, REGS_X87CW);
-ARIADNE_CHECK_OFFSET(pad0, REGS_PAD0);
-ARIADNE_CHECK_OFFSET(resume, REGS_RESUME);
-ARIADNE_CHECK_OFFSET(flags, REGS_FLAGS);
-#undef ARIADNE_CHECK_OFFSET
-static_assert(sizeof(Regs) == REGS_SIZE && sizeof(Frame) == REGS_SIZE, "frame.h: REGS_SIZE");
-static_assert(alignof(Frame) == 16 && REGS_XMM % 16 == 0, "the trampolines store xmm with aligned moves");
+static_assert(alignof(Frame) == 16 && offsetof(Regs, xmm) % 16 == 0, "the trampolines store xmm with aligned moves");
 
 }  // namespace
 

@@ -19,8 +19,8 @@
  * the shadow entry is filled above the top and published by one increment,
  * and the common event (one-byte site number and time delta) is one store.
  *
- * Offsets: src/trace/TraceLayout.h and src/record/RecordLayout.h, each
- * static_asserted against the C++ structs.
+ * Offsets: asm-offsets.h, generated at build time from the C++ structs
+ * (src/asmoffsets/AsmOffsets.cpp).
  *
  * Two entries: from the entry trampoline (a site whose sled calls it), and
  * from a site stub through ariadne_trace_stub_entry (sites enabled while the
@@ -48,8 +48,7 @@
  * trampoline.S).
  */
 #include "asm.h"
-#include "trace/TraceLayout.h"
-#include "record/RecordLayout.h"
+#include "asm-offsets.h"
 
 #define ENTRY_SAVED 0x28	/* the five pushed registers */
 #define ENTRY_KEY (ENTRY_SAVED + 8)

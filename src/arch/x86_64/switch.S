@@ -1,7 +1,8 @@
 /* x86-64 context switch: implements src/arch/context.h (SysV AMD64 ABI).
  *
  * A suspended context is the RSP at which ariadne_ctx_switch pushed this
- * frame (offsets from the saved RSP):
+ * frame (struct SwitchFrame in AsmLayout.hpp, SF_* in asm-offsets.h;
+ * offsets from the saved RSP):
  *
  *   +0x00  MXCSR (4 bytes)   +0x04  x87 FPU control word (2)   +0x06 pad
  *   +0x08  r15
@@ -50,6 +51,13 @@
  */
 
 #include "asm.h"
+#include "asm-offsets.h"
+
+/* ariadne_push_callee_saved and the return address lay the frame out; they
+ * must agree with struct SwitchFrame (AsmLayout.hpp), which gdb reads. */
+.if SF_RIP != SF_SIZE - 8 || SF_RBP != SF_RIP - 8 || SF_RBX != SF_RBP - 8 || SF_R12 != SF_RBX - 8 || SF_R13 != SF_R12 - 8 || SF_R14 != SF_R13 - 8 || SF_R15 != SF_R14 - 8 || SF_MXCSR != 0 || SF_R15 != 8
+.error "switch.S: the pushes do not lay out struct SwitchFrame"
+.endif
 
 	.text
 
@@ -67,8 +75,8 @@ ariadne_ctx_switch:
 	/* FP control state (rounding mode, masks) travels with the fiber. */
 	subq	$8, %rsp
 	.cfi_def_cfa_offset 64
-	stmxcsr	(%rsp)
-	fnstcw	4(%rsp)
+	stmxcsr	SF_MXCSR(%rsp)
+	fnstcw	SF_X87CW(%rsp)
 
 	/* Switch stacks: from here on we run on the target context. */
 	movq	%rsp, %rax		/* transfer.from = the frame just saved */
@@ -76,11 +84,11 @@ ariadne_ctx_switch:
 
 	/* The resume address first, so the final indirect jump's target is
 	 * known long before the jump (it is not on the critical path). */
-	movq	0x38(%rsp), %r8
+	movq	SF_RIP(%rsp), %r8
 	/* FP control state of the resumed context, loaded as saved. */
 #ifndef ARIADNE_SWITCH_DROP_FPCTL
-	ldmxcsr	(%rsp)
-	fldcw	4(%rsp)
+	ldmxcsr	SF_MXCSR(%rsp)
+	fldcw	SF_X87CW(%rsp)
 #endif
 	addq	$8, %rsp
 	.cfi_def_cfa_offset 56
@@ -115,20 +123,20 @@ ariadne_ctx_make:
 	/* 16 zero bytes at the top: a terminating {rbp=0, ret=0} record. */
 	movq	$0, -8(%rax)
 	movq	$0, -16(%rax)
-	subq	$0x50, %rax		/* frame (0x40) + terminator (0x10) */
+	subq	$(SF_SIZE + 0x10), %rax	/* frame + terminator (0x10) */
 	/* Zero the frame so a new context starts with known registers. */
 	xorl	%ecx, %ecx
 1:	movq	$0, (%rax, %rcx)
 	addq	$8, %rcx
-	cmpq	$0x40, %rcx
+	cmpq	$SF_SIZE, %rcx
 	jb	1b
 	leaq	ariadne_ctx_trampoline(%rip), %rcx
-	movq	%rcx, 0x38(%rax)	/* the first switch RETs into it */
-	movq	%rdx, 0x20(%rax)	/* r12 = entry */
+	movq	%rcx, SF_RIP(%rax)	/* the first switch RETs into it */
+	movq	%rdx, SF_R12(%rax)	/* r12 = entry */
 	/* A new context starts with the creator's FP control state. */
-	stmxcsr	(%rax)
-	andl	$~0x3f, (%rax)
-	fnstcw	4(%rax)
+	stmxcsr	SF_MXCSR(%rax)
+	andl	$~0x3f, SF_MXCSR(%rax)
+	fnstcw	SF_X87CW(%rax)
 	ret
 	.cfi_endproc
 	.size ariadne_ctx_make, . - ariadne_ctx_make
@@ -150,6 +158,19 @@ ariadne_ctx_trampoline:
 	call	abort@PLT
 	.cfi_endproc
 	.size ariadne_ctx_trampoline, . - ariadne_ctx_trampoline
+
+/* The frame's layout for tools/gdb/ariadne-fibers.py, which reads it from
+ * the program (no debug info needed): frame size, resume address, frame
+ * pointer, then the offsets of rbx, rbp, r12-r15. */
+	.section .rodata
+	.p2align 3
+	.globl	ariadne_fiber_switch_layout
+	.hidden	ariadne_fiber_switch_layout
+	.type	ariadne_fiber_switch_layout, @object
+ariadne_fiber_switch_layout:
+	.quad	SF_SIZE, SF_RIP, SF_RBP
+	.quad	SF_RBX, SF_RBP, SF_R12, SF_R13, SF_R14, SF_R15
+	.size	ariadne_fiber_switch_layout, . - ariadne_fiber_switch_layout
 
 /* GNU property: IBT-compatible; SHSTK deliberately not claimed (header). */
 	ariadne_object_notes (GNU_PROPERTY_X86_FEATURE_1_IBT)

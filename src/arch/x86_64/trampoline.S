@@ -1,5 +1,6 @@
 /* x86-64 trace trampolines: implement the contract of src/trace/Dispatch.hpp
- * (SysV AMD64 ABI). Regs offsets come from frame.h.
+ * (SysV AMD64 ABI). Regs offsets come from asm-offsets.h,
+ * generated from the struct at build time.
  *
  * Entry trampoline, reached by the site's `call rel32` (or a veneer's
  * `jmp *0(%rip)`, which keeps the stack). T = RSP at trampoline entry:
@@ -54,9 +55,8 @@
  */
 
 #include "asm.h"
-#include "frame.h"
+#include "asm-offsets.h"
 #include "arch/fused_path_data.h"
-#include "trace/TraceLayout.h"
 
 /* CFA = frame.rsp (+ extra) while RSP is the frame base:
  * DW_CFA_def_cfa_expression { DW_OP_breg7 REGS_RSP; DW_OP_deref
