@@ -9,6 +9,8 @@
  * tests) link. */
 #ifndef ARIADNE_ARCH_FUSED_PATH_DATA_H
 #define ARIADNE_ARCH_FUSED_PATH_DATA_H
+/* Assembler macros, not C: clang-format must leave them. */
+/* clang-format off */
 
 .macro ariadne_fused_pointer name
 	.globl	\name

@@ -1,6 +1,8 @@
 /* Assembler pieces every AArch64 .S file of Ariadne uses, defined once. */
 #ifndef ARIADNE_ARCH_AARCH64_ASM_H
 #define ARIADNE_ARCH_AARCH64_ASM_H
+/* Assembler macros, not C: clang-format must leave them. */
+/* clang-format off */
 
 #define GNU_PROPERTY_AARCH64_FEATURE_1_BTI 1
 #define GNU_PROPERTY_AARCH64_FEATURE_1_PAC 2

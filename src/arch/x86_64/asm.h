@@ -1,6 +1,8 @@
 /* Assembler pieces every x86-64 .S file of Ariadne uses, defined once. */
 #ifndef ARIADNE_ARCH_X86_64_ASM_H
 #define ARIADNE_ARCH_X86_64_ASM_H
+/* Assembler macros, not C: clang-format must leave them. */
+/* clang-format off */
 
 #define GNU_PROPERTY_X86_FEATURE_1_IBT 1
 #define GNU_PROPERTY_X86_FEATURE_1_SHSTK 2
