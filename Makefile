@@ -17,6 +17,7 @@ build: $(addprefix build-,$(PRESETS))
 	@bash scripts/stage build/native-release build
 
 test: build
+	@bash scripts/lint
 	@bash scripts/run-tests $(PRESETS)
 
 demo: build-native-release build-aarch64-release

@@ -1,8 +1,8 @@
 // Context-switch round trip (A -> B -> A, two switches) per iteration:
 // Ariadne vs Boost.Context (jump_fcontext and fiber) vs swapcontext, in one
-// run; and the scheduler's yield round and spawn + join (fiber_ops.hpp). After the usual table, prints the ratios the issue sets targets for,
-// from the fastest repetition of each (min is the least noisy estimate on a
-// shared VM: noise only ever adds time).
+// run; and the scheduler's yield round and spawn + join (fiber_ops.hpp). After the usual table, prints the
+// ratios the issue sets targets for, from the fastest repetition of each (min is the least noisy estimate on
+// a shared VM: noise only ever adds time).
 //
 //   ours / boost-fcontext <= 1.05     swapcontext / ours >= 30
 #include <benchmark/benchmark.h>
@@ -85,7 +85,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::RegisterBenchmark("round_trip/ariadne", round_trip<AriadneRoundTrip>)->Unit(benchmark::kNanosecond);
+  benchmark::RegisterBenchmark("round_trip/ariadne", round_trip<AriadneRoundTrip>)
+      ->Unit(benchmark::kNanosecond);
   benchmark::RegisterBenchmark("round_trip/boost-fcontext", round_trip<BoostFcontextRoundTrip>)
       ->Unit(benchmark::kNanosecond);
   benchmark::RegisterBenchmark("round_trip/boost-fiber", round_trip<BoostFiberRoundTrip>)

@@ -36,9 +36,7 @@ template <class Body>
 void with_spawn_join(Body body) {
   namespace af = ariadne::fiber;
   af::Scheduler sched(1);
-  sched.run([&] {
-    body([] { af::spawn("empty", [] {}).join(); });
-  });
+  sched.run([&] { body([] { af::spawn("empty", [] {}).join(); }); });
 }
 
 }  // namespace ariadne::bench

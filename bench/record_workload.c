@@ -23,13 +23,9 @@
 
 #include "insn_marker.h"
 
-__attribute__((noinline, noclone)) long fib(long n) {
-  return n < 2 ? n : fib(n - 1) + fib(n - 2);
-}
+__attribute__((noinline, noclone)) long fib(long n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 
-__attribute__((noinline, noclone)) long leaf(long x) {
-  return x * 3 + 1;
-}
+__attribute__((noinline, noclone)) long leaf(long x) { return x * 3 + 1; }
 
 __attribute__((noinline, noclone)) long loop(long n) {
   long acc = 0;
@@ -68,7 +64,7 @@ int main(int argc, char** argv) {
   const long r = fib(fib_n) + loop(loop_n);
   ariadne_insn_mark(ARIADNE_INSN_MARK_END);
   const long long c1 = now_ns(CLOCK_THREAD_CPUTIME_ID), t1 = now_ns(CLOCK_MONOTONIC);
-  printf("calls %llu work_ns %lld cpu_ns %lld result %ld\n", fib_calls(fib_n) + 1 + (unsigned long long)loop_n,
-         t1 - t0, c1 - c0, r);
+  printf("calls %llu work_ns %lld cpu_ns %lld result %ld\n",
+         fib_calls(fib_n) + 1 + (unsigned long long)loop_n, t1 - t0, c1 - c0, r);
   return 0;
 }

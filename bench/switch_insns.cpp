@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "insn_marker.h"
 #include "fiber_ops.hpp"
+#include "insn_marker.h"
 #include "switch_peers.hpp"
 
 namespace {
@@ -41,7 +41,10 @@ int run_fiber(With with, unsigned long n) {
 int main(int argc, char** argv) {
   using namespace ariadne::bench;
   if (argc != 3) {
-    std::fprintf(stderr, "usage: switch_insns ariadne|boost-fcontext|boost-fiber|swapcontext|call-baseline|fiber-yield|fiber-spawn-join N\n");
+    std::fprintf(
+        stderr,
+        "usage: switch_insns "
+        "ariadne|boost-fcontext|boost-fiber|swapcontext|call-baseline|fiber-yield|fiber-spawn-join N\n");
     return 2;
   }
   const char* mode = argv[1];

@@ -51,7 +51,8 @@ class PerCallReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::Finalize();
     const bool from_best = !best_.empty();
     const auto& use = from_best ? best_ : median_;
-    std::printf("\nns per call (CPU time), %s:\n", from_best ? "fastest repetition [slowest]" : "median of repetitions");
+    std::printf("\nns per call (CPU time), %s:\n",
+                from_best ? "fastest repetition [slowest]" : "median of repetitions");
     for (const auto& [name, ns] : use) {
       if (from_best) {
         const auto& v = all_[name];

@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   }
   const double load_ms = ms_since(start);
   auto last = reinterpret_cast<int (*)(int)>(dlsym(h, "many_fn_last"));
-  long sites = t::for_each_site(t::by_module("libmany_functions"), [](const t::Site&, void*) {}, nullptr);
+  long sites = t::for_each_site(
+      t::by_module("libmany_functions"), [](const t::Site&, void*) {}, nullptr);
   std::printf("trace-enable: dlopen with scan + prepare of %ld sites: %.1f ms\n", sites, load_ms);
   t::add_entry_handler([](const t::Site&, t::Frame&, void*) {}, nullptr);
   for (int r = 0; r < rounds; ++r) {
@@ -43,8 +44,10 @@ int main(int argc, char** argv) {
     start = std::chrono::steady_clock::now();
     const long off = t::disable(t::by_module("libmany_functions"));
     const double disable_ms = ms_since(start);
-    std::printf("trace-enable: round %d: enable %ld sites %.1f ms (%.0f ns/site), disable %ld sites %.1f ms, check %d\n",
-                r, on, enable_ms, enable_ms * 1e6 / static_cast<double>(on), off, disable_ms, v);
+    std::printf(
+        "trace-enable: round %d: enable %ld sites %.1f ms (%.0f ns/site), disable %ld sites %.1f ms, check "
+        "%d\n",
+        r, on, enable_ms, enable_ms * 1e6 / static_cast<double>(on), off, disable_ms, v);
   }
   dlclose(h);
   return 0;

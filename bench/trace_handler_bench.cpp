@@ -44,7 +44,9 @@ constexpr const char* kHooksName[] = {"prepared", "entry", "entry+exit", "lean"}
 constexpr int kHooksCount = 4;
 
 void empty_handler(const trace::Site&, trace::Frame&, void*) {}
-void counting_handler(const trace::Site&, trace::Frame&, void* count) { ++*static_cast<std::uint64_t*>(count); }
+void counting_handler(const trace::Site&, trace::Frame&, void* count) {
+  ++*static_cast<std::uint64_t*>(count);
+}
 
 std::uintptr_t address_of(long (*fn)(long)) { return reinterpret_cast<std::uintptr_t>(fn); }
 
@@ -65,7 +67,8 @@ class Tracing {
       if (exit_id_ < 0) return clear(), fail("add_exit_handler failed", fn);
     }
     // On failure the handlers go again: their user data may be on the caller's stack.
-    if (trace::enable(trace::by_address(fn)) != 1) return clear(), fail("enable did not enable exactly one site", fn);
+    if (trace::enable(trace::by_address(fn)) != 1)
+      return clear(), fail("enable did not enable exactly one site", fn);
     enabled_ = fn;
     return true;
   }
@@ -98,17 +101,20 @@ bool verify(Hooks hooks, std::uintptr_t fn, std::uint64_t calls, Run run) {
   if (hooks == Hooks::none) return tracing.configure(hooks, fn);
   std::uint64_t count = 0;
   const bool exits = hooks == Hooks::entry_exit || hooks == Hooks::lean;
-  if (!tracing.configure(hooks, fn, counting_handler, exits ? counting_handler : empty_handler, &count)) return false;
+  if (!tracing.configure(hooks, fn, counting_handler, exits ? counting_handler : empty_handler, &count))
+    return false;
   const std::uint64_t ticks = trace::thread_ticks();
   run();
   const std::uint64_t entries = trace::thread_ticks() - ticks;
   const std::uint64_t expect = exits ? 2 * calls : calls;
   tracing.clear();
   if (entries != calls || count != expect) {
-    std::fprintf(stderr, "trace_handler_bench: %s: %llu calls gave %llu entries and %llu handler runs (expected %llu)\n",
-                 kHooksName[static_cast<int>(hooks)], static_cast<unsigned long long>(calls),
-                 static_cast<unsigned long long>(entries), static_cast<unsigned long long>(count),
-                 static_cast<unsigned long long>(expect));
+    std::fprintf(
+        stderr,
+        "trace_handler_bench: %s: %llu calls gave %llu entries and %llu handler runs (expected %llu)\n",
+        kHooksName[static_cast<int>(hooks)], static_cast<unsigned long long>(calls),
+        static_cast<unsigned long long>(entries), static_cast<unsigned long long>(count),
+        static_cast<unsigned long long>(expect));
     return false;
   }
   return tracing.configure(hooks, fn);
@@ -157,7 +163,8 @@ int insns_main(int argc, char** argv) {
   const std::string mode = argv[2];
   const unsigned long n = std::strtoul(argv[3], nullptr, 10);
   const auto dash = mode.find('-');
-  const std::string kind = mode.substr(0, dash), which = dash == std::string::npos ? "" : mode.substr(dash + 1);
+  const std::string kind = mode.substr(0, dash),
+                    which = dash == std::string::npos ? "" : mode.substr(dash + 1);
   int h = 0;
   while (h < kHooksCount && which != kHooksName[h]) h++;
   if (h == kHooksCount || (kind != "call" && kind != "fib")) {

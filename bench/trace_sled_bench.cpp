@@ -5,8 +5,8 @@
 //   (c) prepared  what Ariadne leaves in every function at load
 //                 (AArch64 mov x9,x30;nop, x86-64 one 5-byte NOP)
 // for a trivial function and two call-heavy workloads (recursive fib, a
-// binary-tree walk), plus "twin", a second pristine copy as the control. The bench prepares the (c) copy's sleds itself with
-// arch::write_prepared, as the runtime does, and does not link the runtime.
+// binary-tree walk), plus "twin", a second pristine copy as the control. The bench prepares the (c) copy's
+// sleds itself with arch::write_prepared, as the runtime does, and does not link the runtime.
 //
 //   trace_sled_bench [benchmark flags] [--rounds=R --fib_depth=D --tree_depth=D]
 //       Google Benchmark, ns per call, with the ratios (c)/(b), (b)/(a),
@@ -95,8 +95,8 @@ bool prepare_workloads() {
   using B = Workload<Sled::pristine>;
   using C = Workload<Sled::prepared>;
   using T = Workload<Sled::twin>;
-  for (void* fn : {addr(&B::trivial), addr(&B::fib), addr(&B::walk), addr(&T::trivial), addr(&T::fib),
-                   addr(&T::walk)}) {
+  for (void* fn :
+       {addr(&B::trivial), addr(&B::fib), addr(&B::walk), addr(&T::trivial), addr(&T::fib), addr(&T::walk)}) {
     if (pristine_site(fn) == nullptr) {
       std::fprintf(stderr, "trace_sled_bench: a pristine copy has no pristine sled at %p\n", fn);
       return false;
@@ -187,7 +187,8 @@ double median(std::vector<double> v) {
 // rotating the order so none always runs first or last (warm caches, turbo).
 // twin/pristine is the control: the spread between two identical copies.
 template <class RunB, class RunC, class RunT>
-void compare_interleaved(const char* what, std::uint64_t calls, long rounds, RunB run_b, RunC run_c, RunT run_t) {
+void compare_interleaved(const char* what, std::uint64_t calls, long rounds, RunB run_b, RunC run_c,
+                         RunT run_t) {
   run_b();
   run_c();
   run_t();  // warm-up: page in, train the predictors
@@ -196,9 +197,15 @@ void compare_interleaved(const char* what, std::uint64_t calls, long rounds, Run
     double tb = 0, tc = 0, tt = 0;
     for (int k = 0; k < 3; k++) {
       switch ((r + k) % 3) {
-        case 0: tb = time_ns(run_b); break;
-        case 1: tc = time_ns(run_c); break;
-        default: tt = time_ns(run_t); break;
+        case 0:
+          tb = time_ns(run_b);
+          break;
+        case 1:
+          tc = time_ns(run_c);
+          break;
+        default:
+          tt = time_ns(run_t);
+          break;
       }
     }
     const auto per_call = [calls](double ns) { return ns / static_cast<double>(calls); };
@@ -210,10 +217,13 @@ void compare_interleaved(const char* what, std::uint64_t calls, long rounds, Run
   }
   const auto min = [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); };
   const auto max = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
-  std::printf("  %-16s %9llu calls, ns/call median (min):  pristine %.3f (%.3f)  prepared %.3f (%.3f)  twin %.3f (%.3f)\n",
-              what, static_cast<unsigned long long>(calls), median(b), min(b), median(c), min(c), median(t), min(t));
-  std::printf("ratio call-heavy %s prepared/pristine = %.4f  (median of %ld paired rounds; range %.4f..%.4f)\n", what,
-              median(ratio), rounds, min(ratio), max(ratio));
+  std::printf(
+      "  %-16s %9llu calls, ns/call median (min):  pristine %.3f (%.3f)  prepared %.3f (%.3f)  twin %.3f "
+      "(%.3f)\n",
+      what, static_cast<unsigned long long>(calls), median(b), min(b), median(c), min(c), median(t), min(t));
+  std::printf(
+      "ratio call-heavy %s prepared/pristine = %.4f  (median of %ld paired rounds; range %.4f..%.4f)\n", what,
+      median(ratio), rounds, min(ratio), max(ratio));
   std::printf("  control %s twin/pristine = %.4f  (two identical pristine copies; range %.4f..%.4f)\n", what,
               median(control), min(control), max(control));
 }
@@ -222,15 +232,19 @@ void call_heavy(long rounds, long fib_depth, long tree_depth) {
   using B = Workload<Sled::pristine>;
   using C = Workload<Sled::prepared>;
   using T = Workload<Sled::twin>;
-  std::printf("\ncall-heavy (c) prepared vs (b) pristine, all functions instrumented, %ld rounds "
-              "interleaved in this process, thread CPU time:\n", rounds);
+  std::printf(
+      "\ncall-heavy (c) prepared vs (b) pristine, all functions instrumented, %ld rounds "
+      "interleaved in this process, thread CPU time:\n",
+      rounds);
   compare_interleaved(
       "fib", fib_calls(fib_depth), rounds, [&] { benchmark::DoNotOptimize(B::fib(fib_depth)); },
-      [&] { benchmark::DoNotOptimize(C::fib(fib_depth)); }, [&] { benchmark::DoNotOptimize(T::fib(fib_depth)); });
+      [&] { benchmark::DoNotOptimize(C::fib(fib_depth)); },
+      [&] { benchmark::DoNotOptimize(T::fib(fib_depth)); });
   const Tree tree(tree_depth);
   compare_interleaved(
       "walk", tree.calls_per_walk(), rounds, [&] { benchmark::DoNotOptimize(B::walk(tree.root())); },
-      [&] { benchmark::DoNotOptimize(C::walk(tree.root())); }, [&] { benchmark::DoNotOptimize(T::walk(tree.root())); });
+      [&] { benchmark::DoNotOptimize(C::walk(tree.root())); },
+      [&] { benchmark::DoNotOptimize(T::walk(tree.root())); });
   std::printf("  (fib(%ld), walk of a %ld-level tree)\n", fib_depth, tree_depth);
   std::fflush(stdout);
 }
@@ -274,7 +288,8 @@ int insns_main(int argc, char** argv) {
   const std::string mode = argv[2];
   const unsigned long n = std::strtoul(argv[3], nullptr, 10);
   const auto dash = mode.find('-');
-  const std::string kind = mode.substr(0, dash), sled = dash == std::string::npos ? "" : mode.substr(dash + 1);
+  const std::string kind = mode.substr(0, dash),
+                    sled = dash == std::string::npos ? "" : mode.substr(dash + 1);
   int rc = 2;
   if (sled == "none") rc = run_insns<Sled::none>(kind, n);
   if (sled == "pristine") rc = run_insns<Sled::pristine>(kind, n);

@@ -2,7 +2,8 @@
 // three worker threads, a fork, and an exec of itself. Every process image
 // prints its own exact call counters, one line each, counting only the calls
 // it made itself (since its start, or since the fork for the child):
-//   counts pid=<pid> image=<main|child|exec> main=<n> worker=<n> compute=<n> square=<n> child_work=<n> exec_work=<n>
+//   counts pid=<pid> image=<main|child|exec> main=<n> worker=<n> compute=<n> square=<n> child_work=<n>
+//   exec_work=<n>
 // so a recording can be checked against them process by process.
 //
 //   forkexec [THREADS CALLS CHILD_CALLS EXEC_CALLS]   (defaults 3 100 50 20)
@@ -25,9 +26,10 @@ std::atomic<long> g_main{0}, g_worker{0}, g_compute{0}, g_square{0}, g_child_wor
 std::atomic<std::uint64_t> g_sink{0};
 
 void print_counts(const char* image) {
-  std::printf("counts pid=%d image=%s main=%ld worker=%ld compute=%ld square=%ld child_work=%ld exec_work=%ld\n",
-              static_cast<int>(::getpid()), image, g_main.load(), g_worker.load(), g_compute.load(), g_square.load(),
-              g_child_work.load(), g_exec_work.load());
+  std::printf(
+      "counts pid=%d image=%s main=%ld worker=%ld compute=%ld square=%ld child_work=%ld exec_work=%ld\n",
+      static_cast<int>(::getpid()), image, g_main.load(), g_worker.load(), g_compute.load(), g_square.load(),
+      g_child_work.load(), g_exec_work.load());
   std::fflush(stdout);
 }
 

@@ -65,7 +65,6 @@ int main(int argc, char** argv) {
   std::printf("workers: %d threads x %d blocks, result %016llx\n", threads, blocks,
               static_cast<unsigned long long>(all));
   std::printf("calls: mix=%ld fill_block=%ld sort_block=%ld checksum_block=%ld worker=%d\n",
-              g_mix_calls.load(), g_fill_calls.load(), g_sort_calls.load(), g_checksum_calls.load(),
-              threads);
+              g_mix_calls.load(), g_fill_calls.load(), g_sort_calls.load(), g_checksum_calls.load(), threads);
   return 0;
 }

@@ -35,8 +35,9 @@ TraceBuilder recording() {
   auto& s0 = p.segment(10, 0, 100, SegmentForm::sealed);
   s0.events.thread_start(100, 0)
       .entry(1, 101)
-      .entry_args(2, 102, {int_value(-3), uint_value(3), hex_value(0x30), string_value("str"), char_value('c'),
-                           float_value(2.5), pointer_value(0x7f00), bad_string_value()})
+      .entry_args(2, 102,
+                  {int_value(-3), uint_value(3), hex_value(0x30), string_value("str"), char_value('c'),
+                   float_value(2.5), pointer_value(0x7f00), bad_string_value()})
       .entry(3, 103)
       .exit_retval(104, int_value(1))
       .exit_unwound(105)
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   const std::string out = argv[1];
   const TraceBuilder b = recording();
   put(out + "/chunk_file", "seed-session", with_selector(1, b.session.file()));
-  for (const auto& p : b.processes) put(out + "/chunk_file", "seed-process-" + p.key, with_selector(0, p.file()));
+  for (const auto& p : b.processes)
+    put(out + "/chunk_file", "seed-process-" + p.key, with_selector(0, p.file()));
   for (const auto& p : b.processes) {
     for (auto s : p.segments) {
       const std::string name = "seed-" + p.key + "-" + std::to_string(s.seq);

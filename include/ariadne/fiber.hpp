@@ -129,12 +129,13 @@ void yield();
 void sleep_until(std::chrono::steady_clock::time_point deadline);
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-  sleep_until(std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(d));
+  sleep_until(std::chrono::steady_clock::now() +
+              std::chrono::duration_cast<std::chrono::steady_clock::duration>(d));
 }
 bool in_fiber() noexcept;
-std::uint64_t id() noexcept;         // 0 outside a fiber
-std::string_view name() noexcept;    // "" outside a fiber
-int worker_index() noexcept;         // the worker running the caller, -1 outside
+std::uint64_t id() noexcept;       // 0 outside a fiber
+std::string_view name() noexcept;  // "" outside a fiber
+int worker_index() noexcept;       // the worker running the caller, -1 outside
 }  // namespace this_fiber
 
 // Fiber-aware mutex: contended lock() suspends the fiber; unlock hands the

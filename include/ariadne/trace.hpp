@@ -36,16 +36,16 @@ namespace ariadne::trace {
 // exit handlers; on exit the return-value registers are the live ones.
 #if defined(__aarch64__)
 struct alignas(16) Regs {
-  std::uint64_t x[31];      // x0-x30; x[30] = the caller's return address (LR at entry, from x9)
-  std::uint64_t sp;         // SP at function entry (on exit: SP after the return; equal)
-  std::uint64_t pc;         // the site: the function's entry as the compiler recorded it
-  std::uint64_t nzcv;       // 0 (full frames): NZCV is dead at entry and after a return (AAPCS64), not saved
-  unsigned char q[8][16];   // q0-q7: floating-point / SIMD arguments and return values
-  std::uint64_t d8_15[8];   // low 64 bits of v8-v15 (callee-saved; the ABI checker reads them)
+  std::uint64_t x[31];     // x0-x30; x[30] = the caller's return address (LR at entry, from x9)
+  std::uint64_t sp;        // SP at function entry (on exit: SP after the return; equal)
+  std::uint64_t pc;        // the site: the function's entry as the compiler recorded it
+  std::uint64_t nzcv;      // 0 (full frames): NZCV is dead at entry and after a return (AAPCS64), not saved
+  unsigned char q[8][16];  // q0-q7: floating-point / SIMD arguments and return values
+  std::uint64_t d8_15[8];  // low 64 bits of v8-v15 (callee-saved; the ABI checker reads them)
   std::uint64_t fpcr;
   std::uint64_t fpsr;
-  std::uint64_t resume;     // where the trampoline continues (set by skip/redirect)
-  std::uint64_t flags;      // kFrameUnwound...
+  std::uint64_t resume;  // where the trampoline continues (set by skip/redirect)
+  std::uint64_t flags;   // kFrameUnwound...
 };
 inline constexpr unsigned kIntArgRegs = 8;
 inline constexpr unsigned kFpArgRegs = 8;
@@ -54,15 +54,16 @@ struct alignas(16) Regs {
   std::uint64_t rdi, rsi, rdx, rcx, r8, r9;  // integer arguments, in order
   std::uint64_t rax;                         // vector-register count for varargs; return value
   std::uint64_t rbx, rbp, r10, r11, r12, r13, r14, r15;
-  std::uint64_t rsp;        // RSP at function entry: points at the return address
-  std::uint64_t pc;         // the site: the function's entry as the compiler recorded it
-  std::uint64_t rflags;     // 0 (full frames): the status flags are dead at entry and after a return (SysV), not saved
+  std::uint64_t rsp;  // RSP at function entry: points at the return address
+  std::uint64_t pc;   // the site: the function's entry as the compiler recorded it
+  std::uint64_t
+      rflags;  // 0 (full frames): the status flags are dead at entry and after a return (SysV), not saved
   unsigned char xmm[8][16];  // xmm0-xmm7: floating-point arguments and return values
   std::uint32_t mxcsr;
   std::uint16_t x87cw;
   std::uint16_t pad0;
-  std::uint64_t resume;     // where the trampoline continues (set by skip/redirect)
-  std::uint64_t flags;      // kFrameUnwound...
+  std::uint64_t resume;  // where the trampoline continues (set by skip/redirect)
+  std::uint64_t flags;   // kFrameUnwound...
 };
 inline constexpr unsigned kIntArgRegs = 6;
 inline constexpr unsigned kFpArgRegs = 8;
@@ -90,14 +91,17 @@ struct ARIADNE_TRACE_API Frame : Regs {
   double fp_ret() const noexcept;       // d0 / xmm0
   void set_fp_ret(double v) noexcept;
 
-  std::uintptr_t stack_pointer() const noexcept;   // at entry (and after return)
+  std::uintptr_t stack_pointer() const noexcept;  // at entry (and after return)
   std::uintptr_t site() const noexcept { return pc; }
   std::uintptr_t return_address() const noexcept;  // where the call returns to
 
   // Entry handlers only. skip: do not run the function; return to the caller
   // with the return registers as the handler left them (set_ret/set_fp_ret).
   void skip() noexcept;
-  void skip(std::uint64_t retval) noexcept { set_ret(retval); skip(); }
+  void skip(std::uint64_t retval) noexcept {
+    set_ret(retval);
+    skip();
+  }
   // redirect: run `function` instead, with the (possibly changed) arguments;
   // it returns straight to the caller.
   void redirect(std::uintptr_t function) noexcept;

@@ -160,7 +160,8 @@ struct OriginalReturns {
       const trace::detail::ShadowEntry& e = stack->entries[--next];
       // Skipped: the entry being made (its key is not yet published), tail
       // calls sharing the return below, and calls already unhooked.
-      if (e.key == ~std::uintptr_t{0} || e.original == hook || (e.flags & trace::detail::kUnhooked) != 0) continue;
+      if (e.key == ~std::uintptr_t{0} || e.original == hook || (e.flags & trace::detail::kUnhooked) != 0)
+        continue;
       return e.original;
     }
     return ra;
@@ -224,8 +225,8 @@ std::uintptr_t entry_frame_record(const EntryRecord& record) noexcept {
   Frame entry{};
   for (std::size_t i = 0; i < rules.count; ++i) {
     const arch::AbiRegister& r = rules.registers[i];
-    std::memcpy(reinterpret_cast<unsigned char*>(static_cast<trace::Regs*>(&entry)) + r.offset, &record.values[i],
-                r.size);
+    std::memcpy(reinterpret_cast<unsigned char*>(static_cast<trace::Regs*>(&entry)) + r.offset,
+                &record.values[i], r.size);
   }
   return arch::frame_record(entry);
 }
@@ -250,7 +251,8 @@ void on_entry(const Site& site, Frame& frame, void*) {
     if (tally(site.id, kEntryAlignment) || !g_config.keep_going) {
       lock_report();
       add_head(&site);
-      add("    %s: 0x%016lx\n", arch::abi_rules().misaligned_entry, static_cast<unsigned long>(frame.stack_pointer()));
+      add("    %s: 0x%016lx\n", arch::abi_rules().misaligned_entry,
+          static_cast<unsigned long>(frame.stack_pointer()));
       add_call_stack(site.address, frame.stack_pointer(), frame.return_address(), arch::frame_record(frame));
       after_violation(false);
     }
@@ -258,7 +260,8 @@ void on_entry(const Site& site, Frame& frame, void*) {
   auto* record = static_cast<EntryRecord*>(trace::call_data());
   if (record == nullptr) return;
   const arch::AbiRules& rules = arch::abi_rules();
-  for (std::size_t i = 0; i < rules.count; ++i) record->values[i] = arch::read_register(rules.registers[i], frame);
+  for (std::size_t i = 0; i < rules.count; ++i)
+    record->values[i] = arch::read_register(rules.registers[i], frame);
   record->return_address = frame.return_address();
   record->valid = kValid;
 }
@@ -326,8 +329,8 @@ void summary_at_exit() noexcept {
     unlock_report();
     return;
   }
-  add("ariadne abicheck: %llu violations in %llu checked calls\n", static_cast<unsigned long long>(violations),
-      static_cast<unsigned long long>(checked));
+  add("ariadne abicheck: %llu violations in %llu checked calls\n",
+      static_cast<unsigned long long>(violations), static_cast<unsigned long long>(checked));
   for (TallySlot& t : g_tally) {
     const std::uint64_t key = t.key.load(std::memory_order_acquire);
     if (key == 0) continue;

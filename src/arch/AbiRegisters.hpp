@@ -34,7 +34,8 @@ const AbiRules& abi_rules() noexcept;
 
 inline std::uint64_t read_register(const AbiRegister& r, const trace::Frame& frame) noexcept {
   std::uint64_t v = 0;
-  std::memcpy(&v, reinterpret_cast<const unsigned char*>(static_cast<const trace::Regs*>(&frame)) + r.offset, r.size);
+  std::memcpy(&v, reinterpret_cast<const unsigned char*>(static_cast<const trace::Regs*>(&frame)) + r.offset,
+              r.size);
   return v & r.mask;
 }
 

@@ -9,7 +9,7 @@
 namespace ariadne::arch {
 
 struct AsmField {
-  const char* name;   // the macro the assembly uses
+  const char* name;    // the macro the assembly uses
   std::size_t offset;  // offsetof in the C++ struct
 };
 

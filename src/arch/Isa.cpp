@@ -15,10 +15,14 @@ struct IsaInfo {
 };
 
 constexpr IsaInfo kIsas[] = {
-    {Isa::x86_64, "x86_64", EM_X86_64,
+    {Isa::x86_64,
+     "x86_64",
+     EM_X86_64,
      {ARIADNE_INSTRUMENT_CFLAGS_X86_64, ARIADNE_INSTRUMENT_LDFLAGS},
      "qemu-x86_64"},
-    {Isa::aarch64, "aarch64", EM_AARCH64,
+    {Isa::aarch64,
+     "aarch64",
+     EM_AARCH64,
      {ARIADNE_INSTRUMENT_CFLAGS_AARCH64, ARIADNE_INSTRUMENT_LDFLAGS},
      "qemu-aarch64"},
 };
@@ -49,19 +53,32 @@ std::optional<Isa> from_elf_machine(std::uint16_t m) {
 
 std::string_view elf_machine_name(std::uint16_t m) {
   switch (m) {
-    case EM_386: return "i386";
-    case EM_X86_64: return "x86-64";
-    case EM_ARM: return "32-bit ARM";
-    case EM_AARCH64: return "AArch64";
-    case EM_RISCV: return "RISC-V";
-    case EM_PPC: return "PowerPC";
-    case EM_PPC64: return "PowerPC64";
-    case EM_S390: return "s390";
-    case EM_MIPS: return "MIPS";
-    case EM_SPARCV9: return "SPARC v9";
-    case EM_LOONGARCH: return "LoongArch";
-    case EM_BPF: return "BPF";
-    default: return "unknown machine";
+    case EM_386:
+      return "i386";
+    case EM_X86_64:
+      return "x86-64";
+    case EM_ARM:
+      return "32-bit ARM";
+    case EM_AARCH64:
+      return "AArch64";
+    case EM_RISCV:
+      return "RISC-V";
+    case EM_PPC:
+      return "PowerPC";
+    case EM_PPC64:
+      return "PowerPC64";
+    case EM_S390:
+      return "s390";
+    case EM_MIPS:
+      return "MIPS";
+    case EM_SPARCV9:
+      return "SPARC v9";
+    case EM_LOONGARCH:
+      return "LoongArch";
+    case EM_BPF:
+      return "BPF";
+    default:
+      return "unknown machine";
   }
 }
 

@@ -25,7 +25,9 @@ namespace tf = ariadne::tracefile;
 namespace arch = ariadne::arch;
 
 void define(const char* name, unsigned long long value) { std::printf("#define %s %llu\n", name, value); }
-void define_hex(const char* name, unsigned long long value) { std::printf("#define %s 0x%llx\n", name, value); }
+void define_hex(const char* name, unsigned long long value) {
+  std::printf("#define %s 0x%llx\n", name, value);
+}
 void block(const char* comment) { std::printf("\n/* %s */\n", comment); }
 
 constexpr unsigned log2_exact(std::size_t n) {
@@ -58,7 +60,8 @@ void trace_core() {
   define("SE_FLAGS", offsetof(td::ShadowEntry, flags));
   define("SE_FLAG_BALANCED", td::kBalanced);
 
-  block("SiteTable (symbol ariadne_trace_site_table): its index pointer; SiteIndex and its slots; SiteRecord");
+  block(
+      "SiteTable (symbol ariadne_trace_site_table): its index pointer; SiteIndex and its slots; SiteRecord");
   static_assert(sizeof(td::SiteIndex::Slot) == 16, "the fused paths index slots by shifting by 4");
   static_assert(sizeof(std::atomic<bool>) == 1, "the fused paths read SiteRecord::enabled as a byte");
   define("ST_INDEX", td::SiteTable::index_offset());
@@ -91,7 +94,8 @@ void frames() {
   block("Regs (include/ariadne/trace.hpp), the register frame the trampolines build");
   for (const auto& f : arch::kRegsFields) define(f.name, f.offset);
   define("REGS_SIZE", sizeof(t::Regs));
-  static_assert(sizeof(t::Frame) == sizeof(t::Regs), "Frame adds accessors only; the trampolines build a Regs");
+  static_assert(sizeof(t::Frame) == sizeof(t::Regs),
+                "Frame adds accessors only; the trampolines build a Regs");
   static_assert(alignof(t::Frame) == 16, "the trampolines keep the frame 16-byte aligned");
 
   block("SwitchFrame (arch/<arch>/AsmLayout.hpp), the frame the context switch pushes");

@@ -3,10 +3,10 @@
 // (src/abi/); this command validates the options, hands them over as
 // ARIADNE_ABICHECK* environment variables and passes the exit status through.
 
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/Commands.hpp"
 #include "cli/RuntimeSettings.hpp"
@@ -68,10 +68,9 @@ void add_abicheck_command(CLI::App& app) {
   cmd->add_flag("--continue", o->keep_going,
                 "Collect every violation instead of stopping at the first; print a summary "
                 "(count, function, register) when PROG ends and exit 3 if there was any");
-  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of stderr")
-      ->type_name("FILE");
+  cmd->add_option("-o,--output", o->output, "Write the report to FILE instead of stderr")->type_name("FILE");
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
-  cmd->prefix_command();  // everything from PROG on belongs to PROG, options included:
+  cmd->prefix_command();      // everything from PROG on belongs to PROG, options included:
   cmd->positionals_at_end();  // even ones spelled like ours (PROG --continue, PROG -F x)
   cmd->callback([o] {
     std::vector<std::string> env{"ARIADNE_ABICHECK=1"};

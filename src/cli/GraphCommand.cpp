@@ -3,12 +3,12 @@
 // function names from FUNC, with how often it was called and the time spent
 // in it. Without FUNC, the tree under every outermost call. Calls open at the
 // end of the recording count with the time recorded so far.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "analysis/CallTree.hpp"
 #include "cli/Commands.hpp"
@@ -63,8 +63,7 @@ class Builder : public CallVisitor {
     // FUNC as typed: the full demangled name, or the name without its
     // parameter list ("worker" for "worker(int, int)").
     const std::string base = function_base_name(name);
-    return cache_[site] = name == exact_ || base == exact_ || func_->match(name) ||
-                          func_->match(base);
+    return cache_[site] = name == exact_ || base == exact_ || func_->match(name) || func_->match(base);
   }
 
   const ProcessInfo& p_;
@@ -94,9 +93,11 @@ void print(const analysis::CallTree& g, const std::vector<std::vector<std::uint3
            const std::string& prefix, bool last, bool top) {
   const auto& node = g.nodes()[n];
   std::printf("%12s %10llu : %s%s%s\n", format_duration(node.total_ns).c_str(),
-              static_cast<unsigned long long>(node.calls), prefix.c_str(), top ? "" : "+-- ", g.name_of(n).c_str());
+              static_cast<unsigned long long>(node.calls), prefix.c_str(), top ? "" : "+-- ",
+              g.name_of(n).c_str());
   const std::string next = top ? prefix : prefix + (last ? "    " : "|   ");
-  for (std::size_t k = 0; k < kids[n].size(); ++k) print(g, kids, kids[n][k], next, k + 1 == kids[n].size(), false);
+  for (std::size_t k = 0; k < kids[n].size(); ++k)
+    print(g, kids, kids[n][k], next, k + 1 == kids[n].size(), false);
 }
 
 }  // namespace

@@ -3,13 +3,12 @@
 // relation to the others (fork, exec), threads, events, calls, segments and
 // bytes on disk, and its modules with their build-ids. Counting events reads
 // every segment once.
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <ctime>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
@@ -134,9 +133,11 @@ void add_info_command(CLI::App& app) {
     if (all.lost > 0) std::printf("Lost events  %llu\n", static_cast<unsigned long long>(all.lost));
     std::printf("Segments     %llu raw, %llu compressed\n", static_cast<unsigned long long>(all.raw),
                 static_cast<unsigned long long>(all.zst));
-    std::printf("On disk      %s (%llu bytes)\n", bytes_text(all.disk).c_str(), static_cast<unsigned long long>(all.disk));
+    std::printf("On disk      %s (%llu bytes)\n", bytes_text(all.disk).c_str(),
+                static_cast<unsigned long long>(all.disk));
     if (all.calls > 0)
-      std::printf("Per call     %.2f bytes\n", static_cast<double>(all.disk) / static_cast<double>(all.calls));
+      std::printf("Per call     %.2f bytes\n",
+                  static_cast<double>(all.disk) / static_cast<double>(all.calls));
     for (std::size_t i = 0; i < t.dir.processes().size(); ++i) {
       const auto& p = t.dir.processes()[i];
       if (!o->sel.process(p)) continue;
@@ -147,26 +148,30 @@ void add_info_command(CLI::App& app) {
       std::printf("\nProcess %s: pid %u, %s\n", p.key.c_str(), p.pid, rel.c_str());
       std::printf("  Command    %s\n", join(p.argv).c_str());
       std::printf("  Arch       %s, clock %s at %.0f Hz\n", p.arch.c_str(),
-                  p.clock == ClockKind::cntvct ? "cntvct" : p.clock == ClockKind::rdtsc ? "rdtsc" : "monotonic",
+                  p.clock == ClockKind::cntvct  ? "cntvct"
+                  : p.clock == ClockKind::rdtsc ? "rdtsc"
+                                                : "monotonic",
                   p.counter_hz);
       // An image replaced by exec has no end of its own: the next image of the pid follows it.
       const bool replaced = i + 1 < t.dir.processes().size() && t.dir.processes()[i + 1].pid == p.pid &&
                             t.dir.processes()[i + 1].key.find('.') != std::string::npos;
-      std::printf("  Exit       %s\n", p.ended      ? exit_text(p.exit_kind, p.exit_value).c_str()
-                                         : replaced ? "replaced by exec"
-                                                    : "not recorded");
+      std::printf("  Exit       %s\n", p.ended    ? exit_text(p.exit_kind, p.exit_value).c_str()
+                                       : replaced ? "replaced by exec"
+                                                  : "not recorded");
       std::string tids;
       for (const auto& th : p.threads) tids += fmt::format("{}{}", tids.empty() ? "" : " ", th.tid);
       std::printf("  Threads    %zu: %s\n", p.threads.size(), tids.c_str());
       std::printf("  Events     %llu, calls %llu\n", static_cast<unsigned long long>(c.events),
                   static_cast<unsigned long long>(c.calls));
-      std::printf("  Segments   %llu raw, %llu compressed, %s on disk\n", static_cast<unsigned long long>(c.raw),
-                  static_cast<unsigned long long>(c.zst), bytes_text(c.disk).c_str());
+      std::printf("  Segments   %llu raw, %llu compressed, %s on disk\n",
+                  static_cast<unsigned long long>(c.raw), static_cast<unsigned long long>(c.zst),
+                  bytes_text(c.disk).c_str());
       for (std::size_t m = 0; m < p.modules.size(); ++m) {
         const auto& mod = p.modules[m];
         if (mod.path.empty()) continue;
         std::printf("  Module     %s base %#llx build-id %s\n", mod.path.c_str(),
-                    static_cast<unsigned long long>(mod.base), mod.build_id.empty() ? "(none)" : mod.build_id.c_str());
+                    static_cast<unsigned long long>(mod.base),
+                    mod.build_id.empty() ? "(none)" : mod.build_id.c_str());
       }
       std::printf("  Sites      %zu\n", p.sites.size());
     }

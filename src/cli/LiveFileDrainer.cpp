@@ -1,6 +1,7 @@
 #include "cli/LiveFileDrainer.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,8 +11,6 @@
 #include <chrono>
 #include <cstring>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "record/SegmentCopy.hpp"
 #include "tracefile/SegmentFile.hpp"
@@ -132,8 +131,8 @@ int LiveFileDrainer::pass(bool do_scan) {
       continue;
     }
     const SegmentHeader snapshot = *h;
-    if (!plausible(snapshot, m.bytes) ||
-        snapshot.state != static_cast<std::uint32_t>(SegmentState::sealed) || !copy_out(path, h)) {
+    if (!plausible(snapshot, m.bytes) || snapshot.state != static_cast<std::uint32_t>(SegmentState::sealed) ||
+        !copy_out(path, h)) {
       // The thread copies it out itself; if it has ended meanwhile, the
       // settling at the end names the file as its segment.
       (void)record::hand_back(h, LiveDrain::ready);
@@ -157,7 +156,8 @@ int LiveFileDrainer::pass(bool do_scan) {
 bool LiveFileDrainer::copy_out(const fs::path& live, SegmentHeader* h) {
   if (record::copy_segment_out(live.parent_path().c_str(), h)) return true;
   if (!said_error_)
-    fmt::print(stderr, "ariadne record: cannot copy a segment out of {}: {} (the program's threads copy their own)\n",
+    fmt::print(stderr,
+               "ariadne record: cannot copy a segment out of {}: {} (the program's threads copy their own)\n",
                live.string(), std::strerror(errno));
   said_error_ = true;
   return false;

@@ -22,7 +22,8 @@ void Progress::add(std::uint64_t n) {
 
 void Progress::draw() {
   constexpr int kWidth = 30;
-  const double f = total_ == 0 ? 0.0 : static_cast<double>(done_ > total_ ? total_ : done_) / static_cast<double>(total_);
+  const double f =
+      total_ == 0 ? 0.0 : static_cast<double>(done_ > total_ ? total_ : done_) / static_cast<double>(total_);
   const int filled = static_cast<int>(f * kWidth);
   char bar[kWidth + 1];
   for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';

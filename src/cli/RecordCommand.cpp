@@ -5,6 +5,7 @@
 // ARIADNE_RECORD_OPTIONS, compresses finished segments while PROG runs and
 // the rest when it ends, and passes PROG's exit status through.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "arch/Isa.hpp"
 #include "cli/Commands.hpp"
@@ -63,10 +62,14 @@ std::uint64_t parse_duration(const std::string& text) {
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   const std::string unit = text.substr(digits);
   std::uint64_t scale = 0;
-  if (unit.empty() || unit == "ns") scale = 1;
-  else if (unit == "us") scale = 1000;
-  else if (unit == "ms") scale = 1000000;
-  else if (unit == "s") scale = 1000000000;
+  if (unit.empty() || unit == "ns")
+    scale = 1;
+  else if (unit == "us")
+    scale = 1000;
+  else if (unit == "ms")
+    scale = 1000000;
+  else if (unit == "s")
+    scale = 1000000000;
   if (digits == 0 || digits > 12 || scale == 0)
     throw LaunchError(fmt::format("-t '{}': expected a duration like 500ns, 10us, 2ms or 1s", text));
   return std::stoull(text.substr(0, digits)) * scale;
@@ -77,20 +80,25 @@ std::uint64_t parse_size(const std::string& text) {
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   const std::string unit = text.substr(digits);
   std::uint64_t scale = 0;
-  if (unit.empty()) scale = 1;
-  else if (unit == "K" || unit == "k") scale = 1024;
-  else if (unit == "M" || unit == "m") scale = 1024 * 1024;
-  const std::uint64_t v = digits != 0 && digits <= 10 && scale != 0 ? std::stoull(text.substr(0, digits)) * scale : 0;
+  if (unit.empty())
+    scale = 1;
+  else if (unit == "K" || unit == "k")
+    scale = 1024;
+  else if (unit == "M" || unit == "m")
+    scale = 1024 * 1024;
+  const std::uint64_t v =
+      digits != 0 && digits <= 10 && scale != 0 ? std::stoull(text.substr(0, digits)) * scale : 0;
   if (v < record::kMinSegmentBytes || v > record::kMaxSegmentBytes)
-    throw LaunchError(fmt::format("--segment-size '{}': expected bytes from {} to {} (suffix K or M allowed)", text,
-                                  record::kMinSegmentBytes, record::kMaxSegmentBytes));
+    throw LaunchError(fmt::format("--segment-size '{}': expected bytes from {} to {} (suffix K or M allowed)",
+                                  text, record::kMinSegmentBytes, record::kMaxSegmentBytes));
   return v;
 }
 
 std::string capture_line(const char* option, const std::string& text, bool retval) {
   const std::size_t at = text.rfind('@');
   if (at == std::string::npos || at == 0 || at + 1 == text.size())
-    throw LaunchError(fmt::format("{} '{}': expected FUNC@{}", option, text, retval ? "retval[/FMT]" : "SPEC"));
+    throw LaunchError(
+        fmt::format("{} '{}': expected FUNC@{}", option, text, retval ? "retval[/FMT]" : "SPEC"));
   check_regex(option, text.substr(0, at));
   record::CaptureRule rule;
   std::string error;
@@ -105,13 +113,16 @@ fs::path prepare_directory(const std::string& given) {
   const fs::path dir = fs::absolute(given);
   std::error_code ec;
   if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec)) throw LaunchError(fmt::format("-o {}: exists and is not a directory", given));
+    if (!fs::is_directory(dir, ec))
+      throw LaunchError(fmt::format("-o {}: exists and is not a directory", given));
     if (fs::exists(dir / "ariadne.session", ec)) {
       fs::remove_all(dir, ec);
-      if (ec) throw LaunchError(fmt::format("-o {}: cannot remove the earlier recording: {}", given, ec.message()));
+      if (ec)
+        throw LaunchError(fmt::format("-o {}: cannot remove the earlier recording: {}", given, ec.message()));
     } else if (!fs::is_empty(dir, ec)) {
       throw LaunchError(fmt::format(
-          "-o {}: exists and is not an ariadne recording (no ariadne.session): refusing to overwrite it", given));
+          "-o {}: exists and is not an ariadne recording (no ariadne.session): refusing to overwrite it",
+          given));
     }
   }
   fs::create_directories(dir, ec);
@@ -139,41 +150,52 @@ void add_record_command(CLI::App& app) {
     std::vector<std::string> command;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("-o,--output", o->output,
-                  "Write the recording to DIR (default ariadne.data). An earlier recording there is replaced; "
-                  "a directory that is not a recording and not empty is refused")
+  cmd->add_option(
+         "-o,--output", o->output,
+         "Write the recording to DIR (default ariadne.data). An earlier recording there is replaced; "
+         "a directory that is not a recording and not empty is refused")
       ->type_name("DIR");
   cmd->add_option("-F,--function", o->include,
                   "Record only functions whose demangled name matches REGEX (POSIX extended, searched; "
                   "repeatable; default: every instrumented function)")
-      ->type_name("REGEX")->allow_extra_args(false);
+      ->type_name("REGEX")
+      ->allow_extra_args(false);
   cmd->add_option("-N,--not-function", o->exclude,
                   "Do not record functions matching REGEX (repeatable; applied after -F)")
-      ->type_name("REGEX")->allow_extra_args(false);
-  cmd->add_option("-D,--depth", o->depth, "Record only calls nested less than DEPTH deep (1: outermost calls only)")
+      ->type_name("REGEX")
+      ->allow_extra_args(false);
+  cmd->add_option("-D,--depth", o->depth,
+                  "Record only calls nested less than DEPTH deep (1: outermost calls only)")
       ->type_name("DEPTH");
   cmd->add_option("-t,--time-filter", o->min_duration,
                   "Drop calls shorter than DURATION (500ns, 10us, 2ms, 1s); a call is kept if it lasts long "
                   "enough or if one of its callees is kept")
       ->type_name("DURATION");
-  cmd->add_option("-A,--argument", o->args,
-                  "Capture arguments of the functions whose name matches the regex FUNC: FUNC@arg1,arg2/s,fparg1 — argN is the N-th "
-                  "integer/pointer argument, fpargN the N-th floating-point one; formats /i int (default), /u "
-                  "unsigned, /x hex, /s string, /c char, /f double, /p pointer (repeatable)")
-      ->type_name("FUNC@SPEC")->allow_extra_args(false);
-  cmd->add_option("-R,--retval", o->retvals,
-                  "Capture the return value of the functions matching the regex FUNC: FUNC@retval[/FMT], same formats "
-                  "(repeatable)")
-      ->type_name("FUNC@retval")->allow_extra_args(false);
+  cmd->add_option(
+         "-A,--argument", o->args,
+         "Capture arguments of the functions whose name matches the regex FUNC: FUNC@arg1,arg2/s,fparg1 — "
+         "argN is the N-th "
+         "integer/pointer argument, fpargN the N-th floating-point one; formats /i int (default), /u "
+         "unsigned, /x hex, /s string, /c char, /f double, /p pointer (repeatable)")
+      ->type_name("FUNC@SPEC")
+      ->allow_extra_args(false);
+  cmd->add_option(
+         "-R,--retval", o->retvals,
+         "Capture the return value of the functions matching the regex FUNC: FUNC@retval[/FMT], same formats "
+         "(repeatable)")
+      ->type_name("FUNC@retval")
+      ->allow_extra_args(false);
   cmd->add_option("--segment-size", o->segment_size,
                   "Size of each per-thread segment file (default 1M; 4096 to 1G, suffix K or M)")
       ->type_name("BYTES");
-  cmd->add_flag("--generic-path", o->generic_path,
-                 "Record each call through the trace runtime's generic dispatcher and C handlers instead of the "
-                 "fused assembly path (same trace, slower: for comparison, or if the fast path is suspected)");
-  cmd->add_flag("--no-drain", o->no_drain,
-                 "Let each thread of PROG copy its full segments out itself, as without `ariadne record`, instead "
-                 "of this process doing it beside the program (same trace, more time in PROG: for comparison)");
+  cmd->add_flag(
+      "--generic-path", o->generic_path,
+      "Record each call through the trace runtime's generic dispatcher and C handlers instead of the "
+      "fused assembly path (same trace, slower: for comparison, or if the fast path is suspected)");
+  cmd->add_flag(
+      "--no-drain", o->no_drain,
+      "Let each thread of PROG copy its full segments out itself, as without `ariadne record`, instead "
+      "of this process doing it beside the program (same trace, more time in PROG: for comparison)");
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
   cmd->prefix_command();
   cmd->positionals_at_end();
@@ -228,7 +250,8 @@ void add_record_command(CLI::App& app) {
     std::thread background([&] {
       while (running.load()) {
         compressor.pass(false, 1, &running);
-        for (int i = 0; i < 20 && running.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        for (int i = 0; i < 20 && running.load(); ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     });
     const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
@@ -239,9 +262,11 @@ void add_record_command(CLI::App& app) {
     // PROG has ended: every CPU may compress.
     const int finished = compressor.pass(true, std::max(1u, std::thread::hardware_concurrency()));
     if (stats) {
-      fmt::print(stderr, "ariadne record: {} full segments copied out beside the program\n", drainer.copied());
-      fmt::print(stderr, "ariadne record: {} segments compressed after the program ended, in {:.1f} ms\n", finished,
-                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - finish_start).count());
+      fmt::print(stderr, "ariadne record: {} full segments copied out beside the program\n",
+                 drainer.copied());
+      fmt::print(
+          stderr, "ariadne record: {} segments compressed after the program ended, in {:.1f} ms\n", finished,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - finish_start).count());
     }
 
     record::Payload end;
@@ -252,14 +277,16 @@ void add_record_command(CLI::App& app) {
     ::close(fd);
 
     const RecordTotals t = compressor.totals();
-    fmt::print(stderr,
-               "ariadne record: {}: {} process{}, {} thread{}, {} calls, {} bytes on disk ({:.2f} bytes per call)\n",
-               o->output, t.processes, t.processes == 1 ? "" : "es", t.threads, t.threads == 1 ? "" : "s", t.calls,
-               t.bytes, t.calls != 0 ? static_cast<double>(t.bytes) / static_cast<double>(t.calls) : 0.0);
+    fmt::print(
+        stderr,
+        "ariadne record: {}: {} process{}, {} thread{}, {} calls, {} bytes on disk ({:.2f} bytes per call)\n",
+        o->output, t.processes, t.processes == 1 ? "" : "es", t.threads, t.threads == 1 ? "" : "s", t.calls,
+        t.bytes, t.calls != 0 ? static_cast<double>(t.bytes) / static_cast<double>(t.calls) : 0.0);
     if (t.calls == 0)
-      fmt::print(stderr,
-                 "ariadne record: no calls recorded: was PROG built with the flags `ariadne flags` prints, and do "
-                 "-F/-N select any of its functions?\n");
+      fmt::print(
+          stderr,
+          "ariadne record: no calls recorded: was PROG built with the flags `ariadne flags` prints, and do "
+          "-F/-N select any of its functions?\n");
     launch::exit_like(status);
   });
 }

@@ -3,12 +3,12 @@
 // at the end of the recording (a crash, a kill) are not timed; their count is
 // given below the table. Calls inherited through fork are counted in the
 // parent, where they began.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
@@ -68,8 +68,8 @@ void print_table(const Table& t, const std::string& sort) {
     const auto ka = key(a.second), kb = key(b.second);
     return ka != kb ? ka > kb : a.first < b.first;
   });
-  std::printf("%12s %12s %10s %12s %12s %12s  %s\n", "Total time", "Self time", "Calls", "Average", "Min", "Max",
-              "Function");
+  std::printf("%12s %12s %10s %12s %12s %12s  %s\n", "Total time", "Self time", "Calls", "Average", "Min",
+              "Max", "Function");
   std::printf("%12s %12s %10s %12s %12s %12s  %s\n", "==========", "==========", "==========", "==========",
               "==========", "==========", "====================");
   for (const auto& [name, s] : rows) {

@@ -1,12 +1,11 @@
 #include "cli/RuntimeSettings.hpp"
 
+#include <fmt/format.h>
 #include <regex.h>
 #include <stdlib.h>
 
 #include <cstring>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "launch/LaunchError.hpp"
 
@@ -16,7 +15,8 @@ namespace ariadne::cli {
 
 const std::string& check_regex(const char* option, const std::string& re) {
   if (re.find('\n') != std::string::npos)
-    throw launch::LaunchError(fmt::format("{} '{}': a regular expression cannot contain a newline", option, re));
+    throw launch::LaunchError(
+        fmt::format("{} '{}': a regular expression cannot contain a newline", option, re));
   regex_t compiled;
   const int rc = ::regcomp(&compiled, re.c_str(), REG_EXTENDED | REG_NOSUB);
   if (rc != 0) {

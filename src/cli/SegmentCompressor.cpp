@@ -1,6 +1,7 @@
 #include "cli/SegmentCompressor.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -12,8 +13,6 @@
 #include <system_error>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "tracefile/ChunkFile.hpp"
 #include "tracefile/Format.hpp"

@@ -3,11 +3,11 @@
 // is one line ("f(1) = 2;"); one is only known to be a leaf when its exit is
 // the next thing in the stream, so the entry line is held back by one event.
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <map>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
@@ -41,8 +41,10 @@ class Printer : public CallVisitor {
     const State* parent = d > 0 ? &state_[d - 1] : nullptr;
     State& s = state_[d];
     const std::string& name = p_.site_name(c.site);
-    s.in_only = !f_.only.set || (parent != nullptr && parent->in_only) || matches(f_.only, c.site, only_cache_);
-    s.hidden = (parent != nullptr && parent->hidden) || (f_.hide.set && matches(f_.hide, c.site, hide_cache_));
+    s.in_only =
+        !f_.only.set || (parent != nullptr && parent->in_only) || matches(f_.only, c.site, only_cache_);
+    s.hidden =
+        (parent != nullptr && parent->hidden) || (f_.hide.set && matches(f_.hide, c.site, hide_cache_));
     const std::uint64_t rel = c.begin_ns - origin_;
     s.shown = s.in_only && !s.hidden && rel >= f_.since && rel < f_.until;
     if (!s.shown) return;
@@ -83,14 +85,29 @@ class Printer : public CallVisitor {
       case Event::thread_start:
         what = e.number != 0 ? fmt::format("thread start (parent {})", e.number) : "thread start";
         break;
-      case Event::thread_exit: what = "thread exit"; break;
-      case Event::fork: what = fmt::format("fork: child {}", e.number); break;
-      case Event::fork_child: what = fmt::format("forked from {}", e.number); break;
-      case Event::exec: what = fmt::format("exec \"{}\"", e.text); break;
-      case Event::exec_failed: what = fmt::format("exec failed: errno {}", e.number); break;
-      case Event::signal: what = fmt::format("signal {}", e.number); break;
-      case Event::lost: what = fmt::format("LOST {} events", e.number); break;
-      default: return;  // clock: nothing to show
+      case Event::thread_exit:
+        what = "thread exit";
+        break;
+      case Event::fork:
+        what = fmt::format("fork: child {}", e.number);
+        break;
+      case Event::fork_child:
+        what = fmt::format("forked from {}", e.number);
+        break;
+      case Event::exec:
+        what = fmt::format("exec \"{}\"", e.text);
+        break;
+      case Event::exec_failed:
+        what = fmt::format("exec failed: errno {}", e.number);
+        break;
+      case Event::signal:
+        what = fmt::format("signal {}", e.number);
+        break;
+      case Event::lost:
+        what = fmt::format("LOST {} events", e.number);
+        break;
+      default:
+        return;  // clock: nothing to show
     }
     line("", d, "/* " + what + " */");
   }

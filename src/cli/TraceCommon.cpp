@@ -1,10 +1,10 @@
 #include "cli/TraceCommon.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "cli/Commands.hpp"
 

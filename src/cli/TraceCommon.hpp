@@ -5,11 +5,10 @@
 
 #include <regex.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/Progress.hpp"
 #include "tracefile/TraceDir.hpp"

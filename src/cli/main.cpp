@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
       "Run `ariadne help COMMAND` for the options of one command.",
       "ariadne"};
   app.set_version_flag("--version", fmt::format("ariadne {} ({} build for {})", ARIADNE_VERSION,
-                                                 ARIADNE_BUILD_TYPE, arch::name(arch::host())));
+                                                ARIADNE_BUILD_TYPE, arch::name(arch::host())));
   app.require_subcommand(1);
   cli::add_exec_command(app);
   cli::add_abicheck_command(app);

@@ -87,7 +87,8 @@ std::uint64_t Fiber::id() const noexcept { return c_ ? c_->id : 0; }
 void Fiber::join() {
   if (!c_) throw std::logic_error("ariadne::fiber::Fiber::join: not joinable");
   detail::FiberControl* f = c_;
-  if (f == detail::current_fiber()) throw std::logic_error("ariadne::fiber::Fiber::join: a fiber cannot join itself");
+  if (f == detail::current_fiber())
+    throw std::logic_error("ariadne::fiber::Fiber::join: a fiber cannot join itself");
   f->lock.lock();
   if (!f->done) {
     detail::Waiter w;

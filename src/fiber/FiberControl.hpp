@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "ariadne/fiber.hpp"
 #include "arch/context.h"
+#include "ariadne/fiber.hpp"
 #include "fiber/Registry.hpp"
 #include "fiber/Stack.hpp"
 #include "fiber/SwitchHooks.hpp"
@@ -35,13 +35,13 @@ struct FiberControl {
   std::function<void()> fn;
   SchedulerCore* sched = nullptr;
 
-  ariadne_ctx_t ctx = nullptr;  // saved context; valid only while suspended
-  std::optional<Stack> stack;   // guard-paged; freed right after the last switch
-  SwitchTarget target;          // this fiber's stack, for the sanitizers
+  ariadne_ctx_t ctx = nullptr;    // saved context; valid only while suspended
+  std::optional<Stack> stack;     // guard-paged; freed right after the last switch
+  SwitchTarget target;            // this fiber's stack, for the sanitizers
   ariadne_fiber_record record{};  // what `info fibers` in gdb lists
   unsigned valgrind_id = 0;
 
-  SpinLock lock;                // guards done, error, joiners
+  SpinLock lock;  // guards done, error, joiners
   bool done = false;
   std::exception_ptr error;
   WaitList joiners;

@@ -43,7 +43,8 @@ void SchedulerCore::fiber_finished() noexcept {
 
 Scheduler::Scheduler(unsigned workers) : core_(std::make_unique<detail::SchedulerCore>(this)) {
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < workers; ++i) core_->workers.push_back(std::make_unique<detail::Worker>(*core_, i));
+  for (unsigned i = 0; i < workers; ++i)
+    core_->workers.push_back(std::make_unique<detail::Worker>(*core_, i));
   for (auto& w : core_->workers) w->start();
 }
 

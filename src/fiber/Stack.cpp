@@ -1,13 +1,13 @@
 #include "fiber/Stack.hpp"
 
-#include "fiber/StackOverflow.hpp"
-
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
 #include <utility>
+
+#include "fiber/StackOverflow.hpp"
 
 namespace ariadne::fiber {
 
@@ -21,7 +21,8 @@ Stack::Stack(std::string owner, std::size_t size) : owner_(std::move(owner)) {
   size_ = (size + page - 1) / page * page;
   if (size_ == 0) size_ = page;
   // MAP_NORESERVE: stacks are mostly untouched; commit on first use.
-  void* p = mmap(nullptr, guard_ + size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p = mmap(nullptr, guard_ + size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
   if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap fiber stack");
   if (mprotect(p, guard_, PROT_NONE) != 0) {
     const int err = errno;

@@ -28,8 +28,9 @@ void TimerQueue::expire(std::vector<FiberControl*>& due) {
 }
 
 void TimerQueue::publish_next() noexcept {
-  next_.store(heap_.empty() ? Clock::duration::max().count() : heap_.front().deadline.time_since_epoch().count(),
-              std::memory_order_release);
+  next_.store(
+      heap_.empty() ? Clock::duration::max().count() : heap_.front().deadline.time_since_epoch().count(),
+      std::memory_order_release);
 }
 
 }  // namespace ariadne::fiber::detail

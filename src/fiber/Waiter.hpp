@@ -11,7 +11,7 @@
 namespace ariadne::fiber::detail {
 
 struct Waiter {
-  FiberControl* fiber = nullptr;          // null: an OS thread, sleeping on `woken`
+  FiberControl* fiber = nullptr;  // null: an OS thread, sleeping on `woken`
   std::atomic<std::uint32_t> woken{0};
   Waiter* next = nullptr;
 };

@@ -7,9 +7,9 @@
 
 #include "fiber/FiberStack.hpp"
 #include "fiber/Futex.hpp"
-#include "fiber/Waiter.hpp"
 #include "fiber/SchedulerCore.hpp"
 #include "fiber/StackOverflow.hpp"
+#include "fiber/Waiter.hpp"
 
 namespace ariadne::fiber::detail {
 
@@ -37,7 +37,8 @@ __attribute__((noinline))
 #else
 __attribute__((noinline, noipa))
 #endif
-Worker* current_worker() noexcept {
+Worker*
+current_worker() noexcept {
   return tls_worker;
 }
 

@@ -64,8 +64,7 @@ ElfIdentity identify_elf(const std::string& path) {
     fail(path, fmt::format("32-bit ELF ({}, e_machine {}) is not supported: Ariadne runs 64-bit "
                            "x86-64 and AArch64 programs",
                            machine, eh.e_machine));
-  if (ident[EI_DATA] != ELFDATA2LSB)
-    fail(path, fmt::format("big-endian ELF ({}) is not supported", machine));
+  if (ident[EI_DATA] != ELFDATA2LSB) fail(path, fmt::format("big-endian ELF ({}) is not supported", machine));
   const auto isa = arch::from_elf_machine(eh.e_machine);
   if (!isa)
     fail(path, fmt::format("ELF machine {} (e_machine {}) is not supported: Ariadne runs x86-64 and "

@@ -85,10 +85,10 @@ LaunchPlan Launcher::plan(const std::vector<std::string>& command,
 
   const ElfIdentity id = identify_elf(*resolved);
   if (!id.dynamic)
-    throw LaunchError(fmt::format(
-        "{}: statically linked (no PT_INTERP), so libariadne-rt.so cannot be preloaded; link it "
-        "dynamically",
-        *resolved));
+    throw LaunchError(
+        fmt::format("{}: statically linked (no PT_INTERP), so libariadne-rt.so cannot be preloaded; link it "
+                    "dynamically",
+                    *resolved));
   if (::access(resolved->c_str(), X_OK) != 0)
     throw LaunchError(fmt::format("{}: not executable ({})", *resolved, std::strerror(errno)));
 
@@ -117,10 +117,10 @@ LaunchPlan Launcher::plan(const std::vector<std::string>& command,
   const auto qemu = (qemu_env != nullptr && *qemu_env != '\0') ? std::optional<std::string>(qemu_env)
                                                                : search_path(qemu_name);
   if (!qemu || !is_executable_file(*qemu))
-    throw LaunchError(fmt::format("{}: is an {} program and this host is {}, but {} was not found "
-                                  "(install qemu-user or run scripts/setup; ARIADNE_QEMU overrides)",
-                                  *resolved, arch::name(id.isa), arch::name(host),
-                                  qemu ? *qemu : qemu_name));
+    throw LaunchError(
+        fmt::format("{}: is an {} program and this host is {}, but {} was not found "
+                    "(install qemu-user or run scripts/setup; ARIADNE_QEMU overrides)",
+                    *resolved, arch::name(id.isa), arch::name(host), qemu ? *qemu : qemu_name));
   plan.argv = {*qemu, "-0", prog, "-E", "LD_PRELOAD=" + preload_value(plan.runtime), plan.program};
   plan.argv.insert(plan.argv.end(), command.begin() + 1, command.end());
   return plan;
@@ -182,7 +182,9 @@ void exit_like(ExitStatus status) {
   if (!status.signaled) std::exit(status.value);
   std::fflush(nullptr);
   // The child already dumped core if it was going to; we only die the same way.
-  struct rlimit no_core {0, 0};
+  struct rlimit no_core {
+    0, 0
+  };
   ::setrlimit(RLIMIT_CORE, &no_core);
   ::signal(status.value, SIG_DFL);
   sigset_t s;

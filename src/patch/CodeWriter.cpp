@@ -33,8 +33,10 @@ std::vector<PageRange> page_ranges(const Addresses& sites) {
   for (std::uintptr_t site : sites) {
     const std::uintptr_t start = site & mask;
     const std::uintptr_t end = (site + arch::sled_size() + page_size() - 1) & mask;
-    if (!ranges.empty() && start <= ranges.back().end) ranges.back().end = std::max(ranges.back().end, end);
-    else ranges.push_back({start, end});
+    if (!ranges.empty() && start <= ranges.back().end)
+      ranges.back().end = std::max(ranges.back().end, end);
+    else
+      ranges.push_back({start, end});
   }
   return ranges;
 }
@@ -66,7 +68,8 @@ WriteResult CodeWriter::prepare(ModuleImage& module) {
   if (module.skip) return result;
   std::vector<std::uintptr_t> pristine;
   for (const SiteSymbol& site : module.sites) {
-    if (arch::classify(reinterpret_cast<const std::byte*>(site.address), nullptr) == arch::SledState::pristine)
+    if (arch::classify(reinterpret_cast<const std::byte*>(site.address), nullptr) ==
+        arch::SledState::pristine)
       pristine.push_back(site.address);
   }
   std::sort(pristine.begin(), pristine.end());  // module.sites is sorted; cheap insurance

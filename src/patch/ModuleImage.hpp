@@ -11,27 +11,28 @@
 namespace ariadne::patch {
 
 struct SiteSymbol {
-  std::uintptr_t address = 0;  // run-time address of the sled (bias applied)
-  std::string name;            // demangled; "" if no symbol covers the site
-  std::string mangled;         // as in .symtab/.dynsym; ""
+  std::uintptr_t address = 0;       // run-time address of the sled (bias applied)
+  std::string name;                 // demangled; "" if no symbol covers the site
+  std::string mangled;              // as in .symtab/.dynsym; ""
   std::uintptr_t symbol_start = 0;  // run-time [start, end) of the covering symbol, 0 if none
   std::uintptr_t symbol_end = 0;
 };
 
 struct ModuleImage {
-  std::string path;             // as the loader names it ("" for the main program is replaced by /proc/self/exe's target)
-  std::uintptr_t bias = 0;      // dlpi_addr: run-time address - link-time address
-  std::uintptr_t lowest = 0;    // run-time span of all PT_LOAD segments [lowest, highest)
+  std::string
+      path;  // as the loader names it ("" for the main program is replaced by /proc/self/exe's target)
+  std::uintptr_t bias = 0;    // dlpi_addr: run-time address - link-time address
+  std::uintptr_t lowest = 0;  // run-time span of all PT_LOAD segments [lowest, highest)
   std::uintptr_t highest = 0;
-  std::string build_id;         // hex, "" if none
+  std::string build_id;           // hex, "" if none
   std::vector<SiteSymbol> sites;  // sorted by address, unique
   // Non-empty when the module cannot be traced or only partly; one line per
   // problem (joined with '\n'), each naming the module and saying why
   // ("built without -fpatchable-function-entry", "stripped: no symbols,
   // sites traced by address", "unknown NOP pattern at 0x... (bytes 1f 20 03 d5)").
   std::string problem;
-  bool skip = false;            // true: do not patch anything in this module
-  bool instrumented = true;     // false: no __patchable_function_entries at all (libc...)
+  bool skip = false;         // true: do not patch anything in this module
+  bool instrumented = true;  // false: no __patchable_function_entries at all (libc...)
 };
 
 }  // namespace ariadne::patch

@@ -62,7 +62,7 @@ std::uintptr_t align_up(std::uintptr_t value, std::uintptr_t alignment) {
 // NT_GNU_BUILD_ID from the PT_NOTE segments in memory (always mapped, so no
 // file access is needed and it describes the code that actually runs).
 std::string build_id_from_notes(std::uintptr_t bias, std::span<const ElfW(Phdr)> phdrs) {
-  for (const ElfW(Phdr)& phdr : phdrs) {
+  for (const ElfW(Phdr) & phdr : phdrs) {
     if (phdr.p_type != PT_NOTE) continue;
     const std::uintptr_t alignment = phdr.p_align == 8 ? 8 : 4;
     std::uintptr_t at = bias + phdr.p_vaddr;
@@ -95,7 +95,7 @@ struct FunctionSymbol {
   std::uintptr_t start;  // run-time
   std::uintptr_t end;
   unsigned char binding;
-  const char* mangled;   // owned by the Elf handle
+  const char* mangled;  // owned by the Elf handle
 };
 
 // Among symbols at one address (aliases such as C1/C2 constructors or a
@@ -168,7 +168,7 @@ void fill_header(ModuleImage& module, const char* loader_name, std::uintptr_t bi
   module.bias = bias;
   module.lowest = UINTPTR_MAX;
   module.highest = 0;
-  for (const ElfW(Phdr)& phdr : phdrs) {
+  for (const ElfW(Phdr) & phdr : phdrs) {
     if (phdr.p_type != PT_LOAD) continue;
     module.lowest = std::min<std::uintptr_t>(module.lowest, bias + phdr.p_vaddr);
     module.highest = std::max<std::uintptr_t>(module.highest, bias + phdr.p_vaddr + phdr.p_memsz);
@@ -212,7 +212,7 @@ std::vector<std::uintptr_t> site_addresses(Elf* elf, std::uintptr_t bias, const 
 
 void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
   std::vector<Segment> loaded, executable;
-  for (const ElfW(Phdr)& phdr : phdrs) {
+  for (const ElfW(Phdr) & phdr : phdrs) {
     if (phdr.p_type != PT_LOAD) continue;
     const Segment segment{module.bias + phdr.p_vaddr, module.bias + phdr.p_vaddr + phdr.p_memsz};
     loaded.push_back(segment);
@@ -256,7 +256,8 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
   }
   if (symtab == nullptr) add_problem(module, "stripped (no .symtab): names from .dynsym only");
   std::vector<FunctionSymbol> symbols;
-  if (symtab != nullptr || dynsym != nullptr) symbols = function_symbols(elf, symtab != nullptr ? symtab : dynsym, module.bias);
+  if (symtab != nullptr || dynsym != nullptr)
+    symbols = function_symbols(elf, symtab != nullptr ? symtab : dynsym, module.bias);
 
   module.sites.reserve(addresses.size());
   std::size_t unknown = 0;
@@ -266,8 +267,8 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
     if (state == arch::SledState::unknown) {
       // Someone else's patch (or a sled we do not understand): leave it alone.
       if (++unknown <= kUnknownLines)
-        add_problem(module, "unknown NOP pattern at " + hex_address(address) + " (bytes " + sled_bytes(address) +
-                                "): site not traced");
+        add_problem(module, "unknown NOP pattern at " + hex_address(address) + " (bytes " +
+                                sled_bytes(address) + "): site not traced");
       continue;
     }
     SiteSymbol site;
@@ -289,7 +290,7 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
 bool is_vdso(std::span<const ElfW(Phdr)> phdrs, std::uintptr_t bias) {
   const std::uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
   if (vdso == 0) return false;
-  return std::any_of(phdrs.begin(), phdrs.end(), [&](const ElfW(Phdr)& p) {
+  return std::any_of(phdrs.begin(), phdrs.end(), [&](const ElfW(Phdr) & p) {
     return p.p_type == PT_LOAD && vdso >= bias + p.p_vaddr && vdso < bias + p.p_vaddr + p.p_memsz;
   });
 }

@@ -80,10 +80,11 @@ std::uintptr_t VeneerPool::map_near(const ModuleVeneers& owner, std::string* err
   }
   if (error != nullptr) {
     char text[200];
-    std::snprintf(text, sizeof text,
-                  "no page within call reach of [0x%lx, 0x%lx] could be mapped for veneers (last mmap error: %s)",
-                  static_cast<unsigned long>(owner.reach_low), static_cast<unsigned long>(owner.reach_high),
-                  last_errno != 0 ? std::strerror(last_errno) : "none, hints were moved");
+    std::snprintf(
+        text, sizeof text,
+        "no page within call reach of [0x%lx, 0x%lx] could be mapped for veneers (last mmap error: %s)",
+        static_cast<unsigned long>(owner.reach_low), static_cast<unsigned long>(owner.reach_high),
+        last_errno != 0 ? std::strerror(last_errno) : "none, hints were moved");
     *error = text;
   }
   return 0;

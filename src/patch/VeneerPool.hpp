@@ -59,7 +59,7 @@ class VeneerPool {
   struct ModuleVeneers {
     std::uintptr_t module_lowest;  // identifies the module while it is loaded
     std::uintptr_t module_highest;
-    std::uintptr_t reach_low;      // first and last site (or the module span)
+    std::uintptr_t reach_low;  // first and last site (or the module span)
     std::uintptr_t reach_high;
     std::vector<Page> pages;
     std::vector<Veneer> veneers;

@@ -76,7 +76,8 @@ std::size_t encode_string(ThreadLog* t, std::uint64_t address, std::uint8_t* out
   return n + length;
 }
 
-std::size_t encode_value(ThreadLog* t, const ValueSpec& v, std::uint64_t bits, double fp, std::uint8_t* out) noexcept {
+std::size_t encode_value(ThreadLog* t, const ValueSpec& v, std::uint64_t bits, double fp,
+                         std::uint8_t* out) noexcept {
   const auto kind = static_cast<ValueKind>(v.kind);
   if (kind == ValueKind::string) return encode_string(t, bits, out);
   out[0] = v.kind;
@@ -109,7 +110,8 @@ bool set_capture_rules(const std::vector<CaptureRule>& rules, std::string& error
     error = "too many -A/-R rules (at most 250)";
     return false;
   }
-  void* m = ::mmap(nullptr, 2 * kMaxSites, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* m = ::mmap(nullptr, 2 * kMaxSites, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) {
     error = "cannot map the capture tables";
     return false;
@@ -147,7 +149,8 @@ const CaptureRule* exit_capture(std::uint32_t site) noexcept {
   return &(*g_rules)[g_exit_rule[site] - 1];
 }
 
-std::size_t encode_arguments(ThreadLog* t, const CaptureRule& rule, const trace::Frame& frame, std::uint8_t* out) noexcept {
+std::size_t encode_arguments(ThreadLog* t, const CaptureRule& rule, const trace::Frame& frame,
+                             std::uint8_t* out) noexcept {
   std::size_t n = put_varint(out, rule.count);
   for (std::uint8_t i = 0; i < rule.count; ++i) {
     const ValueSpec& v = rule.values[i];
@@ -158,7 +161,8 @@ std::size_t encode_arguments(ThreadLog* t, const CaptureRule& rule, const trace:
   return n;
 }
 
-std::size_t encode_return(ThreadLog* t, const CaptureRule& rule, const trace::Frame& frame, std::uint8_t* out) noexcept {
+std::size_t encode_return(ThreadLog* t, const CaptureRule& rule, const trace::Frame& frame,
+                          std::uint8_t* out) noexcept {
   const ValueSpec& v = rule.values[0];
   return encode_value(t, v, v.fp ? 0 : frame.ret(), v.fp ? frame.fp_ret() : 0.0, out);
 }

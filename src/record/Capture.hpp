@@ -25,8 +25,10 @@ const CaptureRule* exit_capture(std::uint32_t site) noexcept;
 
 // Encodes V n + the values of `rule` from `frame` at out; returns bytes
 // (at most kMaxEvent - 1 - 2 * kMaxVarint).
-std::size_t encode_arguments(ThreadLog* t, const CaptureRule& rule, const trace::Frame& frame, std::uint8_t* out) noexcept;
+std::size_t encode_arguments(ThreadLog* t, const CaptureRule& rule, const trace::Frame& frame,
+                             std::uint8_t* out) noexcept;
 // One Value: the return value.
-std::size_t encode_return(ThreadLog* t, const CaptureRule& rule, const trace::Frame& frame, std::uint8_t* out) noexcept;
+std::size_t encode_return(ThreadLog* t, const CaptureRule& rule, const trace::Frame& frame,
+                          std::uint8_t* out) noexcept;
 
 }  // namespace ariadne::record

@@ -99,7 +99,9 @@ bool write_chunk(int fd, ChunkType type, const void* payload, std::size_t length
   h.crc = crc32c(payload, length);
   h.header_crc = crc32c(&h, 12);
   static const std::uint8_t kZeros[8] = {};
-  iovec iov[3] = {{&h, sizeof h}, {const_cast<void*>(payload), length}, {const_cast<std::uint8_t*>(kZeros), (8 - length % 8) % 8}};
+  iovec iov[3] = {{&h, sizeof h},
+                  {const_cast<void*>(payload), length},
+                  {const_cast<std::uint8_t*>(kZeros), (8 - length % 8) % 8}};
   return write_all(fd, iov, 3);
 }
 

@@ -94,7 +94,7 @@ void fatal_handler(int sig, siginfo_t*, void*) {
     }
     write_process_end(1, static_cast<std::uint32_t>(sig));
   }
-  struct sigaction dfl{};
+  struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   real_sigaction()(sig, &dfl, nullptr);
@@ -109,18 +109,20 @@ bool is_fatal(int sig) {
 }
 
 void install_fatal_recorder(int sig, const sigset_t* mask) {
-  struct sigaction mine{};
+  struct sigaction mine {};
   mine.sa_sigaction = fatal_handler;
   mine.sa_flags = SA_SIGINFO | SA_ONSTACK;
-  if (mask != nullptr) mine.sa_mask = *mask;
-  else sigemptyset(&mine.sa_mask);
+  if (mask != nullptr)
+    mine.sa_mask = *mask;
+  else
+    sigemptyset(&mine.sa_mask);
   real_sigaction()(sig, &mine, nullptr);
 }
 
 int recording_sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
   struct sigaction previous = g_signals.user[sig];
   const bool was_managed = g_signals.managed[sig];
-  struct sigaction kernel_old{};
+  struct sigaction kernel_old {};
   int rc = 0;
   if (act == nullptr) {
     rc = real_sigaction()(sig, nullptr, &kernel_old);
@@ -201,7 +203,7 @@ void install_process_events() noexcept {
   g_active = true;
   pthread_atfork(nullptr, nullptr, [] { after_fork_in_child(static_cast<std::uint32_t>(::getppid())); });
   for (int sig : kFatalSignals) {
-    struct sigaction current{};
+    struct sigaction current {};
     if (real_sigaction()(sig, nullptr, &current) != 0) continue;
     if ((current.sa_flags & SA_SIGINFO) == 0 && current.sa_handler == SIG_DFL) {
       install_fatal_recorder(sig, nullptr);
@@ -263,33 +265,37 @@ ARIADNE_RT_EXPORT int sigaction(int sig, const struct sigaction* act, struct sig
 }
 
 ARIADNE_RT_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
-  struct sigaction act{};
+  struct sigaction act {};
   act.sa_handler = handler;
   sigemptyset(&act.sa_mask);
   sigaddset(&act.sa_mask, sig);
   act.sa_flags = SA_RESTART;
-  struct sigaction old{};
+  struct sigaction old {};
   if (sigaction(sig, &act, &old) != 0) return SIG_ERR;
   return old.sa_handler;
 }
 
 ARIADNE_RT_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
-  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execve");
+  static const auto real =
+      ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execve");
   return forward_exec(real, path, argv, envp);
 }
 
 ARIADNE_RT_EXPORT int execv(const char* path, char* const argv[]) {
-  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execv");
+  static const auto real =
+      ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execv");
   return forward_exec(real, path, argv);
 }
 
 ARIADNE_RT_EXPORT int execvp(const char* file, char* const argv[]) {
-  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execvp");
+  static const auto real =
+      ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execvp");
   return forward_exec(real, file, argv);
 }
 
 ARIADNE_RT_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
-  static const auto real = ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execvpe");
+  static const auto real =
+      ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execvpe");
   return forward_exec(real, file, argv, envp);
 }
 

@@ -1,9 +1,9 @@
 #include "record/RecordOptions.hpp"
-#include "record/ThreadLog.hpp"
 
 #include <cstdlib>
 
 #include "ariadne/trace.hpp"
+#include "record/ThreadLog.hpp"
 #include "tracefile/Format.hpp"
 
 namespace ariadne::record {
@@ -23,14 +23,22 @@ bool parse_number(const std::string& s, std::uint64_t& v) {
 }
 
 bool parse_format(const std::string& f, ValueKind& kind) {
-  if (f == "i" || f == "d") kind = ValueKind::int_;
-  else if (f == "u") kind = ValueKind::uint_;
-  else if (f == "x") kind = ValueKind::hex;
-  else if (f == "s") kind = ValueKind::string;
-  else if (f == "c") kind = ValueKind::char_;
-  else if (f == "f") kind = ValueKind::float_;
-  else if (f == "p") kind = ValueKind::pointer;
-  else return false;
+  if (f == "i" || f == "d")
+    kind = ValueKind::int_;
+  else if (f == "u")
+    kind = ValueKind::uint_;
+  else if (f == "x")
+    kind = ValueKind::hex;
+  else if (f == "s")
+    kind = ValueKind::string;
+  else if (f == "c")
+    kind = ValueKind::char_;
+  else if (f == "f")
+    kind = ValueKind::float_;
+  else if (f == "p")
+    kind = ValueKind::pointer;
+  else
+    return false;
   return true;
 }
 
@@ -76,7 +84,8 @@ bool parse_capture_spec(const std::string& spec, bool retval, CaptureRule& rule,
       return false;
     }
     if (!retval && n > (v.fp ? trace::kFpArgRegs : trace::kIntArgRegs)) {
-      error = "'" + item + "': only the first " + std::to_string(v.fp ? trace::kFpArgRegs : trace::kIntArgRegs) +
+      error = "'" + item + "': only the first " +
+              std::to_string(v.fp ? trace::kFpArgRegs : trace::kIntArgRegs) +
               " arguments of that kind are in registers on this architecture";
       return false;
     }
@@ -116,14 +125,24 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
     const std::string arg = line.substr(2);
     std::uint64_t n = 0;
     switch (line[0]) {
-      case 'F': out.include.push_back(arg); break;
-      case 'N': out.exclude.push_back(arg); break;
+      case 'F':
+        out.include.push_back(arg);
+        break;
+      case 'N':
+        out.exclude.push_back(arg);
+        break;
       case 'D':
-        if (!parse_number(arg, n) || n > 100000) { error = "bad depth '" + arg + "'"; return false; }
+        if (!parse_number(arg, n) || n > 100000) {
+          error = "bad depth '" + arg + "'";
+          return false;
+        }
         out.max_depth = static_cast<std::uint32_t>(n);
         break;
       case 'T':
-        if (!parse_number(arg, n)) { error = "bad duration '" + arg + "'"; return false; }
+        if (!parse_number(arg, n)) {
+          error = "bad duration '" + arg + "'";
+          return false;
+        }
         out.min_duration_ns = n;
         break;
       case 'S':
@@ -134,7 +153,10 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
         out.segment_bytes = static_cast<std::uint32_t>(n);
         break;
       case 'P':
-        if (arg != "fused" && arg != "generic") { error = "bad path '" + arg + "': expected fused or generic"; return false; }
+        if (arg != "fused" && arg != "generic") {
+          error = "bad path '" + arg + "': expected fused or generic";
+          return false;
+        }
         out.fused = arg == "fused";
         break;
       case 'L':
@@ -147,7 +169,10 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
       case 'A':
       case 'R': {
         const std::size_t sep = arg.rfind('@');
-        if (sep == std::string::npos || sep == 0) { error = "bad capture '" + arg + "': expected FUNC@SPEC"; return false; }
+        if (sep == std::string::npos || sep == 0) {
+          error = "bad capture '" + arg + "': expected FUNC@SPEC";
+          return false;
+        }
         CaptureRule rule;
         rule.regex = arg.substr(0, sep);
         if (!parse_capture_spec(arg.substr(sep + 1), line[0] == 'R', rule, error)) return false;

@@ -22,9 +22,9 @@ namespace ariadne::record {
 
 // One captured value: which register and how to show it.
 struct ValueSpec {
-  bool fp = false;        // fpargN / a float return value
-  std::uint8_t index = 0; // 0-based register index
-  std::uint8_t kind = 1;  // tracefile::ValueKind
+  bool fp = false;         // fpargN / a float return value
+  std::uint8_t index = 0;  // 0-based register index
+  std::uint8_t kind = 1;   // tracefile::ValueKind
 };
 
 inline constexpr std::size_t kMaxCapturedArgs = 8;

@@ -36,7 +36,6 @@ using namespace ariadne::tracefile;
 using trace::Frame;
 using trace::Site;
 
-
 namespace {
 
 char g_root[4096];
@@ -45,7 +44,8 @@ std::uint64_t g_min_ticks = 0;
 
 inline ThreadLog* log_of_thread() noexcept {
   ThreadLog* t = t_log;
-  if (t == nullptr) [[unlikely]] t = start_thread();
+  if (t == nullptr) [[unlikely]]
+    t = start_thread();
   return t;
 }
 
@@ -90,7 +90,8 @@ void on_exit_plain(const Site&, Frame& frame, void*) {
 // ---- with options --------------------------------------------------------------
 
 // Writes an entry (with its captured arguments, if any) stamped `when`.
-void write_entry(ThreadLog* t, std::uint32_t site, std::uint64_t when, const std::uint8_t* args, std::size_t args_length) {
+void write_entry(ThreadLog* t, std::uint32_t site, std::uint64_t when, const std::uint8_t* args,
+                 std::size_t args_length) {
   if (!room(t, 1 + 2 * kMaxVarint + args_length)) {
     ++t->lost;
     return;
@@ -231,7 +232,8 @@ void start_recorder_from_environment() noexcept {
   g_max_depth = options.max_depth;
   if (options.min_duration_ns != 0) {
     const double hz = static_cast<double>(arch::timestamp_frequency());
-    g_min_ticks = static_cast<std::uint64_t>(static_cast<double>(options.min_duration_ns) * (hz > 0 ? hz : 1e9) / 1e9);
+    g_min_ticks =
+        static_cast<std::uint64_t>(static_cast<double>(options.min_duration_ns) * (hz > 0 ? hz : 1e9) / 1e9);
     if (g_min_ticks == 0) g_min_ticks = 1;
   }
   if (!open_process_log(g_root, 0)) ::_exit(2);
@@ -240,8 +242,10 @@ void start_recorder_from_environment() noexcept {
   if (!set_capture_rules(options.captures, error)) refuse("-A/-R", error);
   // Lean: the recorder reads the site, SP, flags and the argument / return
   // registers only, so the trampolines can skip the rest of the frame.
-  const int entry = trace::add_entry_handler(plain ? on_entry_plain : on_entry_with_options, nullptr, trace::kHandlerLean);
-  const int exit = trace::add_exit_handler(plain ? on_exit_plain : on_exit_with_options, nullptr, trace::kHandlerLean);
+  const int entry =
+      trace::add_entry_handler(plain ? on_entry_plain : on_entry_with_options, nullptr, trace::kHandlerLean);
+  const int exit =
+      trace::add_exit_handler(plain ? on_exit_plain : on_exit_with_options, nullptr, trace::kHandlerLean);
   if (entry < 0 || exit < 0) refuse("handlers", "no free handler slot");
   // The plain pair's twin in assembly (src/arch/<arch>/record_path.S), used
   // while no other handler is registered.

@@ -47,7 +47,8 @@ bool copy_segment_out(const char* proc_dir, SegmentHeader* h) noexcept {
   }
   const int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
-  iovec iov[2] = {{&header, sizeof header}, {reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize, header.used}};
+  iovec iov[2] = {{&header, sizeof header},
+                  {reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize, header.used}};
   bool ok = write_all(fd, iov, 2);
   int saved = errno;
   ::close(fd);

@@ -25,10 +25,11 @@ inline void set_drain(tracefile::SegmentHeader* h, tracefile::LiveDrain d) noexc
 }
 // One step of the drain word, from -> to, by compare-and-swap: false if the
 // word was not `from` (the other side moved it first).
-inline bool step_drain(tracefile::SegmentHeader* h, tracefile::LiveDrain from, tracefile::LiveDrain to) noexcept {
+inline bool step_drain(tracefile::SegmentHeader* h, tracefile::LiveDrain from,
+                       tracefile::LiveDrain to) noexcept {
   auto expected = static_cast<std::uint32_t>(from);
-  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(to), false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE);
+  return __atomic_compare_exchange_n(&h->drain, &expected, static_cast<std::uint32_t>(to), false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 // Claims a `ready` live file for copying out (ready -> copying); false if

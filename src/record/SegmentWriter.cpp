@@ -18,8 +18,6 @@
 // docs/performance.md). A thread's last segment (thread exit, exec, fatal
 // signal) is not copied: the live file is sealed and renamed to its segment
 // name.
-#include "record/ThreadLog.hpp"
-
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -32,6 +30,7 @@
 #include "arch/Timestamp.hpp"
 #include "record/ProcessLog.hpp"
 #include "record/SegmentCopy.hpp"
+#include "record/ThreadLog.hpp"
 #include "trace/Handlers.hpp"
 #include "trace/ReturnHooks.hpp"
 
@@ -67,7 +66,8 @@ ThreadLog* allocate_log() noexcept {
   // Reuse the log of a thread that ended.
   for (ThreadLog* t = g_threads.load(std::memory_order_acquire); t != nullptr; t = t->next) {
     bool expected = false;
-    if (t->dead && __atomic_compare_exchange_n(&t->in_use, &expected, true, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+    if (t->dead &&
+        __atomic_compare_exchange_n(&t->in_use, &expected, true, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
       ThreadLog* next = t->next;
       const int p0 = t->string_pipe[0], p1 = t->string_pipe[1];
       std::memset(static_cast<void*>(t), 0, offsetof(ThreadLog, sites));
@@ -91,7 +91,8 @@ ThreadLog* allocate_log() noexcept {
 }
 
 // DIR/<proc>/t<tid>-<seq><suffix> (seq < 0: t<tid><suffix>); 0 if too long.
-std::size_t own_file_path(char* out, std::size_t size, std::uint32_t tid, long long seq, const char* suffix) noexcept {
+std::size_t own_file_path(char* out, std::size_t size, std::uint32_t tid, long long seq,
+                          const char* suffix) noexcept {
   return thread_file_path(out, size, process_dir(), tid, seq, suffix);
 }
 
@@ -277,7 +278,8 @@ void seal_segment(ThreadLog* t) noexcept {
         if (named) ::unlink(live);
         break;
       case LeftBehind::rename:
-        if (named && own_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0) (void)::rename(live, path);
+        if (named && own_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0)
+          (void)::rename(live, path);
         break;
       case LeftBehind::leave:
         break;

@@ -31,15 +31,16 @@ inline constexpr std::uint32_t kMaxPending = 128;
 inline constexpr std::uint32_t kMaxLiveFiles = 2;
 // The largest event the handlers write without checking further: an entry
 // with 8 captured strings of kMaxStringCapture bytes.
-inline constexpr std::size_t kMaxEvent = 1 + 2 * tracefile::kMaxVarint + 1 + 8 * (2 + tracefile::kMaxVarint + tracefile::kMaxStringCapture);
+inline constexpr std::size_t kMaxEvent =
+    1 + 2 * tracefile::kMaxVarint + 1 + 8 * (2 + tracefile::kMaxVarint + tracefile::kMaxStringCapture);
 
 struct ThreadLog {
   // Hot: the handlers' state.
-  std::uint8_t* pos;     // next free byte of the mapped segment
-  std::uint8_t* limit;   // pos may advance up to here (nullptr: no segment)
-  std::uint64_t last;    // timestamp of the previous event
-  std::uint32_t open;    // written entries not yet closed
-  std::uint32_t depth;   // every call entered and not left (-D)
+  std::uint8_t* pos;              // next free byte of the mapped segment
+  std::uint8_t* limit;            // pos may advance up to here (nullptr: no segment)
+  std::uint64_t last;             // timestamp of the previous event
+  std::uint32_t open;             // written entries not yet closed
+  std::uint32_t depth;            // every call entered and not left (-D)
   std::uint32_t pending_count;    // -t: held entries (the stack)
   std::uint32_t pending_written;  // -t: the first pending_written of them are written
   std::uint32_t overflow;         // -t: entries past kMaxPending, written at once
@@ -55,11 +56,11 @@ struct ThreadLog {
   std::uint32_t tid;
   std::uint32_t seq;
   std::uint32_t parent_tid;
-  std::uint64_t lost;     // events dropped since the last lost marker
-  bool dead;              // thread_exit written: nothing more from this thread
-  bool in_use;            // a live thread owns it (registry reuse)
-  int string_pipe[2];     // safe reads of captured strings (-1: not yet)
-  ThreadLog* next;        // registry, never unlinked
+  std::uint64_t lost;  // events dropped since the last lost marker
+  bool dead;           // thread_exit written: nothing more from this thread
+  bool in_use;         // a live thread owns it (registry reuse)
+  int string_pipe[2];  // safe reads of captured strings (-1: not yet)
+  ThreadLog* next;     // registry, never unlinked
   // The open calls' sites, outermost first (fork_child). Kept by the
   // handlers with options only: a plain recording writes an entry for every
   // hooked call, so its shadow stack holds them already (fork_child takes
@@ -87,7 +88,8 @@ ThreadLog* start_thread() noexcept;
 bool roll_over(ThreadLog* t, std::size_t n) noexcept;
 
 inline bool room(ThreadLog* t, std::size_t n) noexcept {
-  if (t->pos + n <= t->limit) [[likely]] return true;
+  if (t->pos + n <= t->limit) [[likely]]
+    return true;
   return roll_over(t, n);
 }
 
@@ -114,6 +116,7 @@ void set_live_files(std::uint32_t n) noexcept;
 void set_open_sites_from_shadow_stack(bool on) noexcept;
 // Writes one small event with dt at the calling thread (thread_start,
 // signal, fork...): the tag, dt, then up to 3 varints.
-void write_simple_event(ThreadLog* t, tracefile::Event tag, const std::uint64_t* values, std::size_t count) noexcept;
+void write_simple_event(ThreadLog* t, tracefile::Event tag, const std::uint64_t* values,
+                        std::size_t count) noexcept;
 
 }  // namespace ariadne::record

@@ -21,7 +21,6 @@ namespace ariadne::trace::detail {
 
 constinit HandlerTables g_handler_tables;
 
-
 // Named for the fused paths in assembly (asm-offsets.h), which reach it
 // initial-exec from the thread pointer.
 constinit thread_local ThreadState t_state asm("ariadne_trace_thread_state");
@@ -83,16 +82,18 @@ std::atomic<LostReturnHook> g_lost_return_hook{nullptr};
     site = r ? &r->site : nullptr;
     entry_sp = top.key;
     data = top.data;
-    n = std::snprintf(line, sizeof line,
-                      "ariadne-rt: fatal: a traced call returned with SP %#lx, but the innermost traced call on that "
-                      "stack, %s (%s), was entered with SP %#lx: it did not restore SP (ABI violation)\n",
-                      static_cast<unsigned long>(key), r ? display_name(r->site) : "?",
-                      r ? r->site.module : "?", static_cast<unsigned long>(top.key));
+    n = std::snprintf(
+        line, sizeof line,
+        "ariadne-rt: fatal: a traced call returned with SP %#lx, but the innermost traced call on that "
+        "stack, %s (%s), was entered with SP %#lx: it did not restore SP (ABI violation)\n",
+        static_cast<unsigned long>(key), r ? display_name(r->site) : "?", r ? r->site.module : "?",
+        static_cast<unsigned long>(top.key));
   } else {
-    n = std::snprintf(line, sizeof line,
-                      "ariadne-rt: fatal: a traced call returned with SP %#lx, and no traced call on that stack was "
-                      "entered with it: SP was not restored (ABI violation)\n",
-                      static_cast<unsigned long>(key));
+    n = std::snprintf(
+        line, sizeof line,
+        "ariadne-rt: fatal: a traced call returned with SP %#lx, and no traced call on that stack was "
+        "entered with it: SP was not restored (ABI violation)\n",
+        static_cast<unsigned long>(key));
   }
   if (LostReturnHook hook = g_lost_return_hook.load(std::memory_order_acquire); hook != nullptr) {
     hook(site, entry_sp, key, data, line);
@@ -105,7 +106,9 @@ std::atomic<LostReturnHook> g_lost_return_hook{nullptr};
 
 ThreadState& thread_state() noexcept { return t_state; }
 
-void set_lost_return_hook(LostReturnHook hook) noexcept { g_lost_return_hook.store(hook, std::memory_order_release); }
+void set_lost_return_hook(LostReturnHook hook) noexcept {
+  g_lost_return_hook.store(hook, std::memory_order_release);
+}
 
 void pop_abandoned(ShadowStack* s, std::uintptr_t key, bool inclusive) noexcept {
   while (s->top > 0) {

@@ -38,9 +38,12 @@ std::uintptr_t parse_hex(const char*& p, const char* end) {
   while (p < end) {
     const char c = *p;
     unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else break;
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else
+      break;
     v = v << 4 | d;
     ++p;
   }
@@ -100,9 +103,12 @@ bool mapping_of(std::uintptr_t sp, std::uintptr_t* lo, std::uintptr_t* hi) {
   constexpr int kReads = 8;
   for (int i = 0; i < kReads; ++i) {
     switch (scan_maps(sp, lo, hi)) {
-      case MapsScan::found: return true;
-      case MapsScan::unreadable: return false;
-      case MapsScan::absent: break;
+      case MapsScan::found:
+        return true;
+      case MapsScan::unreadable:
+        return false;
+      case MapsScan::absent:
+        break;
     }
   }
   return false;
@@ -110,7 +116,8 @@ bool mapping_of(std::uintptr_t sp, std::uintptr_t* lo, std::uintptr_t* hi) {
 
 ShadowStack* make_shadow(std::uintptr_t lo, std::uintptr_t hi) {
   const std::size_t bytes = offsetof(ShadowStack, entries) + sizeof(ShadowEntry) * kShadowCapacity;
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p =
+      ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return nullptr;
   auto* s = static_cast<ShadowStack*>(p);
   s->top = 0;

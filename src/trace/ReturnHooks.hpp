@@ -27,20 +27,20 @@
 
 #include <cstdint>
 
-#include "ariadne/trace.hpp"
 #include "arch/CodePatch.hpp"
+#include "ariadne/trace.hpp"
 
 namespace ariadne::trace::detail {
 
 struct SiteRecord;
 // 256 bytes, cache-line aligned: indexing is a shift.
 struct alignas(64) ShadowEntry {
-  std::uintptr_t key;        // SP at function entry
-  std::uintptr_t original;   // the return address the call had
-  std::uint64_t* slot;       // where that address lives while unhooked for unwinding (read only with kUnhooked)
-  SiteRecord* record;        // the site's record (records are never freed)
+  std::uintptr_t key;       // SP at function entry
+  std::uintptr_t original;  // the return address the call had
+  std::uint64_t* slot;  // where that address lives while unhooked for unwinding (read only with kUnhooked)
+  SiteRecord* record;   // the site's record (records are never freed)
   std::uint32_t site_id;
-  std::uint32_t flags;       // kChained...
+  std::uint32_t flags;  // kChained...
   // Handlers' per-call scratch, from entry to exit (trace::call_data()).
   alignas(16) unsigned char data[ariadne::trace::kCallDataSize];
 };
@@ -52,7 +52,7 @@ inline constexpr std::uint32_t kUnhooked = 2;  // return address restored for an
 inline constexpr std::uint32_t kBalanced = 4;
 
 struct ShadowStack {
-  std::uint32_t top;       // entries in use
+  std::uint32_t top;  // entries in use
   std::uint32_t capacity;
   std::uintptr_t lo, hi;   // the machine stack's mapping
   ShadowEntry entries[1];  // capacity of them (mmap'd)

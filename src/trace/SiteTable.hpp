@@ -15,19 +15,19 @@
 namespace ariadne::trace::detail {
 
 struct SiteRecord {
-  Site site;                          // the public view handed to handlers
+  Site site;  // the public view handed to handlers
   std::atomic<bool> enabled{false};
-  std::uint32_t module = 0;           // index into SiteTable's modules
-  std::uintptr_t symbol_start = 0;    // [start, end) of the covering symbol
+  std::uint32_t module = 0;         // index into SiteTable's modules
+  std::uintptr_t symbol_start = 0;  // [start, end) of the covering symbol
   std::uintptr_t symbol_end = 0;
-  std::uintptr_t stub = 0;            // x86-64 site stub (arch::write_site_stub), made once; 0: none
+  std::uintptr_t stub = 0;  // x86-64 site stub (arch::write_site_stub), made once; 0: none
 };
 
 struct ModuleRecord {
   std::atomic<bool> live{false};
-  std::uintptr_t first_site = 0;      // [first_site, end) covers every site
+  std::uintptr_t first_site = 0;  // [first_site, end) covers every site
   std::uintptr_t end = 0;
-  SiteRecord* sites = nullptr;        // sorted by address
+  SiteRecord* sites = nullptr;  // sorted by address
   std::size_t count = 0;
   patch::ModuleImage* image = nullptr;  // kept for veneers and re-scans
 };
@@ -42,10 +42,10 @@ struct SiteIndex {
     std::atomic<std::uintptr_t> pc;  // 0: empty
     SiteRecord* record;
   };
-  unsigned shift;        // 64 - log2(slot count)
-  std::size_t mask;      // slot count - 1
-  std::size_t used;      // writer only
-  Slot slots[1];         // mask + 1 of them
+  unsigned shift;    // 64 - log2(slot count)
+  std::size_t mask;  // slot count - 1
+  std::size_t used;  // writer only
+  Slot slots[1];     // mask + 1 of them
 
   // Fibonacci hashing; the fused paths probe with the same constant (SI_HASH).
   static constexpr std::uint64_t kHash = 0x9e3779b97f4a7c15ull;

@@ -151,7 +151,8 @@ class Matcher {
 bool make_stub(SiteRecord& r) {
   const patch::ModuleImage& image = *sites().module(r.module).image;
   const void* fused = __atomic_load_n(&ariadne_trace_fused_stub, __ATOMIC_ACQUIRE);
-  const std::uintptr_t entry = fused != nullptr ? reinterpret_cast<std::uintptr_t>(fused) : arch::site_stub_entry();
+  const std::uintptr_t entry =
+      fused != nullptr ? reinterpret_cast<std::uintptr_t>(fused) : arch::site_stub_entry();
   std::uintptr_t target = entry;
   if (!arch::call_reaches(r.site.address, target)) target = state().veneers.veneer_for(image, entry);
   if (target == 0) return false;
@@ -181,7 +182,8 @@ void patch_sites(const std::vector<SiteRecord*>& changes) {
   // While a fused path with a stub entry is on, sites are enabled through
   // site stubs where the architecture has them (CodePatch.hpp); a site keeps
   // its stub, and it keeps working when the path is turned off.
-  const bool stubs = arch::site_stub_size() != 0 && __atomic_load_n(&ariadne_trace_fused_stub, __ATOMIC_ACQUIRE) != nullptr;
+  const bool stubs =
+      arch::site_stub_size() != 0 && __atomic_load_n(&ariadne_trace_fused_stub, __ATOMIC_ACQUIRE) != nullptr;
   for (SiteRecord* r : changes) {
     const std::uintptr_t site = r->site.address;
     std::uintptr_t target = 0;
@@ -352,7 +354,8 @@ void modules_removed_and_unlock() noexcept {
   } live;
   dl_iterate_phdr(
       [](dl_phdr_info* info, std::size_t, void* data) {
-        static_cast<Live*>(data)->modules.emplace_back(info->dlpi_name ? info->dlpi_name : "", info->dlpi_addr);
+        static_cast<Live*>(data)->modules.emplace_back(info->dlpi_name ? info->dlpi_name : "",
+                                                       info->dlpi_addr);
         return 0;
       },
       &live);
@@ -454,15 +457,19 @@ int add_entry_handler(EntryHandler h, void* user, unsigned flags) noexcept {
 }
 
 int add_exit_handler(ExitHandler h, void* user, unsigned flags) noexcept {
-  const int id =
-      add_handler(handlers().exit, handlers().exit_used, reinterpret_cast<void*>(h), user, kMaxHandlers, flags);
+  const int id = add_handler(handlers().exit, handlers().exit_used, reinterpret_cast<void*>(h), user,
+                             kMaxHandlers, flags);
   if (id >= 0) handlers().exit_handlers.fetch_add(1, std::memory_order_acq_rel);
   return id;
 }
 
-int add_entry_handler(EntryHandler h, void* user) noexcept { return add_entry_handler(h, user, kHandlerFullFrame); }
+int add_entry_handler(EntryHandler h, void* user) noexcept {
+  return add_entry_handler(h, user, kHandlerFullFrame);
+}
 
-int add_exit_handler(ExitHandler h, void* user) noexcept { return add_exit_handler(h, user, kHandlerFullFrame); }
+int add_exit_handler(ExitHandler h, void* user) noexcept {
+  return add_exit_handler(h, user, kHandlerFullFrame);
+}
 
 void detail::set_fused_path(const FusedPath* path) noexcept {
   Guard g;

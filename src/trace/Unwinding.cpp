@@ -92,8 +92,10 @@ ARIADNE_RT_EXPORT [[noreturn]] void __cxa_rethrow() {
 // std::rethrow_exception(std::exception_ptr): the exception_ptr is a class
 // with a non-trivial destructor, passed by value, i.e. as the address of the
 // caller's copy on both ABIs.
-ARIADNE_RT_EXPORT [[noreturn]] void _ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE(void* exception_ptr) {
-  static const auto real = next_definition<void (*)(void*)>("_ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE");
+ARIADNE_RT_EXPORT [[noreturn]] void _ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE(
+    void* exception_ptr) {
+  static const auto real =
+      next_definition<void (*)(void*)>("_ZSt17rethrow_exceptionNSt15__exception_ptr13exception_ptrE");
   unhook_stack(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
   real(exception_ptr);
   __builtin_unreachable();

@@ -103,7 +103,8 @@ class Walker {
 bool walk_calls(const TraceDir& dir, const ProcessInfo& p, const ThreadInfo& t, CallVisitor& v,
                 std::vector<Problem>& problems) {
   Walker w(v);
-  const bool all = stream_thread(p, t, [&](const TraceEvent& e) { return w.on_event(e); }, problems, dir.progress);
+  const bool all = stream_thread(
+      p, t, [&](const TraceEvent& e) { return w.on_event(e); }, problems, dir.progress);
   w.finish();
   return all;
 }

@@ -1,13 +1,12 @@
 #include "tracefile/ChunkFile.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace ariadne::tracefile {
 
@@ -25,8 +24,8 @@ bool read_file(const std::string& path, std::vector<std::uint8_t>& out, std::vec
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      problems.push_back({path, out.size(), fmt::format("expected more bytes, found a read error: {}",
-                                                        std::strerror(errno))});
+      problems.push_back({path, out.size(),
+                          fmt::format("expected more bytes, found a read error: {}", std::strerror(errno))});
       ::close(fd);
       return false;
     }
@@ -41,8 +40,9 @@ bool parse_chunk_file(const std::string& path, const std::vector<std::uint8_t>& 
                       const std::function<void(const Chunk&)>& fn, std::vector<Problem>& problems) {
   const char* kind_name = kind == FileKind::session ? "session" : "process";
   if (bytes.size() < sizeof(FileHeader)) {
-    problems.push_back({path, 0, fmt::format("expected a {}-byte file header, found {} bytes",
-                                             sizeof(FileHeader), bytes.size())});
+    problems.push_back(
+        {path, 0,
+         fmt::format("expected a {}-byte file header, found {} bytes", sizeof(FileHeader), bytes.size())});
     return false;
   }
   FileHeader h;
@@ -71,8 +71,9 @@ bool parse_chunk_file(const std::string& path, const std::vector<std::uint8_t>& 
   std::size_t off = sizeof(FileHeader);
   while (off < bytes.size()) {
     if (bytes.size() - off < sizeof(ChunkHeader)) {
-      problems.push_back({path, off, fmt::format("expected a {}-byte chunk header, found {} bytes (file cut short)",
-                                                 sizeof(ChunkHeader), bytes.size() - off)});
+      problems.push_back({path, off,
+                          fmt::format("expected a {}-byte chunk header, found {} bytes (file cut short)",
+                                      sizeof(ChunkHeader), bytes.size() - off)});
       return true;
     }
     ChunkHeader c;
@@ -81,24 +82,28 @@ bool parse_chunk_file(const std::string& path, const std::vector<std::uint8_t>& 
     if (hcrc != c.header_crc) {
       // A zero-filled tail (a preallocated or partly written file) is not worth
       // a second complaint, but it is still a damaged chunk.
-      problems.push_back({path, off + offsetof(ChunkHeader, header_crc),
-                          fmt::format("expected chunk header CRC {:#010x}, found {:#010x}", hcrc, c.header_crc)});
+      problems.push_back(
+          {path, off + offsetof(ChunkHeader, header_crc),
+           fmt::format("expected chunk header CRC {:#010x}, found {:#010x}", hcrc, c.header_crc)});
       return true;
     }
     if (c.length > kMaxChunkLength) {
-      problems.push_back({path, off + offsetof(ChunkHeader, length),
-                          fmt::format("expected a chunk length of at most {}, found {}", kMaxChunkLength, c.length)});
+      problems.push_back(
+          {path, off + offsetof(ChunkHeader, length),
+           fmt::format("expected a chunk length of at most {}, found {}", kMaxChunkLength, c.length)});
       return true;
     }
     const std::size_t payload = off + sizeof(ChunkHeader);
     if (bytes.size() - payload < c.length) {
-      problems.push_back({path, payload, fmt::format("expected {} payload bytes, found {} (file cut short)",
-                                                     c.length, bytes.size() - payload)});
+      problems.push_back({path, payload,
+                          fmt::format("expected {} payload bytes, found {} (file cut short)", c.length,
+                                      bytes.size() - payload)});
       return true;
     }
     const std::uint32_t pcrc = crc32c(bytes.data() + payload, c.length);
     if (pcrc != c.crc) {
-      problems.push_back({path, payload, fmt::format("expected chunk payload CRC {:#010x}, found {:#010x}", c.crc, pcrc)});
+      problems.push_back(
+          {path, payload, fmt::format("expected chunk payload CRC {:#010x}, found {:#010x}", c.crc, pcrc)});
     } else {
       fn(Chunk{c.type, payload, bytes.data() + payload, c.length});
     }

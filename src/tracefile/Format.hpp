@@ -56,10 +56,10 @@ struct FileHeader {  // 16 bytes, at offset 0
 };
 static_assert(sizeof(FileHeader) == 16);
 
-struct ChunkHeader {  // 16 bytes; the payload follows, then zero padding to 8
-  std::uint32_t type;    // ChunkType
-  std::uint32_t length;  // payload bytes (without padding)
-  std::uint32_t crc;     // CRC-32C of the payload
+struct ChunkHeader {         // 16 bytes; the payload follows, then zero padding to 8
+  std::uint32_t type;        // ChunkType
+  std::uint32_t length;      // payload bytes (without padding)
+  std::uint32_t crc;         // CRC-32C of the payload
   std::uint32_t header_crc;  // CRC-32C of the 12 bytes before it
 };
 static_assert(sizeof(ChunkHeader) == 16);
@@ -72,14 +72,14 @@ enum class ChunkType : std::uint32_t {
                     // V argc, S argv..., V envc, S env..., S options (the record options, one per line)
   session_end = 2,  // V end unix ns, V exit kind (0 exit, 1 signal), V value
   // process file
-  process = 16,     // V pid, V ppid, V forked_from (0 if not a fork child), S exec'd from (directory name of the
-                    // image that exec'd this one, "" if none),
-                    // S arch, V clock kind (ClockKind), V counter frequency Hz (0: calibrate from clock chunks),
-                    // V argc, S argv..., V envc, S env...
-  clock = 17,       // V counter, V CLOCK_MONOTONIC ns, V CLOCK_REALTIME ns: one calibration point
-  module = 18,      // V module index, S path, V load base, S build-id (hex, "" if none)
-  sites = 19,       // V module index, V count, then per site: V site id, V address - load base, S name
-  process_end = 20, // V exit kind (0 exit, 1 signal), V value
+  process = 16,  // V pid, V ppid, V forked_from (0 if not a fork child), S exec'd from (directory name of the
+                 // image that exec'd this one, "" if none),
+                 // S arch, V clock kind (ClockKind), V counter frequency Hz (0: calibrate from clock chunks),
+                 // V argc, S argv..., V envc, S env...
+  clock = 17,    // V counter, V CLOCK_MONOTONIC ns, V CLOCK_REALTIME ns: one calibration point
+  module = 18,   // V module index, S path, V load base, S build-id (hex, "" if none)
+  sites = 19,    // V module index, V count, then per site: V site id, V address - load base, S name
+  process_end = 20,  // V exit kind (0 exit, 1 signal), V value
 };
 
 enum class ClockKind : std::uint32_t { cntvct = 1, rdtsc = 2, monotonic_ns = 3 };
@@ -97,18 +97,18 @@ enum class SegmentState : std::uint32_t { open = 0, sealed = 1, recycled = 2 };
 // ignore it): the thread and `ariadne record`'s drainer claim it with a
 // compare-and-swap ready -> copying, so exactly one of them writes the .seg.
 enum class LiveDrain : std::uint32_t {
-  writing = 0,  // the thread owns the file: an open segment, or none yet
-  ready = 1,    // sealed; the thread will reuse the file once it is copied out
-  copying = 2,  // claimed: being copied out (the content stays intact)
-  copied = 3,   // copied out (state recycled): the thread may reuse the file
+  writing = 0,    // the thread owns the file: an open segment, or none yet
+  ready = 1,      // sealed; the thread will reuse the file once it is copied out
+  copying = 2,    // claimed: being copied out (the content stays intact)
+  copied = 3,     // copied out (state recycled): the thread may reuse the file
   abandoned = 4,  // the thread ended while it was being copied: the copier removes it when done
 };
 
 struct SegmentHeader {  // at offset 0 of a segment file
   char magic[8];
-  std::uint16_t version;         // kFormatVersion
-  std::uint16_t header_size;     // kSegmentHeaderSize
-  std::uint32_t capacity;        // file size - header size
+  std::uint16_t version;      // kFormatVersion
+  std::uint16_t header_size;  // kSegmentHeaderSize
+  std::uint32_t capacity;     // file size - header size
   std::uint32_t pid;
   std::uint32_t tid;
   std::uint32_t seq;             // 0, 1, 2... per thread
@@ -124,32 +124,32 @@ struct SegmentHeader {  // at offset 0 of a segment file
 static_assert(sizeof(SegmentHeader) == kSegmentHeaderSize);
 
 enum class Event : std::uint8_t {
-  end = 0,            // no more events (zero fill)
-  entry = 1,          // V site, V dt
-  exit = 2,           // V dt
-  exit_unwound = 3,   // V dt: left by longjmp / an exception, not a return
-  entry_args = 4,     // V site, V dt, V n, n Values
-  exit_retval = 5,    // V dt, 1 Value
-  thread_start = 6,   // V dt, V parent tid (0 for the main thread or unknown)
-  thread_exit = 7,    // V dt
-  fork = 8,           // V dt, V child pid (in the parent's stream)
-  fork_child = 9,     // V dt, V parent pid, V n, n x V site: the calls open at the fork, outermost first
-  exec = 10,          // V dt, S path (before execve; an exec_failed follows if it returns)
-  exec_failed = 11,   // V dt, V errno
-  signal = 12,        // V dt, V signal number (delivered: the handler is about to run / the default action)
-  lost = 13,          // V dt, V events lost (the segment could not be continued, or nested in a handler)
-  clock = 14,         // V counter: absolute timestamp (the next dt is relative to it)
+  end = 0,           // no more events (zero fill)
+  entry = 1,         // V site, V dt
+  exit = 2,          // V dt
+  exit_unwound = 3,  // V dt: left by longjmp / an exception, not a return
+  entry_args = 4,    // V site, V dt, V n, n Values
+  exit_retval = 5,   // V dt, 1 Value
+  thread_start = 6,  // V dt, V parent tid (0 for the main thread or unknown)
+  thread_exit = 7,   // V dt
+  fork = 8,          // V dt, V child pid (in the parent's stream)
+  fork_child = 9,    // V dt, V parent pid, V n, n x V site: the calls open at the fork, outermost first
+  exec = 10,         // V dt, S path (before execve; an exec_failed follows if it returns)
+  exec_failed = 11,  // V dt, V errno
+  signal = 12,       // V dt, V signal number (delivered: the handler is about to run / the default action)
+  lost = 13,         // V dt, V events lost (the segment could not be continued, or nested in a handler)
+  clock = 14,        // V counter: absolute timestamp (the next dt is relative to it)
 };
 
 // A captured argument or return value: one kind byte, then its data.
 enum class ValueKind : std::uint8_t {
-  int_ = 1,      // zigzag varint
-  uint_ = 2,     // varint
-  hex = 3,       // varint, shown in hex
-  string = 4,    // V length, bytes (at most kMaxStringCapture; truncated strings end with "...")
-  char_ = 5,     // varint
-  float_ = 6,    // 8 bytes: a double (little-endian IEEE 754)
-  pointer = 7,   // varint
+  int_ = 1,        // zigzag varint
+  uint_ = 2,       // varint
+  hex = 3,         // varint, shown in hex
+  string = 4,      // V length, bytes (at most kMaxStringCapture; truncated strings end with "...")
+  char_ = 5,       // varint
+  float_ = 6,      // 8 bytes: a double (little-endian IEEE 754)
+  pointer = 7,     // varint
   bad_string = 8,  // no data: the pointer could not be read (null or unmapped)
 };
 inline constexpr std::size_t kMaxStringCapture = 64;

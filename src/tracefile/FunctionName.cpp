@@ -22,13 +22,16 @@ std::string function_base_name(std::string_view name) {
   }
   for (bool more = true; more;) {
     more = false;
-    for (std::string_view q : {" const", " volatile", " &&", " &", " noexcept"}) more = more || strip_suffix(s, q);
+    for (std::string_view q : {" const", " volatile", " &&", " &", " noexcept"})
+      more = more || strip_suffix(s, q);
   }
   if (s.empty() || s.back() != ')') return std::string(name);
   int depth = 0;
   for (std::size_t i = s.size(); i-- > 0;) {
-    if (s[i] == ')') ++depth;
-    else if (s[i] == '(' && --depth == 0) return i == 0 ? std::string(name) : std::string(s.substr(0, i));
+    if (s[i] == ')')
+      ++depth;
+    else if (s[i] == '(' && --depth == 0)
+      return i == 0 ? std::string(name) : std::string(s.substr(0, i));
   }
   return std::string(name);
 }

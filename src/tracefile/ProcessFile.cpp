@@ -134,7 +134,8 @@ void parse_process_file(const std::string& path, const std::vector<std::uint8_t>
         }
       },
       problems);
-  if (!seen && header_ok) problems.push_back({path, bytes.size(), "expected a process chunk (type 16), found none intact"});
+  if (!seen && header_ok)
+    problems.push_back({path, bytes.size(), "expected a process chunk (type 16), found none intact"});
   for (auto& s : raw_sites) {
     SiteInfo& si = p.sites[s.id];
     si.id = s.id;

@@ -1,8 +1,8 @@
 #include "tracefile/SegmentDecoder.hpp"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 #include "tracefile/ByteReader.hpp"
 
@@ -10,9 +10,10 @@ namespace ariadne::tracefile {
 
 namespace {
 const char* event_name(std::uint8_t tag) {
-  static const char* const names[] = {"end",  "entry", "exit", "exit_unwound", "entry_args",
-                                      "exit_retval", "thread_start", "thread_exit", "fork", "fork_child",
-                                      "exec", "exec_failed", "signal", "lost", "clock"};
+  static const char* const names[] = {"end",        "entry",       "exit",         "exit_unwound",
+                                      "entry_args", "exit_retval", "thread_start", "thread_exit",
+                                      "fork",       "fork_child",  "exec",         "exec_failed",
+                                      "signal",     "lost",        "clock"};
   return tag < sizeof names / sizeof names[0] ? names[tag] : "?";
 }
 
@@ -56,12 +57,14 @@ std::string found_at(const ByteReader& r) {
 SegmentDecoder::SegmentDecoder(const ProcessInfo& p)
     : counter0_(p.counter0), mono0_(p.mono0_ns), ns_per_tick_(p.counter_hz > 0 ? 1e9 / p.counter_hz : 1.0) {}
 
-void SegmentDecoder::resync(const std::string& path, std::uint32_t depth, bool quiet, std::vector<Problem>& problems) {
+void SegmentDecoder::resync(const std::string& path, std::uint32_t depth, bool quiet,
+                            std::vector<Problem>& problems) {
   if (!quiet)
-    problems.push_back({path, offsetof(SegmentHeader, depth),
-                        fmt::format("expected {} open calls at the segment start (from the previous segment), "
-                                    "found {} in the header",
-                                    open_.size(), depth)});
+    problems.push_back(
+        {path, offsetof(SegmentHeader, depth),
+         fmt::format("expected {} open calls at the segment start (from the previous segment), "
+                     "found {} in the header",
+                     open_.size(), depth)});
   if (depth <= (1u << 16)) open_.resize(depth, kUnknownSite);
 }
 
@@ -73,18 +76,20 @@ void SegmentDecoder::bad_tag(const std::string& path, std::uint64_t off, std::ui
 void SegmentDecoder::truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r,
                                      std::uint8_t tag, std::uint64_t off, std::vector<Problem>& problems) {
   problems.push_back({path, base_off + r.offset(),
-                      fmt::format("expected the rest of the {} event (tag at offset {}), found {}", event_name(tag),
-                                  off, found_at(r))});
+                      fmt::format("expected the rest of the {} event (tag at offset {}), found {}",
+                                  event_name(tag), off, found_at(r))});
 }
 
 void SegmentDecoder::unmatched_exit(const std::string& path, std::uint64_t off, std::uint8_t tag,
                                     std::vector<Problem>& problems) {
-  problems.push_back({path, off, fmt::format("expected an exit to close an open call, found an event {} "
-                                             "with no call open",
-                                             event_name(tag))});
+  problems.push_back({path, off,
+                      fmt::format("expected an exit to close an open call, found an event {} "
+                                  "with no call open",
+                                  event_name(tag))});
 }
 
-void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h, std::vector<Problem>& problems) {
+void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h,
+                      std::vector<Problem>& problems) {
   problems.push_back({f.path, offsetof(SegmentHeader, tid),
                       fmt::format("expected thread {} segment {} (from the file name), found thread {} "
                                   "segment {} in the header",

@@ -33,7 +33,8 @@ inline std::uint64_t counter_to_ns(std::uint64_t counter, std::uint64_t counter0
   return UINT64_MAX - mono0 < ahead ? UINT64_MAX : mono0 + ahead;
 }
 
-void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h, std::vector<Problem>& problems);
+void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h,
+                      std::vector<Problem>& problems);
 
 class SegmentDecoder {
  public:
@@ -50,14 +51,17 @@ class SegmentDecoder {
   std::uint64_t events() const { return events_; }
 
  private:
-  std::uint64_t to_ns(std::uint64_t counter) const { return counter_to_ns(counter, counter0_, mono0_, ns_per_tick_); }
+  std::uint64_t to_ns(std::uint64_t counter) const {
+    return counter_to_ns(counter, counter0_, mono0_, ns_per_tick_);
+  }
 
   // The rare paths, out of line.
   // `quiet`: the mismatch is expected (first segment, or events were lost).
   void resync(const std::string& path, std::uint32_t depth, bool quiet, std::vector<Problem>& problems);
-  static void bad_tag(const std::string& path, std::uint64_t off, std::uint8_t tag, std::vector<Problem>& problems);
-  static void truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r, std::uint8_t tag,
-                              std::uint64_t off, std::vector<Problem>& problems);
+  static void bad_tag(const std::string& path, std::uint64_t off, std::uint8_t tag,
+                      std::vector<Problem>& problems);
+  static void truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r,
+                              std::uint8_t tag, std::uint64_t off, std::vector<Problem>& problems);
   static void unmatched_exit(const std::string& path, std::uint64_t off, std::uint8_t tag,
                              std::vector<Problem>& problems);
   static bool decode_value(ByteReader& r, Value& v);

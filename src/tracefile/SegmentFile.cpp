@@ -1,14 +1,13 @@
 #include "tracefile/SegmentFile.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace ariadne::tracefile {
 
@@ -42,7 +41,8 @@ bool SegmentLoader::read_into(const std::string& path, std::vector<std::uint8_t>
                               std::vector<Problem>& problems, std::size_t limit) {
   Fd f(path);
   if (f.fd < 0) {
-    problems.push_back({path, 0, fmt::format("expected a readable segment, found: {}", std::strerror(errno))});
+    problems.push_back(
+        {path, 0, fmt::format("expected a readable segment, found: {}", std::strerror(errno))});
     return false;
   }
   struct stat st {};
@@ -80,8 +80,9 @@ bool SegmentLoader::decompress(const std::uint8_t* in, std::size_t n, const std:
     produced += ob.pos;
     data_.resize(produced);
     if (ZSTD_isError(last)) {
-      problems.push_back({path, produced, fmt::format("expected a valid zstd frame, found: {} (at compressed byte {})",
-                                                      ZSTD_getErrorName(last), ib.pos)});
+      problems.push_back({path, produced,
+                          fmt::format("expected a valid zstd frame, found: {} (at compressed byte {})",
+                                      ZSTD_getErrorName(last), ib.pos)});
       return produced > 0;
     }
     if (last == 0) break;
@@ -100,8 +101,9 @@ bool SegmentLoader::decompress(const std::uint8_t* in, std::size_t n, const std:
 bool SegmentLoader::check(const std::string& path, LoadedSegment& seg, std::vector<Problem>& problems) {
   seg = LoadedSegment{};
   if (data_.size() < kSegmentHeaderSize) {
-    problems.push_back({path, 0, fmt::format("expected a {}-byte segment header, found {} bytes",
-                                             kSegmentHeaderSize, data_.size())});
+    problems.push_back(
+        {path, 0,
+         fmt::format("expected a {}-byte segment header, found {} bytes", kSegmentHeaderSize, data_.size())});
     return false;
   }
   SegmentHeader& h = seg.header;
@@ -112,8 +114,9 @@ bool SegmentLoader::check(const std::string& path, LoadedSegment& seg, std::vect
   }
   const std::uint32_t crc = crc32c(&h, offsetof(SegmentHeader, header_crc));
   if (crc != h.header_crc) {
-    problems.push_back({path, offsetof(SegmentHeader, header_crc),
-                        fmt::format("expected segment header CRC {:#010x}, found {:#010x}", crc, h.header_crc)});
+    problems.push_back(
+        {path, offsetof(SegmentHeader, header_crc),
+         fmt::format("expected segment header CRC {:#010x}, found {:#010x}", crc, h.header_crc)});
     return false;
   }
   if (h.version != kFormatVersion) {
@@ -122,8 +125,9 @@ bool SegmentLoader::check(const std::string& path, LoadedSegment& seg, std::vect
     return false;
   }
   if (h.header_size < kSegmentHeaderSize || h.header_size > data_.size()) {
-    problems.push_back({path, offsetof(SegmentHeader, header_size),
-                        fmt::format("expected a header size of {}, found {}", kSegmentHeaderSize, h.header_size)});
+    problems.push_back(
+        {path, offsetof(SegmentHeader, header_size),
+         fmt::format("expected a header size of {}, found {}", kSegmentHeaderSize, h.header_size)});
     return false;
   }
   seg.header_ok = true;
@@ -168,8 +172,8 @@ bool SegmentLoader::load(const std::string& path, bool compressed, LoadedSegment
   return check(path, seg, problems);
 }
 
-bool SegmentLoader::load_bytes(const std::string& path, const std::uint8_t* bytes, std::size_t n, bool compressed,
-                               LoadedSegment& seg, std::vector<Problem>& problems) {
+bool SegmentLoader::load_bytes(const std::string& path, const std::uint8_t* bytes, std::size_t n,
+                               bool compressed, LoadedSegment& seg, std::vector<Problem>& problems) {
   if (compressed) {
     if (!decompress(bytes, n, path, problems, 64u << 20)) return false;
   } else {
@@ -186,8 +190,8 @@ bool SegmentLoader::load_header(const std::string& path, bool compressed, Segmen
     if (read_some(f.fd, &h, sizeof h) != static_cast<ssize_t>(sizeof h)) return false;
   } else {
     // The header is in the first block: a prefix of the file is enough.
-    if (!read_into(path, in_, ignored, 128u << 10) || !decompress(in_.data(), in_.size(), path, ignored, sizeof h) ||
-        data_.size() < sizeof h)
+    if (!read_into(path, in_, ignored, 128u << 10) ||
+        !decompress(in_.data(), in_.size(), path, ignored, sizeof h) || data_.size() < sizeof h)
       return false;
     std::memcpy(&h, data_.data(), sizeof h);
   }

@@ -49,13 +49,13 @@ class SegmentLoader {
  private:
   bool read_into(const std::string& path, std::vector<std::uint8_t>& out, std::vector<Problem>& problems,
                  std::size_t limit);
-  bool decompress(const std::uint8_t* in, std::size_t n, const std::string& path, std::vector<Problem>& problems,
-                  std::size_t limit);
+  bool decompress(const std::uint8_t* in, std::size_t n, const std::string& path,
+                  std::vector<Problem>& problems, std::size_t limit);
   bool check(const std::string& path, LoadedSegment& seg, std::vector<Problem>& problems);
 
   std::vector<std::uint8_t> data_;
   std::vector<std::uint8_t> in_;  // a compressed file
-  void* dctx_ = nullptr;  // ZSTD_DCtx, reused across segments
+  void* dctx_ = nullptr;          // ZSTD_DCtx, reused across segments
 };
 
 // Segment files are at most this big (header + capacity); a header claiming

@@ -1,16 +1,15 @@
 #include "tracefile/TraceDir.hpp"
 
 #include <dirent.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
-#include <unistd.h>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "tracefile/ChunkFile.hpp"
 #include "tracefile/ProcessFile.hpp"
@@ -203,8 +202,9 @@ void list_segments(ProcessInfo& p, std::vector<Problem>& problems) {
     std::uint32_t expect = 0;
     for (auto& [seq, f] : segs) {
       if (seq != expect)
-        problems.push_back({fmt::format("{}/t{}-{}.seg", p.dir, tid, expect), 0,
-                            fmt::format("expected segment {} of thread {}, found no file (next is {})", expect, tid, seq)});
+        problems.push_back(
+            {fmt::format("{}/t{}-{}.seg", p.dir, tid, expect), 0,
+             fmt::format("expected segment {} of thread {}, found no file (next is {})", expect, tid, seq)});
       expect = seq + 1;
       t.segments.push_back(std::move(f));
     }
@@ -234,7 +234,8 @@ TraceDir TraceDir::open(const std::string& path_in, std::vector<Problem>& proble
   }
   const bool has_session = ::access(session_path.c_str(), F_OK) == 0;
   if (!has_session && keys.empty())
-    throw TraceError(fmt::format("{}: not a recording (no ariadne.session and no process directories)", path));
+    throw TraceError(
+        fmt::format("{}: not a recording (no ariadne.session and no process directories)", path));
   std::vector<std::uint8_t> bytes;
   if (!has_session) {
     problems.push_back({session_path, 0, "expected the session file, found no file"});

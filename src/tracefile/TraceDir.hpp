@@ -21,9 +21,9 @@
 namespace ariadne::tracefile {
 
 struct Problem {
-  std::string file;       // path of the file
-  std::uint64_t offset;   // byte offset in it (in the decompressed data for .zst)
-  std::string what;       // "expected ..., found ..."
+  std::string file;          // path of the file
+  std::uint64_t offset;      // byte offset in it (in the decompressed data for .zst)
+  std::string what;          // "expected ..., found ..."
   std::string text() const;  // "FILE: offset N: WHAT"
 };
 
@@ -35,8 +35,8 @@ struct TraceError : std::runtime_error {
 
 struct Value {
   ValueKind kind = ValueKind::int_;
-  std::uint64_t bits = 0;  // int_/uint_/hex/char_/pointer; the double's bits for float_
-  std::string text;        // string
+  std::uint64_t bits = 0;      // int_/uint_/hex/char_/pointer; the double's bits for float_
+  std::string text;            // string
   std::string format() const;  // as shown: "42", "0x2a", "\"abc\"", "'a'", "1.5", "0x7ff0..."
 };
 
@@ -72,14 +72,14 @@ struct ProcessInfo {
   std::string execd_from;
   std::string arch;
   ClockKind clock = ClockKind::monotonic_ns;
-  double counter_hz = 0;        // after calibration
-  std::uint64_t counter0 = 0;   // first calibration point: counter ...
-  std::uint64_t mono0_ns = 0;   // ... and CLOCK_MONOTONIC at that moment
+  double counter_hz = 0;       // after calibration
+  std::uint64_t counter0 = 0;  // first calibration point: counter ...
+  std::uint64_t mono0_ns = 0;  // ... and CLOCK_MONOTONIC at that moment
   std::vector<std::string> argv, env;
   std::vector<ModuleInfo> modules;
   std::map<std::uint32_t, SiteInfo> sites;  // by site id
   std::vector<ThreadInfo> threads;          // by tid
-  bool ended = false;  // process_end chunk present
+  bool ended = false;                       // process_end chunk present
   int exit_kind = 0, exit_value = 0;
 
   // CLOCK_MONOTONIC ns of a counter value of this process.
@@ -101,12 +101,12 @@ struct SessionInfo {
 struct TraceEvent {
   Event kind = Event::end;
   std::uint64_t ns = 0;
-  std::uint32_t site = 0;        // entry / entry_args; for exits: the site of the call closed
-  std::uint32_t depth = 0;       // entry: depth of the call (0 = outermost); exit: same as its entry
-  std::uint64_t number = 0;      // fork: child pid; fork_child: parent pid; signal: signo; lost: count;
-                                 // thread_start: parent tid; exec_failed: errno
-  std::string text;              // exec: path
-  std::vector<Value> values;     // entry_args: the arguments; exit_retval: the return value
+  std::uint32_t site = 0;            // entry / entry_args; for exits: the site of the call closed
+  std::uint32_t depth = 0;           // entry: depth of the call (0 = outermost); exit: same as its entry
+  std::uint64_t number = 0;          // fork: child pid; fork_child: parent pid; signal: signo; lost: count;
+                                     // thread_start: parent tid; exec_failed: errno
+  std::string text;                  // exec: path
+  std::vector<Value> values;         // entry_args: the arguments; exit_retval: the return value
   std::vector<std::uint32_t> stack;  // fork_child: the open calls, outermost first
 };
 
@@ -120,7 +120,9 @@ class TraceDir {
   const std::string& path() const { return path_; }
   const SessionInfo& session() const { return session_; }
   const std::vector<ProcessInfo>& processes() const { return processes_; }
-  std::uint64_t start_ns() const { return start_ns_; }  // earliest timestamp of any process (the origin shown as 0)
+  std::uint64_t start_ns() const {
+    return start_ns_;
+  }  // earliest timestamp of any process (the origin shown as 0)
 
   // Streams one thread's events in order, segment after segment, decoding
   // (and decompressing) one segment at a time so a multi-GB recording needs
@@ -128,8 +130,7 @@ class TraceDir {
   // open entry or a truncated event is a Problem, and reading resumes at the
   // next segment. Returns false if `fn` returned false (stop early).
   bool for_each_event(const ProcessInfo& p, const ThreadInfo& t,
-                      const std::function<bool(const TraceEvent&)>& fn,
-                      std::vector<Problem>& problems) const;
+                      const std::function<bool(const TraceEvent&)>& fn, std::vector<Problem>& problems) const;
 
   // Called after each segment with its size on disk (progress bars).
   std::function<void(std::uint64_t bytes)> progress;
@@ -154,7 +155,7 @@ struct Call {
   bool unwound = false;                    // ...by longjmp / exception
   bool inherited = false;                  // open at a fork: entered in the parent (fork_child stack)
   std::vector<Value> args;
-  std::vector<Value> retval;  // 0 or 1
+  std::vector<Value> retval;                          // 0 or 1
   const std::vector<std::uint32_t>* stack = nullptr;  // sites from the outermost call to this one
 };
 

@@ -24,7 +24,9 @@ std::jmp_buf g_jump;
 
 __attribute__((noinline)) long fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 
-__attribute__((noinline)) double scaled(double x, int k) { return k == 0 ? x : scaled(x * 1.5, k - 1) / 1.25; }
+__attribute__((noinline)) double scaled(double x, int k) {
+  return k == 0 ? x : scaled(x * 1.5, k - 1) / 1.25;
+}
 
 __attribute__((noinline)) void thrower(int depth) {
   if (depth == 0) throw std::runtime_error("planned");

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -174,9 +174,7 @@ _Unwind_Reason_Code count_frame(struct _Unwind_Context*, void* arg) {
   return ++r->frames > 64 ? _URC_NORMAL_STOP : _URC_NO_REASON;
 }
 
-[[gnu::noinline]] void unwind_here() {
-  g_unwind.code = _Unwind_Backtrace(count_frame, &g_unwind);
-}
+[[gnu::noinline]] void unwind_here() { g_unwind.code = _Unwind_Backtrace(count_frame, &g_unwind); }
 
 void unwinding(ariadne_transfer_t t) {
   unwind_here();

@@ -1,12 +1,12 @@
 // Debuggee for gdb_backtrace.sh: fiber "walker" runs fiber_entry -> a -> b
 // -> fiber_breakpoint_here while fiber "sleeper" sits suspended in
 // sleeper_wait -> ariadne_ctx_switch. Both are in ariadne_fiber_registry.
+#include <cstdio>
+#include <cstdlib>
+
 #include "arch/context.h"
 #include "fiber/Registry.hpp"
 #include "fiber/Stack.hpp"
-
-#include <cstdio>
-#include <cstdlib>
 
 extern "C" {
 volatile int g_sink;

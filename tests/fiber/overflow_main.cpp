@@ -5,13 +5,13 @@
 //           installed; expected: death by SIGSEGV and NO fiber report.
 //   ok    : the handler installed, the fiber recurses a bounded depth and
 //           returns normally; expected: exit 0.
-#include "arch/context.h"
-#include "fiber/Stack.hpp"
-#include "fiber/StackOverflow.hpp"
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "arch/context.h"
+#include "fiber/Stack.hpp"
+#include "fiber/StackOverflow.hpp"
 
 namespace {
 

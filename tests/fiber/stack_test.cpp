@@ -1,13 +1,13 @@
 // Stack and overflow-registry units.
 #include "fiber/Stack.hpp"
-#include "fiber/StackOverflow.hpp"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdint>
 #include <string>
+
+#include "fiber/StackOverflow.hpp"
 
 namespace {
 

@@ -15,8 +15,7 @@
 // rounding mode after each switch.
 //
 // Usage: torture_test [switches_per_fiber]   (prints a one-line summary)
-#include "arch/context.h"
-#include "arch/torture_regs.h"
+#include <unistd.h>
 
 #include <atomic>
 #include <cfenv>
@@ -31,7 +30,8 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
+#include "arch/context.h"
+#include "arch/torture_regs.h"
 
 namespace {
 
@@ -133,14 +133,16 @@ void yield(Fiber* f) {
   }
 }
 
-long expected_int(const Fiber* f, int k) { return static_cast<long>(f->id) * 1000003 + static_cast<long>(f->switches) * 31 + k; }
+long expected_int(const Fiber* f, int k) {
+  return static_cast<long>(f->id) * 1000003 + static_cast<long>(f->switches) * 31 + k;
+}
 double expected_fp(const Fiber* f, int k) { return static_cast<double>(expected_int(f, k)) + 0.25 * k; }
 
 // 10 integer + 10 FP arguments: a7-a9 and d8-d9 travel on the stack. The
 // values must survive a switch (and a migration) inside the callee.
-[[gnu::noinline]] void many_args(Fiber* f, long a0, long a1, long a2, long a3, long a4, long a5, long a6, long a7,
-                                 long a8, long a9, double d0, double d1, double d2, double d3, double d4, double d5,
-                                 double d6, double d7, double d8, double d9) {
+[[gnu::noinline]] void many_args(Fiber* f, long a0, long a1, long a2, long a3, long a4, long a5, long a6,
+                                 long a7, long a8, long a9, double d0, double d1, double d2, double d3,
+                                 double d4, double d5, double d6, double d7, double d8, double d9) {
   // Expectations are derived from the switch count before the yield.
   const Fiber snapshot = {f->id, 0, nullptr, nullptr, nullptr, f->switches, 0, 0, 0, false};
   yield(f);
@@ -234,7 +236,8 @@ void worker(int index, int workers) {
     verify(r, "worker", index, n);
     check_rounding(0, "worker", index);
     if (t.data != f) {
-      std::fprintf(stderr, "torture: worker %d got data %p, expected %p\n", index, t.data, static_cast<void*>(f));
+      std::fprintf(stderr, "torture: worker %d got data %p, expected %p\n", index, t.data,
+                   static_cast<void*>(f));
       fail();
     }
     f->ctx = t.from;
@@ -297,9 +300,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "torture: no context ever migrated between threads\n");
     return 1;
   }
-  std::printf("torture: %d contexts on %d threads, %llu fiber switches + %llu worker switches, %llu migrations, "
-              "all registers intact\n",
-              kFibers, kThreads, static_cast<unsigned long long>(switches),
-              static_cast<unsigned long long>(g_worker_switches.load()), static_cast<unsigned long long>(migrations));
+  std::printf(
+      "torture: %d contexts on %d threads, %llu fiber switches + %llu worker switches, %llu migrations, "
+      "all registers intact\n",
+      kFibers, kThreads, static_cast<unsigned long long>(switches),
+      static_cast<unsigned long long>(g_worker_switches.load()), static_cast<unsigned long long>(migrations));
   return 0;
 }

@@ -4,10 +4,10 @@
 // exactly what it computes untraced, with values kept in callee-saved and FP
 // registers across traced calls, and through longjmp, exceptions and fibers.
 // A full-frame handler added meanwhile gets full frames.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cstdint>
-
-#include <gtest/gtest.h>
 
 #include "ariadne/trace.hpp"
 #include "unwind_cases.hpp"
@@ -31,8 +31,18 @@ __attribute__((noipa)) long lean_pressure(long n) {
   for (long i = 0; i < 20; ++i) {
     const long r = lean_ints(i, v0, v1, v2, v3, v4);
     const double x = lean_fps(d0, d1, d2, d3, 1.0, 2.0, 3.0, static_cast<double>(i));
-    v0 += r & 15; v1 ^= r; v2 += v0; v3 -= v1; v4 += i; v5 ^= v4; v6 += v5; v7 -= v6;
-    d0 += x * 1e-3; d1 *= 1.01; d2 -= d0; d3 += d1;
+    v0 += r & 15;
+    v1 ^= r;
+    v2 += v0;
+    v3 -= v1;
+    v4 += i;
+    v5 ^= v4;
+    v6 += v5;
+    v7 -= v6;
+    d0 += x * 1e-3;
+    d1 *= 1.01;
+    d2 -= d0;
+    d3 += d1;
   }
   return v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7 + static_cast<long>(d0 + d1 + d2 + d3);
 }
@@ -167,7 +177,8 @@ void full_entry(const t::Site&, t::Frame& f, void*) {
 }
 void full_exit(const t::Site&, t::Frame& f, void*) {
   g_full_calls.fetch_add(1);
-  if (*static_cast<std::uint64_t*>(t::call_data()) != callee_saved_signature(f)) g_full_mismatches.fetch_add(1);
+  if (*static_cast<std::uint64_t*>(t::call_data()) != callee_saved_signature(f))
+    g_full_mismatches.fetch_add(1);
 }
 
 TEST(LeanFrames, AFullFrameHandlerTurnsFullFramesOn) {

@@ -2,11 +2,11 @@
 // ends and `ariadne record`'s drainer each take their steps with a
 // compare-and-swap, so whichever order they come in, a copied file is
 // removed exactly once and a waiting one is named as its segment exactly once.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cstdio>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "record/SegmentCopy.hpp"
 

@@ -74,7 +74,8 @@ Process read_process(const fs::path& file) {
   }
   FileHeader fh;
   std::memcpy(&fh, data.data(), sizeof fh);
-  if (std::memcmp(fh.magic, kFileMagic, 8) != 0 || fh.crc != crc32c(&fh, 12)) problem(file.string() + ": bad header");
+  if (std::memcmp(fh.magic, kFileMagic, 8) != 0 || fh.crc != crc32c(&fh, 12))
+    problem(file.string() + ": bad header");
   std::size_t at = sizeof fh;
   while (at + sizeof(ChunkHeader) <= data.size()) {
     ChunkHeader ch;
@@ -84,7 +85,8 @@ Process read_process(const fs::path& file) {
       break;
     }
     const std::uint8_t* payload = data.data() + at + sizeof ch;
-    if (ch.crc != crc32c(payload, ch.length)) problem(file.string() + ": bad chunk crc at " + std::to_string(at));
+    if (ch.crc != crc32c(payload, ch.length))
+      problem(file.string() + ": bad chunk crc at " + std::to_string(at));
     Cursor c{payload, payload + ch.length};
     switch (static_cast<ChunkType>(ch.type)) {
       case ChunkType::process: {
@@ -94,10 +96,13 @@ Process read_process(const fs::path& file) {
         const auto clock = c.v(), hz = c.v();
         const auto argc = c.v();
         std::string argv;
-        for (std::uint64_t i = 0; i < argc && c.ok; ++i) { argv += ' '; argv += c.s(); }
+        for (std::uint64_t i = 0; i < argc && c.ok; ++i) {
+          argv += ' ';
+          argv += c.s();
+        }
         proc.header = "process pid=" + std::to_string(pid) + " ppid=" + std::to_string(ppid) +
-                      " forked_from=" + std::to_string(forked) + " arch=" + arch + " clock=" + std::to_string(clock) +
-                      " hz=" + std::to_string(hz) + " argv=" + argv;
+                      " forked_from=" + std::to_string(forked) + " arch=" + arch +
+                      " clock=" + std::to_string(clock) + " hz=" + std::to_string(hz) + " argv=" + argv;
         (void)execd;
         break;
       }
@@ -149,9 +154,12 @@ std::string value_text(Cursor& c) {
   }
   const auto kind = static_cast<ValueKind>(*c.p++);
   switch (kind) {
-    case ValueKind::int_: return std::to_string(unzigzag(c.v()));
-    case ValueKind::uint_: return std::to_string(c.v());
-    case ValueKind::hex: case ValueKind::pointer: {
+    case ValueKind::int_:
+      return std::to_string(unzigzag(c.v()));
+    case ValueKind::uint_:
+      return std::to_string(c.v());
+    case ValueKind::hex:
+    case ValueKind::pointer: {
       char b[32];
       std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(c.v()));
       return b;
@@ -171,14 +179,18 @@ std::string value_text(Cursor& c) {
     }
     case ValueKind::float_: {
       double d = 0;
-      if (c.end - c.p < 8) { c.ok = false; return ""; }
+      if (c.end - c.p < 8) {
+        c.ok = false;
+        return "";
+      }
       std::memcpy(&d, c.p, 8);
       c.p += 8;
       char b[64];
       std::snprintf(b, sizeof b, "%g", d);
       return b;
     }
-    case ValueKind::bad_string: return "<bad>";
+    case ValueKind::bad_string:
+      return "<bad>";
   }
   c.ok = false;
   return "";
@@ -197,18 +209,21 @@ void decode_segment(const std::string& proc_key, const Process& proc, const fs::
   }
   SegmentHeader h;
   std::memcpy(&h, data.data(), sizeof h);
-  if (std::memcmp(h.magic, kSegmentMagic, 8) != 0 || h.header_crc != crc32c(&h, 28)) problem(file.string() + ": bad segment header");
+  if (std::memcmp(h.magic, kSegmentMagic, 8) != 0 || h.header_crc != crc32c(&h, 28))
+    problem(file.string() + ": bad segment header");
   const std::uint8_t* payload = data.data() + kSegmentHeaderSize;
   const std::uint8_t* end = data.data() + data.size();
   const bool sealed = h.state == static_cast<std::uint32_t>(SegmentState::sealed);
   if (sealed) {
-    if (kSegmentHeaderSize + h.used > data.size()) problem(file.string() + ": used past the end");
+    if (kSegmentHeaderSize + h.used > data.size())
+      problem(file.string() + ": used past the end");
     else {
       if (crc32c(payload, h.used) != h.payload_crc) problem(file.string() + ": bad payload crc");
       end = payload + h.used;
     }
   }
-  if (!out.counts) std::printf("%s %u segment seq=%u sealed=%d\n", proc_key.c_str(), h.tid, h.seq, sealed ? 1 : 0);
+  if (!out.counts)
+    std::printf("%s %u segment seq=%u sealed=%d\n", proc_key.c_str(), h.tid, h.seq, sealed ? 1 : 0);
   Cursor c{payload, end};
   auto name = [&](std::uint64_t id) {
     auto it = proc.sites.find(id);
@@ -218,43 +233,87 @@ void decode_segment(const std::string& proc_key, const Process& proc, const fs::
     const auto tag = static_cast<Event>(*c.p++);
     std::string line;
     switch (tag) {
-      case Event::end: c.p = c.end; continue;
-      case Event::entry: case Event::entry_args: {
+      case Event::end:
+        c.p = c.end;
+        continue;
+      case Event::entry:
+      case Event::entry_args: {
         const auto site = c.v();
         c.v();
         line = "entry " + name(site);
         out.entries[proc_key + " " + name(site)]++;
         if (tag == Event::entry_args) {
           const auto n = c.v();
-          for (std::uint64_t i = 0; i < n && c.ok; ++i) { line += ' '; line += value_text(c); }
+          for (std::uint64_t i = 0; i < n && c.ok; ++i) {
+            line += ' ';
+            line += value_text(c);
+          }
         }
         break;
       }
-      case Event::exit: c.v(); line = "exit"; break;
-      case Event::exit_unwound: c.v(); line = "exit_unwound"; break;
-      case Event::exit_retval: c.v(); line = "exit retval=" + value_text(c); break;
-      case Event::thread_start: c.v(); line = "thread_start parent=" + std::to_string(c.v()); break;
-      case Event::thread_exit: c.v(); line = "thread_exit"; break;
-      case Event::fork: c.v(); line = "fork child=" + std::to_string(c.v()); break;
+      case Event::exit:
+        c.v();
+        line = "exit";
+        break;
+      case Event::exit_unwound:
+        c.v();
+        line = "exit_unwound";
+        break;
+      case Event::exit_retval:
+        c.v();
+        line = "exit retval=" + value_text(c);
+        break;
+      case Event::thread_start:
+        c.v();
+        line = "thread_start parent=" + std::to_string(c.v());
+        break;
+      case Event::thread_exit:
+        c.v();
+        line = "thread_exit";
+        break;
+      case Event::fork:
+        c.v();
+        line = "fork child=" + std::to_string(c.v());
+        break;
       case Event::fork_child: {
         c.v();
         line = "fork_child parent=" + std::to_string(c.v());
         const auto n = c.v();
-        for (std::uint64_t i = 0; i < n && c.ok; ++i) { line += ' '; line += name(c.v()); }
+        for (std::uint64_t i = 0; i < n && c.ok; ++i) {
+          line += ' ';
+          line += name(c.v());
+        }
         break;
       }
-      case Event::exec: c.v(); line = "exec " + c.s(); break;
-      case Event::exec_failed: c.v(); line = "exec_failed errno=" + std::to_string(c.v()); break;
-      case Event::signal: c.v(); line = "signal " + std::to_string(c.v()); break;
-      case Event::lost: c.v(); line = "lost " + std::to_string(c.v()); break;
-      case Event::clock: c.v(); line = "clock"; break;
+      case Event::exec:
+        c.v();
+        line = "exec " + c.s();
+        break;
+      case Event::exec_failed:
+        c.v();
+        line = "exec_failed errno=" + std::to_string(c.v());
+        break;
+      case Event::signal:
+        c.v();
+        line = "signal " + std::to_string(c.v());
+        break;
+      case Event::lost:
+        c.v();
+        line = "lost " + std::to_string(c.v());
+        break;
+      case Event::clock:
+        c.v();
+        line = "clock";
+        break;
       default:
         problem(file.string() + ": unknown tag " + std::to_string(static_cast<int>(tag)));
         c.ok = false;
         continue;
     }
-    if (!c.ok) problem(file.string() + ": truncated event");
-    else if (!out.counts) std::printf("%s %u %s\n", proc_key.c_str(), h.tid, line.c_str());
+    if (!c.ok)
+      problem(file.string() + ": truncated event");
+    else if (!out.counts)
+      std::printf("%s %u %s\n", proc_key.c_str(), h.tid, line.c_str());
   }
 }
 
@@ -281,14 +340,16 @@ int main(int argc, char** argv) {
     for (const auto& f : fs::directory_iterator(dir)) {
       const std::string n = f.path().filename().string();
       unsigned long tid = 0, seq = 0;
-      if (n[0] == 't' && std::sscanf(n.c_str(), "t%lu-%lu.seg", &tid, &seq) == 2 && n.find(".tmp") == std::string::npos)
+      if (n[0] == 't' && std::sscanf(n.c_str(), "t%lu-%lu.seg", &tid, &seq) == 2 &&
+          n.find(".tmp") == std::string::npos)
         segs.push_back({{tid, seq}, f.path()});
     }
     std::sort(segs.begin(), segs.end());
     for (const auto& s : segs) decode_segment(key, proc, s.second, out);
   }
   if (out.counts) {
-    for (const auto& [k, n] : out.entries) std::printf("%s %llu\n", k.c_str(), static_cast<unsigned long long>(n));
+    for (const auto& [k, n] : out.entries)
+      std::printf("%s %llu\n", k.c_str(), static_cast<unsigned long long>(n));
   }
   return g_problems == 0 ? 0 : 1;
 }

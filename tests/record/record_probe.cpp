@@ -41,7 +41,9 @@ PROBE void rec(int n) {
 }
 PROBE void slow() { usleep(30000); }
 PROBE void fast() { g_sink = g_sink + 1; }
-PROBE long capture_me(long a, const char* s, int b, double d) { return a + (s != nullptr) + b + static_cast<long>(d); }
+PROBE long capture_me(long a, const char* s, int b, double d) {
+  return a + (s != nullptr) + b + static_cast<long>(d);
+}
 PROBE int ret_me(int x) { return x * 3; }
 PROBE void on_usr1() { g_sink = g_sink + 100; }
 PROBE void child_fn() { g_sink = g_sink + 7; }
@@ -180,12 +182,14 @@ int main(int argc, char** argv) {
     static int seen = 0;
     outer(n);
     const int id = ariadne::trace::add_entry_handler(
-        +[](const ariadne::trace::Site&, ariadne::trace::Frame&, void*) { ++seen; }, nullptr, ariadne::trace::kHandlerLean);
+        +[](const ariadne::trace::Site&, ariadne::trace::Frame&, void*) { ++seen; }, nullptr,
+        ariadne::trace::kHandlerLean);
     outer(n);
     ariadne::trace::remove_handler(id);
     outer(n);
     if (id < 0 || seen != n + 1) {
-      std::fprintf(stderr, "record_probe: handoff: the extra handler saw %d calls, expected %d\n", seen, n + 1);
+      std::fprintf(stderr, "record_probe: handoff: the extra handler saw %d calls, expected %d\n", seen,
+                   n + 1);
       return 1;
     }
   } else if (std::strcmp(mode, "many") == 0) {

@@ -151,7 +151,9 @@ TEST(SchedFiber, TenThousandFibersSpawnAndJoin) {
   sched.run([&] {
     std::vector<af::Fiber> fs;
     fs.reserve(kFibers);
-    for (int i = 0; i < kFibers; ++i) fs.push_back(af::spawn("tiny", [&sum, i] { sum += i; }, 16 * 1024));
+    for (int i = 0; i < kFibers; ++i)
+      fs.push_back(af::spawn(
+          "tiny", [&sum, i] { sum += i; }, 16 * 1024));
     for (auto& f : fs) f.join();
   });
   EXPECT_EQ(sum.load(), static_cast<long>(kFibers) * (kFibers - 1) / 2);

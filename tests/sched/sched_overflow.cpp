@@ -16,7 +16,9 @@ int main(int argc, char**) {
   ariadne::fiber::Scheduler sched(2);
   int depth = 1000000 * argc;  // ~512 MB of frames: far beyond 64 KiB
   sched.run([&] {
-    ariadne::fiber::spawn("deep-recursion", [&] { std::printf("%d\n", recurse(depth)); }, 64 * 1024).join();
+    ariadne::fiber::spawn(
+        "deep-recursion", [&] { std::printf("%d\n", recurse(depth)); }, 64 * 1024)
+        .join();
   });
   std::puts("survived: no overflow detected");
   return 0;

@@ -116,7 +116,8 @@ void* map_near(std::uintptr_t site) {
       void* p = mmap(reinterpret_cast<void*>(hint), page, PROT_READ | PROT_WRITE | PROT_EXEC,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p == MAP_FAILED) continue;
-      if (arch::call_reaches(site, addr(p)) && arch::call_reaches(site, addr(p) + arch::veneer_size())) return p;
+      if (arch::call_reaches(site, addr(p)) && arch::call_reaches(site, addr(p) + arch::veneer_size()))
+        return p;
       munmap(p, page);
     }
   }
@@ -302,7 +303,7 @@ TEST_F(TraceArch, HandlerChangesArguments) {
     f.set_arg(2, 1000);
     f.set_arg(7, 70);
     f.set_fp_arg(3, -2.25);
-    *f.stack_arg(0) = 99;                  // i8
+    *f.stack_arg(0) = 99;  // i8
     std::uint64_t d9 = bits(-9.75);
     std::memcpy(f.stack_arg(3), &d9, 8);  // d9
   };
@@ -478,7 +479,8 @@ Trace g_fp_trace;
 // Follows the AAPCS64 frame records {FP, LR} from this function up.
 NOIPA void walk_frame_records(Trace* t) {
   auto* fp = static_cast<std::uintptr_t*>(__builtin_frame_address(0));
-  for (t->n = 0; fp != nullptr && t->n < 32; fp = reinterpret_cast<std::uintptr_t*>(fp[0])) t->pc[t->n++] = fp[1];
+  for (t->n = 0; fp != nullptr && t->n < 32; fp = reinterpret_cast<std::uintptr_t*>(fp[0]))
+    t->pc[t->n++] = fp[1];
 }
 
 TEST_F(TraceArch, UnwindingFromHandlerReachesTheCaller) {

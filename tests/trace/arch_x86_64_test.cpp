@@ -35,7 +35,7 @@ int g_exits = 0;
 std::uint64_t g_saved_return = 0;
 std::uintptr_t g_redirect_to = 0;
 bool g_frame_misaligned = false;
-bool g_read_stack = false;         // copy stack_arg(0..5) while the call is in flight
+bool g_read_stack = false;  // copy stack_arg(0..5) while the call is in flight
 std::uint64_t g_stack_slots[6];
 std::uintptr_t g_entry_return = 0;  // return_address(), read during the call
 std::atomic<std::uint64_t> g_live_entries{0};
@@ -60,13 +60,19 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* f) noexcept {
       f->set_arg(0, 7);
       f->set_fp_arg(1, 4.0);
       break;
-    case Mode::skip: f->skip(777); break;
-    case Mode::redirect: f->redirect(g_redirect_to); break;
+    case Mode::skip:
+      f->skip(777);
+      break;
+    case Mode::redirect:
+      f->redirect(g_redirect_to);
+      break;
     case Mode::hook_exit:
       g_saved_return = *reinterpret_cast<std::uint64_t*>(f->rsp);
-      *reinterpret_cast<std::uint64_t*>(f->rsp) = reinterpret_cast<std::uintptr_t>(&ariadne_trace_exit_trampoline);
+      *reinterpret_cast<std::uint64_t*>(f->rsp) =
+          reinterpret_cast<std::uintptr_t>(&ariadne_trace_exit_trampoline);
       break;
-    default: break;
+    default:
+      break;
   }
   return f->resume;
 }
@@ -361,7 +367,8 @@ TEST_F(ArchX86, ThroughVeneerNearTheSite) {
   ASSERT_NE(v, nullptr);
   const auto vaddr = reinterpret_cast<std::uintptr_t>(v);
   ASSERT_TRUE(arch::call_reaches(site, vaddr)) << std::hex << site << " " << vaddr;
-  arch::write_veneer(static_cast<std::byte*>(v), reinterpret_cast<std::uintptr_t>(&ariadne_trace_entry_trampoline));
+  arch::write_veneer(static_cast<std::byte*>(v),
+                     reinterpret_cast<std::uintptr_t>(&ariadne_trace_entry_trampoline));
   const arch::Toggle t{site, vaddr};
   arch::toggle_live({&t, 1});
   g_mode = Mode::hook_exit;
@@ -443,7 +450,7 @@ TEST_F(ArchX86, CallIntoTransientInt3RunsUntraced) {
   const auto tramp = reinterpret_cast<std::uintptr_t>(&ariadne_trace_entry_trampoline);
   arch::set_int3_phase_hook(call_mid_patch);
   const arch::Toggle on{site, tramp}, off{site, 0};
-  arch::toggle_live({&on, 1});  // prepared -> calling
+  arch::toggle_live({&on, 1});   // prepared -> calling
   arch::toggle_live({&off, 1});  // calling -> prepared
   arch::set_int3_phase_hook(nullptr);
   EXPECT_EQ(g_hook_calls, 4);
@@ -535,7 +542,8 @@ TEST_F(ArchX86, LiveToggleUnderConcurrentCalls) {
   // 2-core machine: repeat (bounded) until one did, so the handler's
   // mid-patch path is exercised; correctness is asserted in every round.
   std::uint64_t traps = 0;
-  for (int round = 0; round < 5 && traps == 0; ++round) traps += live_round(word_site, int3_site, tramp_target);
+  for (int round = 0; round < 5 && traps == 0; ++round)
+    traps += live_round(word_site, int3_site, tramp_target);
   RecordProperty("sigtraps_handled", std::to_string(traps));
   EXPECT_EQ(arch::classify(reinterpret_cast<std::byte*>(word_site), nullptr), arch::SledState::prepared);
   EXPECT_EQ(arch::classify(reinterpret_cast<std::byte*>(int3_site), nullptr), arch::SledState::prepared);

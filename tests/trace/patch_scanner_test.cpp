@@ -24,14 +24,14 @@ using ariadne::test::find_module;
 
 // patch_traced_lib.cpp + patch_traced_o3.cpp, one site each.
 const std::set<std::string> kTracedNames = {
-    "ns::f(int)",      "ns::f(double)",   "ns::Widget::get() const", "helper_static(int)",
-    "patch_traced_c",  "patch_o3_a(int)", "patch_o3_b(int)",
+    "ns::f(int)",     "ns::f(double)",   "ns::Widget::get() const", "helper_static(int)",
+    "patch_traced_c", "patch_o3_a(int)", "patch_o3_b(int)",
 };
 constexpr std::size_t kTracedSites = 8;  // the names above + the scale() clone
 
 bool is_clone_name(const std::string& name) {
-  return name.rfind("scale(int", 0) == 0 &&
-         (name.find("[clone .constprop") != std::string::npos || name.find("[clone .isra") != std::string::npos);
+  return name.rfind("scale(int", 0) == 0 && (name.find("[clone .constprop") != std::string::npos ||
+                                             name.find("[clone .isra") != std::string::npos);
 }
 
 void expect_sorted_unique(const ModuleImage& module) {
@@ -65,12 +65,15 @@ TEST(PatchScanner, TracedModuleHasOneNamedSitePerFunction) {
     EXPECT_LT(site.address, site.symbol_end) << site.name;
     const auto state = ariadne::arch::classify(reinterpret_cast<const std::byte*>(site.address), nullptr);
     EXPECT_NE(state, ariadne::arch::SledState::unknown) << site.name;
-    if (is_clone_name(site.name)) ++clones;
-    else names.insert(site.name);
+    if (is_clone_name(site.name))
+      ++clones;
+    else
+      names.insert(site.name);
   }
   EXPECT_EQ(names, kTracedNames);
   EXPECT_EQ(clones, 1u) << "GCC -O3 did not clone scale()";
-  for (const auto& s : traced->sites) std::printf("  %#lx %s\n", static_cast<unsigned long>(s.address), s.name.c_str());
+  for (const auto& s : traced->sites)
+    std::printf("  %#lx %s\n", static_cast<unsigned long>(s.address), s.name.c_str());
 
   // The site of an exported function is its symbol, at its run-time address.
   const auto c_entry = reinterpret_cast<std::uintptr_t>(dlsym(RTLD_DEFAULT, "patch_traced_c"));
@@ -88,8 +91,10 @@ TEST(PatchScanner, MainProgramWithoutSledsIsNamedAndSkipped) {
   ASSERT_FALSE(modules.empty());
   EXPECT_EQ(modules.front().path, exe);  // dl_iterate_phdr lists the program first
   EXPECT_TRUE(modules.front().skip);
-  EXPECT_EQ(modules.front().problem, std::string(exe) + ": built without -fpatchable-function-entry: not traced");
-  for (const ModuleImage& module : modules) EXPECT_EQ(module.path.find("vdso"), std::string::npos) << module.path;
+  EXPECT_EQ(modules.front().problem,
+            std::string(exe) + ": built without -fpatchable-function-entry: not traced");
+  for (const ModuleImage& module : modules)
+    EXPECT_EQ(module.path.find("vdso"), std::string::npos) << module.path;
 }
 
 TEST(PatchScanner, PlainModuleIsSkippedWithAReason) {
@@ -99,7 +104,8 @@ TEST(PatchScanner, PlainModuleIsSkippedWithAReason) {
   ASSERT_NE(plain, nullptr);
   EXPECT_TRUE(plain->skip);
   EXPECT_TRUE(plain->sites.empty());
-  EXPECT_EQ(plain->problem, std::string(PATCH_PLAIN_SO) + ": built without -fpatchable-function-entry: not traced");
+  EXPECT_EQ(plain->problem,
+            std::string(PATCH_PLAIN_SO) + ": built without -fpatchable-function-entry: not traced");
   dlclose(handle);
 }
 
@@ -109,14 +115,17 @@ TEST(PatchScanner, StrippedModuleKeepsSitesAndDynamicNames) {
   const ModuleImage* stripped = find_module(modules, "/libpatch_stripped.so");
   ASSERT_NE(stripped, nullptr);
   EXPECT_FALSE(stripped->skip);
-  EXPECT_EQ(stripped->problem, std::string(PATCH_STRIPPED_SO) + ": stripped (no .symtab): names from .dynsym only");
+  EXPECT_EQ(stripped->problem,
+            std::string(PATCH_STRIPPED_SO) + ": stripped (no .symtab): names from .dynsym only");
   ASSERT_EQ(stripped->sites.size(), kTracedSites);
   expect_sorted_unique(*stripped);
   std::set<std::string> names;
   std::size_t unnamed = 0;
   for (const auto& site : stripped->sites) {
-    if (site.name.empty()) ++unnamed;
-    else names.insert(site.name);
+    if (site.name.empty())
+      ++unnamed;
+    else
+      names.insert(site.name);
   }
   // helper_static and the scale() clone are local: only .symtab had them.
   EXPECT_EQ(unnamed, 2u);
@@ -150,7 +159,8 @@ TEST(PatchScanner, SitesAfterLandingPadsBelongToTheirFunction) {
   }
   EXPECT_EQ(names, (std::set<std::string>{"cet::g(long)", "patch_bti_a", "patch_bti_b"}));
   EXPECT_GE(after_pad, 1u);
-  std::printf("libpatch_bti.so: %zu sites, %zu of them 4 bytes after a landing pad\n", bti->sites.size(), after_pad);
+  std::printf("libpatch_bti.so: %zu sites, %zu of them 4 bytes after a landing pad\n", bti->sites.size(),
+              after_pad);
   dlclose(handle);
 }
 
@@ -189,8 +199,8 @@ TEST(PatchScanner, UnknownSledIsReportedAndLeftAlone) {
   std::snprintf(address, sizeof address, "0x%lx", static_cast<unsigned long>(victim));
   std::string bytes = "ab";
   for (std::size_t i = 1; i < size; ++i) bytes += " ab";
-  EXPECT_EQ(after->problem, std::string(PATCH_BTI_SO) + ": unknown NOP pattern at " + address + " (bytes " + bytes +
-                                "): site not traced");
+  EXPECT_EQ(after->problem, std::string(PATCH_BTI_SO) + ": unknown NOP pattern at " + address + " (bytes " +
+                                bytes + "): site not traced");
   const unsigned char* now = reinterpret_cast<const unsigned char*>(victim);
   EXPECT_EQ(now[0], 0xab);  // not touched by the scan
 

@@ -4,6 +4,7 @@
 // arguments (past the registers too), return values, skip, redirect; and no
 // writable+executable page after start or after any batch.
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <cmath>
 #include <cstring>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "ariadne/trace.hpp"
 #include "maps_util.hpp"
@@ -31,9 +30,10 @@ __attribute__((noipa)) long exe_counted(long a) {
 __attribute__((noipa)) double exe_hypot(double a, double b) { return std::sqrt(a * a + b * b); }
 // 10 integer and 10 floating-point arguments: some of each go on the stack.
 __attribute__((noipa)) double exe_many(long a0, long a1, long a2, long a3, long a4, long a5, long a6, long a7,
-                                       long a8, long a9, double d0, double d1, double d2, double d3, double d4,
-                                       double d5, double d6, double d7, double d8, double d9) {
-  return static_cast<double>(a0 + 2 * a1 + 3 * a2 + 4 * a3 + 5 * a4 + 6 * a5 + 7 * a6 + 8 * a7 + 9 * a8 + 10 * a9) +
+                                       long a8, long a9, double d0, double d1, double d2, double d3,
+                                       double d4, double d5, double d6, double d7, double d8, double d9) {
+  return static_cast<double>(a0 + 2 * a1 + 3 * a2 + 4 * a3 + 5 * a4 + 6 * a5 + 7 * a6 + 8 * a7 + 9 * a8 +
+                             10 * a9) +
          d0 + 2 * d1 + 3 * d2 + 4 * d3 + 5 * d4 + 6 * d5 + 7 * d6 + 8 * d7 + 9 * d8 + 10 * d9;
 }
 }
@@ -193,7 +193,8 @@ TEST(TraceApi, ReadsAndChangesArgumentsIncludingStackedOnes) {
         if (std::strcmp(s.name, "exe_many") != 0) return;
         unsigned stacked = 0;
         for (unsigned i = 0; i < 10; ++i) {
-          seen.ints[i] = i < t::kIntArgRegs ? static_cast<long>(f.arg(i)) : static_cast<long>(*f.stack_arg(stacked++));
+          seen.ints[i] =
+              i < t::kIntArgRegs ? static_cast<long>(f.arg(i)) : static_cast<long>(*f.stack_arg(stacked++));
         }
         for (unsigned i = 0; i < 10; ++i) {
           if (i < t::kFpArgRegs) {
@@ -217,8 +218,9 @@ TEST(TraceApi, ReadsAndChangesArgumentsIncludingStackedOnes) {
   }
   // a0: 1 -> 1000 (+999), d0: 1.5 -> 0.5 (-1), d9: 10.5 -> 9 (-15).
   const double expected =
-      385.0 + (1.5 + 2 * 2.5 + 3 * 3.5 + 4 * 4.5 + 5 * 5.5 + 6 * 6.5 + 7 * 7.5 + 8 * 8.5 + 9 * 9.5 + 10 * 10.5) + 999 -
-      1 - 15;
+      385.0 +
+      (1.5 + 2 * 2.5 + 3 * 3.5 + 4 * 4.5 + 5 * 5.5 + 6 * 6.5 + 7 * 7.5 + 8 * 8.5 + 9 * 9.5 + 10 * 10.5) +
+      999 - 1 - 15;
   EXPECT_DOUBLE_EQ(r, expected);
 }
 
@@ -250,7 +252,8 @@ TEST(TraceApi, SkipAndRedirect) {
   Handlers h(
       +[](const t::Site& s, t::Frame& f, void*) {
         if (std::strcmp(s.name, "exe_counted") == 0 && f.arg(0) == 7) f.skip(-7);
-        if (std::strcmp(s.name, "exe_add") == 0 && f.arg(0) == 5) f.redirect(reinterpret_cast<std::uintptr_t>(&exe_mul));
+        if (std::strcmp(s.name, "exe_add") == 0 && f.arg(0) == 5)
+          f.redirect(reinterpret_cast<std::uintptr_t>(&exe_mul));
       },
       nullptr, nullptr);
   ASSERT_EQ(t::enable(t::by_regex("^exe_(counted|add)$")), 2);
@@ -269,7 +272,8 @@ TEST(TraceApi, BadSelectorsAreReported) {
 }
 
 TEST(TraceApi, TicksCountTracedEntries) {
-  Handlers h(+[](const t::Site&, t::Frame&, void*) {}, nullptr, nullptr);
+  Handlers h(
+      +[](const t::Site&, t::Frame&, void*) {}, nullptr, nullptr);
   ASSERT_EQ(t::enable(t::by_name("exe_add")), 1);
   const std::uint64_t before = t::thread_ticks();
   call_n(exe_add, 50);
@@ -303,7 +307,10 @@ TEST(TraceApi, CallDataCarriesFromEntryToExit) {
         auto* data = static_cast<std::uint64_t*>(t::call_data());
         // exe_recurse(n) returns n(n+1)/2: check the entry argument came back.
         const std::uint64_t n = data ? data[0] - 1 : ~0ull;
-        if (data != nullptr && f.ret() == n * (n + 1) / 2) ++matched; else ++mismatched;
+        if (data != nullptr && f.ret() == n * (n + 1) / 2)
+          ++matched;
+        else
+          ++mismatched;
       },
       nullptr);
   ASSERT_EQ(t::enable(t::by_name("exe_recurse")), 1);

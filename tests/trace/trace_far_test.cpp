@@ -3,18 +3,15 @@
 // and traced. Address space is reserved first so the loader has to place the
 // DSO far away; the test checks the distance it got.
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-
-#include <gtest/gtest.h>
-
-#include <unistd.h>
-
-#include <algorithm>
 #include <vector>
 
 #include "ariadne/trace.hpp"
@@ -76,10 +73,13 @@ TEST(TraceFar, DsoOutOfDirectReachIsTracedThroughVeneer) {
   std::printf("runtime at %#lx, DSO function at %#lx: %.1f MiB apart (direct reach %.0f MiB)\n",
               static_cast<unsigned long>(runtime), static_cast<unsigned long>(fn),
               static_cast<double>(distance(runtime, fn)) / (1 << 20), static_cast<double>(reach) / (1 << 20));
-  ASSERT_GT(distance(runtime, fn), reach) << "the loader placed the DSO within direct reach; the test proves nothing";
+  ASSERT_GT(distance(runtime, fn), reach)
+      << "the loader placed the DSO within direct reach; the test proves nothing";
 
-  const int e = t::add_entry_handler(+[](const t::Site&, t::Frame&, void*) { g_entries.fetch_add(1); }, nullptr);
-  const int x = t::add_exit_handler(+[](const t::Site&, t::Frame&, void*) { g_exits.fetch_add(1); }, nullptr);
+  const int e = t::add_entry_handler(
+      +[](const t::Site&, t::Frame&, void*) { g_entries.fetch_add(1); }, nullptr);
+  const int x = t::add_exit_handler(
+      +[](const t::Site&, t::Frame&, void*) { g_exits.fetch_add(1); }, nullptr);
   ASSERT_EQ(t::enable(t::by_address(fn)), 1) << t::diagnostics();
   long sum = 0;
   for (long i = 0; i < 100; ++i) sum += square(i);

@@ -108,10 +108,11 @@ int main(int argc, char** argv) {
   g_stop = true;
   for (auto& th : pool) th.join();
   const long entries = g_entries.load(), exits = g_exits.load();
-  std::printf("toggle-stress: %d threads, %d enable/disable pairs (%ld site flips), %ld calls, %ld traced entries, "
-              "%ld exits, %ld wrong, %ld/%d enabled windows saw calls, at most %ld late entries after a disable\n",
-              threads, toggles, changed, made.load(), entries, exits, g_wrong.load(), windows_with_traffic, toggles,
-              late_entries_max);
+  std::printf(
+      "toggle-stress: %d threads, %d enable/disable pairs (%ld site flips), %ld calls, %ld traced entries, "
+      "%ld exits, %ld wrong, %ld/%d enabled windows saw calls, at most %ld late entries after a disable\n",
+      threads, toggles, changed, made.load(), entries, exits, g_wrong.load(), windows_with_traffic, toggles,
+      late_entries_max);
   const bool ok = g_wrong.load() == 0 && entries == exits && entries <= made.load() && entries > 0 &&
                   changed == 2L * toggles * 3 && window_violations == 0;
   std::printf("%s\n", ok ? "toggle-stress: OK" : "toggle-stress: FAILED");

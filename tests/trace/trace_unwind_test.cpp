@@ -2,13 +2,13 @@
 // (longjmp, exceptions) and calls that switch stacks and threads mid-call
 // (fibers) keep every exit accounted for, and the program computes what it
 // computes untraced.
-#include <csetjmp>
+#include <gtest/gtest.h>
+
 #include <atomic>
+#include <csetjmp>
 #include <cstring>
 #include <stdexcept>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "ariadne/fiber.hpp"
 #include "ariadne/trace.hpp"

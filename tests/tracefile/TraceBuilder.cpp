@@ -103,7 +103,8 @@ Events& Events::fork(std::uint64_t t, std::uint32_t child_pid) {
   b_.u8(static_cast<std::uint8_t>(Event::fork)).v(dt(t)).v(child_pid);
   return *this;
 }
-Events& Events::fork_child(std::uint64_t t, std::uint32_t parent_pid, const std::vector<std::uint32_t>& open_sites) {
+Events& Events::fork_child(std::uint64_t t, std::uint32_t parent_pid,
+                           const std::vector<std::uint32_t>& open_sites) {
   b_.u8(static_cast<std::uint8_t>(Event::fork_child)).v(dt(t)).v(parent_pid).v(open_sites.size());
   for (const auto s : open_sites) b_.v(s);
   return *this;
@@ -214,8 +215,8 @@ Segment& Process::segment(std::uint32_t tid, std::uint32_t seq, std::uint64_t ba
   return segments.back();
 }
 
-std::vector<std::uint8_t> chunk_file(FileKind kind,
-                                     const std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>>& chunks) {
+std::vector<std::uint8_t> chunk_file(
+    FileKind kind, const std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>>& chunks) {
   std::vector<std::uint8_t> out(sizeof(FileHeader));
   FileHeader h{};
   std::memcpy(h.magic, kFileMagic, sizeof h.magic);
@@ -341,7 +342,8 @@ void flip_byte(const std::string& path, std::size_t offset, std::uint8_t mask) {
 }
 
 void truncate_file(const std::string& path, std::size_t size) {
-  if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) throw std::runtime_error("cannot truncate " + path);
+  if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0)
+    throw std::runtime_error("cannot truncate " + path);
 }
 
 void remove_tree(const std::string& dir) {
@@ -351,8 +353,8 @@ void remove_tree(const std::string& dir) {
 
 std::string temp_dir(const std::string& name) {
   const char* t = std::getenv("TMPDIR");
-  std::string d = std::string(t != nullptr && *t != '\0' ? t : "/tmp") + "/ariadne-tf-" + std::to_string(::getpid()) +
-                  "-" + name;
+  std::string d = std::string(t != nullptr && *t != '\0' ? t : "/tmp") + "/ariadne-tf-" +
+                  std::to_string(::getpid()) + "-" + name;
   remove_tree(d);
   std::filesystem::create_directories(d);
   return d;

@@ -135,8 +135,8 @@ struct Session {
 
 // A chunk file from (type, payload) pairs: the building block of the above,
 // also for tests that need odd chunks.
-std::vector<std::uint8_t> chunk_file(FileKind kind,
-                                     const std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>>& chunks);
+std::vector<std::uint8_t> chunk_file(
+    FileKind kind, const std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>>& chunks);
 
 struct TraceBuilder {
   Session session;

@@ -1,6 +1,5 @@
 // The analysis commands on a recording with known durations: exact output.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -83,13 +82,14 @@ TEST_F(TraceCli, Report) {
   const CliRun r = ariadne("report " + dir_);
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.status, 0);
-  EXPECT_EQ(r.out,
-            "  Total time    Self time      Calls      Average          Min          Max  Function\n"
-            "  ==========   ========== ==========   ==========   ==========   ==========  ====================\n"
-            "   10.000 us     7.000 us          1    10.000 us    10.000 us    10.000 us  main\n"
-            "    3.000 us     2.500 us          2     1.500 us     1.000 us     2.000 us  work\n"
-            "    2.000 us     1.900 us          1     2.000 us     2.000 us     2.000 us  worker\n"
-            "      600 ns       600 ns          2       300 ns       100 ns       500 ns  leaf\n");
+  EXPECT_EQ(
+      r.out,
+      "  Total time    Self time      Calls      Average          Min          Max  Function\n"
+      "  ==========   ========== ==========   ==========   ==========   ==========  ====================\n"
+      "   10.000 us     7.000 us          1    10.000 us    10.000 us    10.000 us  main\n"
+      "    3.000 us     2.500 us          2     1.500 us     1.000 us     2.000 us  work\n"
+      "    2.000 us     1.900 us          1     2.000 us     2.000 us     2.000 us  worker\n"
+      "      600 ns       600 ns          2       300 ns       100 ns       500 ns  leaf\n");
 }
 
 TEST_F(TraceCli, ReportSortAndThreads) {
@@ -186,7 +186,8 @@ TEST_F(TraceCli, Info) {
   EXPECT_NE(r.out.find("Segments     1 raw, 1 compressed\n"), std::string::npos);
   EXPECT_NE(r.out.find("Process 100: pid 100, parent 1\n"), std::string::npos);
   EXPECT_NE(r.out.find("  Threads    2: 100 101\n"), std::string::npos);
-  EXPECT_NE(r.out.find("  Module     /bin/prog base 0x400000 build-id abcdef0123456789\n"), std::string::npos);
+  EXPECT_NE(r.out.find("  Module     /bin/prog base 0x400000 build-id abcdef0123456789\n"),
+            std::string::npos);
 }
 
 TEST_F(TraceCli, DamagedRecordingStillReports) {
@@ -202,15 +203,17 @@ TEST_F(TraceCli, DamagedRecordingStillReports) {
   truncate_file(seg, used - 8);
   const CliRun r = ariadne("report " + dir_);
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.out,
-            "  Total time    Self time      Calls      Average          Min          Max  Function\n"
-            "  ==========   ========== ==========   ==========   ==========   ==========  ====================\n"
-            "    2.000 us     1.500 us          1     2.000 us     2.000 us     2.000 us  work\n"
-            "    2.000 us     1.900 us          1     2.000 us     2.000 us     2.000 us  worker\n"
-            "      600 ns       600 ns          2       300 ns       100 ns       500 ns  leaf\n"
-            "# 2 calls still open at the end of the recording (not timed)\n");
+  EXPECT_EQ(
+      r.out,
+      "  Total time    Self time      Calls      Average          Min          Max  Function\n"
+      "  ==========   ========== ==========   ==========   ==========   ==========  ====================\n"
+      "    2.000 us     1.500 us          1     2.000 us     2.000 us     2.000 us  work\n"
+      "    2.000 us     1.900 us          1     2.000 us     2.000 us     2.000 us  worker\n"
+      "      600 ns       600 ns          2       300 ns       100 ns       500 ns  leaf\n"
+      "# 2 calls still open at the end of the recording (not timed)\n");
   EXPECT_EQ(r.err, "ariadne: " + seg + ": offset 103: expected 47 payload bytes (sealed), found 39\n" +
-                       "ariadne: " + seg + ": offset 103: expected the rest of the exit_retval event (tag at offset 99), "
+                       "ariadne: " + seg +
+                       ": offset 103: expected the rest of the exit_retval event (tag at offset 99), "
                        "found the end of the data\n" +
                        "ariadne: 2 problems in the recording; the output shows what is intact\n");
   const CliRun bad = ariadne("report /nonexistent");
@@ -228,7 +231,13 @@ TEST(TraceCliNames, ShowReplacesTheDemangledParametersWithTheCapturedValues) {
   TraceBuilder b;
   auto& p = b.process(7);
   p.site(1, "ns::handler(int)").site(2, "S<int (*)(int)>::get() const").site(3, "Functor::operator()(int)");
-  p.segment(7, 0, 0).events.entry_args(1, 0, {int_value(10)}).entry(2, 5).exit(7).entry(3, 8).exit(9).exit(20);
+  p.segment(7, 0, 0)
+      .events.entry_args(1, 0, {int_value(10)})
+      .entry(2, 5)
+      .exit(7)
+      .entry(3, 8)
+      .exit(9)
+      .exit(20);
   const std::string dir = temp_dir("names");
   b.write(dir);
   const CliRun r = ariadne("show " + dir);

@@ -134,8 +134,9 @@ TEST(TraceCorruption, ExitWithoutEntry) {
   b.write(dir);
   const Read r = read_all(dir);
   ASSERT_EQ(r.problems.size(), 1u);
-  EXPECT_EQ(r.problems[0].text(), dir + "/9/t9-0.seg: offset 69: expected an exit to close an open call, "
-                                        "found an event exit with no call open");
+  EXPECT_EQ(r.problems[0].text(), dir +
+                                      "/9/t9-0.seg: offset 69: expected an exit to close an open call, "
+                                      "found an event exit with no call open");
   EXPECT_EQ(r.threads[0], (Lines{"0 entry f d0", "5 exit f d0"}));
   remove_tree(dir);
 }
@@ -149,8 +150,8 @@ TEST(TraceCorruption, ExitAfterLostEventsIsNotAProblem) {
   b.write(dir);
   const Read r = read_all(dir);
   EXPECT_EQ(problems_text(r.problems), "");
-  EXPECT_EQ(r.threads[0], (Lines{"0 lost 100", "2 entry f d0", "3 exit f d0", "4 exit <unknown> d0", "5 entry f d0",
-                                 "6 exit f d0"}));
+  EXPECT_EQ(r.threads[0], (Lines{"0 lost 100", "2 entry f d0", "3 exit f d0", "4 exit <unknown> d0",
+                                 "5 entry f d0", "6 exit f d0"}));
   remove_tree(dir);
 }
 
@@ -163,8 +164,9 @@ TEST(TraceCorruption, TruncatedEventAtTheEnd) {
   b.write(dir);
   const Read r = read_all(dir);
   ASSERT_EQ(r.problems.size(), 1u);
-  EXPECT_EQ(r.problems[0].text(), dir + "/9/t9-0.seg: offset 72: expected the rest of the entry_args event "
-                                        "(tag at offset 67), found the end of the data");
+  EXPECT_EQ(r.problems[0].text(), dir +
+                                      "/9/t9-0.seg: offset 72: expected the rest of the entry_args event "
+                                      "(tag at offset 67), found the end of the data");
   EXPECT_EQ(r.threads[0], (Lines{"0 entry f d0"}));
   remove_tree(dir);
 }
@@ -259,8 +261,9 @@ TEST(TraceCorruption, MissingSegmentAndResync) {
   std::remove((dir + "/4/t4-1.seg").c_str());
   const Read r = read_all(dir);
   ASSERT_EQ(r.problems.size(), 1u) << problems_text(r.problems);
-  EXPECT_EQ(r.problems[0].text(), dir + "/4/t4-1.seg: offset 0: expected segment 1 of thread 4, found no file "
-                                        "(next is 2)");
+  EXPECT_EQ(r.problems[0].text(), dir +
+                                      "/4/t4-1.seg: offset 0: expected segment 1 of thread 4, found no file "
+                                      "(next is 2)");
   EXPECT_EQ(r.threads[0], (Lines{"0 entry a d0", "1 entry b d1", "21 exit b d1", "22 exit a d0"}));
   remove_tree(dir);
 }

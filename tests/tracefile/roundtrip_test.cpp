@@ -17,8 +17,9 @@ TEST(TraceRoundTrip, EveryEventKindAndValue) {
   auto& s = p.segment(100, 0, 1000);
   s.events.thread_start(1000, 0)
       .entry(1, 1010)
-      .entry_args(2, 1100, {int_value(-5), uint_value(7), hex_value(255), string_value("a\"b"), char_value('x'),
-                            float_value(1.5), pointer_value(0x1000), bad_string_value()})
+      .entry_args(2, 1100,
+                  {int_value(-5), uint_value(7), hex_value(255), string_value("a\"b"), char_value('x'),
+                   float_value(1.5), pointer_value(0x1000), bad_string_value()})
       .entry(3, 1200)
       .exit_retval(1300, int_value(42))
       .exit_unwound(1400)
@@ -79,8 +80,8 @@ TEST(TraceRoundTrip, SegmentsRawSealedCompressedAcrossBoundaries) {
   const auto& pi = d.processes().at(0);
   ASSERT_EQ(pi.threads.at(0).segments.size(), 3u);
   EXPECT_TRUE(pi.threads[0].segments[0].compressed);
-  const Lines expected = {"0 entry a d0", "10 entry b d1", "110 exit b d1", "120 entry b d1", "205 exit b d1",
-                          "210 exit a d0"};
+  const Lines expected = {"0 entry a d0",   "10 entry b d1", "110 exit b d1",
+                          "120 entry b d1", "205 exit b d1", "210 exit a d0"};
   EXPECT_EQ(events_of(d, pi, pi.threads[0], problems), expected);
   EXPECT_EQ(problems_text(problems), "");
   remove_tree(dir);
@@ -132,7 +133,7 @@ TEST(TraceRoundTrip, SeveralLiveFilesOfAThread) {
   live(7, 2, 300, SegmentForm::live, 0, 2).events.exit(310).exit(320);
   p.segment(8, 0, 100, SegmentForm::sealed).events.entry(1, 100).exit(130);
   live(8, 0, 100, SegmentForm::live_full, 0).events.entry(2, 100).exit(130);  // copied out already
-  live(8, 1, 200, SegmentForm::recycled, 1).events.entry(1, 200);            // nothing to read
+  live(8, 1, 200, SegmentForm::recycled, 1).events.entry(1, 200);             // nothing to read
   const std::string dir = temp_dir("several-live");
   b.write(dir);
   std::vector<Problem> problems;
@@ -233,7 +234,9 @@ TEST(TraceRoundTrip, CallsStillOpenAtTheEndAreIncomplete) {
   const TraceDir d = TraceDir::open(dir, problems);
   struct Rec : CallVisitor {
     std::string log;
-    void on_exit(const Call& c) override { log += fmt::format("{}:{}{} ", c.site, c.end_ns - c.begin_ns, c.complete ? "" : "?"); }
+    void on_exit(const Call& c) override {
+      log += fmt::format("{}:{}{} ", c.site, c.end_ns - c.begin_ns, c.complete ? "" : "?");
+    }
   } rec;
   walk_calls(d, d.processes()[0], d.processes()[0].threads[0], rec, problems);
   EXPECT_EQ(rec.log, "2:5 2:0? 1:20? ");
@@ -271,7 +274,8 @@ TEST(TraceFormat, Crc32cInstructionsAgreeWithTheTables) {
     for (std::size_t n : {0, 1, 7, 8, 9, 63, 64, 65, 1000, 4096}) {
       const std::uint8_t* p = bytes.data() + offset;
       EXPECT_EQ(crc32c(p, n), crc32c_portable(p, n)) << "offset " << offset << " length " << n;
-      EXPECT_EQ(crc32c(p + n / 2, n - n / 2, crc32c(p, n / 2)), crc32c_portable(p, n)) << "continued, length " << n;
+      EXPECT_EQ(crc32c(p + n / 2, n - n / 2, crc32c(p, n / 2)), crc32c_portable(p, n))
+          << "continued, length " << n;
     }
   }
 }

@@ -56,11 +56,14 @@ int main(int argc, char** argv) {
   const auto& th = pi.threads.at(0);
   double t0 = cpu_seconds();
   std::uint64_t n = 0, sum = 0;
-  d.for_each_event(pi, th, [&](const TraceEvent& e) {
-    ++n;
-    sum += e.ns;
-    return true;
-  }, problems);
+  d.for_each_event(
+      pi, th,
+      [&](const TraceEvent& e) {
+        ++n;
+        sum += e.ns;
+        return true;
+      },
+      problems);
   const double s1 = cpu_seconds() - t0;
   struct Count : CallVisitor {
     std::uint64_t calls = 0;
@@ -69,12 +72,15 @@ int main(int argc, char** argv) {
   t0 = cpu_seconds();
   walk_calls(d, pi, th, c, problems);
   const double s2 = cpu_seconds() - t0;
-  std::printf("%llu events in %u %s segments: for_each_event %.1f M events/s, walk_calls %.1f M events/s (%llu calls; CPU time)\n",
-              static_cast<unsigned long long>(n), seq, zst ? "zstd" : "raw", static_cast<double>(n) / s1 / 1e6,
-              static_cast<double>(n) / s2 / 1e6, static_cast<unsigned long long>(c.calls));
+  std::printf(
+      "%llu events in %u %s segments: for_each_event %.1f M events/s, walk_calls %.1f M events/s (%llu "
+      "calls; CPU time)\n",
+      static_cast<unsigned long long>(n), seq, zst ? "zstd" : "raw", static_cast<double>(n) / s1 / 1e6,
+      static_cast<double>(n) / s2 / 1e6, static_cast<unsigned long long>(c.calls));
   remove_tree(dir);
   const bool ok = problems.empty() && n == written && c.calls == written / 2 && sum != 0;
-  if (!ok) std::printf("FAILED: %zu problems, %llu events of %llu\n", problems.size(),
-                       static_cast<unsigned long long>(n), static_cast<unsigned long long>(written));
+  if (!ok)
+    std::printf("FAILED: %zu problems, %llu events of %llu\n", problems.size(),
+                static_cast<unsigned long long>(n), static_cast<unsigned long long>(written));
   return ok ? 0 : 1;
 }

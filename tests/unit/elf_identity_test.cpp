@@ -1,5 +1,3 @@
-#include "launch/ElfIdentity.hpp"
-
 #include <elf.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -10,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "launch/ElfIdentity.hpp"
 #include "launch/LaunchError.hpp"
 
 using ariadne::arch::Isa;

@@ -1,9 +1,9 @@
+#include "arch/Isa.hpp"
+
 #include <elf.h>
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "arch/Isa.hpp"
 
 using namespace ariadne::arch;
 

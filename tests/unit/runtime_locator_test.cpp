@@ -1,5 +1,3 @@
-#include "launch/RuntimeLocator.hpp"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +5,7 @@
 #include <fstream>
 
 #include "launch/LaunchError.hpp"
+#include "launch/RuntimeLocator.hpp"
 
 using ariadne::arch::Isa;
 using ariadne::launch::LaunchError;

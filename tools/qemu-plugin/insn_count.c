@@ -46,15 +46,13 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb* tb) {
   (void)id;
   size_t n = qemu_plugin_tb_n_insns(tb);
   if (use_atomic)
-    qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec_atomic, QEMU_PLUGIN_CB_NO_REGS,
-                                         (void*)(uintptr_t)n);
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec_atomic, QEMU_PLUGIN_CB_NO_REGS, (void*)(uintptr_t)n);
   else
     qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &insns, n);
 }
 
-static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, uint64_t a1,
-                       uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7,
-                       uint64_t a8) {
+static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, uint64_t a1, uint64_t a2,
+                       uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8) {
   (void)id, (void)vcpu_index, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8;
   if (num != ARIADNE_INSN_MARK_SYSCALL) return;
   uint64_t now = __atomic_load_n(&insns, __ATOMIC_RELAXED);
@@ -74,8 +72,8 @@ static void at_exit(qemu_plugin_id_t id, void* userdata) {
   (void)id, (void)userdata;
   char buf[256];
   snprintf(buf, sizeof buf,
-           "total %" PRIu64 "\nregion %" PRIu64 "\nregions %" PRIu64 "\nunmatched %" PRIu64 "\n",
-           insns, region_insns, regions, unmatched + (uint64_t)in_region);
+           "total %" PRIu64 "\nregion %" PRIu64 "\nregions %" PRIu64 "\nunmatched %" PRIu64 "\n", insns,
+           region_insns, regions, unmatched + (uint64_t)in_region);
   if (out_path[0]) {
     FILE* f = fopen(out_path, "w");
     if (f) {

@@ -13,16 +13,14 @@
 #ifndef ARIADNE_INSN_MARKER_H
 #define ARIADNE_INSN_MARKER_H
 
-#include <unistd.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 /* Far above every Linux syscall number on both architectures (< 1000). */
 #define ARIADNE_INSN_MARK_SYSCALL 0x41d0
 #define ARIADNE_INSN_MARK_BEGIN 1
 #define ARIADNE_INSN_MARK_END 2
 
-static inline void ariadne_insn_mark(long what) {
-  (void)syscall(ARIADNE_INSN_MARK_SYSCALL, what);
-}
+static inline void ariadne_insn_mark(long what) { (void)syscall(ARIADNE_INSN_MARK_SYSCALL, what); }
 
 #endif

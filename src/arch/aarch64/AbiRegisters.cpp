@@ -1,23 +1,30 @@
 // AAPCS64 (6.1.1, 6.1.2): x19-x28, the frame pointer x29, SP, the low 64
 // bits of v8-v15 and FPCR must be preserved by a called function. FPSR holds
 // cumulative exception flags anyone may set: not compared.
-#include <cstddef>
-
 #include "arch/AbiRegisters.hpp"
+
+#include <cstddef>
 
 namespace ariadne::arch {
 namespace {
 
 using trace::Regs;
-#define ARIADNE_X(n) {"x" #n, offsetof(Regs, x) + (n) * 8, 8, ~std::uint64_t{0}}
-#define ARIADNE_D(n) {"d" #n, offsetof(Regs, d8_15) + ((n) - 8) * 8, 8, ~std::uint64_t{0}}
+#define ARIADNE_X(n)                                           \
+  {                                                            \
+    "x" #n, offsetof(Regs, x) + (n)*8, 8, ~std::uint64_t { 0 } \
+  }
+#define ARIADNE_D(n)                                                     \
+  {                                                                      \
+    "d" #n, offsetof(Regs, d8_15) + ((n)-8) * 8, 8, ~std::uint64_t { 0 } \
+  }
 const AbiRegister kRegisters[] = {
-    ARIADNE_X(19), ARIADNE_X(20), ARIADNE_X(21), ARIADNE_X(22), ARIADNE_X(23), ARIADNE_X(24),
-    ARIADNE_X(25), ARIADNE_X(26), ARIADNE_X(27), ARIADNE_X(28), ARIADNE_X(29),
-    {"sp", offsetof(Regs, sp), 8, ~std::uint64_t{0}},
-    ARIADNE_D(8), ARIADNE_D(9), ARIADNE_D(10), ARIADNE_D(11), ARIADNE_D(12), ARIADNE_D(13),
-    ARIADNE_D(14), ARIADNE_D(15),
-    {"fpcr", offsetof(Regs, fpcr), 8, ~std::uint64_t{0}},
+    ARIADNE_X(19), ARIADNE_X(20), ARIADNE_X(21),
+    ARIADNE_X(22), ARIADNE_X(23), ARIADNE_X(24),
+    ARIADNE_X(25), ARIADNE_X(26), ARIADNE_X(27),
+    ARIADNE_X(28), ARIADNE_X(29), {"sp", offsetof(Regs, sp), 8, ~std::uint64_t{0}},
+    ARIADNE_D(8),  ARIADNE_D(9),  ARIADNE_D(10),
+    ARIADNE_D(11), ARIADNE_D(12), ARIADNE_D(13),
+    ARIADNE_D(14), ARIADNE_D(15), {"fpcr", offsetof(Regs, fpcr), 8, ~std::uint64_t{0}},
 };
 #undef ARIADNE_X
 #undef ARIADNE_D

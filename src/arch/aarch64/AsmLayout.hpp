@@ -14,12 +14,12 @@ namespace ariadne::arch {
 // x29/x30 first: the saved context starts with an ordinary AAPCS64 frame
 // record {FP, LR}, which a frame-pointer walk and tools/gdb follow.
 struct SwitchFrame {
-  std::uint64_t x29;      // FP
-  std::uint64_t x30;      // LR: where the context resumes
+  std::uint64_t x29;          // FP
+  std::uint64_t x30;          // LR: where the context resumes
   std::uint64_t x19_x28[10];  // AAPCS64 callee-saved GPRs
   std::uint64_t d8_d15[8];    // low 64 bits of v8-v15, callee-saved
-  std::uint64_t fpcr;     // rounding mode etc. travel with the fiber
-  std::uint64_t pad;      // keeps SP 16-byte aligned
+  std::uint64_t fpcr;         // rounding mode etc. travel with the fiber
+  std::uint64_t pad;          // keeps SP 16-byte aligned
 };
 static_assert(sizeof(SwitchFrame) % 16 == 0, "SP stays 16-byte aligned across the switch");
 
@@ -39,10 +39,8 @@ inline constexpr AsmField kRegsFields[] = {
 };
 
 inline constexpr AsmField kSwitchFrameFields[] = {
-    {"SF_X29", offsetof(SwitchFrame, x29)},
-    {"SF_X30", offsetof(SwitchFrame, x30)},
-    {"SF_X19", offsetof(SwitchFrame, x19_x28)},
-    {"SF_D8", offsetof(SwitchFrame, d8_d15)},
+    {"SF_X29", offsetof(SwitchFrame, x29)},     {"SF_X30", offsetof(SwitchFrame, x30)},
+    {"SF_X19", offsetof(SwitchFrame, x19_x28)}, {"SF_D8", offsetof(SwitchFrame, d8_d15)},
     {"SF_FPCR", offsetof(SwitchFrame, fpcr)},
 };
 

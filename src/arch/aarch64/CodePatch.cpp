@@ -6,14 +6,14 @@
 // the few changes Arm ARM B2.2.5 (concurrent modification and execution)
 // allows without stopping the other CPUs. The first word is written once,
 // single-threaded, so the LR is already in x9 when the BL appears.
+#include "arch/CodePatch.hpp"
+
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstring>
-
-#include "arch/CodePatch.hpp"
 
 namespace ariadne::arch {
 namespace {
@@ -63,7 +63,7 @@ bool sync_core_available() noexcept {
   if (state == kSyncCoreUnknown) {
     // Registering twice (two threads racing here) is harmless.
     state = membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE) == 0 ? kSyncCoreRegistered
-                                                                                  : kSyncCoreUnavailable;
+                                                                                 : kSyncCoreUnavailable;
     sync_core_state.store(state, std::memory_order_release);
   }
   return state == kSyncCoreRegistered;
@@ -85,7 +85,8 @@ SledState classify(const std::byte* site, std::uintptr_t* target) noexcept {
   if ((second & kBlMask) == kBl) {
     // imm26 is a signed word offset from the BL itself.
     const std::int64_t imm = static_cast<std::int64_t>(static_cast<std::uint64_t>(second) << 38) >> 36;
-    if (target != nullptr) *target = reinterpret_cast<std::uintptr_t>(site) + 4 + static_cast<std::uintptr_t>(imm);
+    if (target != nullptr)
+      *target = reinterpret_cast<std::uintptr_t>(site) + 4 + static_cast<std::uintptr_t>(imm);
     return SledState::calling;
   }
   return SledState::unknown;

@@ -15,7 +15,7 @@ namespace ariadne::arch {
 namespace {
 
 __attribute__((target("+crc"))) std::uint32_t update(std::uint32_t crc, const std::uint8_t* p,
-                                                    std::size_t n) noexcept {
+                                                     std::size_t n) noexcept {
   for (; n >= 8; p += 8, n -= 8) {
     std::uint64_t v;
     std::memcpy(&v, p, sizeof v);
@@ -27,6 +27,8 @@ __attribute__((target("+crc"))) std::uint32_t update(std::uint32_t crc, const st
 
 }  // namespace
 
-Crc32cUpdate crc32c_instructions() noexcept { return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0 ? update : nullptr; }
+Crc32cUpdate crc32c_instructions() noexcept {
+  return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0 ? update : nullptr;
+}
 
 }  // namespace ariadne::arch

@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstring>
 
-#include "ariadne/trace.hpp"
 #include "arch/CodePatch.hpp"
+#include "ariadne/trace.hpp"
 
 namespace ariadne::trace {
 

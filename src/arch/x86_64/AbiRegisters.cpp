@@ -2,18 +2,26 @@
 // as do the control bits of MXCSR and the x87 control word; RSP comes back
 // where the call left it. MXCSR's status flags (bits 0-5) are sticky results
 // any floating-point code may set, so only bits 6-15 are compared.
-#include <cstddef>
-
 #include "arch/AbiRegisters.hpp"
+
+#include <cstddef>
 
 namespace ariadne::arch {
 namespace {
 
 using trace::Regs;
-#define ARIADNE_GPR(r) {#r, offsetof(Regs, r), 8, ~std::uint64_t{0}}
+#define ARIADNE_GPR(r)                             \
+  {                                                \
+#r, offsetof(Regs, r), 8, ~std::uint64_t { 0 } \
+  }
 const AbiRegister kRegisters[] = {
-    ARIADNE_GPR(rbx), ARIADNE_GPR(rbp), ARIADNE_GPR(r12), ARIADNE_GPR(r13),
-    ARIADNE_GPR(r14), ARIADNE_GPR(r15), ARIADNE_GPR(rsp),
+    ARIADNE_GPR(rbx),
+    ARIADNE_GPR(rbp),
+    ARIADNE_GPR(r12),
+    ARIADNE_GPR(r13),
+    ARIADNE_GPR(r14),
+    ARIADNE_GPR(r15),
+    ARIADNE_GPR(rsp),
     {"mxcsr", offsetof(Regs, mxcsr), 4, 0xffc0},
     {"x87cw", offsetof(Regs, x87cw), 2, 0xffff},
 };

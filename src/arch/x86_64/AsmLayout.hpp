@@ -13,16 +13,17 @@ namespace ariadne::arch {
 // The frame ariadne_ctx_switch pushes (rbp first, so it sits next to the
 // return address as in a normal frame); a suspended context is its address.
 struct SwitchFrame {
-  std::uint32_t mxcsr;   // FP control state travels with the fiber
+  std::uint32_t mxcsr;  // FP control state travels with the fiber
   std::uint16_t x87cw;
   std::uint16_t pad;
   std::uint64_t r15, r14, r13, r12, rbx;  // SysV callee-saved GPRs
-  std::uint64_t rbp;     // saved frame pointer
-  std::uint64_t rip;     // where the context resumes
+  std::uint64_t rbp;                      // saved frame pointer
+  std::uint64_t rip;                      // where the context resumes
 };
 static_assert(sizeof(SwitchFrame) % 16 == 0, "RSP stays 16-byte aligned across the switch");
 
-#define ARIADNE_REGS_FIELD(macro, field) {#macro, offsetof(trace::Regs, field)}
+#define ARIADNE_REGS_FIELD(macro, field) \
+  { #macro, offsetof(trace::Regs, field) }
 inline constexpr AsmField kRegsFields[] = {
     ARIADNE_REGS_FIELD(REGS_RDI, rdi),       ARIADNE_REGS_FIELD(REGS_RSI, rsi),
     ARIADNE_REGS_FIELD(REGS_RDX, rdx),       ARIADNE_REGS_FIELD(REGS_RCX, rcx),
@@ -39,7 +40,8 @@ inline constexpr AsmField kRegsFields[] = {
 };
 #undef ARIADNE_REGS_FIELD
 
-#define ARIADNE_SWITCH_FIELD(macro, field) {#macro, offsetof(SwitchFrame, field)}
+#define ARIADNE_SWITCH_FIELD(macro, field) \
+  { #macro, offsetof(SwitchFrame, field) }
 inline constexpr AsmField kSwitchFrameFields[] = {
     ARIADNE_SWITCH_FIELD(SF_MXCSR, mxcsr), ARIADNE_SWITCH_FIELD(SF_X87CW, x87cw),
     ARIADNE_SWITCH_FIELD(SF_R15, r15),     ARIADNE_SWITCH_FIELD(SF_R14, r14),

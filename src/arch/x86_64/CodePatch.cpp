@@ -11,6 +11,8 @@
 //     meets the transient int3 traps; the SIGTRAP handler below moves it on.
 // "sync" serialises every core of the process (membarrier SYNC_CORE), so no
 // core keeps executing a stale decode of a sled once a phase is done.
+#include "arch/CodePatch.hpp"
+
 #include <linux/membarrier.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -21,7 +23,6 @@
 #include <atomic>
 #include <cstring>
 
-#include "arch/CodePatch.hpp"
 #include "arch/x86_64/PatchTraps.hpp"
 
 namespace ariadne::arch {
@@ -52,7 +53,8 @@ SledState classify(const std::byte* site, std::uintptr_t* target) noexcept {
   if (static_cast<unsigned char>(site[0]) == kCall || static_cast<unsigned char>(site[0]) == kJmp) {
     std::int32_t rel;
     std::memcpy(&rel, site + 1, sizeof rel);
-    if (target != nullptr) *target = reinterpret_cast<std::uintptr_t>(site) + 5 + static_cast<std::intptr_t>(rel);
+    if (target != nullptr)
+      *target = reinterpret_cast<std::uintptr_t>(site) + 5 + static_cast<std::intptr_t>(rel);
     return SledState::calling;
   }
   return SledState::unknown;
@@ -220,7 +222,9 @@ void write_veneer(std::byte* at, std::uintptr_t target) noexcept {
 }
 
 std::size_t site_stub_size() noexcept { return 16; }
-std::uintptr_t site_stub_entry() noexcept { return reinterpret_cast<std::uintptr_t>(&ariadne_trace_stub_entry); }
+std::uintptr_t site_stub_entry() noexcept {
+  return reinterpret_cast<std::uintptr_t>(&ariadne_trace_stub_entry);
+}
 
 bool write_site_stub(std::byte* at, std::uintptr_t record, std::uintptr_t target) noexcept {
   const auto address = reinterpret_cast<std::uintptr_t>(at);

@@ -10,31 +10,52 @@
 namespace ariadne::trace {
 namespace {
 
-static_assert(alignof(Frame) == 16 && offsetof(Regs, xmm) % 16 == 0, "the trampolines store xmm with aligned moves");
+static_assert(alignof(Frame) == 16 && offsetof(Regs, xmm) % 16 == 0,
+              "the trampolines store xmm with aligned moves");
 
 }  // namespace
 
 std::uint64_t Frame::arg(unsigned i) const noexcept {
   switch (i) {
-    case 0: return rdi;
-    case 1: return rsi;
-    case 2: return rdx;
-    case 3: return rcx;
-    case 4: return r8;
-    case 5: return r9;
-    default: return 0;
+    case 0:
+      return rdi;
+    case 1:
+      return rsi;
+    case 2:
+      return rdx;
+    case 3:
+      return rcx;
+    case 4:
+      return r8;
+    case 5:
+      return r9;
+    default:
+      return 0;
   }
 }
 
 void Frame::set_arg(unsigned i, std::uint64_t v) noexcept {
   switch (i) {
-    case 0: rdi = v; break;
-    case 1: rsi = v; break;
-    case 2: rdx = v; break;
-    case 3: rcx = v; break;
-    case 4: r8 = v; break;
-    case 5: r9 = v; break;
-    default: break;
+    case 0:
+      rdi = v;
+      break;
+    case 1:
+      rsi = v;
+      break;
+    case 2:
+      rdx = v;
+      break;
+    case 3:
+      rcx = v;
+      break;
+    case 4:
+      r8 = v;
+      break;
+    case 5:
+      r9 = v;
+      break;
+    default:
+      break;
   }
 }
 

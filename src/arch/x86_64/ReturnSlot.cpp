@@ -12,8 +12,8 @@ std::uintptr_t swap_return_address(trace::Frame& frame, std::uintptr_t hook) noe
 }
 
 // The return address of a call sits at its entry RSP for the whole call.
-void find_return_slots(std::uintptr_t, std::uintptr_t hook, const std::uintptr_t* keys,
-                       std::uint64_t** slots, std::size_t n) noexcept {
+void find_return_slots(std::uintptr_t, std::uintptr_t hook, const std::uintptr_t* keys, std::uint64_t** slots,
+                       std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     auto* slot = reinterpret_cast<std::uint64_t*>(keys[i]);
     slots[i] = (*slot == hook) ? slot : nullptr;

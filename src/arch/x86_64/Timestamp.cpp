@@ -30,7 +30,8 @@ std::uint64_t timestamp_frequency() noexcept {
   for (int i = 0; i < 100000000 && t1 - t0 < 2000000; ++i) t1 = monotonic_ns();
   const std::uint64_t c1 = __rdtsc();
   if (t1 <= t0) return 0;
-  const std::uint64_t f = static_cast<std::uint64_t>(static_cast<double>(c1 - c0) * 1e9 / static_cast<double>(t1 - t0));
+  const std::uint64_t f =
+      static_cast<std::uint64_t>(static_cast<double>(c1 - c0) * 1e9 / static_cast<double>(t1 - t0));
   g_frequency.store(f, std::memory_order_relaxed);
   return f;
 }

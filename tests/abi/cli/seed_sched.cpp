@@ -6,13 +6,13 @@
 // `ariadne abicheck` names switch_to() and the registers at the first bad
 // return. With the fixed list every result is right.
 //   seed_sched [ROUNDS]   exit 0: all results right; 1: some result wrong
+#include "seed_sched.hpp"
+
 #include <sys/mman.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-
-#include "seed_sched.hpp"
 
 namespace seed {
 namespace {
@@ -48,8 +48,8 @@ __attribute__((noinline)) void yield() {
 __attribute__((noinline)) std::uint64_t work(unsigned id) {
   volatile unsigned rounds = g_rounds;
   std::uint64_t k = id + 1;
-  std::uint64_t a0 = k * 0x9e3779b97f4a7c15u, a1 = k << 8, a2 = k * 3, a3 = k ^ 0x55,
-                a4 = k + 77, a5 = k * k, a6 = ~k, a7 = k << 20, a8 = k * 1001, a9 = k + 0xabcdef;
+  std::uint64_t a0 = k * 0x9e3779b97f4a7c15u, a1 = k << 8, a2 = k * 3, a3 = k ^ 0x55, a4 = k + 77, a5 = k * k,
+                a6 = ~k, a7 = k << 20, a8 = k * 1001, a9 = k + 0xabcdef;
   volatile unsigned i = 0;
   while (i < rounds) {
     a0 = a0 * 6364136223846793005u + rounds;
@@ -128,8 +128,7 @@ int main(int argc, char** argv) {
     thread& t = g_workers[i];
     t.id = i;
     t.done = false;
-    t._state = {nullptr, &t, static_cast<char*>(stack) + kStackSize,
-                reinterpret_cast<void*>(&thread_start)};
+    t._state = {nullptr, &t, static_cast<char*>(stack) + kStackSize, reinterpret_cast<void*>(&thread_start)};
   }
   int status = schedule_until_done() ? 0 : 1;
   for (unsigned i = 0; i < kWorkers; ++i) {
@@ -140,8 +139,8 @@ int main(int argc, char** argv) {
       status = 1;
     }
   }
-  std::printf(status == 0 ? "seed_sched: all %u results right\n"
-                          : "seed_sched: %u threads, some result wrong\n",
-              kWorkers);
+  std::printf(
+      status == 0 ? "seed_sched: all %u results right\n" : "seed_sched: %u threads, some result wrong\n",
+      kWorkers);
   return status;
 }

@@ -46,8 +46,8 @@ void thread::switch_to() {
       "1:               \n" /* label */
       :
       : "Q"(old->_state.fp), "Ump"(old->_state.sp), "Ump"(this->_state.fp), "Ump"(this->_state.sp)
-      : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
-        "x14", "x15", "x16", "x17", "x18", "x30", "memory");
+      : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
+        "x16", "x17", "x18", "x30", "memory");
 #else
   asm volatile(
       "\n"
@@ -65,8 +65,7 @@ void thread::switch_to() {
       "1:               \n" /* label */
       :
       : "Q"(old->_state.fp), "Ump"(old->_state.sp), "Ump"(this->_state.fp), "Ump"(this->_state.sp)
-      : "x0", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29",
-        "x30", "memory");
+      : "x0", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", "memory");
 #endif
 }
 

@@ -1,7 +1,6 @@
 // Spawns fibers through the installed ariadne::fiber and prints a checksum the
 // package test compares with the value computed here by hand.
 #include <ariadne/fiber.hpp>
-
 #include <cstdio>
 #include <vector>
 
