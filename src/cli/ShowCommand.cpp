@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -138,8 +139,17 @@ class Printer : public CallVisitor {
     line("", pending_depth_, pending_text_ + " {" + pending_note_);
   }
 
+  // Indentation stops at kMaxIndent levels (deeper lines say their depth):
+  // 2 spaces per level of a 100,000-deep recursion would make the output
+  // quadratic in the depth (gigabytes for one thread).
+  static constexpr std::size_t kMaxIndent = 64;
   void line(const std::string& dur, std::size_t depth, const std::string& text) {
-    std::printf("%12s [%6u] | %*s%s\n", dur.c_str(), tid_, static_cast<int>(2 * depth), "", text.c_str());
+    const int indent = static_cast<int>(2 * std::min(depth, kMaxIndent));
+    if (depth > kMaxIndent) {
+      std::printf("%12s [%6u] | %*s[depth %zu] %s\n", dur.c_str(), tid_, indent, "", depth, text.c_str());
+    } else {
+      std::printf("%12s [%6u] | %*s%s\n", dur.c_str(), tid_, indent, "", text.c_str());
+    }
   }
 
   const ProcessInfo& p_;

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "tracefile/Format.hpp"
+
 namespace ariadne::record {
 
 // One captured value: which register and how to show it.
@@ -56,6 +58,6 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
 bool parse_capture_spec(const std::string& spec, bool retval, CaptureRule& rule, std::string& error);
 
 inline constexpr std::uint32_t kMinSegmentBytes = 4096;
-inline constexpr std::uint32_t kMaxSegmentBytes = 1u << 30;
+inline constexpr std::uint32_t kMaxSegmentBytes = tracefile::kMaxSegmentBytes;  // what readers accept
 
 }  // namespace ariadne::record
