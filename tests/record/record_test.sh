@@ -167,6 +167,8 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
     record -- "$EXEC_PROBE" run
     expect_rc 0
     expect_out '^exec_env_probe: 10 of 10 images ran with their own environment$'
+    # Under qemu-user the preload must not reach the host's loader (of qemu, of sh).
+    ! printf '%s\n' "$out" | grep -q 'ld\.so' || fail "a loader complained: $(printf '%s\n' "$out" | grep 'ld\.so' | head -1)"
     decode
     shown=$("$ARIADNE" show "$dir" 2>&1) || fail "ariadne show failed: $shown"
     for m in execl execle execv execve execvp execvpe fexecve posix_spawn posix_spawnp system; do
