@@ -40,6 +40,10 @@ struct Stats {
 struct Collector : CallVisitor {
   std::unordered_map<std::uint32_t, Stats> by_site;
   std::uint64_t open = 0;
+  std::uint64_t lost = 0;  // events the recorder could not write (lost markers)
+  void on_event(const TraceEvent& e) override {
+    if (e.kind == Event::lost) lost += e.number;
+  }
   void on_exit(const Call& c) override {
     if (c.inherited) return;
     if (!c.complete) {
@@ -111,12 +115,13 @@ void add_report_command(CLI::App& app) {
     Progress progress("report", selected_bytes(t.dir, o->sel));
     attach(t.dir, progress);
     Table all;
-    std::uint64_t open = 0;
+    std::uint64_t open = 0, lost = 0;
     bool first = true;
     o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
       Collector c;
       walk_calls(t.dir, p, th, c, t.problems);
       open += c.open;
+      lost += c.lost;
       if (o->threads) {
         Table one;
         merge_into(one, p, c);
@@ -133,6 +138,7 @@ void add_report_command(CLI::App& app) {
     if (open > 0)
       std::printf("# %llu call%s still open at the end of the recording (not timed)\n",
                   static_cast<unsigned long long>(open), open == 1 ? "" : "s");
+    say_lost_events(lost);
     finish(t.problems);
   });
 }
