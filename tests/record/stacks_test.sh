@@ -53,16 +53,17 @@ case $case_name in
     printf '%s\n' "$out" | tail -1
     ;;
   threads)
-    # Short-lived threads, four at a time: each one's stack is retired when
+    # Short-lived threads, sixteen at a time: each one's stack is retired when
     # it ends (glibc hands it to a later thread, which must not inherit its
     # entries), and nothing is left mapped.
-    n=3000
-    [ "$ARCH" = aarch64 ] && n=1000
+    n=3008
+    [ "$ARCH" = aarch64 ] && n=1008
+    t=$((n + 16))  # and sixteen to warm up
     record -- "$PROBE" threads $n
-    expect_count ' entry worker$' $((n + 16))
-    expect_count ' entry leaf$' $((10 * (n + 16)))
+    expect_count ' entry worker$' $t
+    expect_count ' entry leaf$' $((10 * t))
     expect_balanced
-    expect_count ' thread_exit$' $((n + 16 + 1))
+    expect_count ' thread_exit$' $((t + 1))
     # The mappings, without the recorder's own (its thread logs): under
     # abicheck, which hooks every return too. One malloc arena: glibc makes
     # more as threads contend, and keeps them.
