@@ -128,6 +128,31 @@ void add_report_command(CLI::App& app) {
         merge_into(all, p, c);
       }
     });
+    // Each fiber's calls, paired across the threads it ran on.
+    Collector fc;
+    const ProcessInfo* fiber_process = nullptr;
+    walk_selected_fibers(
+        t.dir, o->sel, t.problems,
+        [&](const ProcessInfo& p, std::uint64_t id, const std::vector<std::uint32_t>&) -> CallVisitor& {
+          fiber_process = &p;
+          if (!o->threads) return fc;
+          progress.done();
+          std::printf("%s# process %u (%s), fiber %llu\n", first ? "" : "\n", p.pid, p.key.c_str(),
+                      static_cast<unsigned long long>(id));
+          first = false;
+          return fc;
+        },
+        [&] {
+          open += fc.open;
+          if (o->threads) {
+            Table one;
+            merge_into(one, *fiber_process, fc);
+            print_table(one, o->sort);
+          } else {
+            merge_into(all, *fiber_process, fc);
+          }
+          fc = Collector{};
+        });
     progress.done();
     if (!o->threads) print_table(all, o->sort);
     if (open > 0)
