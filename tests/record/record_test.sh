@@ -282,7 +282,7 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
       record -- "$FIBERS" 20 100 2 >/dev/null
       expect_rc 0
       rep=$("$ARIADNE" report "$dir" 2>&1); rrc=$?
-      [ "$rrc" -eq 0 ] || fail "run $i: report exit $rrc: $(printf '%s\n' "$rep" | grep ariadne: | head -3)"
+      [ "$rrc" -eq 0 ] || fail "run $i: report exit $rrc: $(printf '%s\n' "$rep" | grep '^ariadne: ' | head -3)"
       for want in "fiber_body 20" "middle 2000" "inner 2000" "leaf 6000"; do
         fn=${want% *} n=${want#* }
         got=$(printf '%s\n' "$rep" | awk -v f="$fn" '$NF == f {print $5}')
