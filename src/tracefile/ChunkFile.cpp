@@ -34,9 +34,9 @@ bool parse_chunk_file(const std::string& path, const std::vector<std::uint8_t>& 
                         fmt::format("expected file header CRC {:#010x}, found {:#010x}", crc, h.crc)});
     return false;
   }
-  if (h.version < kMinFormatVersion || h.version > kFormatVersion) {
+  if (!readable_version(h.version)) {
     problems.push_back({path, offsetof(FileHeader, version),
-                        fmt::format("expected format version {} to {}, found {}", kMinFormatVersion,
+                        fmt::format("expected format version {} to {}, found {}", kOldestFormatVersion,
                                     kFormatVersion, h.version)});
     return false;
   }

@@ -82,9 +82,9 @@ bool SegmentLoader::check_header(const std::string& path, std::vector<Problem>& 
     return false;
   }
   // The version decides what the CRC covers; a damaged version fails the CRC.
-  if (h.version < kMinFormatVersion || h.version > kFormatVersion) {
+  if (!readable_version(h.version)) {
     problems.push_back({path, offsetof(SegmentHeader, version),
-                        fmt::format("expected format version {} to {}, found {}", kMinFormatVersion,
+                        fmt::format("expected format version {} to {}, found {}", kOldestFormatVersion,
                                     kFormatVersion, h.version)});
     return false;
   }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -50,13 +51,21 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// ARIADNE_TEST_KILL_AFTER=S shortens the kill (old code hangs on every FIFO).
+std::chrono::seconds kill_after() {
+  const char* s = std::getenv("ARIADNE_TEST_KILL_AFTER");
+  return std::chrono::seconds(s != nullptr && std::atoi(s) > 0 ? std::atoi(s) : 60);
+}
+
 // Runs `ariadne ARGS` with its output in files; measures the wall time and
 // the child's peak RSS (wait4). A run that hangs is killed after 60 s (far
 // past the 5 s the test allows, so the failure says how long it took).
 CliRun ariadne(const std::vector<std::string>& args, const std::string& out_path = "") {
   const std::string scratch = temp_dir("hostile-run");
   const std::string out = out_path.empty() ? scratch + "/out" : out_path;
-  std::vector<std::string> all{ARIADNE_BIN};
+  // ARIADNE_TEST_BIN: another build of ariadne (to show the test failing on old code).
+  const char* bin = std::getenv("ARIADNE_TEST_BIN");
+  std::vector<std::string> all{bin != nullptr && *bin != '\0' ? bin : ARIADNE_BIN};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
@@ -80,7 +89,7 @@ CliRun ariadne(const std::vector<std::string>& args, const std::string& out_path
   for (;;) {
     const pid_t w = ::wait4(pid, &ws, WNOHANG, &ru);
     if (w == pid) break;
-    if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(60)) {
+    if (std::chrono::steady_clock::now() - t0 > kill_after()) {
       ::kill(pid, SIGKILL);
       ::wait4(pid, &ws, 0, &ru);
       break;
