@@ -24,6 +24,10 @@
 #include "trace/Handlers.hpp"
 #include "trace/Interpose.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::record {
 
 using namespace ariadne::tracefile;
@@ -98,7 +102,7 @@ void fatal_handler(int sig, siginfo_t*, void*) {
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   real_sigaction()(sig, &dfl, nullptr);
-  ::raise(sig);  // pending until this handler returns (a fault re-faults anyway)
+  sys_raise(sig);  // pending until this handler returns (a fault re-faults anyway)
 }
 
 bool is_fatal(int sig) {
@@ -201,7 +205,7 @@ constexpr int kMaxListArgs = 4096;
 
 void install_process_events() noexcept {
   g_active = true;
-  pthread_atfork(nullptr, nullptr, [] { after_fork_in_child(static_cast<std::uint32_t>(::getppid())); });
+  pthread_atfork(nullptr, nullptr, [] { after_fork_in_child(static_cast<std::uint32_t>(sys_getppid())); });
   for (int sig : kFatalSignals) {
     struct sigaction current {};
     if (real_sigaction()(sig, nullptr, &current) != 0) continue;

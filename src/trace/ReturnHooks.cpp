@@ -7,6 +7,10 @@
 #include <atomic>
 #include <cstddef>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace::detail {
 
 namespace {
@@ -53,15 +57,16 @@ std::uintptr_t parse_hex(const char*& p, const char* end) {
 enum class MapsScan { found, absent, unreadable };
 
 // One read of /proc/self/maps for the mapping containing sp, with raw
-// syscalls only (this runs inside traced calls, perhaps in a signal handler).
+// syscalls only (this runs inside traced calls, perhaps in a signal handler,
+// and must leave errno alone).
 MapsScan scan_maps(std::uintptr_t sp, std::uintptr_t* lo, std::uintptr_t* hi) {
-  const int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  const int fd = sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return MapsScan::unreadable;
   char buf[4096];
   std::size_t have = 0;
   bool found = false;
   for (;;) {
-    const ssize_t r = ::read(fd, buf + have, sizeof buf - have);
+    const long r = sys_read(fd, buf + have, sizeof buf - have);
     if (r <= 0) break;
     have += static_cast<std::size_t>(r);
     std::size_t consumed = 0;
@@ -89,7 +94,7 @@ MapsScan scan_maps(std::uintptr_t sp, std::uintptr_t* lo, std::uintptr_t* hi) {
     have -= consumed;
     if (have == sizeof buf) have = 0;  // a line longer than the buffer: drop it
   }
-  ::close(fd);
+  sys_close(fd);
   return found ? MapsScan::found : MapsScan::absent;
 }
 
@@ -117,7 +122,7 @@ bool mapping_of(std::uintptr_t sp, std::uintptr_t* lo, std::uintptr_t* hi) {
 ShadowStack* make_shadow(std::uintptr_t lo, std::uintptr_t hi) {
   const std::size_t bytes = offsetof(ShadowStack, entries) + sizeof(ShadowEntry) * kShadowCapacity;
   void* p =
-      ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      sys_mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return nullptr;
   auto* s = static_cast<ShadowStack*>(p);
   s->top = 0;
