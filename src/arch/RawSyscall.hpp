@@ -98,6 +98,10 @@ inline void* sys_mmap(void* addr, std::size_t length, int prot, int flags, int f
   if (error != nullptr) *error = sys_error(r);
   return MAP_FAILED;
 }
+inline void* sys_mremap(void* old, std::size_t old_length, std::size_t new_length, int flags) noexcept {
+  const long r = raw_syscall(SYS_mremap, old, old_length, new_length, flags);
+  return sys_error(r) != 0 ? MAP_FAILED : reinterpret_cast<void*>(r);
+}
 inline int sys_munmap(void* addr, std::size_t length) noexcept {
   return static_cast<int>(raw_syscall(SYS_munmap, addr, length));
 }
@@ -108,6 +112,8 @@ inline int sys_mprotect(void* addr, std::size_t length, int prot) noexcept {
 inline pid_t sys_getpid() noexcept { return static_cast<pid_t>(raw_syscall(SYS_getpid)); }
 inline pid_t sys_getppid() noexcept { return static_cast<pid_t>(raw_syscall(SYS_getppid)); }
 inline pid_t sys_gettid() noexcept { return static_cast<pid_t>(raw_syscall(SYS_gettid)); }
+
+inline void sys_sched_yield() noexcept { raw_syscall(SYS_sched_yield); }
 
 // Sends sig to this thread, as raise(3) does (without its signal masking).
 inline int sys_raise(int sig) noexcept {

@@ -26,7 +26,9 @@
 #include "arch/RawSyscall.hpp"
 
 // Plain words that are also field and enumerator names (ThreadLog::open,
-// LeftBehind::rename): caught as calls only.
+// LeftBehind::rename): caught as calls only. munmap too: StackRegions.cpp
+// #undefs it to define the program's munmap (an interposer).
+#define munmap(...) ARIADNE_RUNTIME_USES_sys_munmap_NOT_LIBC_munmap
 #define open(...) ARIADNE_RUNTIME_USES_sys_open_NOT_LIBC_open
 #define read(...) ARIADNE_RUNTIME_USES_sys_read_NOT_LIBC_read
 #define write(...) ARIADNE_RUNTIME_USES_sys_write_NOT_LIBC_write
@@ -35,7 +37,7 @@
 
 // clang-format off
 #pragma GCC poison openat creat readv writev pread pwrite pread64 pwrite64 lseek
-#pragma GCC poison mmap munmap mprotect madvise mremap msync
+#pragma GCC poison mmap mprotect madvise mremap msync
 #pragma GCC poison ftruncate fstat lstat fcntl ioctl dup dup2 dup3 pipe pipe2
 #pragma GCC poison mkdir mkdirat unlink unlinkat renameat readlink readlinkat access
 #pragma GCC poison syscall getpid getppid gettid kill tgkill raise _exit
