@@ -34,6 +34,10 @@
 #include "trace/ReturnHooks.hpp"
 #include "trace/SiteTable.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::abi {
 namespace {
 
@@ -97,7 +101,7 @@ void lock_report() noexcept {
 }
 void unlock_report() noexcept { g_report_lock.clear(std::memory_order_release); }
 
-__attribute__((format(printf, 1, 2))) void add(const char* fmt, ...) noexcept {
+__attribute__((format(__printf__, 1, 2))) void add(const char* fmt, ...) noexcept {
   if (g_used >= sizeof g_text - 1) return;
   va_list ap;
   va_start(ap, fmt);
@@ -107,12 +111,7 @@ __attribute__((format(printf, 1, 2))) void add(const char* fmt, ...) noexcept {
 }
 
 void flush() noexcept {
-  std::size_t done = 0;
-  while (done < g_used) {
-    const ssize_t w = ::write(g_config.fd, g_text + done, g_used - done);
-    if (w <= 0) break;
-    done += static_cast<std::size_t>(w);
-  }
+  sys_write_all(g_config.fd, g_text, g_used);
   g_used = 0;
 }
 
@@ -198,10 +197,10 @@ void add_call_stack(std::uintptr_t site, std::uintptr_t entry_sp, std::uintptr_t
 
 void add_head(const Site* site) noexcept {
   char self[256];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  const long n = sys_readlink("/proc/self/exe", self, sizeof self - 1);
   self[n > 0 ? n : 0] = '\0';
   add("ariadne abicheck: violation: %s in %s (thread %ld)\n", site_name(site), site ? site->module : self,
-      static_cast<long>(::gettid()));
+      static_cast<long>(sys_gettid()));
 }
 
 void summary_at_exit() noexcept;
@@ -215,7 +214,7 @@ void after_violation(bool fatal) noexcept {
   }
   unlock_report();
   if (g_config.keep_going) summary_at_exit();
-  ::_exit(kViolationStatus);
+  sys_exit_group(kViolationStatus);
 }
 
 // The caller's frame record as the call was entered: at exit, the frame
@@ -307,7 +306,7 @@ void on_exit(const Site& site, Frame& frame, void*) {
     add_call_stack(site->address, entry_sp, record->return_address, entry_frame_record(*record), true);
   }
   after_violation(true);
-  ::_exit(kViolationStatus);
+  sys_exit_group(kViolationStatus);
 }
 
 // ---------------------------------------------------------------------------
@@ -352,7 +351,7 @@ void at_exit() {
   summary_at_exit();
   if (g_violations.load(std::memory_order_relaxed) != 0) {
     std::fflush(nullptr);
-    ::_exit(kViolationStatus);
+    sys_exit_group(kViolationStatus);
   }
 }
 
@@ -375,7 +374,7 @@ bool each_regex(const char* name, long (*apply)(trace::Selector), long* applied)
     start = end + 1;
     if (re.empty()) continue;
     if (apply(trace::by_regex(re.c_str())) < 0) {
-      std::fprintf(stderr, "ariadne abicheck: %s: '%s': %s\n", name, re.c_str(), trace::error());
+      sys_print(STDERR_FILENO, "ariadne abicheck: %s: '%s': %s\n", name, re.c_str(), trace::error());
       return false;
     }
     ++*applied;
@@ -389,24 +388,24 @@ void start_abi_checker_from_environment() noexcept {
   if (!env_on("ARIADNE_ABICHECK")) return;
   g_config.keep_going = env_on("ARIADNE_ABICHECK_CONTINUE");
   if (const char* out = std::getenv("ARIADNE_ABICHECK_OUTPUT"); out != nullptr && out[0] != '\0') {
-    const int fd = ::open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = sys_open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-      std::fprintf(stderr, "ariadne abicheck: cannot open %s: %s\n", out, std::strerror(errno));
-      ::_exit(2);
+      sys_print(STDERR_FILENO, "ariadne abicheck: cannot open %s: %s\n", out, std::strerror(-fd));
+      sys_exit_group(2);
     }
     g_config.fd = fd;
   }
   trace::detail::set_lost_return_hook(on_lost_return);
   if (trace::add_entry_handler(on_entry, nullptr) < 0 || trace::add_exit_handler(on_exit, nullptr) < 0) {
-    std::fprintf(stderr, "ariadne abicheck: no free handler slot\n");
-    ::_exit(2);
+    sys_print(STDERR_FILENO, "ariadne abicheck: no free handler slot\n");
+    sys_exit_group(2);
   }
   std::atexit(at_exit);
   long includes = 0;
   long excludes = 0;
-  if (!each_regex("ARIADNE_ABICHECK_INCLUDE", trace::enable, &includes)) ::_exit(2);
+  if (!each_regex("ARIADNE_ABICHECK_INCLUDE", trace::enable, &includes)) sys_exit_group(2);
   if (includes == 0) trace::enable(trace::all());
-  if (!each_regex("ARIADNE_ABICHECK_EXCLUDE", trace::disable, &excludes)) ::_exit(2);
+  if (!each_regex("ARIADNE_ABICHECK_EXCLUDE", trace::disable, &excludes)) sys_exit_group(2);
 }
 
 }  // namespace ariadne::abi

@@ -154,11 +154,12 @@ int LiveFileDrainer::pass(bool do_scan) {
 }
 
 bool LiveFileDrainer::copy_out(const fs::path& live, SegmentHeader* h) {
-  if (record::copy_segment_out(live.parent_path().c_str(), h)) return true;
+  int error = 0;
+  if (record::copy_segment_out(live.parent_path().c_str(), h, &error)) return true;
   if (!said_error_)
     fmt::print(stderr,
                "ariadne record: cannot copy a segment out of {}: {} (the program's threads copy their own)\n",
-               live.string(), std::strerror(errno));
+               live.string(), std::strerror(error));
   said_error_ = true;
   return false;
 }

@@ -238,9 +238,10 @@ void add_record_command(CLI::App& app) {
     session.varint(target_env.size());
     for (const auto& e : target_env) session.string(e.c_str(), e.size());
     session.string(options.c_str(), options.size());
-    if (!record::write_file_header(fd, tracefile::FileKind::session) ||
-        !record::write_chunk(fd, tracefile::ChunkType::session, session))
-      throw LaunchError(fmt::format("{}: cannot write: {}", session_path, std::strerror(errno)));
+    int error = 0;
+    if (!record::write_file_header(fd, tracefile::FileKind::session, &error) ||
+        !record::write_chunk(fd, tracefile::ChunkType::session, session, &error))
+      throw LaunchError(fmt::format("{}: cannot write: {}", session_path, std::strerror(error)));
 
     LiveFileDrainer drainer(dir);
     if (!o->no_drain) drainer.start();

@@ -12,6 +12,10 @@
 #include <cstring>
 #include <vector>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::patch {
 namespace {
 
@@ -50,8 +54,9 @@ std::string mprotect_error(const PageRange& range, const char* protection, int e
 }
 
 bool protect(const PageRange& range, int protection, const char* name, WriteResult& result) {
-  if (mprotect(reinterpret_cast<void*>(range.start), range.end - range.start, protection) == 0) return true;
-  const int error = errno;
+  const int rc = sys_mprotect(reinterpret_cast<void*>(range.start), range.end - range.start, protection);
+  if (rc == 0) return true;
+  const int error = -rc;
   result.ok = false;
   if (!result.error.empty()) result.error += '\n';
   result.error += mprotect_error(range, name, error);

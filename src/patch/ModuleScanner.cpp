@@ -22,6 +22,10 @@
 
 #include "arch/CodePatch.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::patch {
 namespace {
 
@@ -51,7 +55,7 @@ void add_problem(ModuleImage& module, const std::string& why) {
 
 std::string main_program_path() {
   char buffer[4096];
-  const ssize_t length = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  const long length = sys_readlink("/proc/self/exe", buffer, sizeof buffer - 1);
   return length > 0 ? std::string(buffer, static_cast<std::size_t>(length)) : std::string();
 }
 
@@ -219,9 +223,9 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
     if ((phdr.p_flags & PF_X) != 0) executable.push_back(segment);
   }
 
-  const int fd = open(module.path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = sys_open(module.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    add_problem(module, std::string("cannot open: ") + std::strerror(errno) + ": not traced");
+    add_problem(module, std::string("cannot open: ") + std::strerror(-fd) + ": not traced");
     module.skip = true;
     return;
   }
@@ -231,7 +235,7 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
     add_problem(module, std::string("not an ELF file (") + elf_errmsg(-1) + "): not traced");
     module.skip = true;
     if (elf != nullptr) elf_end(elf);
-    close(fd);
+    sys_close(fd);
     return;
   }
 
@@ -242,7 +246,7 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
     module.skip = true;
     module.instrumented = false;
     elf_end(elf);
-    close(fd);
+    sys_close(fd);
     return;
   }
 
@@ -284,7 +288,7 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
   if (unknown > kUnknownLines)
     add_problem(module, std::to_string(unknown) + " sites with unknown NOP patterns in all: not traced");
   elf_end(elf);
-  close(fd);
+  sys_close(fd);
 }
 
 bool is_vdso(std::span<const ElfW(Phdr)> phdrs, std::uintptr_t bias) {

@@ -15,6 +15,10 @@
 
 #include "arch/CodePatch.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::patch {
 namespace {
 
@@ -33,7 +37,7 @@ constexpr unsigned kAttemptsPerSide = 64;  // bounded: QEMU may move every one o
 
 VeneerPool::~VeneerPool() {
   for (const ModuleVeneers& module : modules_)
-    for (const Page& page : module.pages) munmap(reinterpret_cast<void*>(page.base), page_size());
+    for (const Page& page : module.pages) sys_munmap(reinterpret_cast<void*>(page.base), page_size());
 }
 
 VeneerPool::ModuleVeneers* VeneerPool::find(const ModuleImage& module) {
@@ -68,15 +72,12 @@ std::uintptr_t VeneerPool::map_near(const ModuleVeneers& owner, std::string* err
     if (down && below < distance) continue;
     const std::uintptr_t hint = down ? below - distance : above + distance;
     if (!reachable(hint)) continue;
-    void* got = mmap(reinterpret_cast<void*>(hint), page, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (got == MAP_FAILED) {
-      last_errno = errno;  // EEXIST: something lives there, try further away
-      continue;
-    }
+    void* got = sys_mmap(reinterpret_cast<void*>(hint), page, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0, &last_errno);
+    if (got == MAP_FAILED) continue;  // EEXIST: something lives there, try further away
     const auto base = reinterpret_cast<std::uintptr_t>(got);
     if (reachable(base)) return base;
-    munmap(got, page);  // the hint was ignored (old kernel, QEMU): not usable
+    sys_munmap(got, page);  // the hint was ignored (old kernel, QEMU): not usable
   }
   if (error != nullptr) {
     char text[200];
@@ -116,7 +117,7 @@ std::uintptr_t VeneerPool::veneer_for(const ModuleImage& module, std::uintptr_t 
   return address;
 }
 
-std::uintptr_t VeneerPool::place(const ModuleImage& module, std::size_t bytes, CodeWriter write, void* ctx,
+std::uintptr_t VeneerPool::place(const ModuleImage& module, std::size_t bytes, CodeWriter emit, void* ctx,
                                  std::string* error) {
   ModuleVeneers* owner = &owner_of(module);
   const std::uintptr_t page = page_size();
@@ -131,13 +132,13 @@ std::uintptr_t VeneerPool::place(const ModuleImage& module, std::size_t bytes, C
     // The page's other code may be running right now: keep it executable
     // while the new piece (not referenced by any site yet) is written.
     void* base = reinterpret_cast<void*>(room->base);
-    if (mprotect(base, page, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
-      if (error != nullptr) *error = std::string("mprotect of a veneer page failed: ") + std::strerror(errno);
+    if (const int rc = sys_mprotect(base, page, PROT_READ | PROT_WRITE | PROT_EXEC); rc != 0) {
+      if (error != nullptr) *error = std::string("mprotect of a veneer page failed: ") + std::strerror(-rc);
       return 0;
     }
     address = room->base + room->used;
-    const bool written = write(reinterpret_cast<std::byte*>(address), ctx);
-    mprotect(base, page, PROT_READ | PROT_EXEC);
+    const bool written = emit(reinterpret_cast<std::byte*>(address), ctx);
+    sys_mprotect(base, page, PROT_READ | PROT_EXEC);
     if (!written) {
       if (error != nullptr) *error = "code placed near the module cannot reach its target";
       return 0;
@@ -147,12 +148,13 @@ std::uintptr_t VeneerPool::place(const ModuleImage& module, std::size_t bytes, C
     const std::uintptr_t base = map_near(*owner, error);
     if (base == 0) return 0;
     // A fresh page: no one executes it yet, so RW then R-X (never W+X).
-    const bool written = write(reinterpret_cast<std::byte*>(base), ctx);
-    if (!written || mprotect(reinterpret_cast<void*>(base), page, PROT_READ | PROT_EXEC) != 0) {
+    const bool written = emit(reinterpret_cast<std::byte*>(base), ctx);
+    const int rc = written ? sys_mprotect(reinterpret_cast<void*>(base), page, PROT_READ | PROT_EXEC) : 0;
+    if (!written || rc != 0) {
       if (error != nullptr)
-        *error = written ? std::string("mprotect of a veneer page failed: ") + std::strerror(errno)
+        *error = written ? std::string("mprotect of a veneer page failed: ") + std::strerror(-rc)
                          : "code placed near the module cannot reach its target";
-      munmap(reinterpret_cast<void*>(base), page);
+      sys_munmap(reinterpret_cast<void*>(base), page);
       return 0;
     }
     owner->pages.push_back({base, size});
@@ -166,7 +168,7 @@ void VeneerPool::release(const ModuleImage& module) {
   auto entry = std::find_if(modules_.begin(), modules_.end(),
                             [&](const ModuleVeneers& m) { return m.module_lowest == module.lowest; });
   if (entry == modules_.end()) return;
-  for (const Page& page : entry->pages) munmap(reinterpret_cast<void*>(page.base), page_size());
+  for (const Page& page : entry->pages) sys_munmap(reinterpret_cast<void*>(page.base), page_size());
   modules_.erase(entry);
 }
 

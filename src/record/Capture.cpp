@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::record {
 
 using namespace ariadne::tracefile;
@@ -36,7 +40,7 @@ void mark(const trace::Site& s, void* user) {
 // A string argument: at most kMaxStringCapture bytes, page by page, so a
 // string ending just before an unmapped page still reads.
 std::size_t encode_string(ThreadLog* t, std::uint64_t address, std::uint8_t* out) noexcept {
-  if (address == 0 || (t->string_pipe[0] < 0 && ::pipe2(t->string_pipe, O_CLOEXEC | O_NONBLOCK) != 0)) {
+  if (address == 0 || (t->string_pipe[0] < 0 && sys_pipe2(t->string_pipe, O_CLOEXEC | O_NONBLOCK) != 0)) {
     out[0] = static_cast<std::uint8_t>(ValueKind::bad_string);
     return 1;
   }
@@ -48,11 +52,11 @@ std::size_t encode_string(ThreadLog* t, std::uint64_t address, std::uint8_t* out
     const std::uintptr_t at = address + got;
     std::size_t chunk = page - (at & (page - 1));
     if (chunk > sizeof text - got) chunk = sizeof text - got;
-    const ssize_t w = ::write(t->string_pipe[1], reinterpret_cast<const void*>(at), chunk);
+    const long w = sys_write(t->string_pipe[1], reinterpret_cast<const void*>(at), chunk);
     if (w <= 0) break;
-    const ssize_t r = ::read(t->string_pipe[0], text + got, static_cast<std::size_t>(w));
+    const long r = sys_read(t->string_pipe[0], text + got, static_cast<std::size_t>(w));
     if (r != w) break;
-    for (ssize_t i = 0; i < r; ++i) {
+    for (long i = 0; i < r; ++i) {
       if (text[got + static_cast<std::size_t>(i)] == '\0') {
         got += static_cast<std::size_t>(i);
         terminated = true;
@@ -110,8 +114,8 @@ bool set_capture_rules(const std::vector<CaptureRule>& rules, std::string& error
     error = "too many -A/-R rules (at most 250)";
     return false;
   }
-  void* m = ::mmap(nullptr, 2 * kMaxSites, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* m = sys_mmap(nullptr, 2 * kMaxSites, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) {
     error = "cannot map the capture tables";
     return false;

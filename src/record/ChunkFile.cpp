@@ -7,6 +7,10 @@
 #include <cstdlib>
 #include <cstring>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::record {
 
 using namespace ariadne::tracefile;
@@ -60,11 +64,12 @@ std::size_t append_decimal(char* out, std::uint64_t v) noexcept {
   return n;
 }
 
-bool write_all(int fd, iovec* iov, int count) noexcept {
+bool write_all(int fd, iovec* iov, int count, int* error) noexcept {
   while (count > 0) {
-    const ssize_t w = ::writev(fd, iov, count);
+    const long w = sys_writev(fd, iov, count);
     if (w < 0) {
-      if (errno == EINTR) continue;
+      if (w == -EINTR) continue;
+      if (error != nullptr) *error = -static_cast<int>(w);
       return false;
     }
     auto left = static_cast<std::size_t>(w);
@@ -81,18 +86,21 @@ bool write_all(int fd, iovec* iov, int count) noexcept {
   return true;
 }
 
-bool write_file_header(int fd, FileKind kind) noexcept {
+bool write_file_header(int fd, FileKind kind, int* error) noexcept {
   FileHeader h{};
   std::memcpy(h.magic, kFileMagic, sizeof h.magic);
   h.version = kFormatVersion;
   h.kind = static_cast<std::uint16_t>(kind);
   h.crc = crc32c(&h, 12);
   iovec iov{&h, sizeof h};
-  return write_all(fd, &iov, 1);
+  return write_all(fd, &iov, 1, error);
 }
 
-bool write_chunk(int fd, ChunkType type, const void* payload, std::size_t length) noexcept {
-  if (length > kMaxChunkLength) return false;
+bool write_chunk(int fd, ChunkType type, const void* payload, std::size_t length, int* error) noexcept {
+  if (length > kMaxChunkLength) {
+    if (error != nullptr) *error = EFBIG;
+    return false;
+  }
   ChunkHeader h{};
   h.type = static_cast<std::uint32_t>(type);
   h.length = static_cast<std::uint32_t>(length);
@@ -102,7 +110,7 @@ bool write_chunk(int fd, ChunkType type, const void* payload, std::size_t length
   iovec iov[3] = {{&h, sizeof h},
                   {const_cast<void*>(payload), length},
                   {const_cast<std::uint8_t*>(kZeros), (8 - length % 8) % 8}};
-  return write_all(fd, iov, 3);
+  return write_all(fd, iov, 3, error);
 }
 
 }  // namespace ariadne::record

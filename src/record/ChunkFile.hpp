@@ -43,16 +43,18 @@ class Payload {
 // Writes v in decimal at out, NUL-terminated; returns the digits written.
 std::size_t append_decimal(char* out, std::uint64_t v) noexcept;
 
-// Writes all of `iov` (retrying short writes and EINTR); false on an error
-// (errno says which). `iov` is used up.
-bool write_all(int fd, iovec* iov, int count) noexcept;
+// Writes all of `iov` (retrying short writes and EINTR); false on an error,
+// whose number goes to *error if given. errno is left alone (raw syscalls:
+// the runtime writes from inside the program's calls). `iov` is used up.
+bool write_all(int fd, iovec* iov, int count, int* error = nullptr) noexcept;
 
 // Creates the file's header at offset 0 of `fd` (opened O_APPEND).
-bool write_file_header(int fd, tracefile::FileKind kind) noexcept;
+bool write_file_header(int fd, tracefile::FileKind kind, int* error = nullptr) noexcept;
 // Appends one chunk: header, payload, zero padding to 8 bytes, one write.
-bool write_chunk(int fd, tracefile::ChunkType type, const void* payload, std::size_t length) noexcept;
-inline bool write_chunk(int fd, tracefile::ChunkType type, const Payload& p) noexcept {
-  return p.ok() && write_chunk(fd, type, p.data(), p.size());
+bool write_chunk(int fd, tracefile::ChunkType type, const void* payload, std::size_t length,
+                 int* error = nullptr) noexcept;
+inline bool write_chunk(int fd, tracefile::ChunkType type, const Payload& p, int* error = nullptr) noexcept {
+  return p.ok() && write_chunk(fd, type, p.data(), p.size(), error);
 }
 
 }  // namespace ariadne::record

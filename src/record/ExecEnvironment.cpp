@@ -12,6 +12,10 @@
 #include <cstdlib>
 #include <cstring>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 extern char** environ;
 
 namespace ariadne::record {
@@ -173,7 +177,7 @@ ExecEnvironment::ExecEnvironment(char* const* envp) noexcept : entries_(const_ca
   char* buffer = inline_text_;
   if (pointers > kInlineEntries || text > kInlineText) {
     mapping_bytes_ = pointers * sizeof(char*) + text;
-    void* m = ::mmap(nullptr, mapping_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* m = sys_mmap(nullptr, mapping_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return;
     mapping_ = m;
     out = static_cast<char**>(m);
@@ -216,9 +220,7 @@ ExecEnvironment::ExecEnvironment(char* const* envp) noexcept : entries_(const_ca
 }
 ExecEnvironment::~ExecEnvironment() {
   if (mapping_ == nullptr) return;
-  const int saved_errno = errno;  // the failed exec's, which the caller returns
-  ::munmap(mapping_, mapping_bytes_);
-  errno = saved_errno;
+  sys_munmap(mapping_, mapping_bytes_);  // raw: the failed exec's errno stays for the caller
 }
 
 }  // namespace ariadne::record

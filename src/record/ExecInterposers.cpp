@@ -27,6 +27,10 @@
 #include "trace/Handlers.hpp"
 #include "trace/Interpose.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 extern char** environ;
 
 namespace ariadne::record {
@@ -169,7 +173,7 @@ void end_shell_call(const ShellCall& call) {
 
 void cancel_shell_call(void* p) {
   const ShellCall& call = *static_cast<ShellCall*>(p);
-  ::kill(call.pid, SIGKILL);
+  raw_syscall(SYS_kill, call.pid, SIGKILL);
   while (::waitpid(call.pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   end_shell_call(call);

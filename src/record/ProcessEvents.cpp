@@ -23,6 +23,10 @@
 #include "trace/Interpose.hpp"
 #include "trace/SignalBroker.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::record {
 
 using namespace ariadne::tracefile;
@@ -88,7 +92,7 @@ const trace::detail::SignalObserver g_observer{
 
 void install_process_events() noexcept {
   g_active = true;
-  pthread_atfork(nullptr, nullptr, [] { after_fork_in_child(static_cast<std::uint32_t>(::getppid())); });
+  pthread_atfork(nullptr, nullptr, [] { after_fork_in_child(static_cast<std::uint32_t>(sys_getppid())); });
   trace::detail::set_signal_observer(&g_observer);
 }
 

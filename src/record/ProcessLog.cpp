@@ -18,6 +18,10 @@
 #include "record/ChunkFile.hpp"
 #include "trace/SiteTable.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 extern char** environ;
 
 namespace ariadne::record {
@@ -43,15 +47,15 @@ std::uint64_t clock_ns(clockid_t id) noexcept {
 void add_argv(Payload& p) {
   char buf[16384];
   std::size_t n = 0;
-  const int fd = ::open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  const int fd = sys_open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
     for (;;) {
-      const ssize_t r = ::read(fd, buf + n, sizeof buf - n);
+      const long r = sys_read(fd, buf + n, sizeof buf - n);
       if (r <= 0) break;
       n += static_cast<std::size_t>(r);
       if (n == sizeof buf) break;
     }
-    ::close(fd);
+    sys_close(fd);
   }
   std::size_t count = 0;
   for (std::size_t i = 0; i < n; ++i) count += buf[i] == '\0';
@@ -64,8 +68,10 @@ void add_argv(Payload& p) {
   }
 }
 
-bool make_dir(const char* root) {
+// false with *error set when no directory could be made.
+bool make_dir(const char* root, int* error) {
   const std::size_t root_len = std::strlen(root);
+  *error = ENAMETOOLONG;
   if (root_len + 64 > sizeof g_dir) return false;
   std::memcpy(g_dir, root, root_len);
   std::size_t k = root_len;
@@ -77,8 +83,10 @@ bool make_dir(const char* root) {
   // before it ("<pid>" or "<pid>.<n-1>").
   g_execd_from[0] = '\0';
   for (std::uint32_t n = 1; n < 100000; ++n) {
-    if (::mkdir(g_dir, 0755) == 0) return true;
-    if (errno != EEXIST) return false;
+    const int rc = sys_mkdir(g_dir, 0755);
+    if (rc == 0) return true;
+    *error = -rc;
+    if (rc != -EEXIST) return false;
     // Taken: the candidate is the image before this one.
     std::strncpy(g_execd_from, g_dir + root_len + 1, sizeof g_execd_from - 1);
     std::size_t j = k;
@@ -91,32 +99,34 @@ bool make_dir(const char* root) {
 
 }  // namespace
 
-std::uint32_t current_tid() noexcept { return static_cast<std::uint32_t>(::syscall(SYS_gettid)); }
+std::uint32_t current_tid() noexcept { return static_cast<std::uint32_t>(sys_gettid()); }
 
 const char* process_dir() noexcept { return g_dir; }
 std::uint32_t process_pid() noexcept { return g_pid; }
 
 bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
-  if (g_fd >= 0) ::close(g_fd);
+  if (g_fd >= 0) sys_close(g_fd);
   g_fd = -1;
   g_ended.store(false);
   g_stacks.store(false);
-  g_pid = static_cast<std::uint32_t>(::getpid());
-  if (!make_dir(root)) {
-    std::fprintf(stderr, "ariadne-rt: record: cannot create a process directory in %s: %s\n", root,
-                 std::strerror(errno));
+  g_pid = static_cast<std::uint32_t>(sys_getpid());
+  int error = 0;
+  if (!make_dir(root, &error)) {
+    sys_print(STDERR_FILENO, "ariadne-rt: record: cannot create a process directory in %s: %s\n", root,
+              std::strerror(error));
     return false;
   }
   char path[4200];
   std::snprintf(path, sizeof path, "%s/process", g_dir);
-  g_fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-  if (g_fd < 0 || !write_file_header(g_fd, FileKind::process)) {
-    std::fprintf(stderr, "ariadne-rt: record: cannot write %s: %s\n", path, std::strerror(errno));
+  g_fd = sys_open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  if (g_fd < 0) error = -g_fd;
+  if (g_fd < 0 || !write_file_header(g_fd, FileKind::process, &error)) {
+    sys_print(STDERR_FILENO, "ariadne-rt: record: cannot write %s: %s\n", path, std::strerror(error));
     return false;
   }
   Payload p;
   p.varint(g_pid);
-  p.varint(static_cast<std::uint64_t>(::getppid()));
+  p.varint(static_cast<std::uint64_t>(sys_getppid()));
   p.varint(forked_from);
   p.string(forked_from != 0 ? "" : g_execd_from);
   p.string(ARIADNE_RECORD_ARCH);

@@ -6,6 +6,10 @@
 #include "record/ThreadLog.hpp"
 #include "tracefile/Format.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::record {
 
 using tracefile::ValueKind;

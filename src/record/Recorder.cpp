@@ -21,6 +21,10 @@
 #include "trace/Handlers.hpp"
 #include "trace/Tracer.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 // src/arch/<arch>/record_path.S: on_entry_plain / on_exit_plain fused with
 // the dispatcher (trace/Handlers.hpp FusedPath); not called, jumped to.
 extern "C" {
@@ -219,8 +223,8 @@ void on_process_exit(int status, void*) {
 }
 
 [[noreturn]] void refuse(const char* what, const std::string& why) {
-  std::fprintf(stderr, "ariadne-rt: record: %s: %s\n", what, why.c_str());
-  ::_exit(2);
+  sys_print(STDERR_FILENO, "ariadne-rt: record: %s: %s\n", what, why.c_str());
+  sys_exit_group(2);
 }
 
 }  // namespace
@@ -246,7 +250,7 @@ void start_recorder_from_environment() noexcept {
         static_cast<std::uint64_t>(static_cast<double>(options.min_duration_ns) * (hz > 0 ? hz : 1e9) / 1e9);
     if (g_min_ticks == 0) g_min_ticks = 1;
   }
-  if (!open_process_log(g_root, 0)) ::_exit(2);
+  if (!open_process_log(g_root, 0)) sys_exit_group(2);
   trace::detail::set_module_observer(on_module_added);
   const bool plain = g_max_depth == 0 && g_min_ticks == 0 && options.captures.empty();
   if (!set_capture_rules(options.captures, error)) refuse("-A/-R", error);

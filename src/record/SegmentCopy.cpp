@@ -10,6 +10,10 @@
 
 #include "record/ChunkFile.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::record {
 
 using namespace ariadne::tracefile;
@@ -32,33 +36,37 @@ std::size_t thread_file_path(char* out, std::size_t size, const char* dir, std::
   return k + m;
 }
 
-bool copy_segment_out(const char* proc_dir, SegmentHeader* h) noexcept {
+bool copy_segment_out(const char* proc_dir, SegmentHeader* h, int* error) noexcept {
+  int ignored;
+  int& why = error != nullptr ? *error : ignored;
   SegmentHeader header = *h;
   header.drain = 0;
   if (header.used > header.capacity) {
-    errno = EINVAL;
+    why = EINVAL;
     return false;
   }
   char path[4200], tmp[4200];
   if (thread_file_path(path, sizeof path, proc_dir, header.tid, header.seq, ".seg") == 0 ||
       thread_file_path(tmp, sizeof tmp, proc_dir, header.tid, header.seq, ".seg.tmp") == 0) {
-    errno = ENAMETOOLONG;
+    why = ENAMETOOLONG;
     return false;
   }
-  const int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
+  const int fd = sys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    why = -fd;
+    return false;
+  }
   iovec iov[2] = {{&header, sizeof header},
                   {reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize, header.used}};
-  bool ok = write_all(fd, iov, 2);
-  int saved = errno;
-  ::close(fd);
-  if (ok && ::rename(tmp, path) != 0) {
-    ok = false;
-    saved = errno;
+  bool ok = write_all(fd, iov, 2, &why);
+  sys_close(fd);
+  if (ok) {
+    const int rc = sys_rename(tmp, path);
+    ok = rc == 0;
+    if (!ok) why = -rc;
   }
   if (!ok) {
-    ::unlink(tmp);
-    errno = saved;
+    sys_unlink(tmp);
     return false;
   }
   __atomic_store_n(&h->state, static_cast<std::uint32_t>(SegmentState::recycled), __ATOMIC_RELEASE);

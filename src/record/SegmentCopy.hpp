@@ -76,7 +76,7 @@ inline LeftBehind leave_live_file(tracefile::SegmentHeader* h) noexcept {
 // in it any more). `h` is the mapped header of a live file its caller
 // claimed (drain word `copying`): sealed, `used` within `capacity`. False
 // (nothing left behind, the live file as it was) when the copy could not be
-// made; errno says why.
-bool copy_segment_out(const char* proc_dir, tracefile::SegmentHeader* h) noexcept;
+// made; *error (if given) says why. errno is left alone.
+bool copy_segment_out(const char* proc_dir, tracefile::SegmentHeader* h, int* error = nullptr) noexcept;
 
 }  // namespace ariadne::record

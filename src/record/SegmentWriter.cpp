@@ -34,6 +34,10 @@
 #include "trace/Handlers.hpp"
 #include "trace/ReturnHooks.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::record {
 
 using namespace ariadne::tracefile;
@@ -78,7 +82,7 @@ ThreadLog* allocate_log() noexcept {
       return t;
     }
   }
-  void* m = ::mmap(nullptr, sizeof(ThreadLog), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* m = sys_mmap(nullptr, sizeof(ThreadLog), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) return nullptr;
   auto* t = static_cast<ThreadLog*>(m);
   t->string_pipe[0] = t->string_pipe[1] = -1;
@@ -115,20 +119,20 @@ bool map_live_file(ThreadLog* t, std::uint32_t i) noexcept {
   for (int tries = 0; tries < 64; ++tries) {
     k = t->next_name++;
     if (live_path(path, sizeof path, t->tid, k) == 0) return false;
-    fd = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd >= 0 || errno != EEXIST) break;
+    fd = sys_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd != -EEXIST) break;
   }
   if (fd < 0) return false;
   const std::uint32_t bytes = g_segment_bytes;
-  if (::ftruncate(fd, bytes) != 0) {
-    ::close(fd);
-    ::unlink(path);
+  if (sys_ftruncate(fd, bytes) != 0) {
+    sys_close(fd);
+    sys_unlink(path);
     return false;
   }
-  void* m = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  ::close(fd);
+  void* m = sys_mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  sys_close(fd);
   if (m == MAP_FAILED) {
-    ::unlink(path);
+    sys_unlink(path);
     return false;
   }
   t->live[i] = static_cast<SegmentHeader*>(m);
@@ -179,7 +183,7 @@ bool map_segment(ThreadLog* t) noexcept {
 // Unmaps every live file without a look at them (a forked child's copies of
 // its parent's mappings, or after the thread let them go).
 void forget_live_files(ThreadLog* t) noexcept {
-  for (std::uint32_t i = 0; i < t->live_count; ++i) ::munmap(t->live[i], t->mapped_bytes);
+  for (std::uint32_t i = 0; i < t->live_count; ++i) sys_munmap(t->live[i], t->mapped_bytes);
   t->live_count = 0;
   t->header = nullptr;
   t->pos = t->limit = nullptr;
@@ -270,17 +274,16 @@ void seal_segment(ThreadLog* t) noexcept {
     const bool named = live_path(live, sizeof live, t->tid, t->live_name[i]) != 0;
     if (i == t->current && t->pos != nullptr) {
       seal_in_place(t, /*last=*/true);
-      if (named && own_file_path(path, sizeof path, t->tid, t->seq, ".seg") != 0) (void)::rename(live, path);
+      if (named && own_file_path(path, sizeof path, t->tid, t->seq, ".seg") != 0) sys_rename(live, path);
       ++t->seq;
       continue;
     }
     switch (leave_live_file(h)) {
       case LeftBehind::remove:
-        if (named) ::unlink(live);
+        if (named) sys_unlink(live);
         break;
       case LeftBehind::rename:
-        if (named && own_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0)
-          (void)::rename(live, path);
+        if (named && own_file_path(path, sizeof path, h->tid, h->seq, ".seg") != 0) sys_rename(live, path);
         break;
       case LeftBehind::leave:
         break;

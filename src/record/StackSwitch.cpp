@@ -15,6 +15,10 @@
 #include "record/ThreadLog.hpp"
 #include "trace/Handlers.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::record {
 
 using namespace ariadne::tracefile;

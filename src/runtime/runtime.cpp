@@ -12,6 +12,10 @@
 #include "record/Recorder.hpp"
 #include "trace/Tracer.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 #define ARIADNE_RT_API extern "C" __attribute__((visibility("default")))
 
 ARIADNE_RT_API const char ariadne_rt_version[] = ARIADNE_VERSION;
@@ -19,16 +23,8 @@ ARIADNE_RT_API const char ariadne_rt_arch[] = ARIADNE_ARCH_NAME;
 
 namespace {
 
-// write(2) only: this runs inside arbitrary programs, before their main.
-void say(const char* s) {
-  const std::size_t n = std::strlen(s);
-  std::size_t done = 0;
-  while (done < n) {
-    const ssize_t w = ::write(STDERR_FILENO, s + done, n - done);
-    if (w <= 0) return;
-    done += static_cast<std::size_t>(w);
-  }
-}
+// A raw write only: this runs inside arbitrary programs, before their main.
+void say(const char* s) { ariadne::sys_write_all(STDERR_FILENO, s, std::strlen(s)); }
 
 __attribute__((constructor)) void ariadne_rt_init() {
   // Before anything can change the environment: what exec'd images inherit.

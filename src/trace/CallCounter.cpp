@@ -19,6 +19,10 @@
 #include "ariadne/trace.hpp"
 #include "trace/SiteTable.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace::detail {
 
 namespace {
@@ -57,10 +61,10 @@ void report() {
   }
   const char* out = std::getenv("ARIADNE_COUNT_OUTPUT");
   int fd = STDERR_FILENO;
-  if (out != nullptr && out[0] != '\0') fd = ::open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out != nullptr && out[0] != '\0') fd = sys_open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return;
-  (void)!::write(fd, text.data(), text.size());
-  if (fd != STDERR_FILENO) ::close(fd);
+  sys_write_all(fd, text.data(), text.size());
+  if (fd != STDERR_FILENO) sys_close(fd);
 }
 
 }  // namespace
@@ -68,13 +72,13 @@ void report() {
 void start_call_counter_from_environment() noexcept {
   const char* pattern = std::getenv("ARIADNE_COUNT");
   if (pattern == nullptr || pattern[0] == '\0') return;
-  void* p = ::mmap(nullptr, kMaxCounted * sizeof(std::uint64_t), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p = sys_mmap(nullptr, kMaxCounted * sizeof(std::uint64_t), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return;
   g_counts = static_cast<std::atomic<std::uint64_t>*>(p);
   add_entry_handler(count, nullptr, kHandlerLean);  // reads the site only
   if (enable(by_regex(pattern)) < 0) {
-    std::fprintf(stderr, "ariadne-rt: ARIADNE_COUNT: %s\n", error());
+    sys_print(STDERR_FILENO, "ariadne-rt: ARIADNE_COUNT: %s\n", error());
     return;
   }
   std::atexit(report);

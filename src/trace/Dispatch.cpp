@@ -18,6 +18,10 @@
 #include "trace/SiteTable.hpp"
 #include "trace/StackRegions.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace::detail {
 
 constinit HandlerTables g_handler_tables;
@@ -99,7 +103,7 @@ std::atomic<LostReturnHook> g_lost_return_hook{nullptr};
   if (LostReturnHook hook = g_lost_return_hook.load(std::memory_order_acquire); hook != nullptr) {
     hook(site, entry_sp, key, data, line);
   }
-  if (n > 0) (void)!::write(STDERR_FILENO, line, static_cast<std::size_t>(n < 512 ? n : 511));
+  if (n > 0) sys_write_all(STDERR_FILENO, line, static_cast<std::size_t>(n < 512 ? n : 511));
   std::abort();
 }
 

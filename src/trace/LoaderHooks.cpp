@@ -6,6 +6,10 @@
 #include "trace/Interpose.hpp"
 #include "trace/Tracer.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 using ariadne::trace::detail::next_definition;
 
 ARIADNE_RT_EXPORT void* dlopen(const char* file, int mode) {

@@ -5,6 +5,10 @@
 
 #include <cstddef>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace::detail {
 
 namespace {
@@ -31,13 +35,13 @@ enum class MapsScan { found, absent, unreadable };
 // One read of /proc/self/maps for the mapping containing sp, with raw
 // syscalls only (this runs inside traced calls, perhaps in a signal handler).
 MapsScan scan_maps(std::uintptr_t sp, std::uintptr_t* lo, std::uintptr_t* hi) {
-  const int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  const int fd = sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return MapsScan::unreadable;
   char buf[4096];
   std::size_t have = 0;
   bool found = false;
   for (;;) {
-    const ssize_t r = ::read(fd, buf + have, sizeof buf - have);
+    const long r = sys_read(fd, buf + have, sizeof buf - have);
     if (r <= 0) break;
     have += static_cast<std::size_t>(r);
     std::size_t consumed = 0;
@@ -65,7 +69,7 @@ MapsScan scan_maps(std::uintptr_t sp, std::uintptr_t* lo, std::uintptr_t* hi) {
     have -= consumed;
     if (have == sizeof buf) have = 0;  // a line longer than the buffer: drop it
   }
-  ::close(fd);
+  sys_close(fd);
   return found ? MapsScan::found : MapsScan::absent;
 }
 

@@ -14,6 +14,10 @@
 #include "trace/Handlers.hpp"
 #include "trace/Interpose.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace::detail {
 
 namespace {
@@ -23,20 +27,14 @@ constexpr int kSignals = 65;  // 1..64
 constexpr int kOwned[] = {SIGTRAP};
 
 // ---- raw system calls --------------------------------------------------------
-// The broker's own system calls, in one place (a raw-syscall layer replaces
-// these). Each keeps the program's errno.
+// The broker's own system calls, through the raw layer (arch/RawSyscall.hpp):
+// the program's errno is never touched.
 
 void raw_set_blocked(int how, const sigset_t* set, sigset_t* old) noexcept {
-  const int saved = errno;
-  ::syscall(SYS_rt_sigprocmask, how, set, old, 8);  // the kernel's sigset: 64 bits
-  errno = saved;
+  raw_syscall(SYS_rt_sigprocmask, how, set, old, 8);  // the kernel's sigset: 64 bits
 }
 
-void raw_send_self(int sig) noexcept {
-  const int saved = errno;
-  ::syscall(SYS_tgkill, ::syscall(SYS_getpid), ::syscall(SYS_gettid), sig);
-  errno = saved;
-}
+void raw_send_self(int sig) noexcept { sys_raise(sig); }
 
 // ---- libc's definitions ---------------------------------------------------------
 

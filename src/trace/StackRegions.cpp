@@ -17,32 +17,28 @@
 #include "trace/MapsScan.hpp"
 #include "trace/ReturnHooks.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace::detail {
 
 namespace {
 
-// ---- memory, errno left as the program had it ----------------------------
+// ---- memory, errno left as the program had it (raw syscalls) ---------------
 
 void* map_bytes(std::size_t n) {
-  const int saved = errno;
-  void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  errno = saved;
+  void* p = sys_mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
 }
 
 void* remap_bytes(void* p, std::size_t old_bytes, std::size_t new_bytes) {
-  const int saved = errno;
-  void* q = ::mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE);
-  errno = saved;
+  void* q = sys_mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE);
   return q == MAP_FAILED ? nullptr : q;
 }
 
-// Not ::munmap: that is the interposer below.
-void unmap_bytes(void* p, std::size_t n) {
-  const int saved = errno;
-  ::syscall(SYS_munmap, p, n);
-  errno = saved;
-}
+// Not the munmap interposer below.
+void unmap_bytes(void* p, std::size_t n) { sys_munmap(p, n); }
 
 // A growable array of trivially copyable T in its own mapping (the runtime
 // allocates nothing from the program's heap).
@@ -122,7 +118,7 @@ bool lock() {
   me.locking = true;
   for (unsigned spins = 0; g_lock.exchange(1, std::memory_order_acquire) != 0;) {
     while (g_lock.load(std::memory_order_relaxed) != 0) {
-      if (++spins % 64 == 0) ::sched_yield();
+      if (++spins % 64 == 0) sys_sched_yield();
     }
   }
   return true;
@@ -424,15 +420,13 @@ std::uint32_t open_sites(std::uint32_t* out, std::uint32_t max) noexcept {
 
 void note_unhooked(const char* why) noexcept {
   if (g_unhooked.fetch_add(1, std::memory_order_relaxed) != 0) return;
-  const int saved = errno;
   char line[256];
   std::size_t n = 0;
   for (const char* part : {"ariadne-rt: a call gets no return hook (", why,
                            "): its exit is not traced; every such call is counted\n"}) {
     for (; *part != '\0' && n < sizeof line; ++part) line[n++] = *part;
   }
-  (void)!::write(STDERR_FILENO, line, n);
-  errno = saved;
+  sys_write_all(STDERR_FILENO, line, n);
 }
 
 std::uint64_t unhooked_calls() noexcept { return g_unhooked.load(std::memory_order_relaxed); }
@@ -494,6 +488,9 @@ ARIADNE_RT_EXPORT int ariadne_trace_unregister_stack(const void* lo_p) noexcept 
 
 // Stacks whose memory goes are retired first: a mapping made later at the
 // same place is another stack.
+// The program's munmap, defined here on purpose (NoLibcSyscalls.hpp keeps
+// the name for calls only): it sets errno on failure as libc's would.
+#undef munmap
 ARIADNE_RT_EXPORT int munmap(void* addr, std::size_t len) noexcept {
   if (g_live.load(std::memory_order_relaxed) != 0 && len != 0) {
     const auto lo = reinterpret_cast<std::uintptr_t>(addr);
@@ -503,5 +500,8 @@ ARIADNE_RT_EXPORT int munmap(void* addr, std::size_t len) noexcept {
       compact();
     }
   }
-  return static_cast<int>(::syscall(SYS_munmap, addr, len));
+  const int rc = ariadne::sys_munmap(addr, len);
+  if (rc == 0) return 0;
+  errno = -rc;  // the program's call: libc's contract
+  return -1;
 }

@@ -23,6 +23,10 @@
 #include "trace/SiteTable.hpp"
 #include "trace/StackRegions.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace::detail {
 
 namespace {
@@ -66,7 +70,7 @@ const std::uintptr_t kEntryTrampoline = reinterpret_cast<std::uintptr_t>(&ariadn
 
 void say(const std::string& line) {
   const std::string text = "ariadne-rt: " + line + "\n";
-  (void)!::write(STDERR_FILENO, text.data(), text.size());
+  sys_write_all(STDERR_FILENO, text.data(), text.size());
 }
 
 // Is (path, bias) a module we already track (traced or deliberately skipped)?
@@ -261,7 +265,7 @@ void apply_rules(std::size_t module) {
 const std::string& program_path() {
   static const std::string& path = *[] {  // never destroyed (see state())
     char buf[4096];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    const long n = sys_readlink("/proc/self/exe", buf, sizeof buf - 1);
     return new std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
   }();
   return path;

@@ -16,6 +16,10 @@
 #include "trace/Interpose.hpp"
 #include "trace/ReturnHooks.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace {
 
 using namespace ariadne::trace::detail;

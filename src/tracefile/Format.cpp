@@ -2,6 +2,10 @@
 
 #include "arch/Crc32c.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::tracefile {
 
 namespace {

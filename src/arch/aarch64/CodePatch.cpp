@@ -15,6 +15,10 @@
 #include <atomic>
 #include <cstring>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::arch {
 namespace {
 
@@ -42,7 +46,7 @@ void flush_icache(std::byte* begin, std::size_t size) noexcept {
   __builtin___clear_cache(reinterpret_cast<char*>(begin), reinterpret_cast<char*>(begin + size));
 }
 
-long membarrier(int cmd) noexcept { return syscall(SYS_membarrier, cmd, 0u, 0); }
+long membarrier(int cmd) noexcept { return raw_syscall(SYS_membarrier, cmd, 0u, 0); }
 
 // Other CPUs may hold the old instruction in their pipelines even after the
 // cache maintenance; SYNC_CORE makes every thread of the process execute a

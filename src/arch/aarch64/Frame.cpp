@@ -10,6 +10,10 @@
 #include "arch/CodePatch.hpp"
 #include "ariadne/trace.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace {
 
 // The trampoline keeps SP 16-byte aligned with the frame at its bottom.

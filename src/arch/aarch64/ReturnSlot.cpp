@@ -1,5 +1,9 @@
 #include "arch/ReturnSlot.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::arch {
 
 void set_stack_pointer(trace::Frame& frame, std::uintptr_t sp) noexcept { frame.sp = sp; }

@@ -1,5 +1,9 @@
 #include "arch/Timestamp.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 extern "C" std::uint64_t ariadne_read_cntvct() noexcept;
 extern "C" std::uint64_t ariadne_read_cntfrq() noexcept;
 

@@ -6,6 +6,10 @@
 
 #include <cstddef>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::arch {
 namespace {
 

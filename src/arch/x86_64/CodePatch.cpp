@@ -25,6 +25,10 @@
 
 #include "arch/x86_64/PatchTraps.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::arch {
 // trampoline.S; weak so that programs linking the patching code without the
 // trampolines (the sled benchmarks) do not pull them in.
@@ -123,25 +127,25 @@ unsigned char* g_sync_page = nullptr;
 
 void sync_cores() noexcept {
   if (g_sync_mode.load(std::memory_order_acquire) == 0) {
-    const long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    const long cmds = raw_syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
     if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE) != 0 &&
-        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0) {
+        raw_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0) {
       g_sync_mode.store(1, std::memory_order_release);
     } else {
-      void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      void* p = sys_mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       g_sync_page = p == MAP_FAILED ? nullptr : static_cast<unsigned char*>(p);
       g_sync_mode.store(2, std::memory_order_release);
     }
   }
   if (g_sync_mode.load(std::memory_order_acquire) == 1) {
-    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+    raw_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
     return;
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (g_sync_page != nullptr) {
-    mprotect(g_sync_page, 4096, PROT_READ | PROT_WRITE);
+    sys_mprotect(g_sync_page, 4096, PROT_READ | PROT_WRITE);
     *static_cast<volatile unsigned char*>(g_sync_page) = 1;  // a TLB entry to shoot down
-    mprotect(g_sync_page, 4096, PROT_READ);
+    sys_mprotect(g_sync_page, 4096, PROT_READ);
   }
 }
 
@@ -171,7 +175,7 @@ void chain_trap(int sig, siginfo_t* info, void* ctx) noexcept {
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     sigaction(SIGTRAP, &dfl, nullptr);
-    raise(SIGTRAP);
+    sys_raise(SIGTRAP);
   }
 }
 

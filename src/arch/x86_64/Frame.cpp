@@ -7,6 +7,10 @@
 #include "arch/CodePatch.hpp"
 #include "ariadne/trace.hpp"
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::trace {
 namespace {
 

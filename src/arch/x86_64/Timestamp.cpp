@@ -5,6 +5,10 @@
 #include <atomic>
 #include <ctime>
 
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
 namespace ariadne::arch {
 
 namespace {
