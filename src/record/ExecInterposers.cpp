@@ -82,6 +82,7 @@ void before_exec(const char* path) noexcept {
   } else {
     ++t->lost;
   }
+  write_lost_marker(t);
   seal_segment(t);
   write_clock_chunk();
 }

@@ -4,7 +4,8 @@
 // no ARIADNE_*: a custom envp, or environ after clearenv for the calls that
 // take none). Under `ariadne record` each new image must still be recorded;
 // record_test.sh (case exec-env) checks that each image_<method> function
-// was called IMAGE_CALLS times in an image of its own.
+// was called kImageCalls times in an image of its own. The new image checks
+// that what the program gave it arrived (its variables, its own preloads).
 //
 //   exec_env_probe run             every method in turn; exit 0 if all ran
 //   exec_env_probe child METHOD    the new image: checks its environment
@@ -57,20 +58,37 @@ std::string g_dir;   // its directory, put first in PATH for the searching calls
 std::string g_base;  // its file name
 
 // The environment each new image gets: the method's name and a PATH. A
-// stale ARIADNE_RECORD and an empty LD_PRELOAD make the runtime's merge
-// replace and complete entries, not only add them.
+// stale ARIADNE_RECORD and an LD_PRELOAD of the program's own make the
+// runtime's merge replace and complete entries, not only add them: empty,
+// or naming libc (harmless to preload, and it must stay in the list). For
+// execve, kPadding more entries: more than the merge keeps on its stack.
+constexpr int kPadding = 300;
+constexpr char kOwnPreload[] = "libc.so.6";
+
+// Plain arrays and snprintf: a debug build traces every std::string call.
 struct Env {
-  std::string probe, path;
-  char* entries[5];
+  char probe[64], path[4200], preload[64];
+  char padding[kPadding][24];
+  char* entries[kPadding + 5];
   explicit Env(const char* method) {
-    probe = std::string("EXEC_ENV_PROBE=") + method;
-    path = "PATH=" + g_dir + ":/usr/bin:/bin";
-    entries[0] = probe.data();
-    entries[1] = path.data();
-    entries[2] = const_cast<char*>("ARIADNE_RECORD=/nonexistent/stale");
-    entries[3] = const_cast<char*>("LD_PRELOAD=");
-    entries[4] = nullptr;
+    std::snprintf(probe, sizeof probe, "EXEC_ENV_PROBE=%s", method);
+    std::snprintf(path, sizeof path, "PATH=%s:/usr/bin:/bin", g_dir.c_str());
+    const bool own_preload = std::strcmp(method, "execvpe") == 0 || std::strcmp(method, "posix_spawnp") == 0;
+    std::snprintf(preload, sizeof preload, "LD_PRELOAD=%s", own_preload ? kOwnPreload : "");
+    int n = 0;
+    entries[n++] = probe;
+    entries[n++] = path;
+    entries[n++] = const_cast<char*>("ARIADNE_RECORD=/nonexistent/stale");
+    entries[n++] = preload;
+    if (std::strcmp(method, "execve") == 0) {
+      for (int i = 0; i < kPadding; ++i) {
+        std::snprintf(padding[i], sizeof padding[i], "EXEC_ENV_PAD_%d=x", i);
+        entries[n++] = padding[i];
+      }
+    }
+    entries[n] = nullptr;
   }
+  char** get() { return entries; }
 };
 
 // For the calls that take no envp: the program's own environment, replaced.
@@ -89,21 +107,21 @@ void use_own_environment(const char* method) {
     use_own_environment(m);
     execl(self, argv[0], "child", m, static_cast<char*>(nullptr));
   } else if (std::strcmp(m, "execle") == 0) {
-    execle(self, argv[0], "child", m, static_cast<char*>(nullptr), env.entries);
+    execle(self, argv[0], "child", m, static_cast<char*>(nullptr), env.get());
   } else if (std::strcmp(m, "execv") == 0) {
     use_own_environment(m);
     execv(self, argv);
   } else if (std::strcmp(m, "execve") == 0) {
-    execve(self, argv, env.entries);
+    execve(self, argv, env.get());
   } else if (std::strcmp(m, "execvp") == 0) {
     use_own_environment(m);
     execvp(g_base.c_str(), argv);
   } else if (std::strcmp(m, "execvpe") == 0) {
     setenv("PATH", (g_dir + ":/usr/bin:/bin").c_str(), 1);  // execvpe searches the caller's PATH
-    execvpe(g_base.c_str(), argv, env.entries);
+    execvpe(g_base.c_str(), argv, env.get());
   } else if (std::strcmp(m, "fexecve") == 0) {
     const int fd = open(self, O_RDONLY);  // not O_CLOEXEC: the kernel reads it through /proc/self/fd
-    fexecve(fd, argv, env.entries);
+    fexecve(fd, argv, env.get());
   } else if (std::strcmp(m, "system") == 0) {
     use_own_environment(m);
     const std::string command = "exec '" + g_self + "' child system";
@@ -121,8 +139,8 @@ bool run_method(const char* m) {
     char* argv[] = {const_cast<char*>(g_base.c_str()), const_cast<char*>("child"), const_cast<char*>(m),
                     nullptr};
     const bool search = std::strcmp(m, "posix_spawnp") == 0;
-    const int rc = search ? posix_spawnp(&pid, g_base.c_str(), nullptr, nullptr, argv, env.entries)
-                          : posix_spawn(&pid, g_self.c_str(), nullptr, nullptr, argv, env.entries);
+    const int rc = search ? posix_spawnp(&pid, g_base.c_str(), nullptr, nullptr, argv, env.get())
+                          : posix_spawn(&pid, g_self.c_str(), nullptr, nullptr, argv, env.get());
     if (rc != 0) {
       std::fprintf(stderr, "exec_env_probe: %s: %s\n", m, std::strerror(rc));
       return false;
@@ -145,6 +163,19 @@ int child(const char* m) {
   const char* seen = std::getenv("EXEC_ENV_PROBE");
   if (seen == nullptr || std::strcmp(seen, m) != 0) {
     std::fprintf(stderr, "exec_env_probe: %s: EXEC_ENV_PROBE is %s\n", m, seen ? seen : "unset");
+    return 3;
+  }
+  const char* preload = std::getenv("LD_PRELOAD");
+  if ((std::strcmp(m, "execvpe") == 0 || std::strcmp(m, "posix_spawnp") == 0) &&
+      (preload == nullptr || std::strstr(preload, kOwnPreload) == nullptr)) {
+    std::fprintf(stderr, "exec_env_probe: %s: its own preload was lost: LD_PRELOAD=%s\n", m,
+                 preload != nullptr ? preload : "unset");
+    return 3;
+  }
+  char last_pad[24];
+  std::snprintf(last_pad, sizeof last_pad, "EXEC_ENV_PAD_%d", kPadding - 1);
+  if (std::strcmp(m, "execve") == 0 && std::getenv(last_pad) == nullptr) {
+    std::fprintf(stderr, "exec_env_probe: execve: the padding was lost\n");
     return 3;
   }
   for (const Method& method : kMethods) {
