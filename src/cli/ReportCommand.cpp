@@ -54,6 +54,11 @@ class Collector : public CallVisitor {
 
   std::unordered_map<std::uint32_t, Stats> by_site;
   std::uint64_t open = 0;
+  std::uint64_t lost = 0;  // events the recorder could not write (lost markers)
+
+  void on_event(const TraceEvent& e) override {
+    if (e.kind == Event::lost) lost += e.number;
+  }
 
   void on_enter(const Call& c) override {
     const std::size_t d = c.depth;
@@ -180,7 +185,7 @@ void print_open(std::uint64_t open, const char* which) {
 
 // One recording's table (or, with --threads, one table per thread printed as
 // it is read). Problems go to `problems`.
-Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_t& open,
+Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_t& open, std::uint64_t& lost,
               std::vector<Problem>& problems) {
   OpenTrace t = open_trace(path);
   Progress progress("report", selected_bytes(t.dir, o.sel));
@@ -191,6 +196,7 @@ Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_
     Collector c(p, o.only_re, o.hide_re);
     walk_calls(t.dir, p, th, c, t.problems);
     open += c.open;
+    lost += c.lost;
     if (print_threads) {
       Table one;
       merge_into(one, p, c);
@@ -257,17 +263,21 @@ void add_report_command(CLI::App& app) {
     if (!o->only.empty()) o->only_re.compile(o->only, "-F");
     if (!o->hide.empty()) o->hide_re.compile(o->hide, "-N");
     std::vector<Problem> problems;
-    std::uint64_t open = 0, base_open = 0;
+    std::uint64_t open = 0, base_open = 0, lost = 0, base_lost = 0;
     if (o->base.empty()) {
-      const Table all = collect(o->dir, *o, o->threads, open, problems);
+      const Table all = collect(o->dir, *o, o->threads, open, lost, problems);
       if (!o->threads) print_table(all, o->sort);
     } else {
-      const Table base = collect(o->base, *o, false, base_open, problems);
-      const Table now = collect(o->dir, *o, false, open, problems);
+      const Table base = collect(o->base, *o, false, base_open, base_lost, problems);
+      const Table now = collect(o->dir, *o, false, open, lost, problems);
       print_diff(base, now, o->sort);
       print_open(base_open, "base ");
+      if (base_lost > 0)
+        std::printf("# base recording: %llu events lost while recording\n",
+                    static_cast<unsigned long long>(base_lost));
     }
     print_open(open, "");
+    say_lost_events(lost);
     finish(problems);
   });
 }

@@ -32,6 +32,12 @@ void finish(const std::vector<tracefile::Problem>& problems) {
   }
 }
 
+void say_lost_events(std::uint64_t lost) {
+  if (lost > 0)
+    std::printf("# %llu event%s lost while recording (not counted above)\n",
+                static_cast<unsigned long long>(lost), lost == 1 ? "" : "s");
+}
+
 std::string format_duration(std::uint64_t ns) {
   if (ns < 1000) return fmt::format("{} ns", ns);
   const double d = static_cast<double>(ns);

@@ -32,6 +32,11 @@ OpenTrace open_trace(const std::string& path);
 // CommandExit{1} if there were any. Returns normally otherwise.
 void finish(const std::vector<tracefile::Problem>& problems);
 
+// "# N events lost while recording" when N > 0: events the recorder counted
+// but could not write (lost markers; docs/record.md says when), so a table
+// of counts says it is short. Not damage: no effect on the exit status.
+void say_lost_events(std::uint64_t lost);
+
 // "850 ns", "12.345 us", "1.500 ms", "2.000 s".
 std::string format_duration(std::uint64_t ns);
 // "1.5ms", "200us", "3s", "100ns", "100" (ns). False if malformed.

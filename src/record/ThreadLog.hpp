@@ -58,6 +58,10 @@ struct ThreadLog {
   std::uint32_t seq;
   std::uint32_t parent_tid;
   std::uint64_t lost;  // events dropped since the last lost marker
+  // Events of calls a signal handler made while it interrupted the runtime
+  // (two per call): added by the signal broker's observer in the handler,
+  // atomically, so kept apart from `lost`, which the writer changes freely.
+  std::uint64_t signal_lost;
   bool dead;           // thread_exit written: nothing more from this thread
   bool in_use;         // a live thread owns it (registry reuse)
   int string_pipe[2];  // safe reads of captured strings (-1: not yet)
@@ -98,6 +102,10 @@ inline bool room(ThreadLog* t, std::size_t n) noexcept {
     return true;
   return roll_over(t, n);
 }
+
+// A `lost` marker for the events dropped since the last one, if any (at
+// roll-over, and before a thread's or a process's last events).
+void write_lost_marker(ThreadLog* t) noexcept;
 
 // thread_exit, seal, and no more events from this thread.
 void finish_thread(ThreadLog* t) noexcept;

@@ -198,6 +198,29 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
     printf '%s\n' "$events" | grep -E ' signal 10$| entry on_usr1$' | head -1 | grep -q ' signal 10$' \
       || fail "signal is not before on_usr1"
     ;;
+  sighandler)
+    # Calls in signal handlers: recorded, or counted as lost. A handler that
+    # interrupts the recorder mid-event cannot be recorded (the event is half
+    # written); its signal event and its traced call (in_handler_leaf, entry
+    # + exit; -F leaves the handler function itself out) are then 3 lost
+    # events, and `report` prints the total.
+    record -F '^(leaf|in_handler_leaf)$' -- "$PROBE" sighandler 200
+    expect_rc 0
+    expect_out "^handled 200 signals"
+    decode
+    recorded=$(count ' entry in_handler_leaf$')
+    signals=$(count " signal $(kill -l USR2)$")
+    lost=$(printf '%s\n' "$events" | awk '$3 == "lost" {s += $4} END {print s + 0}')
+    echo "sighandler: $recorded of 200 handler calls recorded, $signals signal events, $lost events lost"
+    [ "$signals" -eq "$recorded" ] || fail "$signals signal events, $recorded in_handler_leaf"
+    [ "$lost" -eq $((3 * (200 - recorded))) ] || fail "$lost events lost, expected $((3 * (200 - recorded)))"
+    report=$("$ARIADNE" report "$dir" 2>&1) || fail "report failed: $report"
+    if [ "$lost" -gt 0 ]; then
+      printf '%s\n' "$report" | grep -qx "# $lost events lost while recording (not counted above)" \
+        || fail "report does not print the loss: $(printf '%s\n' "$report" | tail -3)"
+    fi
+    printf '%s\n' "$report" | grep -E 'in_handler_leaf|lost'
+    ;;
   sigkill)
     record -- "$PROBE" kill 2000
     expect_rc 137
