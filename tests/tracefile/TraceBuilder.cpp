@@ -131,6 +131,10 @@ Events& Events::clock(std::uint64_t counter) {
   b_.u8(static_cast<std::uint8_t>(Event::clock)).v(counter);
   return *this;
 }
+Events& Events::stack_switch(std::uint64_t t, std::uint64_t stack, std::uint64_t run, std::uint32_t open) {
+  b_.u8(static_cast<std::uint8_t>(Event::stack_switch)).v(dt(t)).v(stack).v(run).v(open);
+  return *this;
+}
 Events& Events::raw(const std::vector<std::uint8_t>& bytes) {
   b_.data.insert(b_.data.end(), bytes.begin(), bytes.end());
   return *this;
@@ -279,6 +283,7 @@ std::vector<std::uint8_t> Process::file() const {
     b.v(c.counter).v(c.mono_ns).v(c.real_ns);
     chunks.emplace_back(type(ChunkType::clock), b.data);
   }
+  if (switches_stacks) chunks.emplace_back(type(ChunkType::stacks), std::vector<std::uint8_t>{1});
   if (ended) {
     Bytes b;
     b.v(static_cast<std::uint64_t>(exit_kind)).v(static_cast<std::uint64_t>(exit_value));

@@ -55,6 +55,7 @@ class Events {
   Events& signal(std::uint64_t t, std::uint32_t signo);
   Events& lost(std::uint64_t t, std::uint64_t count);
   Events& clock(std::uint64_t counter);
+  Events& stack_switch(std::uint64_t t, std::uint64_t stack, std::uint64_t run, std::uint32_t open);
   Events& raw(const std::vector<std::uint8_t>& bytes);  // anything, for damage tests
 
   const std::vector<std::uint8_t>& bytes() const { return b_.data; }
@@ -113,6 +114,7 @@ struct Process {
   bool ended = true;
   int exit_kind = 0, exit_value = 0;
   bool write_process_file = true;
+  bool switches_stacks = false;  // the stacks chunk
   std::vector<Segment> segments;
 
   // Adds site `id` named `name` in module 0 at offset 0x1000 + 0x10 * id.

@@ -118,7 +118,7 @@ TEST(TraceCorruption, BadPayloadCrcNamesTheOffset) {
   EXPECT_EQ(r.problems[0].file, seg);
   EXPECT_EQ(r.problems[0].offset, kSegmentHeaderSize);
   EXPECT_NE(r.problems[0].what.find("expected payload CRC"), std::string::npos);
-  EXPECT_EQ(r.problems[1].text(), seg + ": offset 72: expected an event tag (1-14), found 0x74");
+  EXPECT_EQ(r.problems[1].text(), seg + ": offset 72: expected an event tag (1-15), found 0x74");
   // Intact: the first three events, then the whole second segment.
   EXPECT_EQ(r.threads[0], (Lines{"0 entry main d0", "10 entry f d1", "15 exit f d1", "1000 entry f d1",
                                  "1010 exit f d1", "1100 exit main d0"}));
@@ -327,6 +327,23 @@ TEST(TraceCorruption, UnknownChunkTypesAreSkipped) {
   const TraceDir d = TraceDir::open(dir, problems);
   EXPECT_EQ(problems_text(problems), "");
   EXPECT_TRUE(d.session().ended);
+  remove_tree(dir);
+}
+
+TEST(TraceCorruption, Version1FilesAreRead) {
+  const std::string dir = temp_dir("version1");
+  sample(SegmentForm::sealed).write(dir);
+  const std::string pf = dir + "/5/process";
+  auto bytes = read_bytes(pf);
+  bytes[8] = 1;  // what recordings before the stack_switch event say
+  FileHeader h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  h.crc = crc32c(&h, offsetof(FileHeader, crc));
+  std::memcpy(bytes.data(), &h, sizeof h);
+  write_bytes(pf, bytes);
+  std::vector<Problem> problems;
+  TraceDir::open(dir, problems);
+  EXPECT_EQ(problems_text(problems), "");
   remove_tree(dir);
 }
 

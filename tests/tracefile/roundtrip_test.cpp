@@ -196,6 +196,82 @@ TEST(TraceRoundTrip, ForkChildStacksAndProcesses) {
   remove_tree(dir);
 }
 
+// A fiber (stack 7) enters work() and leaf() on thread 12, yields, and
+// returns from both on thread 11: its calls pair across the two threads, in
+// the order of its runs (thread 11's stream is read first), and stay out of
+// the threads' own timelines.
+struct FiberLog : FiberVisitor, CallVisitor {
+  std::string log;
+  CallVisitor& begin_fiber(std::uint64_t id, const std::vector<std::uint32_t>& tids) override {
+    log += fmt::format("[fiber {} on", id);
+    for (const auto t : tids) log += fmt::format(" {}", t);
+    log += "] ";
+    return *this;
+  }
+  void on_enter(const Call& c) override { log += fmt::format("+{} ", c.site); }
+  void on_exit(const Call& c) override {
+    log += fmt::format("-{}:{}{} ", c.site, c.end_ns - c.begin_ns, c.complete ? "" : "?");
+  }
+  void on_event(const TraceEvent& e) override {
+    log += fmt::format("e{}:{} ", static_cast<int>(e.kind), e.stack_id);
+  }
+};
+
+TEST(TraceRoundTrip, FiberCallsPairAcrossThreadsByRun) {
+  TraceBuilder b;
+  auto& p = b.process(10);
+  p.switches_stacks = true;
+  p.site(1, "loop").site(2, "work").site(3, "leaf");
+  p.segment(12, 0, 0)
+      .events.entry(1, 0)
+      .stack_switch(10, 7, 1, 0)
+      .entry(2, 20)
+      .entry(3, 30)
+      .stack_switch(40, 0, 0, 1)
+      .exit(90);
+  p.segment(11, 0, 0)
+      .events.entry(1, 5)
+      .stack_switch(50, 7, 2, 2)
+      .exit(60)
+      .exit(70)
+      .stack_switch(80, 0, 0, 1)
+      .exit(95);
+  const std::string dir = temp_dir("fibers");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  const auto& pi = d.processes().at(0);
+  ASSERT_TRUE(pi.switches_stacks);
+  FiberLog fibers;
+  walk_fibers(d, pi, fibers, problems);
+  EXPECT_EQ(fibers.log, "[fiber 7 on 12 11] +2 +3 -3:30 -2:50 ");
+  FiberLog thread;
+  walk_calls(d, pi, pi.threads.at(1), thread, problems);
+  EXPECT_EQ(thread.log, "+1 e15:7 e15:0 -1:90 ");
+  EXPECT_EQ(problems_text(problems), "");
+  remove_tree(dir);
+}
+
+TEST(TraceRoundTrip, FiberExitWithNoCallOpenIsAProblem) {
+  TraceBuilder b;
+  auto& p = b.process(10);
+  p.switches_stacks = true;
+  p.site(1, "work");
+  p.segment(11, 0, 0).events.stack_switch(10, 7, 1, 0).entry(1, 20).exit(30).exit(40);
+  const std::string dir = temp_dir("fiber-exit");
+  b.write(dir);
+  std::vector<Problem> problems;
+  const TraceDir d = TraceDir::open(dir, problems);
+  FiberLog fibers;
+  walk_fibers(d, d.processes().at(0), fibers, problems);
+  EXPECT_EQ(fibers.log, "[fiber 7 on 11] +1 -1:10 ");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].text().find("offset 74: expected an exit to close an open call of fiber 7"),
+            std::string::npos)
+      << problems[0].text();
+  remove_tree(dir);
+}
+
 TEST(TraceRoundTrip, CounterCalibration) {
   TraceBuilder b;
   auto& p = b.process(1);
