@@ -152,12 +152,23 @@ ShadowEntry* reserve_entry(ShadowStack*& s, std::uintptr_t key, bool tail_call) 
   return &e;
 }
 
+// A call a signal handler made while the runtime it interrupted held the
+// thread (SignalBroker.cpp): not traced, but counted if its site is enabled.
+__attribute__((noinline)) void count_skipped(ThreadState& t, std::uintptr_t pc) noexcept {
+  SiteRecord* r = sites().find(pc);
+  if (r != nullptr && r->enabled.load(std::memory_order_relaxed)) ++t.skipped_calls;
+}
+
 }  // namespace
 
 extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   ThreadState& t = t_state;
   ++t.ticks;
-  if (t.in_handler) return frame->resume;
+  if (t.in_handler) {
+    if (t.count_skips) [[unlikely]]
+      count_skipped(t, frame->pc);
+    return frame->resume;
+  }
   SiteRecord* r = sites().find(frame->pc);
   if (r == nullptr || !r->enabled.load(std::memory_order_relaxed)) return frame->resume;
   t.in_handler = true;

@@ -19,6 +19,7 @@
 #include "patch/ModuleScanner.hpp"
 #include "patch/VeneerPool.hpp"
 #include "trace/Handlers.hpp"
+#include "trace/SignalBroker.hpp"
 #include "trace/SiteTable.hpp"
 #include "trace/StackRegions.hpp"
 
@@ -327,7 +328,7 @@ void ensure_initialized() noexcept {
   g_initialized.store(1, std::memory_order_relaxed);
   const char* verbose = std::getenv("ARIADNE_TRACE_VERBOSE");
   state().verbose = verbose != nullptr && verbose[0] == '1';
-  arch::install_patch_trap_handler();
+  start_signal_broker();
   init_stack_regions();
   // fork() while another thread is in a batch must not leave the child's
   // lock held forever: the forking thread takes it around the fork.
