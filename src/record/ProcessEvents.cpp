@@ -136,4 +136,3 @@ ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* at
   return rc;
 }
 
-}
