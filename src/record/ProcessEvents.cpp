@@ -135,4 +135,3 @@ ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* at
   if (rc != 0) std::free(start);
   return rc;
 }
-
