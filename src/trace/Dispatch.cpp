@@ -37,11 +37,7 @@ namespace {
 inline ShadowStack* stack_of(ThreadState& t, std::uintptr_t sp) noexcept {
   if (sp >= t.stack_lo && sp < t.stack_hi) return t.stack;
   ShadowStack* s = shadow_stack_for(sp);
-  if (s != nullptr) {
-    t.stack_lo = s->lo;
-    t.stack_hi = s->hi;
-    t.stack = s;
-  }
+  if (s != nullptr) set_thread_stack(t, s);
   return s;
 }
 

@@ -67,9 +67,11 @@ struct ThreadState {
   std::uint64_t ticks = 0;
   bool in_handler = false;
   void* call_data = nullptr;  // the current call's scratch while its handlers run
-  // The shadow stack of the machine stack this thread last traced on, and
-  // that stack's bounds [stack_lo, stack_hi): two compares per hooked call
-  // instead of a search (ReturnHooks.hpp).
+  // The shadow stack of the machine stack [lo, hi) this thread last traced
+  // on, and the keys (entry SPs) that belong to it, [stack_lo, stack_hi) =
+  // (lo, hi]: a stack's first call may enter with SP at its very top, which
+  // is the bottom of the stack above when stacks are carved side by side.
+  // Two compares per hooked call instead of a search (ReturnHooks.hpp).
   std::uintptr_t stack_lo = 0;
   std::uintptr_t stack_hi = 0;
   ShadowStack* stack = nullptr;
@@ -83,6 +85,8 @@ struct ThreadState {
   char error[256] = {};
 };
 ThreadState& thread_state() noexcept;
+// Makes s the thread's last stack (StackRegions.cpp).
+void set_thread_stack(ThreadState& t, ShadowStack* s) noexcept;
 
 // Keeps the traced calls made in a scope out of the trace (in_handler set),
 // restoring the thread's previous state at its end: for runtime code that

@@ -4,8 +4,8 @@
 // shadow stack that belongs to the *machine stack* the call runs on, not to
 // the thread: fibers and coroutines migrate between threads and switch
 // stacks, and a per-thread shadow stack (uftrace's) loses them. Machine
-// stacks are told apart by their memory mapping (/proc/self/maps), read once
-// per new stack.
+// stacks are registered or told apart by their memory mapping
+// (StackRegions.hpp).
 //
 // On one machine stack, live frames are strictly ordered by SP. So when a
 // call enters or returns at key K, every remembered frame deeper than K (key
@@ -58,9 +58,10 @@ struct ShadowStack {
   ShadowEntry entries[1];  // capacity of them (mmap'd)
 };
 
-// The shadow stack of the machine stack containing sp, or nullptr if it
-// cannot be found or made (the call is then simply not hooked).
-ShadowStack* shadow_stack_for(std::uintptr_t sp) noexcept;
+// The shadow stack of the machine stack a call entered with SP `key` runs
+// on (the stack [lo, hi) with lo < key <= hi), or nullptr if it cannot be
+// found or made (the call is then not hooked: StackRegions.hpp).
+ShadowStack* shadow_stack_for(std::uintptr_t key) noexcept;
 
 // The site numbers of the calls hooked on the calling thread's machine stack,
 // outermost first: the first `max` of them into `out`. Returns how many there

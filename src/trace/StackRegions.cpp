@@ -338,7 +338,11 @@ ShadowStack* known_shadow(std::uintptr_t sp, bool* absent) {
 
 }  // namespace
 
-ShadowStack* shadow_stack_for(std::uintptr_t sp) noexcept {
+ShadowStack* shadow_stack_for(std::uintptr_t key) noexcept {
+  // A key is the SP a call was entered with; its frame lies below it. A
+  // stack's first call may be entered with SP at the very top (AArch64
+  // makecontext), so keys belong to (lo, hi]: look up the byte below.
+  const std::uintptr_t sp = key - 1;
   PerThread& me = t_self;
   for (CacheWay& c : me.ways) {
     if (sp >= c.lo && sp < c.hi) return c.shadow;
@@ -403,11 +407,14 @@ ShadowStack* grow_shadow_stack(ShadowStack* s) noexcept {
   n->capacity = capacity_of(new_bytes);
   g_index.data[i].shadow = n;
   if (n != s) forget(s);
-  ThreadState& t = thread_state();
-  t.stack_lo = n->lo;
-  t.stack_hi = n->hi;
-  t.stack = n;
+  set_thread_stack(thread_state(), n);
   return n;
+}
+
+void set_thread_stack(ThreadState& t, ShadowStack* s) noexcept {
+  t.stack_lo = s->lo + 1;
+  t.stack_hi = s->hi + 1;
+  t.stack = s;
 }
 
 std::uint32_t open_sites(std::uint32_t* out, std::uint32_t max) noexcept {
