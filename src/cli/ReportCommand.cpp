@@ -108,6 +108,7 @@ void add_report_command(CLI::App& app) {
   o->sel.add_options(*cmd);
   cmd->callback([o] {
     OpenTrace t = open_trace(o->dir);
+    o->sel.check(t.dir, o->dir);
     Progress progress("report", selected_bytes(t.dir, o->sel));
     attach(t.dir, progress);
     Table all;
@@ -130,6 +131,9 @@ void add_report_command(CLI::App& app) {
     });
     progress.done();
     if (!o->threads) print_table(all, o->sort);
+    if (t.dir.session().stop_reason == static_cast<std::uint32_t>(tracefile::StopReason::max_size))
+      std::printf("# recording stopped when it passed --max-size (%llu bytes): later calls are not in it\n",
+                  static_cast<unsigned long long>(t.dir.session().stop_limit));
     if (open > 0)
       std::printf("# %llu call%s still open at the end of the recording (not timed)\n",
                   static_cast<unsigned long long>(open), open == 1 ? "" : "s");

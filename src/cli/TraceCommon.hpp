@@ -42,6 +42,9 @@ struct Selection {
   void add_options(CLI::App& cmd, bool with_tid = true);
   bool process(const tracefile::ProcessInfo& p) const { return pid == 0 || p.pid == pid; }
   bool thread(const tracefile::ThreadInfo& t) const { return tid == 0 || t.tid == tid; }
+  // A --pid or --tid the recording does not have: "ariadne: --pid N: not in
+  // DIR (...)" on stderr and CommandExit{2}, not an empty output.
+  void check(const tracefile::TraceDir& d, const std::string& shown) const;
 
   // fn(process, thread) for every selected thread, in recording order.
   template <typename Fn>

@@ -31,6 +31,7 @@ char g_execd_from[64];  // directory name of the image that exec'd this one, or 
 int g_fd = -1;
 std::uint32_t g_pid = 0;
 std::atomic<bool> g_ended{false};
+bool g_store_environment = true;
 
 std::uint64_t clock_ns(clockid_t id) noexcept {
   timespec ts{};
@@ -76,7 +77,7 @@ bool make_dir(const char* root) {
   // before it ("<pid>" or "<pid>.<n-1>").
   g_execd_from[0] = '\0';
   for (std::uint32_t n = 1; n < 100000; ++n) {
-    if (::mkdir(g_dir, 0755) == 0) return true;
+    if (::mkdir(g_dir, 0700) == 0) return true;
     if (errno != EEXIST) return false;
     // Taken: the candidate is the image before this one.
     std::strncpy(g_execd_from, g_dir + root_len + 1, sizeof g_execd_from - 1);
@@ -92,6 +93,12 @@ bool make_dir(const char* root) {
 
 std::uint32_t current_tid() noexcept { return static_cast<std::uint32_t>(::syscall(SYS_gettid)); }
 
+void close_process_log() noexcept {
+  if (g_fd >= 0) ::close(g_fd);
+  g_fd = -1;
+}
+
+void set_store_environment(bool on) noexcept { g_store_environment = on; }
 const char* process_dir() noexcept { return g_dir; }
 std::uint32_t process_pid() noexcept { return g_pid; }
 
@@ -107,7 +114,7 @@ bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
   }
   char path[4200];
   std::snprintf(path, sizeof path, "%s/process", g_dir);
-  g_fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  g_fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
   if (g_fd < 0 || !write_file_header(g_fd, FileKind::process)) {
     std::fprintf(stderr, "ariadne-rt: record: cannot write %s: %s\n", path, std::strerror(errno));
     return false;
@@ -122,7 +129,7 @@ bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
   p.varint(arch::timestamp_frequency());
   add_argv(p);
   std::size_t envc = 0;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) ++envc;
+  for (char** e = environ; g_store_environment && e != nullptr && *e != nullptr; ++e) ++envc;
   p.varint(envc);
   for (std::size_t i = 0; i < envc; ++i) p.string(environ[i]);
   write_chunk(g_fd, ChunkType::process, p);

@@ -45,7 +45,7 @@ bool copy_segment_out(const char* proc_dir, SegmentHeader* h) noexcept {
     errno = ENAMETOOLONG;
     return false;
   }
-  const int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   iovec iov[2] = {{&header, sizeof header},
                   {reinterpret_cast<std::uint8_t*>(h) + kSegmentHeaderSize, header.used}};
