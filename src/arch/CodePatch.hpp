@@ -16,6 +16,8 @@
 // restore R-X afterwards; these functions only store and synchronise.
 #pragma once
 
+#include <signal.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -92,10 +94,17 @@ struct Toggle {
 // sled sits inside one 8-byte word).
 void toggle_live(std::span<const Toggle> batch) noexcept;
 
-// Installs what toggle_live needs to survive a thread caught mid-patch
-// (x86-64: a SIGTRAP handler that lets a thread that hit a transient int3
-// continue past the sled). Idempotent; chains to a previous handler for traps
-// that are not ours. AArch64: nothing to do.
+// What toggle_live needs to survive a thread caught mid-patch (x86-64: a
+// thread that hit a transient int3 continues past the sled). Called by the
+// SIGTRAP handler of whoever owns SIGTRAP (the runtime's signal broker,
+// src/trace/SignalBroker.hpp) with the handler's arguments: true when the
+// trap was toggle_live's and the thread was moved on (the handler returns);
+// false: not ours. Async-signal-safe. AArch64: never a trap of ours.
+bool handle_patch_trap(siginfo_t* info, void* context) noexcept;
+
+// For code that patches without the runtime (tests, benchmarks): a SIGTRAP
+// handler of its own that calls handle_patch_trap and chains to the previous
+// handler for traps that are not ours. Idempotent. AArch64: nothing to do.
 void install_patch_trap_handler() noexcept;
 
 // Where execution continues after the entry trampoline for a site when the

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "analysis/CallTree.hpp"
@@ -40,6 +41,10 @@ class Builder : public CallVisitor {
     stack_.push_back(node);
   }
 
+  void on_event(const TraceEvent& e) override {
+    if (e.kind == Event::lost) lost += e.number;
+  }
+
   void on_exit(const Call& c) override {
     if (stack_.empty()) return;
     const std::uint32_t node = stack_.back();
@@ -48,6 +53,8 @@ class Builder : public CallVisitor {
     const std::uint64_t total = c.end_ns - c.begin_ns;
     g_.add_call(node, total, total > c.child_ns ? total - c.child_ns : 0);  // self: unused here
   }
+
+  std::uint64_t lost = 0;
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -130,10 +137,19 @@ void add_graph_command(CLI::App& app) {
     // The calls under FUNC (or every outermost call) directly below the
     // tree's root; no process or thread levels, no finish().
     analysis::CallTree g;
+    std::uint64_t lost = 0;
     o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
       Builder b(p, g, use_re ? &re : nullptr, o->func);
       walk_calls(t.dir, p, th, b, t.problems);
+      lost += b.lost;
     });
+    std::optional<Builder> fiber;
+    walk_selected_fibers(
+        t.dir, o->sel, t.problems,
+        [&](const ProcessInfo& p, std::uint64_t, const std::vector<std::uint32_t>&) -> CallVisitor& {
+          return fiber.emplace(p, g, use_re ? &re : nullptr, o->func);
+        },
+        [] {});
     progress.done();
     const auto kids = children_by_time(g);
     if (use_re && kids[analysis::CallTree::kRoot].empty()) {
@@ -143,6 +159,7 @@ void add_graph_command(CLI::App& app) {
       std::printf("%12s %10s : %s\n", "# TOTAL TIME", "CALLS", "FUNCTION");
       for (const auto r : kids[analysis::CallTree::kRoot]) print(g, kids, r, "", true, true);
     }
+    say_lost_events(lost);
     finish(t.problems);
   });
 }

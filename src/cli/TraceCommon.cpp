@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "cli/Commands.hpp"
+#include "tracefile/FunctionName.hpp"
 
 namespace ariadne::cli {
 
@@ -29,6 +30,12 @@ void finish(const std::vector<tracefile::Problem>& problems) {
                  problems.size(), problems.size() == 1 ? "" : "s");
     throw CommandExit{kStatusProblems};
   }
+}
+
+void say_lost_events(std::uint64_t lost) {
+  if (lost > 0)
+    std::printf("# %llu event%s lost while recording (not counted above)\n",
+                static_cast<unsigned long long>(lost), lost == 1 ? "" : "s");
 }
 
 std::string format_duration(std::uint64_t ns) {
@@ -75,6 +82,13 @@ void Regex::compile(const std::string& pattern, const char* option, const std::s
     throw CommandExit{kStatusNotRecording};
   }
   set = true;
+}
+
+bool SiteMatch::operator()(std::uint32_t site) {
+  const auto it = cache_.find(site);
+  if (it != cache_.end()) return it->second;
+  const std::string& name = p_.site_name(site);
+  return cache_[site] = re_.match(name) || re_.match(tracefile::function_base_name(name));
 }
 
 void Selection::add_options(CLI::App& cmd, bool with_tid) {

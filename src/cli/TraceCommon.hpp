@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cli/Progress.hpp"
@@ -31,6 +32,11 @@ OpenTrace open_trace(const std::string& path);
 // CommandExit{1} if there were any. Returns normally otherwise.
 void finish(const std::vector<tracefile::Problem>& problems);
 
+// "# N events lost while recording" when N > 0: events the recorder counted
+// but could not write (lost markers; docs/record.md says when), so a table
+// of counts says it is short. Not damage: no effect on the exit status.
+void say_lost_events(std::uint64_t lost);
+
 // "850 ns", "12.345 us", "1.500 ms", "2.000 s".
 std::string format_duration(std::uint64_t ns);
 // "1.5ms", "200us", "3s", "100ns", "100" (ns). False if malformed.
@@ -46,6 +52,10 @@ struct Selection {
   // DIR (...)" on stderr and CommandExit{2}, not an empty output.
   void check(const tracefile::TraceDir& d, const std::string& shown) const;
 
+  // Whether p's fibers are walked (walk_fibers): p is selected, every thread
+  // is (a fiber belongs to no one thread), and its segments switch stacks.
+  bool fibers(const tracefile::ProcessInfo& p) const { return tid == 0 && process(p) && p.switches_stacks; }
+
   // fn(process, thread) for every selected thread, in recording order.
   template <typename Fn>
   void for_each_thread(const tracefile::TraceDir& d, Fn&& fn) const {
@@ -56,6 +66,35 @@ struct Selection {
     }
   }
 };
+
+// The tid standing for a fiber where a format wants one per timeline
+// (Chrome JSON): far above any real tid.
+inline std::uint32_t fiber_lane_tid(std::uint64_t fiber) {
+  return 1000000000u + static_cast<std::uint32_t>(fiber % 1000000000u);
+}
+
+// Walks the fibers of every process `s` selects for it: begin(process,
+// fiber id, tids) before each fiber's calls returns the CallVisitor they go
+// to, end() after them.
+template <typename Begin, typename End>
+void walk_selected_fibers(const tracefile::TraceDir& d, const Selection& s,
+                          std::vector<tracefile::Problem>& problems, Begin begin, End end) {
+  struct Lanes : tracefile::FiberVisitor {
+    const tracefile::ProcessInfo* p = nullptr;
+    Begin& begin;
+    End& end;
+    Lanes(Begin& b, End& e) : begin(b), end(e) {}
+    tracefile::CallVisitor& begin_fiber(std::uint64_t id, const std::vector<std::uint32_t>& tids) override {
+      return begin(*p, id, tids);
+    }
+    void end_fiber(std::uint64_t) override { end(); }
+  } lanes(begin, end);
+  for (const auto& p : d.processes()) {
+    if (!s.fibers(p)) continue;
+    lanes.p = &p;
+    tracefile::walk_fibers(d, p, lanes, problems);
+  }
+}
 
 // A function filter (show -F/-N, graph FUNC): POSIX extended, no
 // submatches. A bad one: "ariadne: OPTION 'SHOWN': invalid regular
@@ -72,6 +111,20 @@ struct Regex {
   // `shown`: what the user typed, when `pattern` is derived from it.
   void compile(const std::string& pattern, const char* option, const std::string* shown = nullptr);
   bool match(const std::string& s) const { return ::regexec(&re, s.c_str(), 0, nullptr, 0) == 0; }
+};
+
+// Whether a site's function matches a -F/-N pattern, by its full or its base
+// name ("worker" for "worker(int, int)"); cached per site, since the same few
+// sites come back millions of times.
+class SiteMatch {
+ public:
+  SiteMatch(const tracefile::ProcessInfo& p, const Regex& re) : p_(p), re_(re) {}
+  bool operator()(std::uint32_t site);
+
+ private:
+  const tracefile::ProcessInfo& p_;
+  const Regex& re_;
+  std::unordered_map<std::uint32_t, bool> cache_;
 };
 
 // Bytes on disk of the selected segments: the progress bar's total.

@@ -151,7 +151,8 @@ void start_segment(ThreadLog* t) noexcept {
   h->seq = t->seq;
   h->header_crc = crc32c(h, 28);
   h->base_timestamp = t->last;
-  h->depth = t->open;
+  // The thread's own stack's calls: a reader pairs those within the thread.
+  h->depth = t->stack != nullptr ? t->own.open : t->open;
   h->used = 0;
   h->payload_crc = 0;
   __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::writing), __ATOMIC_RELAXED);
@@ -320,17 +321,23 @@ bool roll_over(ThreadLog* t, std::size_t n) noexcept {
     }
   }
   start_segment(t);
-  if (t->lost != 0) {
-    const std::uint64_t now = arch::timestamp();
-    std::uint8_t* p = t->pos;
-    *p++ = static_cast<std::uint8_t>(Event::lost);
-    p += put_varint(p, now - t->last);
-    p += put_varint(p, t->lost);
-    t->pos = p;
-    t->last = now;
-    t->lost = 0;
-  }
+  write_lost_marker(t);
+  if (t->stack != nullptr) restate_stack(t);
   return t->pos + n <= t->limit;
+}
+
+void write_lost_marker(ThreadLog* t) noexcept {
+  if (t->lost == 0 && __atomic_load_n(&t->signal_lost, __ATOMIC_RELAXED) == 0) return;
+  if (t->pos == nullptr || t->pos + 1 + 2 * kMaxVarint > t->limit) return;  // the next segment says it
+  const std::uint64_t lost = t->lost + __atomic_exchange_n(&t->signal_lost, 0, __ATOMIC_RELAXED);
+  const std::uint64_t now = arch::timestamp();
+  std::uint8_t* p = t->pos;
+  *p++ = static_cast<std::uint8_t>(Event::lost);
+  p += put_varint(p, now - t->last);
+  p += put_varint(p, lost);
+  t->pos = p;
+  t->last = now;
+  t->lost = 0;
 }
 
 void write_simple_event(ThreadLog* t, Event tag, const std::uint64_t* values, std::size_t count) noexcept {
@@ -384,6 +391,7 @@ ThreadLog* start_thread() noexcept {
 
 void finish_thread(ThreadLog* t) noexcept {
   if (t->dead) return;
+  write_lost_marker(t);
   write_simple_event(t, Event::thread_exit, nullptr, 0);
   seal_segment(t);
   t->dead = true;
@@ -408,7 +416,11 @@ void restart_threads_in_child(std::uint32_t parent_pid, bool record) noexcept {
   self->tid = current_tid();
   self->seq = 0;
   self->lost = 0;
+  self->signal_lost = 0;
   self->parent_tid = 0;
+  // The child has no other fibers: whatever stack it forked on is its
+  // thread's own from now on, its open calls listed by fork_child.
+  self->stack = nullptr;
   map_segment(self);  // without one, fork_child is the first lost event
   // fork_child: V dt, V parent pid, V n, the open calls outermost first.
   if (g_open_sites_from_shadow_stack) self->open = trace::detail::open_sites(self->sites, kMaxOpenSites);

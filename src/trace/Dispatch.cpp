@@ -16,6 +16,7 @@
 #include "trace/Handlers.hpp"
 #include "trace/ReturnHooks.hpp"
 #include "trace/SiteTable.hpp"
+#include "trace/StackRegions.hpp"
 
 namespace ariadne::trace::detail {
 
@@ -131,12 +132,20 @@ namespace {
 
 // Reserves the shadow entry of a call about to be hooked (before its entry
 // handlers run, so they can use its call data). nullptr: not hooked.
-ShadowEntry* reserve_entry(ShadowStack* s, std::uintptr_t key, bool tail_call) noexcept {
+// A full shadow stack grows (and may move: `s` follows it).
+ShadowEntry* reserve_entry(ShadowStack*& s, std::uintptr_t key, bool tail_call) noexcept {
   if (s->top > 0) {
     const std::uintptr_t below = s->entries[s->top - 1].key;
     if (below < key || (below == key && !tail_call)) pop_abandoned(s, key, /*inclusive=*/!tail_call);
   }
-  if (s->top >= s->capacity) return nullptr;
+  if (s->top >= s->capacity) {
+    ShadowStack* grown = grow_shadow_stack(s);
+    if (grown == nullptr) {
+      note_unhooked("a shadow stack cannot grow");
+      return nullptr;
+    }
+    s = grown;
+  }
   // A key no frame can have until the entry is complete: a signal handler
   // running traced code on this stack meanwhile leaves it alone.
   ShadowEntry& e = s->entries[s->top];
@@ -147,12 +156,23 @@ ShadowEntry* reserve_entry(ShadowStack* s, std::uintptr_t key, bool tail_call) n
   return &e;
 }
 
+// A call a signal handler made while the runtime it interrupted held the
+// thread (SignalBroker.cpp): not traced, but counted if its site is enabled.
+__attribute__((noinline)) void count_skipped(ThreadState& t, std::uintptr_t pc) noexcept {
+  SiteRecord* r = sites().find(pc);
+  if (r != nullptr && r->enabled.load(std::memory_order_relaxed)) ++t.skipped_calls;
+}
+
 }  // namespace
 
 extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   ThreadState& t = t_state;
   ++t.ticks;
-  if (t.in_handler) return frame->resume;
+  if (t.in_handler) {
+    if (t.count_skips) [[unlikely]]
+      count_skipped(t, frame->pc);
+    return frame->resume;
+  }
   SiteRecord* r = sites().find(frame->pc);
   if (r == nullptr || !r->enabled.load(std::memory_order_relaxed)) return frame->resume;
   t.in_handler = true;

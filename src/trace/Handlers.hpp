@@ -76,6 +76,10 @@ struct ThreadState {
   // The fused path's per-thread data, kept by its owner (the recorder's
   // ThreadLog, or nullptr): one load from the thread state.
   void* fused_data = nullptr;
+  // Set by the signal broker while a program handler that interrupted the
+  // runtime runs: its calls to enabled sites, skipped, are counted.
+  bool count_skips = false;
+  std::uint64_t skipped_calls = 0;
   char error[256] = {};
 };
 ThreadState& thread_state() noexcept;

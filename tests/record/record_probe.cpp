@@ -3,6 +3,7 @@
 // (noipa: no call is dropped or cloned at -O2) and have external linkage so
 // each is a site with a plain name.
 #include <dlfcn.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -78,6 +79,15 @@ PROBE void tail_target(int n) { g_sink = g_sink + n; }
 extern "C" __attribute__((noinline)) void tail_caller(int n) { tail_target(n + 1); }  // may be a jmp at -O2
 
 void usr1_handler(int) { on_usr1(); }
+
+// sighandler: N signals to a thread busy with traced calls, one traced call
+// in each handler; the next signal only after the last one was handled.
+PROBE void in_handler_leaf() { g_sink = g_sink + 1; }
+volatile sig_atomic_t g_handled = 0;
+void usr2_handler(int) {
+  in_handler_leaf();
+  g_handled = g_handled + 1;
+}
 
 // many: 200 more distinct sites, so site numbers past 127 (two-byte
 // varints) are written too.
@@ -169,6 +179,25 @@ int main(int argc, char** argv) {
     sigaction(SIGUSR1, &sa, nullptr);
     raise(SIGUSR1);
     std::printf("signal handled sink=%d\n", g_sink);
+  } else if (std::strcmp(mode, "sighandler") == 0) {
+    struct sigaction sa {};
+    sa.sa_handler = usr2_handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR2, &sa, nullptr);
+    const pthread_t busy = pthread_self();
+    std::thread sender([n, busy] {
+      for (int i = 0; i < n; ++i) {
+        pthread_kill(busy, SIGUSR2);
+        while (g_handled <= i) usleep(50);
+      }
+    });
+    int calls = 0;
+    while (g_handled < n) {
+      leaf(calls);
+      ++calls;
+    }
+    sender.join();
+    std::printf("handled %d signals, %d calls between\n", static_cast<int>(g_handled), calls);
   } else if (std::strcmp(mode, "kill") == 0) {
     for (int i = 0; i < n; ++i) counted();
     std::printf("counted %d\n", n);

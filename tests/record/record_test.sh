@@ -159,6 +159,34 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
     expect_count "^$pid [0-9]+ exec /nonexistent/prog$" 1
     expect_count "^$pid [0-9]+ exec_failed errno=2$" 1
     ;;
+  exec-env)
+    # A new image started every way a program can, each time with an
+    # environment of the program's own (no LD_PRELOAD, a stale
+    # ARIADNE_RECORD), is recorded in a directory of its own, and `show`
+    # draws its calls under that image's header.
+    record -- "$EXEC_PROBE" run
+    expect_rc 0
+    expect_out '^exec_env_probe: 10 of 10 images ran with their own environment$'
+    # Under qemu-user the preload must not reach the host's loader (of qemu, of sh).
+    ! printf '%s\n' "$out" | grep -q 'ld\.so' || fail "a loader complained: $(printf '%s\n' "$out" | grep 'ld\.so' | head -1)"
+    decode
+    shown=$("$ARIADNE" show "$dir" 2>&1) || fail "ariadne show failed: $shown"
+    for m in execl execle execv execve execvp execvpe fexecve posix_spawn posix_spawnp system; do
+      expect_count " entry image_$m$" 3
+      key=$(printf '%s\n' "$events" | awk -v f="image_$m" '$3 == "entry" && $4 == f {print $1; exit}')
+      case $m in
+        posix_spawn*) ;;  # a process of its own, not an exec'd image
+        system) ;;        # sh's image is recorded only where sh can load the runtime (not on AArch64)
+        *)
+          [[ $key == *.1 ]] || fail "$m: image_$m recorded in $key, not in an exec'd image"
+          expect_count "^${key%.1} [0-9]+ exec " 1
+          ;;
+      esac
+      drawn=$(printf '%s\n' "$shown" | awk -v k="($key)," -v f="image_$m(" \
+        '/^# process / {mine = ($4 == k)} mine && index($0, f) {n++} END {print n + 0}')
+      [ "$drawn" -eq 3 ] || fail "show draws $drawn calls of image_$m under process $key, expected 3"
+    done
+    ;;
   signal)
     record -- "$PROBE" signal
     expect_rc 0
@@ -169,6 +197,29 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
     # The signal event comes before the handler's calls.
     printf '%s\n' "$events" | grep -E ' signal 10$| entry on_usr1$' | head -1 | grep -q ' signal 10$' \
       || fail "signal is not before on_usr1"
+    ;;
+  sighandler)
+    # Calls in signal handlers: recorded, or counted as lost. A handler that
+    # interrupts the recorder mid-event cannot be recorded (the event is half
+    # written); its signal event and its traced call (in_handler_leaf, entry
+    # + exit; -F leaves the handler function itself out) are then 3 lost
+    # events, and `report` prints the total.
+    record -F '^(leaf|in_handler_leaf)$' -- "$PROBE" sighandler 200
+    expect_rc 0
+    expect_out "^handled 200 signals"
+    decode
+    recorded=$(count ' entry in_handler_leaf$')
+    signals=$(count " signal $(kill -l USR2)$")
+    lost=$(printf '%s\n' "$events" | awk '$3 == "lost" {s += $4} END {print s + 0}')
+    echo "sighandler: $recorded of 200 handler calls recorded, $signals signal events, $lost events lost"
+    [ "$signals" -eq "$recorded" ] || fail "$signals signal events, $recorded in_handler_leaf"
+    [ "$lost" -eq $((3 * (200 - recorded))) ] || fail "$lost events lost, expected $((3 * (200 - recorded)))"
+    report=$("$ARIADNE" report "$dir" 2>&1) || fail "report failed: $report"
+    if [ "$lost" -gt 0 ]; then
+      printf '%s\n' "$report" | grep -qx "# $lost events lost while recording (not counted above)" \
+        || fail "report does not print the loss: $(printf '%s\n' "$report" | tail -3)"
+    fi
+    printf '%s\n' "$report" | grep -E 'in_handler_leaf|lost'
     ;;
   sigkill)
     record -- "$PROBE" kill 2000
@@ -492,6 +543,37 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
     expect_rc 2
     printf '%s\n' "$err" | grep -qE "^ariadne: unknown command 'recrod' \(commands: .*record.*; \`ariadne --help\`\)$" \
       || fail "unexpected: $err"
+    ;;
+  fibers)
+    # Ariadne's own fibers (issue 16): FIBERS fibers on 2 workers, each
+    # yielding inside nested calls, so calls stay open while the fiber moves
+    # to the other worker. Every run: exact counts in `report` (exit 0), and
+    # `show` draws each fiber as its own timeline, some of them on both
+    # threads. Runs: FIBER_RUNS (default 20; each takes about a second
+    # natively and a few under qemu-aarch64).
+    runs=${FIBER_RUNS:-20}
+    migrated=0
+    for i in $(seq "$runs"); do
+      record -- "$FIBERS" 20 100 2 >/dev/null
+      expect_rc 0
+      rep=$("$ARIADNE" report "$dir" 2>&1); rrc=$?
+      [ "$rrc" -eq 0 ] || fail "run $i: report exit $rrc: $(printf '%s\n' "$rep" | grep '^ariadne: ' | head -3)"
+      for want in "fiber_body 20" "middle 2000" "inner 2000" "leaf 6000"; do
+        fn=${want% *} n=${want#* }
+        got=$(printf '%s\n' "$rep" | awk -v f="$fn" '$NF == f {print $5}')
+        [ "$got" = "$n" ] || fail "run $i: report counts ${got:-no} calls of $fn, expected $n"
+      done
+      ! printf '%s\n' "$rep" | grep -q 'still open' || fail "run $i: calls left open: $(printf '%s\n' "$rep" | tail -1)"
+      shown=$("$ARIADNE" show -F fiber_body "$dir" 2>&1) || fail "run $i: show exit $?"
+      lanes=$(printf '%s\n' "$shown" | grep -cE '^# process .*, fiber [0-9]+ \(on threads? ')
+      [ "$lanes" -ge 20 ] || fail "run $i: show drew $lanes fiber timelines, expected at least 20"
+      bodies=$(printf '%s\n' "$shown" | grep -cE '\[ *f[0-9]+\] \| +fiber_body\(\) \{')
+      [ "$bodies" -eq 20 ] || fail "run $i: show has $bodies fiber_body calls in fiber timelines, expected 20"
+      m=$(printf '%s\n' "$shown" | grep -cE '^# process .*, fiber [0-9]+ \(on threads ')
+      migrated=$((migrated + m))
+    done
+    [ "$migrated" -gt 0 ] || fail "no fiber ran on two threads in $runs runs: nothing was tested"
+    echo "fibers: $runs runs exact; $migrated fiber timelines spanned two threads"
     ;;
   *) fail "unknown case" ;;
 esac

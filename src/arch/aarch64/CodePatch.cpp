@@ -145,6 +145,7 @@ void toggle_live(std::span<const Toggle> batch) noexcept {
 // architecture allows while other CPUs execute it (no transient trap
 // instruction is ever written, unlike x86-64's int3 protocol), so no thread
 // can be caught mid-patch.
+bool handle_patch_trap(siginfo_t*, void*) noexcept { return false; }
 void install_patch_trap_handler() noexcept {}
 
 }  // namespace ariadne::arch

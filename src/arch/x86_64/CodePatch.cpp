@@ -175,13 +175,21 @@ void chain_trap(int sig, siginfo_t* info, void* ctx) noexcept {
   }
 }
 
+// The standalone handler (install_patch_trap_handler): ours, else the
+// previous handler's.
+void on_trap(int sig, siginfo_t* info, void* ctx) noexcept {
+  if (!handle_patch_trap(info, ctx)) chain_trap(sig, info, ctx);
+}
+
+}  // namespace
+
 // A thread that executed a transient int3 at site S arrives with RIP = S+1.
 // Async-signal-safe: atomics and plain reads only.
-void on_trap(int sig, siginfo_t* info, void* ctx) noexcept {
+bool handle_patch_trap(siginfo_t* info, void* ctx) noexcept {
   auto* uc = static_cast<ucontext_t*>(ctx);
   const auto rip = static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   // int3 raises SIGTRAP with si_code SI_KERNEL; kill/raise/single-steps do not.
-  if (info == nullptr || info->si_code != SI_KERNEL || rip == 0) return chain_trap(sig, info, ctx);
+  if (info == nullptr || info->si_code != SI_KERNEL || rip == 0) return false;
   const std::uintptr_t site = rip - 1;
   const auto* code = reinterpret_cast<const unsigned char*>(site);
   // Registered as a reader first, so a batch seen published stays alive
@@ -202,12 +210,11 @@ void on_trap(int sig, siginfo_t* info, void* ctx) noexcept {
     if (b != nullptr && find_in(*b, site) != nullptr) resume = site + 5;
   }
   g_batch_readers.fetch_sub(1, std::memory_order_release);
-  if (resume == 0) return chain_trap(sig, info, ctx);
+  if (resume == 0) return false;
   uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(resume);
   g_traps_handled.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
-
-}  // namespace
 
 void set_int3_phase_hook(void (*hook)(unsigned phase)) noexcept { g_int3_phase_hook.store(hook); }
 
