@@ -99,28 +99,9 @@ std::uint32_t parse_depth(const std::string& text) {
   return static_cast<std::uint32_t>(v);
 }
 
-std::uint64_t parse_size(const std::string& text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  const std::string unit = text.substr(digits);
-  std::uint64_t scale = 0;
-  if (unit.empty())
-    scale = 1;
-  else if (unit == "K" || unit == "k")
-    scale = 1024;
-  else if (unit == "M" || unit == "m")
-    scale = 1024 * 1024;
-  const std::uint64_t v =
-      digits != 0 && digits <= 10 && scale != 0 ? std::stoull(text.substr(0, digits)) * scale : 0;
-  if (v < record::kMinSegmentBytes || v > record::kMaxSegmentBytes)
-    throw LaunchError(fmt::format("--segment-size '{}': expected bytes from {} to {} (suffix K or M allowed)",
-                                  text, record::kMinSegmentBytes, record::kMaxSegmentBytes));
-  return v;
-}
-
-// --max-size: bytes, K, M or G; at least 64K (the files every recording has
-// take a few K).
-std::uint64_t parse_max_size(const std::string& text) {
+// Bytes, or a number with the suffix K, M or G (powers of 1024); false if
+// malformed or past 2^64.
+bool parse_bytes(const std::string& text, std::uint64_t& bytes) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   const std::string unit = text.substr(digits);
@@ -134,11 +115,27 @@ std::uint64_t parse_max_size(const std::string& text) {
   else if (unit == "G" || unit == "g")
     scale = 1ull << 30;
   std::uint64_t v = 0;
-  if (scale == 0 || !parse_digits(text, digits, v) || v > UINT64_MAX / scale || v * scale < (64u << 10))
+  if (scale == 0 || !parse_digits(text, digits, v) || v > UINT64_MAX / scale) return false;
+  bytes = v * scale;
+  return true;
+}
+
+std::uint64_t parse_size(const std::string& text) {
+  std::uint64_t v = 0;
+  if (!parse_bytes(text, v) || v < record::kMinSegmentBytes || v > record::kMaxSegmentBytes)
+    throw LaunchError(fmt::format("--segment-size '{}': expected bytes from {} to {} (suffix K or M allowed)",
+                                  text, record::kMinSegmentBytes, record::kMaxSegmentBytes));
+  return v;
+}
+
+// --max-size: at least 64K (the files every recording has take a few K).
+std::uint64_t parse_max_size(const std::string& text) {
+  std::uint64_t v = 0;
+  if (!parse_bytes(text, v) || v < (64u << 10))
     throw LaunchError(fmt::format(
         "--max-size '{}': expected a size of at least 64K (bytes, or a number with the suffix K, M or G)",
         text));
-  return v * scale;
+  return v;
 }
 
 // The recording's size as --max-size counts it: its files as they are now
