@@ -2,6 +2,7 @@
 //   make_corpus OUT   ->  OUT/<target>/seed-*
 // Segments get a capacity just above their events so the seeds stay small.
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -70,6 +71,57 @@ std::vector<std::uint8_t> archive_of(const TraceBuilder& b) {
   return archive;
 }
 
+// The hostile files of issue 16 that fit in a corpus (FIFOs, devices and
+// 20 GB sparse files cannot be inputs; tests/tracefile/hostile_files_test.cpp
+// covers them): zstd bombs, a header whose base_timestamp or capacity is
+// damaged, a broken live file, a recording without its process directory.
+void hostile(const std::string& out, const TraceBuilder& b) {
+  Segment s = b.processes[0].segments[0];
+  s.capacity = 4032;
+  auto header = s.raw_file();
+  header.resize(kSegmentHeaderSize);
+  // 100 MiB of entry events behind a header promising 4032 bytes: 3 KiB.
+  const auto bomb = zstd_rle_frame(header, 100u << 20, 0x01);
+  put(out + "/segment_zst", "hostile-bomb-100MiB", bomb);
+  put(out + "/segment_zst", "hostile-declares-20GB", zstd_rle_frame(header, 4096, 0x01, 20ull << 30));
+  auto raw = s.raw_file();
+  raw[offsetof(SegmentHeader, base_timestamp) + 5] ^= 0x10;
+  put(out + "/segment", "hostile-base-timestamp-flipped", raw);
+  raw = s.raw_file();
+  SegmentHeader h;
+  std::memcpy(&h, raw.data(), sizeof h);
+  h.capacity = 0xfffff000u;
+  h.header_crc = segment_header_crc(h);
+  std::memcpy(raw.data(), &h, sizeof h);
+  put(out + "/segment", "hostile-capacity-4GB", raw);
+
+  TraceBuilder with_bomb = b;
+  std::vector<std::uint8_t> archive = archive_of(with_bomb);
+  append_file(archive, "10/t10-3.seg.zst", bomb);
+  put(out + "/trace_dir", "hostile-bomb", archive);
+  TraceBuilder live = b;
+  live.processes[0].segments[2].form = SegmentForm::live;
+  live.processes[0].segments[2].live_k = 0;
+  archive.clear();
+  append_file(archive, "ariadne.session", live.session.file());
+  for (const auto& p : live.processes) {
+    append_file(archive, p.key + "/process", p.file());
+    for (const auto& seg : p.segments) {
+      auto bytes = seg.file();
+      if (seg.form == SegmentForm::live) bytes[offsetof(SegmentHeader, pid)] ^= 1;
+      append_file(archive, p.key + "/" + seg.file_name(), bytes);
+    }
+  }
+  put(out + "/trace_dir", "hostile-live-broken-header", archive);
+  archive.clear();
+  append_file(archive, "ariadne.session", b.session.file());
+  put(out + "/trace_dir", "hostile-no-process-directory", archive);
+  archive.clear();
+  append_file(archive, "11/process", b.processes[1].file());  // forked from 10, which is gone
+  append_file(archive, "11/t11-0.seg", b.processes[1].segments[0].file());
+  put(out + "/trace_dir", "hostile-fork-parent-gone", archive);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,5 +158,10 @@ int main(int argc, char** argv) {
   drained.processes[0].segments[2].form = SegmentForm::live;
   drained.processes[0].segments[2].live_k = 1;
   put(out + "/trace_dir", "seed-recording-drained", archive_of(drained));
+
+  // The session and process files alone, as files (session_file, process_file).
+  put(out + "/session_file", "seed-session", b.session.file());
+  for (const auto& p : b.processes) put(out + "/process_file", "seed-process-" + p.key, p.file());
+  hostile(out, b);
   return 0;
 }

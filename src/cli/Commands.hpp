@@ -10,6 +10,11 @@ struct CommandExit {
   int status;
 };
 
+// Flushes standard output; false (and one line on stderr) if any of the
+// command's output could not be written (a full disk, /dev/full, a closed
+// pipe): the command then ends with status 1, not as if it had succeeded.
+bool output_written();
+
 void add_abicheck_command(CLI::App& app);
 void add_dump_command(CLI::App& app);
 void add_exec_command(CLI::App& app);

@@ -169,10 +169,22 @@ void run(const Options& o) {
       written = analysis::write_flame_graph_page(tree, options, out);
     }
   }
-  written &= std::fflush(out) == 0;
-  if (out != stdout) written &= std::fclose(out) == 0;
-  if (!written)
-    fail(fmt::format("{}: write failed", o.output.empty() ? "standard output" : o.output), kStatusProblems);
+  int write_errno = written ? 0 : errno;  // the writers stop at their first failed write
+  errno = 0;
+  if (std::fflush(out) != 0 || std::ferror(out) != 0) {
+    written = false;
+    if (write_errno == 0) write_errno = errno;
+  }
+  if (out != stdout && std::fclose(out) != 0) {
+    written = false;
+    if (write_errno == 0) write_errno = errno;
+  }
+  if (!written) {
+    if (out == stdout) std::clearerr(stdout);  // said here, not again by main
+    fail(fmt::format("{}: write failed: {}", out == stdout ? "standard output" : o.output,
+                     write_errno != 0 ? std::strerror(write_errno) : "an earlier write failed"),
+         kStatusProblems);
+  }
   finish(problems);  // the problems on stderr, status 1 if any
 }
 

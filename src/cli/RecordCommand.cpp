@@ -228,7 +228,7 @@ void add_record_command(CLI::App& app) {
       ->type_name("FUNC@retval")
       ->allow_extra_args(false);
   cmd->add_option("--segment-size", o->segment_size,
-                  "Size of each per-thread segment file (default 1M; 4096 to 1G, suffix K or M)")
+                  "Size of each per-thread segment file (default 1M; 4096 to 64M, suffix K or M)")
       ->type_name("BYTES");
   cmd->add_option(
          "--max-size", o->max_size,

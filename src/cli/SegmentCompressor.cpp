@@ -125,7 +125,8 @@ void SegmentCompressor::settle_live_files(const fs::path& proc) {
   for (const auto& p : live) {
     SegmentHeader h{};
     SegmentLoader loader;
-    if (loader.load_live_header(p.string(), h)) {
+    std::vector<Problem> ignored;
+    if (loader.load_live_header(p.string(), h, ignored) == LiveContent::segment) {
       const fs::path named = proc / fmt::format("t{}-{}.seg", h.tid, h.seq);
       if (!fs::exists(named, ec) && !fs::exists(named.string() + ".zst", ec)) {
         clear_drain_word(p);

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -136,9 +137,18 @@ class Printer : public CallVisitor {
     line("", pending_depth_, pending_text_ + " {" + pending_note_);
   }
 
+  // Indentation stops at kMaxIndent levels (deeper lines say their depth):
+  // 2 spaces per level of a 100,000-deep recursion would make the output
+  // quadratic in the depth (gigabytes for one thread).
+  static constexpr std::size_t kMaxIndent = 64;
   void line(const std::string& dur, std::size_t depth, const std::string& text) {
-    std::printf("%12s [%6s] | %*s%s\n", dur.c_str(), lane_.c_str(), static_cast<int>(2 * depth), "",
-                text.c_str());
+    const int indent = static_cast<int>(2 * std::min(depth, kMaxIndent));
+    if (depth > kMaxIndent) {
+      std::printf("%12s [%6s] | %*s[depth %zu] %s\n", dur.c_str(), lane_.c_str(), indent, "", depth,
+                  text.c_str());
+    } else {
+      std::printf("%12s [%6s] | %*s%s\n", dur.c_str(), lane_.c_str(), indent, "", text.c_str());
+    }
   }
 
   const ProcessInfo& p_;

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "cli/Commands.hpp"
 #include "tracefile/FunctionName.hpp"
@@ -22,8 +24,26 @@ OpenTrace open_trace(const std::string& path) {
   return t;
 }
 
+namespace {
+int g_output_errno = 0;  // why standard output could not be written, once it could not
+
+// glibc drops the buffer when a flush fails: the reason has to be kept then.
+void flush_output() {
+  errno = 0;
+  if (std::fflush(stdout) != 0 && g_output_errno == 0) g_output_errno = errno != 0 ? errno : EIO;
+}
+}  // namespace
+
+bool output_written() {
+  flush_output();
+  if (g_output_errno == 0 && std::ferror(stdout) == 0) return true;
+  std::fprintf(stderr, "ariadne: standard output: expected the output written, found a write error: %s\n",
+               g_output_errno != 0 ? std::strerror(g_output_errno) : "a write failed");
+  return false;
+}
+
 void finish(const std::vector<tracefile::Problem>& problems) {
-  std::fflush(stdout);
+  flush_output();
   for (const auto& p : problems) std::fprintf(stderr, "ariadne: %s\n", p.text().c_str());
   if (!problems.empty()) {
     std::fprintf(stderr, "ariadne: %zu problem%s in the recording; the output shows what is intact\n",

@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ariadne: %s\n", e.what());
     return 2;
   } catch (const cli::CommandExit& e) {
-    return e.status;
+    return cli::output_written() ? e.status : 1;
   }
-  return 0;
+  return cli::output_written() ? 0 : 1;
 }

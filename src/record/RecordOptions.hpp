@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "tracefile/Format.hpp"
+
 namespace ariadne::record {
 
 // One captured value: which register and how to show it.
@@ -61,6 +63,6 @@ bool parse_capture_spec(const std::string& spec, bool retval, CaptureRule& rule,
 inline constexpr std::uint32_t kMinSegmentBytes = 4096;
 // -t at most a day: the conversion to counter ticks cannot overflow.
 inline constexpr std::uint64_t kMaxMinDurationNs = 86400ull * 1000000000ull;
-inline constexpr std::uint32_t kMaxSegmentBytes = 1u << 30;
+inline constexpr std::uint32_t kMaxSegmentBytes = tracefile::kMaxSegmentBytes;  // what readers accept
 
 }  // namespace ariadne::record

@@ -149,10 +149,10 @@ void start_segment(ThreadLog* t) noexcept {
   h->pid = process_pid();
   h->tid = t->tid;
   h->seq = t->seq;
-  h->header_crc = crc32c(h, 28);
   h->base_timestamp = t->last;
   // The thread's own stack's calls: a reader pairs those within the thread.
   h->depth = t->stack != nullptr ? t->own.open : t->open;
+  h->header_crc = segment_header_crc(*h);
   h->used = 0;
   h->payload_crc = 0;
   __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::writing), __ATOMIC_RELAXED);

@@ -1,39 +1,16 @@
 #include "tracefile/ChunkFile.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
+
+#include "tracefile/FileAccess.hpp"
 
 namespace ariadne::tracefile {
 
-bool read_file(const std::string& path, std::vector<std::uint8_t>& out, std::vector<Problem>& problems) {
-  out.clear();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    problems.push_back({path, 0, fmt::format("expected a readable file, found: {}", std::strerror(errno))});
-    return false;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) out.reserve(static_cast<std::size_t>(st.st_size));
-  std::uint8_t buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      problems.push_back({path, out.size(),
-                          fmt::format("expected more bytes, found a read error: {}", std::strerror(errno))});
-      ::close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    out.insert(out.end(), buf, buf + n);
-  }
-  ::close(fd);
-  return true;
+bool read_file(const std::string& path, std::vector<std::uint8_t>& out, std::vector<Problem>& problems,
+               const char* what) {
+  return read_regular_file(path, what, kMaxChunkFileBytes, out, problems);
 }
 
 bool parse_chunk_file(const std::string& path, const std::vector<std::uint8_t>& bytes, FileKind kind,

@@ -22,9 +22,11 @@ struct Chunk {
   std::size_t length = 0;
 };
 
-// Reads the whole file into memory (chunk files are small). Returns false if
-// the file could not be read at all (a Problem says why).
-bool read_file(const std::string& path, std::vector<std::uint8_t>& out, std::vector<Problem>& problems);
+// Reads the whole file into memory (chunk files are small: at most
+// kMaxChunkFileBytes). Returns false if the file could not be read at all, is
+// not a regular file or is larger (a Problem says why, naming it a `what`).
+bool read_file(const std::string& path, std::vector<std::uint8_t>& out, std::vector<Problem>& problems,
+               const char* what = "file");
 
 // Parses `bytes` (the contents of `path`) as a chunk file of `kind`; calls
 // `fn` for each intact chunk in order. Returns false if the file header is

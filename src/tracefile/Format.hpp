@@ -40,7 +40,9 @@
 
 namespace ariadne::tracefile {
 
-// 2 added the stack_switch event and the stacks chunk; readers take 1 too.
+// Version 2 added the stack_switch event and the stacks chunk, and the
+// segment header CRC covers base_timestamp and depth too
+// (segment_header_crc); readers take 1 too.
 inline constexpr std::uint16_t kFormatVersion = 2;
 inline constexpr std::uint16_t kOldestFormatVersion = 1;
 inline constexpr bool readable_version(std::uint16_t v) noexcept {
@@ -98,6 +100,10 @@ enum class ClockKind : std::uint32_t { cntvct = 1, rdtsc = 2, monotonic_ns = 3 }
 // Segments.
 inline constexpr char kSegmentMagic[8] = {'A', 'R', 'I', 'A', 'S', 'E', 'G', '\0'};
 inline constexpr std::uint32_t kSegmentHeaderSize = 64;
+// A segment file (header + capacity) is at most this big: the writer's
+// --segment-size is refused above it, and readers never decode more from a
+// segment (a .seg.zst inflating past it is damaged, whatever it holds).
+inline constexpr std::uint32_t kMaxSegmentBytes = 64u << 20;
 
 // recycled: a live file (t<tid>.<k>.live) whose sealed segment was copied out
 // and whose pages are being made ready for the next one: nothing to read.
@@ -122,7 +128,7 @@ struct SegmentHeader {  // at offset 0 of a segment file
   std::uint32_t pid;
   std::uint32_t tid;
   std::uint32_t seq;             // 0, 1, 2... per thread
-  std::uint32_t header_crc;      // CRC-32C of the 28 bytes before it (magic .. seq)
+  std::uint32_t header_crc;      // segment_header_crc(): magic .. seq, base_timestamp, depth
   std::uint64_t base_timestamp;  // counter value the first event's dt is relative to
   std::uint32_t state;           // SegmentState; written last when sealing
   std::uint32_t used;            // payload bytes (valid once sealed)
@@ -132,6 +138,21 @@ struct SegmentHeader {  // at offset 0 of a segment file
   std::uint8_t reserved[4];
 };
 static_assert(sizeof(SegmentHeader) == kSegmentHeaderSize);
+
+std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc) noexcept;
+
+// The header CRC: bytes 0-27 (magic .. seq), then from version 2 on the
+// fields fixed when the segment starts and read before any event:
+// base_timestamp and depth (a flipped bit in either shifts every time or
+// every depth of the segment). state, used, payload_crc and drain change
+// while the file is written and are checked otherwise (payload CRC, state
+// values).
+inline std::uint32_t segment_header_crc(const SegmentHeader& h) noexcept {
+  std::uint32_t crc = crc32c(&h, offsetof(SegmentHeader, header_crc), 0);
+  if (h.version < 2) return crc;
+  crc = crc32c(&h.base_timestamp, sizeof h.base_timestamp, crc);
+  return crc32c(&h.depth, sizeof h.depth, crc);
+}
 
 enum class Event : std::uint8_t {
   end = 0,           // no more events (zero fill)

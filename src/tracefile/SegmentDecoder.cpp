@@ -65,12 +65,19 @@ void SegmentDecoder::resync(const std::string& path, std::uint32_t depth, bool q
          fmt::format("expected {} open calls at the segment start (from the previous segment), "
                      "found {} in the header",
                      open_.size(), depth)});
-  if (depth <= (1u << 16)) open_.resize(depth, kUnknownSite);
+  if (depth <= kMaxOpenCalls) open_.resize(depth, kUnknownSite);
 }
 
 void SegmentDecoder::bad_tag(const std::string& path, std::uint64_t off, std::uint8_t tag,
                              std::vector<Problem>& problems) {
   problems.push_back({path, off, fmt::format("expected an event tag (1-15), found {:#04x}", tag)});
+}
+
+void SegmentDecoder::too_deep(const std::string& path, std::uint64_t off, std::vector<Problem>& problems) {
+  problems.push_back({path, off,
+                      fmt::format("expected at most {} open calls (the readers' limit), found an entry "
+                                  "deeper",
+                                  kMaxOpenCalls)});
 }
 
 void SegmentDecoder::truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r,

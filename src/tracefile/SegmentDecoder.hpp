@@ -18,6 +18,12 @@ namespace ariadne::tracefile {
 // segment's header says how many calls were open).
 inline constexpr std::uint32_t kUnknownSite = 0xffffffffu;
 
+// Open calls a thread may have in a reader: deeper is taken as damage (a
+// stretch of junk that decodes as entries), which would otherwise make the
+// readers' call stacks grow without bound. Far above what a program
+// recurses to; a Problem says so if one ever does.
+inline constexpr std::uint32_t kMaxOpenCalls = 1u << 18;
+
 // ns = mono0 + (counter - counter0) * ns_per_tick, saturating at 0 and
 // UINT64_MAX: a damaged timestamp must not be undefined behaviour.
 inline std::uint64_t counter_to_ns(std::uint64_t counter, std::uint64_t counter0, std::uint64_t mono0,
@@ -69,6 +75,7 @@ class SegmentDecoder {
                               std::uint8_t tag, std::uint64_t off, std::vector<Problem>& problems);
   static void unmatched_exit(const std::string& path, std::uint64_t off, std::uint8_t tag,
                              std::vector<Problem>& problems);
+  static void too_deep(const std::string& path, std::uint64_t off, std::vector<Problem>& problems);
   static bool decode_value(ByteReader& r, Value& v);
 
   std::uint64_t counter0_, mono0_;
@@ -149,7 +156,7 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
         break;
       case Event::fork_child: {
         std::uint64_t n;
-        ok = r.varint(dt) && r.varint(e.number) && r.varint(n) && n <= (1u << 16);
+        ok = r.varint(dt) && r.varint(e.number) && r.varint(n) && n <= kMaxOpenCalls && n <= r.left();
         for (std::uint64_t i = 0; ok && i < n; ++i) {
           ok = r.varint(v);
           e.stack.push_back(static_cast<std::uint32_t>(v));
@@ -189,6 +196,10 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
     switch (e.kind) {
       case Event::entry:
       case Event::entry_args:
+        if (open_.size() >= kMaxOpenCalls) {
+          too_deep(path, off, problems);
+          return true;
+        }
         e.depth = static_cast<std::uint32_t>(open_.size());
         open_.push_back(e.site);
         break;

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "tracefile/ChunkFile.hpp"
+#include "tracefile/FileAccess.hpp"
 #include "tracefile/ProcessFile.hpp"
 #include "tracefile/SegmentDecoder.hpp"
 #include "tracefile/SegmentFile.hpp"
@@ -81,6 +82,22 @@ namespace {
 bool is_dir(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Inside a recording: the recorder makes no symbolic links.
+bool is_real_dir(const std::string& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// A chunk file's magic at the start of `path`: what makes a directory a
+// recording (a name alone does not: /proc has numbered directories too).
+bool has_file_magic(const std::string& path) {
+  std::vector<Problem> ignored;
+  RegularFile f(path, "file", ignored);
+  char magic[sizeof kFileMagic];
+  return f.ok() && f.read_at(0, magic, sizeof magic) == static_cast<long>(sizeof magic) &&
+         std::memcmp(magic, kFileMagic, sizeof magic) == 0;
 }
 
 std::uint64_t file_size(const std::string& p) {
@@ -190,7 +207,9 @@ void list_segments(ProcessInfo& p, std::vector<Problem>& problems) {
     f.path = p.dir + "/" + name;
     SegmentHeader h{};
     SegmentLoader loader;
-    if (!loader.load_live_header(f.path, h) || h.tid != tid || by_tid[tid].count(h.seq) != 0) continue;
+    if (loader.load_live_header(f.path, h, problems) != LiveContent::segment || h.tid != tid ||
+        by_tid[tid].count(h.seq) != 0)
+      continue;
     f.seq = h.seq;
     f.compressed = false;
     f.bytes = file_size(f.path);
@@ -230,18 +249,25 @@ TraceDir TraceDir::open(const std::string& path_in, std::vector<Problem>& proble
   std::vector<std::string> keys;
   for (const auto& name : list_dir(path)) {
     std::uint32_t pid, n;
-    if (parse_process_key(name, pid, n) && is_dir(path + "/" + name)) keys.push_back(name);
+    if (parse_process_key(name, pid, n) && is_real_dir(path + "/" + name)) keys.push_back(name);
   }
-  const bool has_session = ::access(session_path.c_str(), F_OK) == 0;
-  if (!has_session && keys.empty())
-    throw TraceError(
-        fmt::format("{}: not a recording (no ariadne.session and no process directories)", path));
+  struct stat st {};
+  const bool has_session = ::lstat(session_path.c_str(), &st) == 0;
+  if (!has_file_magic(session_path) && std::none_of(keys.begin(), keys.end(), [&](const std::string& k) {
+        return has_file_magic(path + "/" + k + "/process");
+      }))
+    throw TraceError(fmt::format(
+        "{}: not a recording (no ariadne.session and no process directory with a process file)", path));
   std::vector<std::uint8_t> bytes;
   if (!has_session) {
     problems.push_back({session_path, 0, "expected the session file, found no file"});
-  } else if (read_file(session_path, bytes, problems)) {
+  } else if (read_file(session_path, bytes, problems, "session file")) {
     parse_session_file(session_path, bytes, t.session_, problems);
   }
+  // Every recorded program has at least one process image; none left means
+  // all its calls are gone, not that it made none.
+  if (keys.empty())
+    problems.push_back({path, 0, "expected a process directory (<pid>) of the recorded program, found none"});
   for (const auto& key : keys) {
     ProcessInfo p;
     p.key = key;
@@ -249,10 +275,10 @@ TraceDir TraceDir::open(const std::string& path_in, std::vector<Problem>& proble
     std::uint32_t n;
     parse_process_key(key, p.pid, n);
     const std::string pf = p.dir + "/process";
-    if (::access(pf.c_str(), F_OK) != 0) {
+    if (::lstat(pf.c_str(), &st) != 0) {
       problems.push_back({pf, 0, "expected the process file, found no file"});
       p.counter_hz = 1e9;
-    } else if (read_file(pf, bytes, problems)) {
+    } else if (read_file(pf, bytes, problems, "process file")) {
       parse_process_file(pf, bytes, p, problems);
     }
     list_segments(p, problems);
@@ -264,6 +290,22 @@ TraceDir TraceDir::open(const std::string& path_in, std::vector<Problem>& proble
     parse_process_key(b.key, pb, nb);
     return std::make_pair(pa, na) < std::make_pair(pb, nb);
   });
+  // A process image names the one it was forked or exec'd from: that one's
+  // directory must be there too, or its calls were lost with it.
+  for (const auto& p : t.processes_) {
+    const auto there = [&](auto&& match) {
+      return std::any_of(t.processes_.begin(), t.processes_.end(), match);
+    };
+    if (p.forked_from != 0 && !there([&](const ProcessInfo& q) { return q.pid == p.forked_from; }))
+      problems.push_back(
+          {p.dir + "/process", 0,
+           fmt::format("expected the directory of process {} (the fork parent of {}), found none",
+                       p.forked_from, p.key)});
+    if (!p.execd_from.empty() && !there([&](const ProcessInfo& q) { return q.key == p.execd_from; }))
+      problems.push_back({p.dir + "/process", 0,
+                          fmt::format("expected the directory {} (the image that exec'd {}), found none",
+                                      p.execd_from, p.key)});
+  }
   // The origin: the earliest segment start of any thread.
   SegmentLoader loader;
   std::uint64_t start = UINT64_MAX;

@@ -64,7 +64,7 @@ void demo(TraceBuilder& b) {
   // The exec'd image: other_main 2100..2500 { leaf 2200..2300 }
   auto& image = b.process(101, "101.1");
   image.ppid = 100;
-  image.execd_from = "/usr/bin/demo";
+  image.execd_from = "101";  // the directory of the image that exec'd it
   image.argv = {"/usr/bin/other"};
   image.modules = {{"/usr/bin/other", 0x400000, "0123456789abcdef"}};
   image.site(1, "other_main").site(3, "leaf");

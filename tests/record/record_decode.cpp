@@ -209,7 +209,7 @@ void decode_segment(const std::string& proc_key, const Process& proc, const fs::
   }
   SegmentHeader h;
   std::memcpy(&h, data.data(), sizeof h);
-  if (std::memcmp(h.magic, kSegmentMagic, 8) != 0 || h.header_crc != crc32c(&h, 28))
+  if (std::memcmp(h.magic, kSegmentMagic, 8) != 0 || h.header_crc != segment_header_crc(h))
     problem(file.string() + ": bad segment header");
   const std::uint8_t* payload = data.data() + kSegmentHeaderSize;
   const std::uint8_t* end = data.data() + data.size();

@@ -160,15 +160,15 @@ std::vector<std::uint8_t> Segment::raw_file() const {
   if (cap < ev.size()) cap = static_cast<std::uint32_t>(ev.size());
   SegmentHeader h{};
   std::memcpy(h.magic, kSegmentMagic, sizeof h.magic);
-  h.version = kFormatVersion;
+  h.version = version;
   h.header_size = kSegmentHeaderSize;
   h.capacity = cap;
   h.pid = pid;
   h.tid = tid;
   h.seq = seq;
-  h.header_crc = crc32c(&h, offsetof(SegmentHeader, header_crc));
   h.base_timestamp = base;
   h.depth = depth;
+  h.header_crc = segment_header_crc(h);
   if (form == SegmentForm::recycled) h.state = static_cast<std::uint32_t>(SegmentState::recycled);
   if (form == SegmentForm::live_full) h.drain = static_cast<std::uint32_t>(LiveDrain::ready);
   if (form == SegmentForm::sealed || form == SegmentForm::compressed || form == SegmentForm::live_full) {
@@ -321,6 +321,29 @@ void TraceBuilder::write(const std::string& dir) const {
     if (p.write_process_file) write_bytes(pd + "/process", p.file());
     for (const auto& s : p.segments) write_bytes(pd + "/" + s.file_name(), s.file());
   }
+}
+
+std::vector<std::uint8_t> zstd_rle_frame(const std::vector<std::uint8_t>& prefix, std::uint64_t fill_bytes,
+                                         std::uint8_t fill, std::uint64_t declared) {
+  constexpr std::uint32_t kBlock = 128u << 10;  // the largest block (RFC 8878, Block_Maximum_Size)
+  std::vector<std::uint8_t> out{0x28, 0xb5, 0x2f, 0xfd};
+  // Frame header: descriptor (content size field of 8 bytes or none), window 128 KiB.
+  out.push_back(declared != 0 ? 0xc0 : 0x00);
+  out.push_back(0x38);  // window log 10 + 7 = 17
+  for (int i = 0; declared != 0 && i < 8; ++i) out.push_back(static_cast<std::uint8_t>(declared >> (8 * i)));
+  const auto block = [&](bool last, unsigned type, std::uint32_t size) {
+    const std::uint32_t h = (last ? 1u : 0u) | type << 1 | size << 3;
+    for (int i = 0; i < 3; ++i) out.push_back(static_cast<std::uint8_t>(h >> (8 * i)));
+  };
+  block(fill_bytes == 0, 0, static_cast<std::uint32_t>(prefix.size()));  // a raw block
+  out.insert(out.end(), prefix.begin(), prefix.end());
+  while (fill_bytes > 0) {
+    const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(fill_bytes, kBlock));
+    fill_bytes -= n;
+    block(fill_bytes == 0, 1, n);  // RLE: one byte, n times
+    out.push_back(fill);
+  }
+  return out;
 }
 
 std::vector<std::uint8_t> read_bytes(const std::string& path) {

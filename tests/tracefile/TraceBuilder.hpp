@@ -77,8 +77,9 @@ struct Segment {
   std::uint64_t base = 0;
   std::uint32_t depth = 0;  // open calls at the start
   SegmentForm form = SegmentForm::sealed;
-  std::uint32_t capacity = 0;  // 0: the events rounded up to 4 KiB (plus room for the zero tag)
-  int live_k = -1;             // live forms: the k of t<tid>.<k>.live (-1: t<tid>.live)
+  std::uint32_t capacity = 0;              // 0: the events rounded up to 4 KiB (plus room for the zero tag)
+  int live_k = -1;                         // live forms: the k of t<tid>.<k>.live (-1: t<tid>.live)
+  std::uint16_t version = kFormatVersion;  // 1: the header CRC covers magic .. seq only
   Events events;
 
   std::string file_name() const;  // t<tid>-<seq>.seg[.zst], or t<tid>[.<k>].live
@@ -147,6 +148,14 @@ struct TraceBuilder {
   // Writes everything under `dir` (created; an existing one is emptied).
   void write(const std::string& dir) const;
 };
+
+// A zstd frame (no content size, no checksum) decompressing to `prefix`
+// followed by `fill_bytes` copies of `fill`, made of RLE blocks: 1 GiB costs
+// 32 KiB and no compression time. With a segment header as the prefix it is
+// the zstd bomb of the hostile-file tests. `declared`: write this content
+// size in the frame header instead (0: none).
+std::vector<std::uint8_t> zstd_rle_frame(const std::vector<std::uint8_t>& prefix, std::uint64_t fill_bytes,
+                                         std::uint8_t fill, std::uint64_t declared = 0);
 
 // Damage helpers for tests.
 std::vector<std::uint8_t> read_bytes(const std::string& path);
