@@ -15,7 +15,9 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>  // SYS_* numbers: one name, each architecture's value
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -25,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <type_traits>
 
 extern "C" long ariadne_raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) noexcept;
@@ -87,6 +90,17 @@ inline int sys_rename(const char* from, const char* to) noexcept {
 }
 inline long sys_readlink(const char* path, char* buf, std::size_t size) noexcept {
   return raw_syscall(SYS_readlinkat, AT_FDCWD, path, buf, size);
+}
+inline int sys_fstat(int fd, struct stat* st) noexcept {
+  return static_cast<int>(raw_syscall(SYS_fstat, fd, st));
+}
+inline int sys_fcntl(int fd, int cmd, long arg) noexcept {
+  return static_cast<int>(raw_syscall(SYS_fcntl, fd, cmd, arg));
+}
+// poll(2) with a zero timeout: AArch64 has no poll, only ppoll.
+inline int sys_poll_now(struct pollfd* fds, unsigned long count) noexcept {
+  const struct timespec zero { 0, 0 };
+  return static_cast<int>(raw_syscall(SYS_ppoll, fds, count, &zero, nullptr, 0));
 }
 
 // MAP_FAILED on failure, like mmap(2), so callers read the same; the error

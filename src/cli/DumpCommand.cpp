@@ -123,6 +123,7 @@ void run(const Options& o) {
   const Format format = o.chrome ? Format::chrome : o.folded ? Format::folded : Format::html;
   OpenTrace trace = open_trace(o.dir);
   TraceDir& dir = trace.dir;
+  o.selection.check(dir, o.dir);
   std::vector<Problem>& problems = trace.problems;
 
   std::FILE* out = stdout;

@@ -131,6 +131,7 @@ void add_graph_command(CLI::App& app) {
     // Anchored: "main" means main, not every name containing it.
     if (use_re) re.compile("^(" + o->func + ")$", "FUNC", &o->func);
     OpenTrace t = open_trace(o->dir);
+    o->sel.check(t.dir, o->dir);
     Progress progress("graph", selected_bytes(t.dir, o->sel));
     attach(t.dir, progress);
     // The calls under FUNC (or every outermost call) directly below the

@@ -71,6 +71,7 @@ void add_info_command(CLI::App& app) {
   o->sel.add_options(*cmd, false);
   cmd->callback([o] {
     OpenTrace t = open_trace(o->dir);
+    o->sel.check(t.dir, o->dir);
     Progress progress("info", selected_bytes(t.dir, o->sel));
     attach(t.dir, progress);
     struct Counts {

@@ -23,12 +23,14 @@
 #include "arch/Isa.hpp"
 #include "cli/Commands.hpp"
 #include "cli/LiveFileDrainer.hpp"
+#include "cli/RecordingDirectory.hpp"
 #include "cli/RuntimeSettings.hpp"
 #include "cli/SegmentCompressor.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
 #include "record/ChunkFile.hpp"
 #include "record/RecordOptions.hpp"
+#include "record/RecorderLink.hpp"
 #include "record/ThreadLog.hpp"
 
 extern char** environ;
@@ -56,7 +58,19 @@ constexpr const char* kDescription =
     "Exit status: PROG's own (or its fatal signal); 2 for bad options or a DIR that is not a "
     "recording.";
 
-// "10us", "2ms", "1s", "500ns", "250" (ns).
+// Digits only, at most 12 of them (no sign, no space: stoull would take
+// " -1" as 2^64-1); false otherwise.
+bool parse_digits(const std::string& text, std::size_t length, std::uint64_t& v) {
+  if (length == 0 || length > 12) return false;
+  v = 0;
+  for (std::size_t i = 0; i < length; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    v = v * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  return true;
+}
+
+// "10us", "2ms", "1s", "500ns", "250" (ns): from 1 ns to record::kMaxMinDurationNs.
 std::uint64_t parse_duration(const std::string& text) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
@@ -70,12 +84,24 @@ std::uint64_t parse_duration(const std::string& text) {
     scale = 1000000;
   else if (unit == "s")
     scale = 1000000000;
-  if (digits == 0 || digits > 12 || scale == 0)
-    throw LaunchError(fmt::format("-t '{}': expected a duration like 500ns, 10us, 2ms or 1s", text));
-  return std::stoull(text.substr(0, digits)) * scale;
+  std::uint64_t v = 0;
+  if (scale == 0 || !parse_digits(text, digits, v) || v == 0 || v > record::kMaxMinDurationNs / scale)
+    throw LaunchError(
+        fmt::format("-t '{}': expected a duration from 1ns to 86400s, like 500ns, 10us, 2ms or 1s", text));
+  return v * scale;
 }
 
-std::uint64_t parse_size(const std::string& text) {
+// -D: 1 to 100000 (the runtime's limit, RecordOptions.cpp).
+std::uint32_t parse_depth(const std::string& text) {
+  std::uint64_t v = 0;
+  if (!parse_digits(text, text.size(), v) || v < 1 || v > 100000)
+    throw LaunchError(fmt::format("-D '{}': expected a depth from 1 to 100000", text));
+  return static_cast<std::uint32_t>(v);
+}
+
+// Bytes, or a number with the suffix K, M or G (powers of 1024); false if
+// malformed or past 2^64.
+bool parse_bytes(const std::string& text, std::uint64_t& bytes) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   const std::string unit = text.substr(digits);
@@ -83,15 +109,51 @@ std::uint64_t parse_size(const std::string& text) {
   if (unit.empty())
     scale = 1;
   else if (unit == "K" || unit == "k")
-    scale = 1024;
+    scale = 1ull << 10;
   else if (unit == "M" || unit == "m")
-    scale = 1024 * 1024;
-  const std::uint64_t v =
-      digits != 0 && digits <= 10 && scale != 0 ? std::stoull(text.substr(0, digits)) * scale : 0;
-  if (v < record::kMinSegmentBytes || v > record::kMaxSegmentBytes)
+    scale = 1ull << 20;
+  else if (unit == "G" || unit == "g")
+    scale = 1ull << 30;
+  std::uint64_t v = 0;
+  if (scale == 0 || !parse_digits(text, digits, v) || v > UINT64_MAX / scale) return false;
+  bytes = v * scale;
+  return true;
+}
+
+std::uint64_t parse_size(const std::string& text) {
+  std::uint64_t v = 0;
+  if (!parse_bytes(text, v) || v < record::kMinSegmentBytes || v > record::kMaxSegmentBytes)
     throw LaunchError(fmt::format("--segment-size '{}': expected bytes from {} to {} (suffix K or M allowed)",
                                   text, record::kMinSegmentBytes, record::kMaxSegmentBytes));
   return v;
+}
+
+// --max-size: at least 64K (the files every recording has take a few K).
+std::uint64_t parse_max_size(const std::string& text) {
+  std::uint64_t v = 0;
+  if (!parse_bytes(text, v) || v < (64u << 10))
+    throw LaunchError(fmt::format(
+        "--max-size '{}': expected a size of at least 64K (bytes, or a number with the suffix K, M or G)",
+        text));
+  return v;
+}
+
+// The recording's size as --max-size counts it: its files as they are now
+// (segments raw or compressed), without live files (sized at the segment
+// size up front) and half-written copies.
+std::uint64_t recording_bytes(const fs::path& dir) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.ends_with(".live") || name.ends_with(".tmp")) continue;
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const auto n = it->file_size(size_ec);
+      if (!size_ec) total += n;
+    }
+  }
+  return total;
 }
 
 std::string capture_line(const char* option, const std::string& text, bool retval) {
@@ -107,29 +169,6 @@ std::string capture_line(const char* option, const std::string& text, bool retva
   return fmt::format("{} {}", retval ? 'R' : 'A', text);
 }
 
-// DIR: created, or emptied if it holds an earlier recording; anything else
-// is refused.
-fs::path prepare_directory(const std::string& given) {
-  const fs::path dir = fs::absolute(given);
-  std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec))
-      throw LaunchError(fmt::format("-o {}: exists and is not a directory", given));
-    if (fs::exists(dir / "ariadne.session", ec)) {
-      fs::remove_all(dir, ec);
-      if (ec)
-        throw LaunchError(fmt::format("-o {}: cannot remove the earlier recording: {}", given, ec.message()));
-    } else if (!fs::is_empty(dir, ec)) {
-      throw LaunchError(fmt::format(
-          "-o {}: exists and is not an ariadne recording (no ariadne.session): refusing to overwrite it",
-          given));
-    }
-  }
-  fs::create_directories(dir, ec);
-  if (ec) throw LaunchError(fmt::format("-o {}: cannot create the directory: {}", given, ec.message()));
-  return dir;
-}
-
 std::uint64_t unix_ns() {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);
@@ -143,10 +182,10 @@ void add_record_command(CLI::App& app) {
   struct Opts {
     std::string output = "ariadne.data";
     std::vector<std::string> include, exclude, args, retvals;
-    int depth = -1;
-    std::string min_duration, segment_size;
+    std::string depth, min_duration, segment_size, max_size;
     bool generic_path = false;
     bool no_drain = false;
+    bool no_env = false;
     std::vector<std::string> command;
   };
   auto o = std::make_shared<Opts>();
@@ -164,13 +203,16 @@ void add_record_command(CLI::App& app) {
                   "Do not record functions matching REGEX (repeatable; applied after -F)")
       ->type_name("REGEX")
       ->allow_extra_args(false);
-  cmd->add_option("-D,--depth", o->depth,
-                  "Record only calls nested less than DEPTH deep (1: outermost calls only)")
-      ->type_name("DEPTH");
-  cmd->add_option("-t,--time-filter", o->min_duration,
-                  "Drop calls shorter than DURATION (500ns, 10us, 2ms, 1s); a call is kept if it lasts long "
-                  "enough or if one of its callees is kept")
-      ->type_name("DURATION");
+  auto* depth_option =
+      cmd->add_option("-D,--depth", o->depth,
+                      "Record only calls nested less than DEPTH deep (1 to 100000; 1: outermost calls only)")
+          ->type_name("DEPTH");
+  auto* time_option =
+      cmd->add_option(
+             "-t,--time-filter", o->min_duration,
+             "Drop calls shorter than DURATION (1ns to 86400s: 500ns, 10us, 2ms, 1s); a call is kept if it "
+             "lasts long enough or if one of its callees is kept")
+          ->type_name("DURATION");
   cmd->add_option(
          "-A,--argument", o->args,
          "Capture arguments of the functions whose name matches the regex FUNC: FUNC@arg1,arg2/s,fparg1 — "
@@ -188,6 +230,12 @@ void add_record_command(CLI::App& app) {
   cmd->add_option("--segment-size", o->segment_size,
                   "Size of each per-thread segment file (default 1M; 4096 to 64M, suffix K or M)")
       ->type_name("BYTES");
+  cmd->add_option(
+         "--max-size", o->max_size,
+         "Stop recording once the recording's files pass SIZE (bytes, K, M or G; at least 64K): each "
+         "thread stops at its next segment, PROG runs on unrecorded, and the recording and "
+         "`ariadne report` say where it stopped")
+      ->type_name("SIZE");
   cmd->add_flag(
       "--generic-path", o->generic_path,
       "Record each call through the trace runtime's generic dispatcher and C handlers instead of the "
@@ -196,35 +244,45 @@ void add_record_command(CLI::App& app) {
       "--no-drain", o->no_drain,
       "Let each thread of PROG copy its full segments out itself, as without `ariadne record`, instead "
       "of this process doing it beside the program (same trace, more time in PROG: for comparison)");
+  cmd->add_flag("--no-env", o->no_env,
+                "Leave PROG's environment out of the recording (it is kept by default, for `ariadne info`; "
+                "it may hold secrets). The recording is readable by its owner only either way");
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
   cmd->prefix_command();
   cmd->positionals_at_end();
-  cmd->callback([o] {
+  cmd->callback([o, depth_option, time_option] {
     std::string options;
     auto line = [&](const std::string& l) { options += l + '\n'; };
     for (const auto& re : o->include) line("F " + check_regex("-F", re));
     for (const auto& re : o->exclude) line("N " + check_regex("-N", re));
-    if (o->depth != -1 && (o->depth < 1 || o->depth > 100000))
-      throw LaunchError(fmt::format("-D {}: expected a depth from 1 to 100000", o->depth));
-    if (o->depth > 0) line(fmt::format("D {}", o->depth));
-    if (!o->min_duration.empty()) line(fmt::format("T {}", parse_duration(o->min_duration)));
+    // Given, even as '': checked (-D '' was taken as "no limit").
+    if (depth_option->count() != 0) line(fmt::format("D {}", parse_depth(o->depth)));
+    if (time_option->count() != 0) line(fmt::format("T {}", parse_duration(o->min_duration)));
     for (const auto& a : o->args) line(capture_line("-A", a, false));
     for (const auto& r : o->retvals) line(capture_line("-R", r, true));
     if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
     if (o->generic_path) line("P generic");
     if (!o->no_drain) line(fmt::format("L {}", record::kMaxLiveFiles));
+    if (o->no_env) line("E off");
+    const std::uint64_t max_size = o->max_size.empty() ? 0 : parse_max_size(o->max_size);
 
     launch::Launcher launcher;
     // Read before the ARIADNE_RECORD* variables are cleared for PROG.
     const bool stats = std::getenv("ARIADNE_RECORD_STATS") != nullptr;
     unset_environment("ARIADNE_RECORD");
-    const fs::path dir = fs::absolute(o->output);
-    const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options};
+    RecordingDirectory output(o->output);
+    const fs::path dir = output.path();
+    record::LinkEnds link;
+    if (!record::create_recorder_link(link))
+      throw LaunchError(fmt::format("cannot create the link to PROG (pipe): {}", std::strerror(errno)));
+    const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options,
+                                       fmt::format("{}={}", record::kLinkVariable, link.target_end)};
     const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
-    prepare_directory(o->output);
+    output.prepare();
 
     const std::string session_path = (dir / "ariadne.session").string();
-    const int fd = ::open(session_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    const int fd =
+        ::open(session_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) throw LaunchError(fmt::format("{}: cannot create: {}", session_path, std::strerror(errno)));
     record::Payload session;
     session.varint(tracefile::kFormatVersion);
@@ -233,8 +291,10 @@ void add_record_command(CLI::App& app) {
     session.varint(o->command.size());
     for (const auto& a : o->command) session.string(a.c_str(), a.size());
     std::vector<std::string> target_env;
-    for (char** e = environ; *e != nullptr; ++e) target_env.emplace_back(*e);
-    target_env.insert(target_env.end(), env.begin(), env.end());
+    if (!o->no_env) {
+      for (char** e = environ; *e != nullptr; ++e) target_env.emplace_back(*e);
+      target_env.insert(target_env.end(), env.begin(), env.end());
+    }
     session.varint(target_env.size());
     for (const auto& e : target_env) session.string(e.c_str(), e.size());
     session.string(options.c_str(), options.size());
@@ -246,11 +306,17 @@ void add_record_command(CLI::App& app) {
     LiveFileDrainer drainer(dir);
     if (!o->no_drain) drainer.start();
     const pid_t pid = launcher.spawn(plan);
+    ::close(link.target_end);
     SegmentCompressor compressor(dir);
     std::atomic<bool> running{true};
+    std::atomic<std::uint64_t> stopped_at{0};  // bytes when --max-size stopped it
     std::thread background([&] {
       while (running.load()) {
         compressor.pass(false, 1, &running);
+        if (max_size != 0 && stopped_at.load() == 0) {
+          const std::uint64_t bytes = recording_bytes(dir);
+          if (bytes > max_size && record::request_stop(link.recorder_end)) stopped_at.store(bytes);
+        }
         for (int i = 0; i < 20 && running.load(); ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
@@ -270,6 +336,12 @@ void add_record_command(CLI::App& app) {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - finish_start).count());
     }
 
+    if (stopped_at.load() != 0) {
+      record::Payload stopped;
+      stopped.varint(static_cast<std::uint64_t>(tracefile::StopReason::max_size));
+      stopped.varint(max_size);
+      record::write_chunk(fd, tracefile::ChunkType::session_stopped, stopped);
+    }
     record::Payload end;
     end.varint(unix_ns());
     end.varint(status.signaled ? 1 : 0);
@@ -283,6 +355,11 @@ void add_record_command(CLI::App& app) {
         "ariadne record: {}: {} process{}, {} thread{}, {} calls, {} bytes on disk ({:.2f} bytes per call)\n",
         o->output, t.processes, t.processes == 1 ? "" : "es", t.threads, t.threads == 1 ? "" : "s", t.calls,
         t.bytes, t.calls != 0 ? static_cast<double>(t.bytes) / static_cast<double>(t.calls) : 0.0);
+    if (stopped_at.load() != 0)
+      fmt::print(stderr,
+                 "ariadne record: recording stopped when it passed --max-size {} ({} bytes): PROG ran on "
+                 "unrecorded\n",
+                 o->max_size, max_size);
     if (t.calls == 0)
       fmt::print(
           stderr,

@@ -175,6 +175,7 @@ struct Opts {
   bool threads = false;
   Selection sel;
   Regex only_re, hide_re;
+  std::vector<std::string> notes;  // printed below the table
 };
 
 void print_open(std::uint64_t open, const char* which) {
@@ -188,6 +189,12 @@ void print_open(std::uint64_t open, const char* which) {
 Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_t& open, std::uint64_t& lost,
               std::vector<Problem>& problems) {
   OpenTrace t = open_trace(path);
+  o.sel.check(t.dir, path);
+  if (t.dir.session().stop_reason == static_cast<std::uint32_t>(tracefile::StopReason::max_size))
+    o.notes.push_back(
+        fmt::format("# {}recording stopped when it passed --max-size ({} bytes): later calls are "
+                    "not in it",
+                    path == o.base ? "base " : "", t.dir.session().stop_limit));
   Progress progress("report", selected_bytes(t.dir, o.sel));
   attach(t.dir, progress);
   Table all;
@@ -277,6 +284,7 @@ void add_report_command(CLI::App& app) {
                     static_cast<unsigned long long>(base_lost));
     }
     print_open(open, "");
+    for (const std::string& note : o->notes) std::printf("%s\n", note.c_str());
     say_lost_events(lost);
     finish(problems);
   });

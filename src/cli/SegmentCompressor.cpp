@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "record/ChunkFile.hpp"
 #include "tracefile/ChunkFile.hpp"
 #include "tracefile/Format.hpp"
 #include "tracefile/SegmentDecoder.hpp"
@@ -88,14 +89,17 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
   }
   const fs::path tmp = name + ".zst.tmp";
   {
-    std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
-    o.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(n));
-    if (!o) {
+    // 0600 like every file of a recording (docs/record.md), whatever the umask.
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    iovec iov{out.data(), n};
+    if (fd < 0 || !record::write_all(fd, &iov, 1)) {
       say_failed(name, fmt::format("cannot write {}", tmp.string()));
+      if (fd >= 0) ::close(fd);
       std::error_code ec;
       fs::remove(tmp, ec);
       return false;
     }
+    ::close(fd);
   }
   std::error_code ec;
   fs::rename(tmp, name + ".zst", ec);

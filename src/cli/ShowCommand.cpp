@@ -215,6 +215,7 @@ void add_show_command(CLI::App& app) {
     if (!o->only.empty()) f.only.compile(o->only, "-F");
     if (!o->hide.empty()) f.hide.compile(o->hide, "-N");
     OpenTrace t = open_trace(o->dir);
+    o->sel.check(t.dir, o->dir);
     bool first = true;
     o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
       std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);

@@ -116,6 +116,27 @@ void Selection::add_options(CLI::App& cmd, bool with_tid) {
   if (with_tid) cmd.add_option("--tid", tid, "Only the thread with this tid");
 }
 
+void Selection::check(const tracefile::TraceDir& d, const std::string& shown) const {
+  std::string pids, tids;
+  bool pid_found = pid == 0, tid_found = tid == 0;
+  for (const auto& p : d.processes()) {
+    pids += fmt::format("{}{}", pids.empty() ? "" : " ", p.pid);
+    pid_found = pid_found || p.pid == pid;
+    if (!process(p)) continue;
+    for (const auto& t : p.threads) {
+      tids += fmt::format("{}{}", tids.empty() ? "" : " ", t.tid);
+      tid_found = tid_found || t.tid == tid;
+    }
+  }
+  if (!pid_found || !tid_found) {
+    const bool bad_pid = !pid_found;
+    std::fprintf(stderr, "ariadne: --%s %u: not in %s (%s there: %s)\n", bad_pid ? "pid" : "tid",
+                 bad_pid ? pid : tid, shown.c_str(), bad_pid ? "processes" : "threads",
+                 (bad_pid ? pids : tids).empty() ? "none" : (bad_pid ? pids : tids).c_str());
+    throw CommandExit{kStatusNotRecording};
+  }
+}
+
 std::uint64_t selected_bytes(const tracefile::TraceDir& d, const Selection& s) {
   std::uint64_t n = 0;
   s.for_each_thread(d, [&n](const tracefile::ProcessInfo&, const tracefile::ThreadInfo& t) {

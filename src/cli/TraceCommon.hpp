@@ -48,6 +48,9 @@ struct Selection {
   void add_options(CLI::App& cmd, bool with_tid = true);
   bool process(const tracefile::ProcessInfo& p) const { return pid == 0 || p.pid == pid; }
   bool thread(const tracefile::ThreadInfo& t) const { return tid == 0 || t.tid == tid; }
+  // A --pid or --tid the recording does not have: "ariadne: --pid N: not in
+  // DIR (...)" on stderr and CommandExit{2}, not an empty output.
+  void check(const tracefile::TraceDir& d, const std::string& shown) const;
 
   // Whether p's fibers are walked (walk_fibers): p is selected, every thread
   // is (a fiber belongs to no one thread), and its segments switch stacks.

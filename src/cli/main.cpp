@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string>
 
 #include "arch/Isa.hpp"
 #include "cli/Commands.hpp"
@@ -27,6 +28,18 @@ int main(int argc, char** argv) {
   cli::add_dump_command(app);
   cli::add_help_command(app);
 
+  // CLI11 says "A subcommand is required" for a mistyped one.
+  std::string names;
+  bool known = false;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+    known = known || (argc > 1 && sub->check_name(argv[1]));
+  }
+  if (argc > 1 && argv[1][0] != '-' && !known) {
+    std::fprintf(stderr, "ariadne: unknown command '%s' (commands: %s; `ariadne --help`)\n", argv[1],
+                 names.c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

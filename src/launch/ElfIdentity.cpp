@@ -34,6 +34,37 @@ struct ElfHandle {
   throw LaunchError(fmt::format("{}: {}", path, why));
 }
 
+// "#!INTERP ARG" on the first line: Ariadne runs ELF programs, so the hint
+// is to run the interpreter (or the ELF program the script starts).
+std::string script_hint(int fd) {
+  char line[256] = {};
+  const ssize_t n = ::pread(fd, line, sizeof line - 1, 0);
+  std::string first(line, n > 0 ? static_cast<std::size_t>(n) : 0);
+  first = first.substr(2, first.find('\n') == std::string::npos ? std::string::npos : first.find('\n') - 2);
+  const auto start = first.find_first_not_of(" \t");
+  first = start == std::string::npos ? "" : first.substr(start);
+  const std::string interp = first.substr(0, first.find_first_of(" \t"));
+  return fmt::format(
+      "a script (#!{}), not an ELF program: give the ELF program it runs as PROG (e.g. `-- {} SCRIPT`), "
+      "built with the flags `ariadne flags` prints",
+      first, interp.empty() ? "INTERPRETER" : interp);
+}
+
+// DT_FLAGS_1 has DF_1_PIE (set by the linker for -pie and -static-pie).
+bool has_pie_flag(Elf* elf) {
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) == nullptr || sh.sh_type != SHT_DYNAMIC || sh.sh_entsize == 0) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    for (std::size_t i = 0; data != nullptr && i < sh.sh_size / sh.sh_entsize; ++i) {
+      GElf_Dyn d;
+      if (gelf_getdyn(data, static_cast<int>(i), &d) == nullptr) break;
+      if (d.d_tag == DT_FLAGS_1 && (d.d_un.d_val & DF_1_PIE) != 0) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 ElfIdentity identify_elf(const std::string& path) {
@@ -47,6 +78,7 @@ ElfIdentity identify_elf(const std::string& path) {
 
   unsigned char ident[EI_NIDENT] = {};
   const ssize_t got = ::pread(f.fd, ident, sizeof ident, 0);
+  if (got >= 2 && ident[0] == '#' && ident[1] == '!') fail(path, script_hint(f.fd));
   if (got < SELFMAG || std::memcmp(ident, ELFMAG, SELFMAG) != 0)
     fail(path, "not an ELF file (no \\x7fELF magic at offset 0)");
   if (got < EI_NIDENT) fail(path, fmt::format("truncated ELF header ({} of {} bytes)", got, EI_NIDENT));
@@ -84,6 +116,11 @@ ElfIdentity identify_elf(const std::string& path) {
       fail(path, fmt::format("program header {} unreadable ({})", i, elf_errmsg(-1)));
     if (ph.p_type == PT_INTERP) dynamic = true;
   }
+  // A position-independent file without PT_INTERP is a static-pie program
+  // (DF_1_PIE) or a shared library, which has nothing to run.
+  if (!dynamic && eh.e_type == ET_DYN && !has_pie_flag(e.elf))
+    fail(path,
+         "a shared library (ET_DYN, no PT_INTERP, not a PIE), not a program: run a program that loads it");
   return ElfIdentity{*isa, dynamic};
 }
 

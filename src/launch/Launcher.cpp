@@ -79,7 +79,15 @@ void forward_signal(int sig) {
   if (g_child > 0) ::kill(static_cast<pid_t>(g_child), sig);
 }
 
+// SIGINT and SIGQUIT typed at the terminal reach the whole foreground
+// process group, PROG included: forwarding those too would deliver them
+// twice. Sent to this process alone (kill, si_code <= 0), they are forwarded.
+void forward_if_sent(int sig, siginfo_t* info, void*) {
+  if (info == nullptr || info->si_code <= 0) forward_signal(sig);
+}
+
 constexpr int kForwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+constexpr int kForwardedIfSent[] = {SIGINT, SIGQUIT};
 
 }  // namespace
 
@@ -184,8 +192,11 @@ ExitStatus wait_forwarding_signals(pid_t child) {
   fwd.sa_handler = forward_signal;
   sigemptyset(&fwd.sa_mask);
   for (int s : kForwarded) ::sigaction(s, &fwd, nullptr);
-  ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGQUIT, SIG_IGN);
+  struct sigaction sent {};
+  sent.sa_sigaction = forward_if_sent;
+  sent.sa_flags = SA_SIGINFO;
+  sigemptyset(&sent.sa_mask);
+  for (int s : kForwardedIfSent) ::sigaction(s, &sent, nullptr);
 
   int st = 0;
   while (::waitpid(child, &st, 0) < 0) {

@@ -43,8 +43,9 @@ class Launcher {
   RuntimeLocator locator_;
 };
 
-// Waits for the child, forwarding SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 to it.
-// SIGINT and SIGQUIT are ignored here: the terminal delivers them to the child.
+// Waits for the child, forwarding SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 to it,
+// and SIGINT and SIGQUIT when they were sent to this process alone (kill):
+// typed at the terminal, they reach the child already and are not repeated.
 ExitStatus wait_forwarding_signals(pid_t child);
 
 // Ends this process the way the child ended: same exit code, or same signal.

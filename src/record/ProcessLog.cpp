@@ -35,6 +35,7 @@ char g_execd_from[64];  // directory name of the image that exec'd this one, or 
 int g_fd = -1;
 std::uint32_t g_pid = 0;
 std::atomic<bool> g_ended{false};
+bool g_store_environment = true;
 std::atomic<bool> g_stacks{false};
 
 std::uint64_t clock_ns(clockid_t id) noexcept {
@@ -83,7 +84,7 @@ bool make_dir(const char* root, int* error) {
   // before it ("<pid>" or "<pid>.<n-1>").
   g_execd_from[0] = '\0';
   for (std::uint32_t n = 1; n < 100000; ++n) {
-    const int rc = sys_mkdir(g_dir, 0755);
+    const int rc = sys_mkdir(g_dir, 0700);
     if (rc == 0) return true;
     *error = -rc;
     if (rc != -EEXIST) return false;
@@ -101,6 +102,12 @@ bool make_dir(const char* root, int* error) {
 
 std::uint32_t current_tid() noexcept { return static_cast<std::uint32_t>(sys_gettid()); }
 
+void close_process_log() noexcept {
+  if (g_fd >= 0) sys_close(g_fd);
+  g_fd = -1;
+}
+
+void set_store_environment(bool on) noexcept { g_store_environment = on; }
 const char* process_dir() noexcept { return g_dir; }
 std::uint32_t process_pid() noexcept { return g_pid; }
 
@@ -118,7 +125,7 @@ bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
   }
   char path[4200];
   std::snprintf(path, sizeof path, "%s/process", g_dir);
-  g_fd = sys_open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  g_fd = sys_open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
   if (g_fd < 0) error = -g_fd;
   if (g_fd < 0 || !write_file_header(g_fd, FileKind::process, &error)) {
     sys_print(STDERR_FILENO, "ariadne-rt: record: cannot write %s: %s\n", path, std::strerror(error));
@@ -134,7 +141,7 @@ bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
   p.varint(arch::timestamp_frequency());
   add_argv(p);
   std::size_t envc = 0;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) ++envc;
+  for (char** e = environ; g_store_environment && e != nullptr && *e != nullptr; ++e) ++envc;
   p.varint(envc);
   for (std::size_t i = 0; i < envc; ++i) p.string(environ[i]);
   write_chunk(g_fd, ChunkType::process, p);

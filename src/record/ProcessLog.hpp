@@ -16,6 +16,14 @@ namespace ariadne::record {
 // a line on stderr) if the directory or file cannot be made.
 bool open_process_log(const char* root, std::uint32_t forked_from) noexcept;
 
+// Forgets the process file without writing to it (a fork child once
+// recording has stopped: the descriptor is its parent's file).
+void close_process_log() noexcept;
+
+// --no-env: the process chunk lists no environment (set before the first
+// open_process_log).
+void set_store_environment(bool on) noexcept;
+
 // DIR/<proc>, for the segment files (valid after open_process_log).
 const char* process_dir() noexcept;
 std::uint32_t process_pid() noexcept;

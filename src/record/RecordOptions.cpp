@@ -143,8 +143,8 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
         out.max_depth = static_cast<std::uint32_t>(n);
         break;
       case 'T':
-        if (!parse_number(arg, n)) {
-          error = "bad duration '" + arg + "'";
+        if (!parse_number(arg, n) || n < 1 || n > kMaxMinDurationNs) {
+          error = "bad duration '" + arg + "': expected 1 to " + std::to_string(kMaxMinDurationNs) + " ns";
           return false;
         }
         out.min_duration_ns = n;
@@ -162,6 +162,13 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
           return false;
         }
         out.fused = arg == "fused";
+        break;
+      case 'E':
+        if (arg != "off") {
+          error = "bad environment line '" + arg + "': expected off";
+          return false;
+        }
+        out.store_environment = false;
         break;
       case 'L':
         if (!parse_number(arg, n) || n < 1 || n > kMaxLiveFiles) {

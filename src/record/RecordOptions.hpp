@@ -9,6 +9,8 @@
 //   R <regex>@retval[/fmt]  capture the return value
 //   S <bytes>            segment file size
 //   P fused|generic      the per-call path of a plain recording (default fused)
+//   E off                leave the environment out of the process files
+//                        (--no-env; the session file leaves it out too)
 //   L <n>                live files per thread, 1..2 (default 1; `ariadne record`
 //                        drains them and asks for 2: SegmentWriter.cpp)
 #pragma once
@@ -48,6 +50,7 @@ struct RecordOptions {
   // path in assembly; false: through the generic dispatcher and handlers.
   bool fused = true;
   std::uint32_t live_files = 1;
+  bool store_environment = true;
 };
 
 // Parses the whole text; on error returns false and says why in `error`.
@@ -58,6 +61,8 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
 bool parse_capture_spec(const std::string& spec, bool retval, CaptureRule& rule, std::string& error);
 
 inline constexpr std::uint32_t kMinSegmentBytes = 4096;
+// -t at most a day: the conversion to counter ticks cannot overflow.
+inline constexpr std::uint64_t kMaxMinDurationNs = 86400ull * 1000000000ull;
 inline constexpr std::uint32_t kMaxSegmentBytes = tracefile::kMaxSegmentBytes;  // what readers accept
 
 }  // namespace ariadne::record

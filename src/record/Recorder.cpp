@@ -17,6 +17,7 @@
 #include "record/Capture.hpp"
 #include "record/ProcessLog.hpp"
 #include "record/RecordOptions.hpp"
+#include "record/RecorderLink.hpp"
 #include "record/ThreadLog.hpp"
 #include "trace/Handlers.hpp"
 #include "trace/Tracer.hpp"
@@ -235,6 +236,8 @@ void start_recorder_from_environment() noexcept {
   const char* root = std::getenv("ARIADNE_RECORD");
   if (root == nullptr || root[0] == '\0') return;
   if (std::strlen(root) >= sizeof g_root - 64) refuse("ARIADNE_RECORD", "path too long");
+  open_link_from_environment();
+  if (recording_stopped()) return;  // an image exec'd after the recorder went: not recorded
   std::strcpy(g_root, root);
   RecordOptions options;
   std::string error;
@@ -243,6 +246,7 @@ void start_recorder_from_environment() noexcept {
   }
   set_segment_bytes(options.segment_bytes);
   set_live_files(options.live_files);
+  set_store_environment(options.store_environment);
   g_max_depth = options.max_depth;
   if (options.min_duration_ns != 0) {
     const double hz = static_cast<double>(arch::timestamp_frequency());
@@ -280,8 +284,15 @@ void start_recorder_from_environment() noexcept {
 
 void after_fork_in_child(std::uint32_t parent_pid) noexcept {
   if (record_root() == nullptr) return;
+  if (recording_stopped()) {
+    // Nothing of the parent's may be written from here: its files, its
+    // mappings.
+    close_process_log();
+    restart_threads_in_child(parent_pid, false);
+    return;
+  }
   if (!open_process_log(g_root, parent_pid)) return;
-  restart_threads_in_child(parent_pid);
+  restart_threads_in_child(parent_pid, true);
 }
 
 }  // namespace ariadne::record

@@ -51,7 +51,7 @@ bool copy_segment_out(const char* proc_dir, SegmentHeader* h, int* error) noexce
     why = ENAMETOOLONG;
     return false;
   }
-  const int fd = sys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = sys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     why = -fd;
     return false;

@@ -29,6 +29,7 @@
 
 #include "arch/Timestamp.hpp"
 #include "record/ProcessLog.hpp"
+#include "record/RecorderLink.hpp"
 #include "record/SegmentCopy.hpp"
 #include "record/ThreadLog.hpp"
 #include "trace/Handlers.hpp"
@@ -119,7 +120,7 @@ bool map_live_file(ThreadLog* t, std::uint32_t i) noexcept {
   for (int tries = 0; tries < 64; ++tries) {
     k = t->next_name++;
     if (live_path(path, sizeof path, t->tid, k) == 0) return false;
-    fd = sys_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd = sys_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd != -EEXIST) break;
   }
   if (fd < 0) return false;
@@ -292,8 +293,22 @@ void seal_segment(ThreadLog* t) noexcept {
   forget_live_files(t);
 }
 
+namespace {
+// The recorder is gone or asked to stop (RecorderLink.hpp): the segment
+// being written is sealed under its final name and nothing more is written
+// (no thread_exit: the stream ends as a killed thread's does).
+void stop_thread(ThreadLog* t) noexcept {
+  seal_segment(t);
+  t->dead = true;
+}
+}  // namespace
+
 bool roll_over(ThreadLog* t, std::size_t n) noexcept {
   if (t->dead) return false;
+  if (recording_stopped()) {
+    stop_thread(t);
+    return false;
+  }
   if (t->pos == nullptr) {
     // No segment since a failure (the callers count what they drop): retry
     // now and then only.
@@ -352,6 +367,10 @@ void set_thread_log(ThreadLog* t) noexcept {
 }  // namespace
 
 ThreadLog* start_thread() noexcept {
+  if (recording_stopped()) {
+    set_thread_log(&g_dead_log);
+    return &g_dead_log;
+  }
   ThreadLog* t = allocate_log();
   if (t == nullptr) return &g_dead_log;
   t->tid = current_tid();
@@ -383,17 +402,18 @@ void finish_thread(ThreadLog* t) noexcept {
   __atomic_store_n(&t->in_use, false, __ATOMIC_RELEASE);
 }
 
-void restart_threads_in_child(std::uint32_t parent_pid) noexcept {
+void restart_threads_in_child(std::uint32_t parent_pid, bool record) noexcept {
   ThreadLog* self = t_log;
   for (ThreadLog* t = g_threads.load(std::memory_order_acquire); t != nullptr; t = t->next) {
-    if (t == self) continue;
+    if (t == self && record) continue;
     // The parent's threads do not exist here; their mappings are the
     // parent's files: never write them, just let go.
     forget_live_files(t);
     t->dead = true;
     t->in_use = false;
   }
-  if (self == nullptr || self == &g_dead_log) return;
+  if (!record && self != nullptr) set_thread_log(&g_dead_log);
+  if (!record || self == nullptr || self == &g_dead_log) return;
   forget_live_files(self);
   self->next_name = 0;
   self->tid = current_tid();

@@ -113,8 +113,9 @@ void finish_thread(ThreadLog* t) noexcept;
 void seal_segment(ThreadLog* t) noexcept;
 
 // After fork, in the child: forget the parent's threads and mappings, give
-// the forking thread a fresh stream starting with fork_child.
-void restart_threads_in_child(std::uint32_t parent_pid) noexcept;
+// the forking thread a fresh stream starting with fork_child (`record`
+// false: recording has stopped, no stream at all).
+void restart_threads_in_child(std::uint32_t parent_pid, bool record) noexcept;
 
 // For every thread still writing (at a fatal signal): seal nothing (other
 // threads may be mid-event), but let the caller seal its own.

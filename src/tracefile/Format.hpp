@@ -78,6 +78,8 @@ enum class ChunkType : std::uint32_t {
   session = 1,      // V format version, S arch ("aarch64"/"x86_64"), V start unix ns,
                     // V argc, S argv..., V envc, S env..., S options (the record options, one per line)
   session_end = 2,  // V end unix ns, V exit kind (0 exit, 1 signal), V value
+  session_stopped =
+      3,  // V StopReason, V limit: recording stopped before PROG ended (readers before it skip it)
   // process file
   process = 16,  // V pid, V ppid, V forked_from (0 if not a fork child), S exec'd from (directory name of the
                  // image that exec'd this one, "" if none),
@@ -89,6 +91,8 @@ enum class ChunkType : std::uint32_t {
   process_end = 20,  // V exit kind (0 exit, 1 signal), V value
   stacks = 21,       // V 1: the process switched stacks (its segments hold stack_switch events)
 };
+
+enum class StopReason : std::uint32_t { max_size = 1 };  // limit: --max-size bytes
 
 enum class ClockKind : std::uint32_t { cntvct = 1, rdtsc = 2, monotonic_ns = 3 };
 

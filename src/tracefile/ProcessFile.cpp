@@ -58,6 +58,10 @@ void parse_session_file(const std::string& path, const std::vector<std::uint8_t>
               return bad_chunk(path, c, r, "end time and exit status", problems);
             s.ended = true;
             break;
+          case ChunkType::session_stopped:
+            if (!r.varint_as(s.stop_reason) || !r.varint(s.stop_limit))
+              return bad_chunk(path, c, r, "stop reason and limit", problems);
+            break;
           default:
             // Unknown chunk types are skipped: a later minor addition.
             break;

@@ -96,6 +96,8 @@ struct SessionInfo {
   std::string options;
   bool ended = false;
   int exit_kind = 0, exit_value = 0;
+  std::uint32_t stop_reason = 0;  // StopReason: recording stopped before PROG ended (0: not)
+  std::uint64_t stop_limit = 0;
 };
 
 // One decoded event, timestamps already in CLOCK_MONOTONIC ns.

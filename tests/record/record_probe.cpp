@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -116,6 +117,19 @@ int main(int argc, char** argv) {
     }
   } else if (std::strcmp(mode, "loop") == 0) {
     for (int i = 0; i < n; ++i) leaf(i);
+  } else if (std::strcmp(mode, "spin") == 0) {
+    // Calls for n seconds, saying so once it has begun (the tests that act on
+    // `ariadne record` while the program runs wait for that line); paced,
+    // at most ~200000 calls a second, so the recording stays small.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(n);
+    for (int i = 0; std::chrono::steady_clock::now() < until; ++i) {
+      for (int k = 0; k < 200; ++k) leaf(k);
+      usleep(1000);
+      if (i == 0) {
+        std::printf("spinning\n");
+        std::fflush(stdout);
+      }
+    }
   } else if (std::strcmp(mode, "paced") == 0) {
     // The loop, slowed down (a pause every 100 calls) so that it outlasts
     // `ariadne record`'s look for new live files.

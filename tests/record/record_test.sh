@@ -320,6 +320,231 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
     decode
     expect_count ' entry leaf$' 2
     ;;
+  dir-marker)
+    # Issue 16 finding 1: a file named ariadne.session made any directory
+    # "an earlier recording", and everything in it was deleted.
+    mkdir -p "$dir/.git/objects" "$dir/sub"
+    : > "$dir/ariadne.session"
+    echo precious > "$dir/notes.txt"
+    echo kept > "$dir/.git/objects/x"
+    before=$(cd "$dir" && find . | sort)
+    err=$("$ARIADNE" record -o "$dir" -- "$PROBE" loop 1 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    echo "empty ariadne.session -> $err"
+    [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "expected one line, got: $err"
+    printf '%s\n' "$err" | grep -q "not a recording's session file" || fail "unclear refusal: $err"
+    [ "$(cd "$dir" && find . | sort)" = "$before" ] || fail "the directory was touched: $(cd "$dir" && find . | sort)"
+    # A symlink named ariadne.session, even to a real session file.
+    rm -rf "$work/real" && "$ARIADNE" record -o "$work/real" -- "$PROBE" loop 1 >/dev/null 2>&1
+    rm "$dir/ariadne.session" && ln -s "$work/real/ariadne.session" "$dir/ariadne.session"
+    err=$("$ARIADNE" record -o "$dir" -- "$PROBE" loop 1 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    echo "symlinked ariadne.session -> $err"
+    [ -f "$dir/notes.txt" ] && [ -f "$dir/.git/objects/x" ] || fail "the directory was touched (symlink)"
+    # A real earlier recording with a user's file beside it: refused, the
+    # recording and the file both kept.
+    rm -rf "$dir" && record -- "$PROBE" loop 1 && expect_rc 0
+    echo precious > "$dir/notes.txt"
+    before=$(cd "$dir" && find . | sort)
+    err=$("$ARIADNE" record -o "$dir" -- "$PROBE" loop 2 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    echo "recording + notes.txt -> $err"
+    printf '%s\n' "$err" | grep -q "'notes.txt', which \`ariadne record\` did not write" || fail "unclear refusal: $err"
+    [ "$(cd "$dir" && find . | sort)" = "$before" ] || fail "the recording was touched"
+    # ... or inside a process folder.
+    rm "$dir/notes.txt"
+    proc=$(cd "$dir" && ls -d [0-9]* | head -1)
+    echo mine > "$dir/$proc/mine.txt"
+    err=$("$ARIADNE" record -o "$dir" -- "$PROBE" loop 2 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    [ -f "$dir/$proc/mine.txt" ] && [ -f "$dir/$proc/process" ] || fail "the process folder was touched"
+    # -o .. from a folder of a directory with other files.
+    mkdir -p "$work/parent/child" && echo keep > "$work/parent/keep.txt"
+    err=$(cd "$work/parent/child" && "$ARIADNE" record -o .. -- "$PROBE" loop 1 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    [ -f "$work/parent/keep.txt" ] && [ -d "$work/parent/child" ] || fail "-o .. touched the parent"
+    # A real recording alone is replaced.
+    rm "$dir/$proc/mine.txt"
+    record -- "$PROBE" loop 2
+    expect_rc 0
+    decode
+    expect_count ' entry leaf$' 2
+    ;;
+  dir-lock)
+    # Issue 16 finding 2: two recorders into one directory destroyed each
+    # other's files. The second is refused while the first records.
+    "$ARIADNE" record -o "$dir" -- "$PROBE" spin 8 >"$work/first.out" 2>&1 &
+    first=$!
+    for _ in $(seq 200); do grep -q spinning "$work/first.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q spinning "$work/first.out" || fail "the first recording did not start: $(cat "$work/first.out")"
+    err=$("$ARIADNE" record -o "$dir" -- "$PROBE" loop 1 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    echo "second recorder -> $err"
+    printf '%s\n' "$err" | grep -q "another \`ariadne record\` is recording into it" || fail "unclear refusal: $err"
+    wait $first; rc=$?
+    out=$(cat "$work/first.out")
+    expect_rc 0
+    expect_out "$summary"
+    decode
+    [ "$(count ' entry leaf$')" -ge 200 ] || fail "the first recording lost its calls"
+    ;;
+  empty-output)
+    # Issue 16 finding 6: -o '' aborted with an uncaught filesystem_error.
+    err=$("$ARIADNE" record -o '' -- "$PROBE" loop 1 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    echo "-o '' -> $err"
+    [ "$err" = "ariadne: -o '': expected a directory name" ] || fail "unexpected: $err"
+    ;;
+  recorder-death)
+    # Issue 16 finding 9: with `ariadne record` SIGKILLed, the program ran on
+    # writing raw segments without bound. Now each thread stops at its next
+    # segment: the recording stops growing within a second, the program
+    # runs on, and what was recorded stays readable.
+    "$ARIADNE" record -o "$dir" --segment-size 64K -- "$PROBE" spin 60 >"$work/out" 2>&1 &
+    recorder=$!
+    for _ in $(seq 200); do grep -q spinning "$work/out" 2>/dev/null && break; sleep 0.1; done
+    grep -q spinning "$work/out" || fail "the recording did not start: $(cat "$work/out")"
+    sleep 0.5
+    kill -KILL $recorder
+    wait $recorder 2>/dev/null
+    target=$(cd "$dir" && ls -d [0-9]* | head -1)
+    sleep 1
+    size1=$(du -sb "$dir" | cut -f1)
+    files1=$(find "$dir" -type f | wc -l)
+    sleep 1.5
+    size2=$(du -sb "$dir" | cut -f1)
+    files2=$(find "$dir" -type f | wc -l)
+    echo "after the recorder's death: $size1 bytes in $files1 files, 1.5 s later $size2 bytes in $files2 files"
+    kill -0 "$target" 2>/dev/null || fail "the program did not run on"  # (it spins for a minute)
+    [ "$size1" -eq "$size2" ] && [ "$files1" -eq "$files2" ] || { kill -KILL "$target"; fail "the recording still grows"; }
+    kill -TERM "$target"  # it would spin for a minute
+    for _ in $(seq 200); do kill -0 "$target" 2>/dev/null || break; sleep 0.1; done
+    ! kill -0 "$target" 2>/dev/null || fail "the program did not end"
+    ! ls "$dir"/*/*.tmp >/dev/null 2>&1 || fail "half-written files left: $(ls "$dir"/*/)"
+    decode
+    [ "$(count ' entry leaf$')" -ge 200 ] || fail "what was recorded is gone"
+    ;;
+  sigint)
+    # Issue 16 finding 9: SIGINT sent to `ariadne record` alone was ignored.
+    # It is forwarded (the program dies of it) and the recording finished.
+    # (env --default-signal: a background job of a script starts with
+    # SIGINT ignored, and the program would inherit that.)
+    start=$(date +%s)
+    env --default-signal=INT "$ARIADNE" record -o "$dir" -- "$PROBE" spin 30 >"$work/out" 2>&1 &
+    recorder=$!
+    for _ in $(seq 200); do grep -q spinning "$work/out" 2>/dev/null && break; sleep 0.1; done
+    grep -q spinning "$work/out" || fail "the recording did not start: $(cat "$work/out")"
+    kill -INT $recorder
+    wait $recorder; rc=$?
+    out=$(cat "$work/out")
+    echo "SIGINT to the recorder: exit $rc after $(($(date +%s) - start)) s"
+    expect_rc 130
+    [ $(($(date +%s) - start)) -lt 25 ] || fail "the program was not interrupted"
+    expect_out "$summary"
+    decode
+    printf '%s\n' "$events" | grep -q 'process pid=[0-9]* .*end=1:2' || fail "no process_end for SIGINT"
+    ;;
+  private)
+    # Issue 16 finding 10: recordings followed the umask (world-readable)
+    # and stored the whole environment. Now 0700/0600 whatever the umask,
+    # and --no-env leaves the environment out.
+    (umask 022 && MY_API_TOKEN=s3cr3t-value "$ARIADNE" record -o "$dir" --segment-size 4096 -- "$PROBE" fork 3 >/dev/null 2>&1)
+    open=$(find "$dir" -perm /077 | head -5)
+    echo "files readable by others: ${open:-none}"
+    [ -z "$open" ] || fail "not private: $(ls -la "$dir" "$dir"/*/ | head -20)"
+    [ "$(stat -c %a "$dir")" = 700 ] || fail "DIR is $(stat -c %a "$dir")"
+    grep -rqa s3cr3t-value "$dir" || fail "the environment is not stored by default"
+    rm -rf "$dir"
+    (umask 000 && MY_API_TOKEN=s3cr3t-value "$ARIADNE" record -o "$dir" --no-env -- "$PROBE" fork 3 >/dev/null 2>&1)
+    open=$(find "$dir" -perm /077 | head -5)
+    [ -z "$open" ] || fail "not private under umask 000: $open"
+    ! grep -rqa s3cr3t-value "$dir" || fail "--no-env: the environment is in $(grep -rla s3cr3t-value "$dir")"
+    decode
+    expect_count ' entry child_fn$' 3
+    ;;
+  max-size)
+    # --max-size: recording stops past SIZE, said by `ariadne record`, in
+    # the recording and by `ariadne report`; the program runs to its end.
+    record --max-size 64K --segment-size 64K -- "$PROBE" spin 3
+    expect_rc 0
+    expect_out '^ariadne record: recording stopped when it passed --max-size 64K \(65536 bytes\)'
+    size=$(du -sb "$dir" | cut -f1)
+    echo "recording: $size bytes"
+    [ "$size" -lt $((4 * 1024 * 1024)) ] || fail "$size bytes: not stopped"
+    report=$("$ARIADNE" report "$dir" 2>&1); rc=$?
+    printf '%s\n' "$report" | grep -q '^# recording stopped when it passed --max-size (65536 bytes)' \
+      || fail "report does not say: $report"
+    err=$("$ARIADNE" record -o "$dir" --max-size 1K -- "$PROBE" loop 1 2>&1 >/dev/null); rc=$?
+    expect_rc 2
+    [ "$err" = "ariadne: --max-size '1K': expected a size of at least 64K (bytes, or a number with the suffix K, M or G)" ] \
+      || fail "unexpected: $err"
+    ;;
+  options-range)
+    # Issue 16 finding 11: -t overflowed (9223372036s recorded everything,
+    # 18446744073s passed to the runtime), -D -1 meant no limit, -D '' was
+    # -D 0. Each is one exact line and status 2 now.
+    check_refused() {
+      local expected=$1; shift
+      err=$("$ARIADNE" record -o "$dir" "$@" -- "$PROBE" loop 1 2>&1 >/dev/null); rc=$?
+      echo "ok? $* -> rc $rc: $err"
+      expect_rc 2
+      [ "$err" = "$expected" ] || fail "$*: expected '$expected', got '$err'"
+      [ ! -e "$dir" ] || fail "$*: DIR created"
+    }
+    tmsg() { echo "ariadne: -t '$1': expected a duration from 1ns to 86400s, like 500ns, 10us, 2ms or 1s"; }
+    for t in 9223372036s 18446744073s 86401s 0 0ns 99999999999999 -1 ""; do check_refused "$(tmsg "$t")" -t "$t"; done
+    for d in -1 "" 0 100001 " 3" 3x; do
+      check_refused "ariadne: -D '$d': expected a depth from 1 to 100000" -D "$d"
+    done
+    record -t 86400s -- "$PROBE" loop 5
+    expect_rc 0
+    decode
+    expect_count ' entry leaf$' 0
+    record -D 100000 -- "$PROBE" loop 5
+    expect_rc 0
+    decode
+    expect_count ' entry leaf$' 5
+    ;;
+  select-missing)
+    # Issue 16 finding 11: --pid/--tid not in the recording printed nothing
+    # and exited 0.
+    record -- "$PROBE" loop 3
+    expect_rc 0
+    for cmd in report show graph dump info; do
+      extra=; [ $cmd = graph ] && extra=leaf; [ $cmd = dump ] && extra=--flamegraph
+      err=$("$ARIADNE" $cmd "$dir" $extra --pid 999999999 2>&1 >/dev/null); rc=$?
+      echo "$cmd --pid 999999999 -> rc $rc: $err"
+      expect_rc 2
+      printf '%s\n' "$err" | grep -qE "^ariadne: --pid 999999999: not in .*rec \(processes there: [0-9]+\)$" \
+        || fail "$cmd: unexpected: $err"
+      [ $cmd = info ] && continue
+      err=$("$ARIADNE" $cmd "$dir" $extra --tid 999999999 2>&1 >/dev/null); rc=$?
+      expect_rc 2
+      printf '%s\n' "$err" | grep -qE "^ariadne: --tid 999999999: not in .*rec \(threads there: [0-9]+\)$" \
+        || fail "$cmd: unexpected: $err"
+    done
+    ;;
+  prog-kind)
+    # Issue 16 finding 11: a shared library as PROG was "statically linked",
+    # a #! script "not an ELF file" with no hint; an unknown command said
+    # "A subcommand is required".
+    err=$("$ARIADNE" record -o "$dir" -- "$PLUGIN" 2>&1 >/dev/null); rc=$?
+    echo "shared library -> $err"
+    expect_rc 2
+    printf '%s\n' "$err" | grep -q ': a shared library (ET_DYN, no PT_INTERP, not a PIE), not a program' \
+      || fail "unexpected: $err"
+    printf '#!/bin/sh\necho hi\n' > "$work/script.sh" && chmod +x "$work/script.sh"
+    err=$("$ARIADNE" record -o "$dir" -- "$work/script.sh" 2>&1 >/dev/null); rc=$?
+    echo "script -> $err"
+    expect_rc 2
+    printf '%s\n' "$err" | grep -qF 'a script (#!/bin/sh), not an ELF program: give the ELF program it runs as PROG (e.g. `-- /bin/sh SCRIPT`)' \
+      || fail "unexpected: $err"
+    err=$("$ARIADNE" recrod -o "$dir" -- "$PROBE" 2>&1 >/dev/null); rc=$?
+    echo "unknown command -> $err"
+    expect_rc 2
+    printf '%s\n' "$err" | grep -qE "^ariadne: unknown command 'recrod' \(commands: .*record.*; \`ariadne --help\`\)$" \
+      || fail "unexpected: $err"
+    ;;
   fibers)
     # Ariadne's own fibers (issue 16): FIBERS fibers on 2 workers, each
     # yielding inside nested calls, so calls stay open while the fiber moves

@@ -130,3 +130,22 @@ TEST(ElfIdentity, TruncatedHeader) {
   TempFile t2(bytes);
   EXPECT_NE(error_of(t2.path()).find(t2.path() + ": unreadable ELF"), std::string::npos);
 }
+
+// Issue 16 finding 11: a shared library was "statically linked", a script
+// "not an ELF file" with no hint.
+TEST(ElfIdentity, SharedLibraryIsNotAProgram) {
+  TempFile lib(elf64(EM_X86_64, false, ET_DYN));
+  EXPECT_NE(error_of(lib.path()).find(lib.path() + ": a shared library (ET_DYN, no PT_INTERP, not a PIE)"),
+            std::string::npos)
+      << error_of(lib.path());
+}
+
+TEST(ElfIdentity, ScriptGetsAHint) {
+  const std::string text = "#! /bin/sh -e\necho hi\n";
+  TempFile script(std::vector<unsigned char>(text.begin(), text.end()));
+  EXPECT_EQ(
+      error_of(script.path()),
+      script.path() +
+          ": a script (#!/bin/sh -e), not an ELF program: give the ELF program it runs as PROG (e.g. `-- "
+          "/bin/sh SCRIPT`), built with the flags `ariadne flags` prints");
+}
