@@ -18,11 +18,16 @@ namespace {
 
 using namespace tracefile;
 
+// `total` sums only the outermost active call of a function on its thread:
+// a recursive call's time is already inside its caller's (uftrace's rule, and
+// the only one under which no function's total exceeds its caller's).
+// Average, min and max are over every call's own duration (`sum`).
 struct Stats {
-  std::uint64_t calls = 0, total = 0, self = 0, min = UINT64_MAX, max = 0;
-  void add(std::uint64_t dur, std::uint64_t self_ns) {
+  std::uint64_t calls = 0, total = 0, sum = 0, self = 0, min = UINT64_MAX, max = 0;
+  void add(std::uint64_t dur, std::uint64_t self_ns, bool outermost) {
     ++calls;
-    total += dur;
+    if (outermost) total += dur;
+    sum += dur;
     self += self_ns;
     min = std::min(min, dur);
     max = std::max(max, dur);
@@ -30,46 +35,79 @@ struct Stats {
   void merge(const Stats& o) {
     calls += o.calls;
     total += o.total;
+    sum += o.sum;
     self += o.self;
     min = std::min(min, o.min);
     max = std::max(max, o.max);
   }
 };
 
-// Per site id while walking one thread: no string work per call.
-struct Collector : CallVisitor {
+// Per site id while walking one thread: no string work per call. `active`
+// counts the calls of each site open on the thread, so a call is outermost
+// when it is the only one. -F/-N: per depth, whether the call is under an
+// -F match and whether it or a caller matches -N (as `show` decides).
+class Collector : public CallVisitor {
+ public:
+  Collector(const ProcessInfo& p, const Regex& only, const Regex& hide)
+      : only_set_(only.set), hide_set_(hide.set), only_(p, only), hide_(p, hide) {}
+
   std::unordered_map<std::uint32_t, Stats> by_site;
   std::uint64_t open = 0;
   std::uint64_t lost = 0;  // events the recorder could not write (lost markers)
+
   void on_event(const TraceEvent& e) override {
     if (e.kind == Event::lost) lost += e.number;
   }
+
+  void on_enter(const Call& c) override {
+    const std::size_t d = c.depth;
+    if (kept_.size() <= d) kept_.resize(d + 1);
+    const Kept* parent = d > 0 ? &kept_[d - 1] : nullptr;
+    Kept& k = kept_[d];
+    k.in_only = !only_set_ || (parent != nullptr && parent->in_only) || only_(c.site);
+    k.hidden = (parent != nullptr && parent->hidden) || (hide_set_ && hide_(c.site));
+    if (!c.inherited) ++active_[c.site];
+  }
+
   void on_exit(const Call& c) override {
     if (c.inherited) return;
+    std::uint32_t& nesting = active_[c.site];
+    if (nesting > 0) --nesting;
+    if (c.depth < kept_.size() && (!kept_[c.depth].in_only || kept_[c.depth].hidden)) return;
     if (!c.complete) {
       ++open;
       return;
     }
     const std::uint64_t dur = c.end_ns - c.begin_ns;
-    by_site[c.site].add(dur, dur > c.child_ns ? dur - c.child_ns : 0);
+    by_site[c.site].add(dur, dur > c.child_ns ? dur - c.child_ns : 0, nesting == 0);
   }
+
+ private:
+  struct Kept {
+    bool in_only = true, hidden = false;
+  };
+  bool only_set_, hide_set_;
+  SiteMatch only_, hide_;
+  std::vector<Kept> kept_;
+  std::unordered_map<std::uint32_t, std::uint32_t> active_;
 };
 
 using Table = std::map<std::string, Stats>;
 
+std::uint64_t sort_key(const Stats& s, const std::string& sort) {
+  if (sort == "calls") return s.calls;
+  if (sort == "self") return s.self;
+  if (sort == "avg") return s.calls ? s.sum / s.calls : 0;
+  if (sort == "min") return s.calls ? s.min : 0;
+  if (sort == "max") return s.max;
+  return s.total;
+}
+
 void print_table(const Table& t, const std::string& sort) {
   std::vector<std::pair<std::string, Stats>> rows(t.begin(), t.end());
-  auto key = [&](const Stats& s) -> std::uint64_t {
-    if (sort == "calls") return s.calls;
-    if (sort == "self") return s.self;
-    if (sort == "avg") return s.calls ? s.total / s.calls : 0;
-    if (sort == "min") return s.min;
-    if (sort == "max") return s.max;
-    return s.total;
-  };
   std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
     if (sort == "name") return a.first < b.first;
-    const auto ka = key(a.second), kb = key(b.second);
+    const auto ka = sort_key(a.second, sort), kb = sort_key(b.second, sort);
     return ka != kb ? ka > kb : a.first < b.first;
   });
   std::printf("%12s %12s %10s %12s %12s %12s  %s\n", "Total time", "Self time", "Calls", "Average", "Min",
@@ -80,8 +118,47 @@ void print_table(const Table& t, const std::string& sort) {
     if (s.calls == 0) continue;
     std::printf("%12s %12s %10llu %12s %12s %12s  %s\n", format_duration(s.total).c_str(),
                 format_duration(s.self).c_str(), static_cast<unsigned long long>(s.calls),
-                format_duration(s.total / s.calls).c_str(), format_duration(s.min).c_str(),
+                format_duration(s.sum / s.calls).c_str(), format_duration(s.min).c_str(),
                 format_duration(s.max).c_str(), name.c_str());
+  }
+}
+
+// "+12.3%", "-4.0%", "new" (nothing before), "gone" (nothing after).
+std::string change(std::uint64_t before, std::uint64_t after) {
+  if (before == 0) return after == 0 ? "0.0%" : "new";
+  if (after == 0) return "gone";
+  return fmt::format("{:+.1f}%", (static_cast<double>(after) - static_cast<double>(before)) * 100.0 /
+                                     static_cast<double>(before));
+}
+
+// report DIR --diff BASE: BASE's figures, DIR's, and the change, the largest
+// change of the sort key first (in ns or calls, not in percent: a function
+// going from 10 ns to 30 ns is not news).
+void print_diff(const Table& base, const Table& now, const std::string& sort) {
+  std::map<std::string, std::pair<Stats, Stats>> both;
+  for (const auto& [name, s] : base) both[name].first = s;
+  for (const auto& [name, s] : now) both[name].second = s;
+  std::vector<std::pair<std::string, std::pair<Stats, Stats>>> rows(both.begin(), both.end());
+  auto delta = [&](const std::pair<Stats, Stats>& r) {
+    const auto a = sort_key(r.first, sort), b = sort_key(r.second, sort);
+    return a > b ? a - b : b - a;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
+    if (sort == "name") return a.first < b.first;
+    const auto da = delta(a.second), db = delta(b.second);
+    return da != db ? da > db : a.first < b.first;
+  });
+  std::printf("%12s %12s %8s  %12s %12s %8s  %10s %10s %8s  %s\n", "Total base", "Total", "Change",
+              "Self base", "Self", "Change", "Calls base", "Calls", "Change", "Function");
+  for (const auto& [name, r] : rows) {
+    const Stats& a = r.first;
+    const Stats& b = r.second;
+    if (a.calls == 0 && b.calls == 0) continue;
+    std::printf("%12s %12s %8s  %12s %12s %8s  %10llu %10llu %8s  %s\n", format_duration(a.total).c_str(),
+                format_duration(b.total).c_str(), change(a.total, b.total).c_str(),
+                format_duration(a.self).c_str(), format_duration(b.self).c_str(),
+                change(a.self, b.self).c_str(), static_cast<unsigned long long>(a.calls),
+                static_cast<unsigned long long>(b.calls), change(a.calls, b.calls).c_str(), name.c_str());
   }
 }
 
@@ -89,57 +166,90 @@ void merge_into(Table& t, const ProcessInfo& p, const Collector& c) {
   for (const auto& [site, s] : c.by_site) t[p.site_name(site)].merge(s);
 }
 
+struct Opts {
+  std::string dir = "ariadne.data";
+  std::string base;
+  std::string sort = "total";
+  std::string only, hide;
+  bool threads = false;
+  Selection sel;
+  Regex only_re, hide_re;
+};
+
+void print_open(std::uint64_t open, const char* which) {
+  if (open > 0)
+    std::printf("# %llu call%s still open at the end of the %srecording (not timed)\n",
+                static_cast<unsigned long long>(open), open == 1 ? "" : "s", which);
+}
+
+// One recording's table (or, with --threads, one table per thread printed as
+// it is read). Problems go to `problems`.
+Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_t& open, std::uint64_t& lost,
+              std::vector<Problem>& problems) {
+  OpenTrace t = open_trace(path);
+  Progress progress("report", selected_bytes(t.dir, o.sel));
+  attach(t.dir, progress);
+  Table all;
+  bool first = true;
+  o.sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
+    Collector c(p, o.only_re, o.hide_re);
+    walk_calls(t.dir, p, th, c, t.problems);
+    open += c.open;
+    lost += c.lost;
+    if (print_threads) {
+      Table one;
+      merge_into(one, p, c);
+      progress.done();
+      std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
+      print_table(one, o.sort);
+      first = false;
+    } else {
+      merge_into(all, p, c);
+    }
+  });
+  progress.done();
+  problems.insert(problems.end(), t.problems.begin(), t.problems.end());
+  return all;
+}
+
 }  // namespace
 
 void add_report_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "report",
-      "Per function of a recording: calls, total time, self time (without traced callees), average, min "
-      "and max.\nCalls still open when the recording ended are not timed (their number is printed below "
-      "the table).\nExit status: 0; 1 if the recording is damaged (problems on stderr, the table shows what "
-      "is intact); 2 if DIR is not a recording.");
-  struct Opts {
-    std::string dir = "ariadne.data";
-    std::string sort = "total";
-    bool threads = false;
-    Selection sel;
-  };
+      "Per function of a recording: calls, total time (outermost calls only: a recursive call's time is "
+      "in its caller's), self time (without traced callees), average, min and max.\nCalls still open when "
+      "the recording ended are not timed (their number is printed below the table).\nWith --diff BASE: "
+      "the figures of BASE and of DIR side by side with the change, the largest change first.\nExit "
+      "status: 0; 1 if a recording is damaged (problems on stderr, the table shows what is intact); 2 if "
+      "DIR is not a recording.");
   auto o = std::make_shared<Opts>();
   cmd->add_option("DIR", o->dir, "The recording (default: ariadne.data)");
+  cmd->add_option("--diff", o->base, "Compare with the recording BASE (the figures before the change)")
+      ->type_name("BASE");
   cmd->add_option("-s,--sort", o->sort, "Sort by: calls, total, self, avg, min, max or name (default total)")
       ->check(CLI::IsMember({"calls", "total", "self", "avg", "min", "max", "name"}));
-  cmd->add_flag("--threads", o->threads, "One table per thread");
+  cmd->add_option("-F,--filter", o->only, "Only calls of functions matching REGEX and their callees");
+  cmd->add_option("-N,--notrace", o->hide, "Leave out calls of functions matching REGEX and their callees");
+  cmd->add_flag("--threads", o->threads, "One table per thread")->excludes("--diff");
   o->sel.add_options(*cmd);
   cmd->callback([o] {
-    OpenTrace t = open_trace(o->dir);
-    Progress progress("report", selected_bytes(t.dir, o->sel));
-    attach(t.dir, progress);
-    Table all;
-    std::uint64_t open = 0, lost = 0;
-    bool first = true;
-    o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
-      Collector c;
-      walk_calls(t.dir, p, th, c, t.problems);
-      open += c.open;
-      lost += c.lost;
-      if (o->threads) {
-        Table one;
-        merge_into(one, p, c);
-        progress.done();
-        std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
-        print_table(one, o->sort);
-        first = false;
-      } else {
-        merge_into(all, p, c);
-      }
-    });
-    progress.done();
-    if (!o->threads) print_table(all, o->sort);
-    if (open > 0)
-      std::printf("# %llu call%s still open at the end of the recording (not timed)\n",
-                  static_cast<unsigned long long>(open), open == 1 ? "" : "s");
-    say_lost_events(lost);
-    finish(t.problems);
+    if (!o->only.empty()) o->only_re.compile(o->only, "-F");
+    if (!o->hide.empty()) o->hide_re.compile(o->hide, "-N");
+    std::vector<Problem> problems;
+    std::uint64_t open = 0, base_open = 0, lost = 0, base_lost = 0;
+    if (o->base.empty()) {
+      const Table all = collect(o->dir, *o, o->threads, open, lost, problems);
+      if (!o->threads) print_table(all, o->sort);
+    } else {
+      const Table base = collect(o->base, *o, false, base_open, base_lost, problems);
+      const Table now = collect(o->dir, *o, false, open, lost, problems);
+      print_diff(base, now, o->sort);
+      print_open(base_open, "base ");
+    }
+    print_open(open, "");
+    say_lost_events(base_lost + lost);
+    finish(problems);
   });
 }
 

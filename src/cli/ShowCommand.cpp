@@ -41,10 +41,8 @@ class Printer : public CallVisitor {
     const State* parent = d > 0 ? &state_[d - 1] : nullptr;
     State& s = state_[d];
     const std::string& name = p_.site_name(c.site);
-    s.in_only =
-        !f_.only.set || (parent != nullptr && parent->in_only) || matches(f_.only, c.site, only_cache_);
-    s.hidden =
-        (parent != nullptr && parent->hidden) || (f_.hide.set && matches(f_.hide, c.site, hide_cache_));
+    s.in_only = !f_.only.set || (parent != nullptr && parent->in_only) || only_(c.site);
+    s.hidden = (parent != nullptr && parent->hidden) || (f_.hide.set && hide_(c.site));
     const std::uint64_t rel = c.begin_ns - origin_;
     s.shown = s.in_only && !s.hidden && rel >= f_.since && rel < f_.until;
     if (!s.shown) return;
@@ -121,13 +119,6 @@ class Printer : public CallVisitor {
     bool in_only = true, hidden = false, shown = false;
   };
 
-  bool matches(const Regex& re, std::uint32_t site, std::map<std::uint32_t, bool>& cache) {
-    const auto it = cache.find(site);
-    if (it != cache.end()) return it->second;
-    const std::string& name = p_.site_name(site);
-    return cache[site] = re.match(name) || re.match(function_base_name(name));
-  }
-
   // Open calls right now: the depth of the last entry seen minus closed ones
   // is not tracked separately; the last shown/entered depth serves.
   std::size_t open_depth() const { return depth_hint_; }
@@ -147,7 +138,7 @@ class Printer : public CallVisitor {
   std::uint64_t origin_;
   const Filters& f_;
   std::vector<State> state_;
-  std::map<std::uint32_t, bool> only_cache_, hide_cache_;
+  SiteMatch only_{p_, f_.only}, hide_{p_, f_.hide};
   bool pending_ = false;
   std::size_t pending_depth_ = 0, depth_hint_ = 0;
   std::string pending_text_, pending_note_;

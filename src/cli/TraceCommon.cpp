@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "cli/Commands.hpp"
+#include "tracefile/FunctionName.hpp"
 
 namespace ariadne::cli {
 
@@ -81,6 +82,13 @@ void Regex::compile(const std::string& pattern, const char* option, const std::s
     throw CommandExit{kStatusNotRecording};
   }
   set = true;
+}
+
+bool SiteMatch::operator()(std::uint32_t site) {
+  const auto it = cache_.find(site);
+  if (it != cache_.end()) return it->second;
+  const std::string& name = p_.site_name(site);
+  return cache_[site] = re_.match(name) || re_.match(tracefile::function_base_name(name));
 }
 
 void Selection::add_options(CLI::App& cmd, bool with_tid) {

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cli/Progress.hpp"
@@ -74,6 +75,20 @@ struct Regex {
   // `shown`: what the user typed, when `pattern` is derived from it.
   void compile(const std::string& pattern, const char* option, const std::string* shown = nullptr);
   bool match(const std::string& s) const { return ::regexec(&re, s.c_str(), 0, nullptr, 0) == 0; }
+};
+
+// Whether a site's function matches a -F/-N pattern, by its full or its base
+// name ("worker" for "worker(int, int)"); cached per site, since the same few
+// sites come back millions of times.
+class SiteMatch {
+ public:
+  SiteMatch(const tracefile::ProcessInfo& p, const Regex& re) : p_(p), re_(re) {}
+  bool operator()(std::uint32_t site);
+
+ private:
+  const tracefile::ProcessInfo& p_;
+  const Regex& re_;
+  std::unordered_map<std::uint32_t, bool> cache_;
 };
 
 // Bytes on disk of the selected segments: the progress bar's total.

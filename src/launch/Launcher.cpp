@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -64,6 +65,14 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
   return out;
 }
 
+// Tells the runtime that the program runs under qemu-user, so that the images
+// it execs get the preload through QEMU_SET_ENV (src/record/ExecEnvironment.cpp).
+constexpr std::string_view kUnderQemu = "ARIADNE_UNDER_QEMU=1";
+
+// qemu-user gives its guests no vDSO (docs: toolchain notes); x86-64 and
+// AArch64 kernels always map one.
+bool under_qemu_user() { return ::getauxval(AT_SYSINFO_EHDR) == 0; }
+
 volatile sig_atomic_t g_child = 0;
 
 void forward_signal(int sig) {
@@ -105,7 +114,15 @@ LaunchPlan Launcher::plan(const std::vector<std::string>& command,
   for (const auto& e : extra_env) plan.env.push_back(e);
 
   if (!plan.emulated) {
-    plan.env.push_back("LD_PRELOAD=" + preload_value(plan.runtime));
+    if (under_qemu_user()) {
+      // This ariadne is a guest itself: the program's qemu (started by the
+      // kernel's binfmt handler) is a host program, whose loader must not see
+      // the guest's library.
+      plan.env.push_back("QEMU_SET_ENV=LD_PRELOAD=" + preload_value(plan.runtime));
+      plan.env.push_back(std::string(kUnderQemu));
+    } else {
+      plan.env.push_back("LD_PRELOAD=" + preload_value(plan.runtime));
+    }
     plan.argv = command;
     plan.argv.front() = plan.program;
     return plan;
@@ -122,6 +139,7 @@ LaunchPlan Launcher::plan(const std::vector<std::string>& command,
                     "(install qemu-user or run scripts/setup; ARIADNE_QEMU overrides)",
                     *resolved, arch::name(id.isa), arch::name(host), qemu ? *qemu : qemu_name));
   plan.argv = {*qemu, "-0", prog, "-E", "LD_PRELOAD=" + preload_value(plan.runtime), plan.program};
+  plan.env.push_back(std::string(kUnderQemu));
   plan.argv.insert(plan.argv.end(), command.begin() + 1, command.end());
   return plan;
 }

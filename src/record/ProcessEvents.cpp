@@ -1,11 +1,11 @@
 // Process-level events of a recording: fork (the parent writes `fork`, the
-// child starts its own process directory and streams), exec (`exec` before
-// the call, `exec_failed` if it returns), and signals delivered (`signal`
-// before the program's handler runs; for the fatal signals left at their
-// default action, a recorder that writes `signal`, seals the thread's
-// segment, writes process_end and dies of the same signal).
+// child starts its own process directory and streams) and signals delivered
+// (`signal` before the program's handler runs; for the fatal signals left at
+// their default action, a recorder that writes `signal`, seals the thread's
+// segment, writes process_end and dies of the same signal). exec is in
+// ExecInterposers.cpp.
 //
-// fork and the exec family are interposed (exported from libariadne-rt.so,
+// fork and pthread_create are interposed (exported from libariadne-rt.so,
 // forwarding to libc's definitions; when not recording they only forward);
 // signals come through the runtime's signal broker (trace/SignalBroker.hpp).
 #include <pthread.h>
@@ -13,11 +13,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdarg>
 #include <cstdlib>
 #include <cstring>
 
-#include "arch/Timestamp.hpp"
 #include "record/ProcessLog.hpp"
 #include "record/Recorder.hpp"
 #include "record/ThreadLog.hpp"
@@ -51,7 +49,9 @@ bool record_signal(int sig) noexcept {
   UntracedScope quiet;
   ThreadLog* t = thread_log();
   if (quiet.nested()) {
-    ++t->lost;
+    // signal_lost, not lost: the writer this signal interrupted may be
+    // between reading `lost` for a marker and clearing it.
+    __atomic_fetch_add(&t->signal_lost, 1, __ATOMIC_RELAXED);
     return false;
   }
   const std::uint64_t value = static_cast<std::uint64_t>(sig);
@@ -85,51 +85,6 @@ void on_calls_lost(std::uint64_t calls) {
 const trace::detail::SignalObserver g_observer{
     on_signal_delivered, on_fatal_signal, on_calls_lost, kFatalSignals,
     static_cast<int>(sizeof kFatalSignals / sizeof kFatalSignals[0])};
-
-// ---- exec ----------------------------------------------------------------------
-
-void before_exec(const char* path) noexcept {
-  if (!g_active) return;
-  UntracedScope quiet;
-  ThreadLog* t = thread_log();
-  const std::size_t length = path != nullptr ? strnlen(path, 4096) : 0;
-  if (room(t, 1 + 2 * kMaxVarint + length)) {
-    const std::uint64_t now = arch::timestamp();
-    std::uint8_t* p = t->pos;
-    *p++ = static_cast<std::uint8_t>(Event::exec);
-    p += put_varint(p, now - t->last);
-    p += put_varint(p, length);
-    if (length != 0) std::memcpy(p, path, length);
-    t->pos = p + length;
-    t->last = now;
-  } else {
-    ++t->lost;
-  }
-  write_lost_marker(t);
-  seal_segment(t);
-  write_clock_chunk();
-}
-
-void after_failed_exec(int error) noexcept {
-  if (!g_active) return;
-  UntracedScope quiet;
-  const std::uint64_t value = static_cast<std::uint64_t>(error);
-  write_simple_event(thread_log(), Event::exec_failed, &value, 1);
-  errno = error;
-}
-
-// Each exec wrapper keeps its own libc definition (execv and execvp share a
-// type, so one template's static would serve both with the first one's).
-template <typename Fn, typename... Args>
-int forward_exec(Fn real, const char* path, Args... args) {
-  before_exec(path);
-  const int rc = real(path, args...);
-  after_failed_exec(errno);
-  return rc;
-}
-
-// execl* take their arguments inline: gathered on the stack, like libc.
-constexpr int kMaxListArgs = 4096;
 
 }  // namespace
 
@@ -181,71 +136,4 @@ ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* at
   const int rc = real(thread, attr, start_with_parent, start);
   if (rc != 0) std::free(start);
   return rc;
-}
-
-ARIADNE_RT_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
-  static const auto real =
-      ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execve");
-  return forward_exec(real, path, argv, envp);
-}
-
-ARIADNE_RT_EXPORT int execv(const char* path, char* const argv[]) {
-  static const auto real =
-      ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execv");
-  return forward_exec(real, path, argv);
-}
-
-ARIADNE_RT_EXPORT int execvp(const char* file, char* const argv[]) {
-  static const auto real =
-      ariadne::trace::detail::next_definition<int (*)(const char*, char* const*)>("execvp");
-  return forward_exec(real, file, argv);
-}
-
-ARIADNE_RT_EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
-  static const auto real =
-      ariadne::trace::detail::next_definition<int (*)(const char*, char* const*, char* const*)>("execvpe");
-  return forward_exec(real, file, argv, envp);
-}
-
-namespace {
-// Collects execl's variadic arguments (up to the terminating nullptr).
-int gather(const char* first, va_list ap, const char** argv) {
-  int n = 0;
-  argv[n++] = first;
-  while (n < kMaxListArgs - 1) {
-    const char* a = va_arg(ap, const char*);
-    argv[n++] = a;
-    if (a == nullptr) return n;
-  }
-  argv[n] = nullptr;
-  return n;
-}
-}  // namespace
-
-ARIADNE_RT_EXPORT int execl(const char* path, const char* arg, ...) {
-  const char* argv[kMaxListArgs];
-  va_list ap;
-  va_start(ap, arg);
-  gather(arg, ap, argv);
-  va_end(ap);
-  return execv(path, const_cast<char* const*>(argv));
-}
-
-ARIADNE_RT_EXPORT int execlp(const char* file, const char* arg, ...) {
-  const char* argv[kMaxListArgs];
-  va_list ap;
-  va_start(ap, arg);
-  gather(arg, ap, argv);
-  va_end(ap);
-  return execvp(file, const_cast<char* const*>(argv));
-}
-
-ARIADNE_RT_EXPORT int execle(const char* path, const char* arg, ...) {
-  const char* argv[kMaxListArgs];
-  va_list ap;
-  va_start(ap, arg);
-  gather(arg, ap, argv);
-  char* const* envp = va_arg(ap, char* const*);
-  va_end(ap);
-  return execve(path, const_cast<char* const*>(argv), envp);
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "abi/AbiChecker.hpp"
+#include "record/ExecEnvironment.hpp"
 #include "record/Recorder.hpp"
 #include "trace/Tracer.hpp"
 
@@ -30,6 +31,8 @@ void say(const char* s) {
 }
 
 __attribute__((constructor)) void ariadne_rt_init() {
+  // Before anything can change the environment: what exec'd images inherit.
+  ariadne::record::capture_exec_environment();
   const char* announce = std::getenv("ARIADNE_RT_ANNOUNCE");
   if (announce != nullptr && announce[0] == '1') {
     say("ariadne-rt " ARIADNE_VERSION " loaded (" ARIADNE_ARCH_NAME ")\n");
