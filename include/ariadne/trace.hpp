@@ -188,6 +188,19 @@ ARIADNE_TRACE_API void* call_data() noexcept;
 // (enabled sites only). Record/replay counts these.
 ARIADNE_TRACE_API std::uint64_t thread_ticks() noexcept;
 
+// Machine stacks. The tracer finds the stack a call runs on by the memory
+// mapping its SP lies in; a coroutine or fiber library whose stacks are
+// carved from one allocation (a pool) registers each stack [lo, hi) before
+// running code on it, and unregisters it (by lo) before the memory is
+// reused for anything else, so each stack's calls are paired apart. A
+// stack registered again with the same bounds starts afresh. Unmapping a
+// stack's memory (munmap) retires it too. Both return false when the
+// runtime is not loaded (they are weak: a program calls them whether or
+// not it runs under Ariadne) or refuses (lo >= hi; unregister: no stack
+// registered at lo).
+inline bool register_stack(const void* lo, const void* hi) noexcept;
+inline bool unregister_stack(const void* lo) noexcept;
+
 // The last error (bad regex...), or "" — per thread.
 ARIADNE_TRACE_API const char* error() noexcept;
 // Diagnostics about modules that cannot be traced ("libfoo.so: built without
@@ -196,5 +209,18 @@ ARIADNE_TRACE_API const char* diagnostics() noexcept;
 }
 
 }  // namespace ariadne::trace
+
+extern "C" {
+ARIADNE_TRACE_API int ariadne_trace_register_stack(const void* lo, const void* hi) noexcept
+    __attribute__((weak));
+ARIADNE_TRACE_API int ariadne_trace_unregister_stack(const void* lo) noexcept __attribute__((weak));
+}
+
+inline bool ariadne::trace::register_stack(const void* lo, const void* hi) noexcept {
+  return ariadne_trace_register_stack != nullptr && ariadne_trace_register_stack(lo, hi) == 0;
+}
+inline bool ariadne::trace::unregister_stack(const void* lo) noexcept {
+  return ariadne_trace_unregister_stack != nullptr && ariadne_trace_unregister_stack(lo) == 0;
+}
 
 #endif

@@ -51,12 +51,16 @@ std::string process_label(const tracefile::ProcessInfo& p) {
 std::string thread_label(const tracefile::ThreadInfo& t) { return fmt::format("thread {}", t.tid); }
 
 void CallTreeBuilder::begin_thread(const tracefile::ProcessInfo& p, const tracefile::ThreadInfo& t) {
+  begin_lane(p, thread_label(t));
+}
+
+void CallTreeBuilder::begin_lane(const tracefile::ProcessInfo& p, const std::string& label) {
   if (process_ != &p) {
     process_ = &p;
     site_names_.clear();
     process_node_ = tree_.child(CallTree::kRoot, process_label(p));
   }
-  path_.assign(1, tree_.child(process_node_, thread_label(t)));
+  path_.assign(1, tree_.child(process_node_, label));
 }
 
 std::uint32_t CallTreeBuilder::name_of_site(std::uint32_t site) {

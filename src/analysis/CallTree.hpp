@@ -60,6 +60,8 @@ class CallTreeBuilder : public tracefile::CallVisitor {
   explicit CallTreeBuilder(CallTree& tree) : tree_(tree) {}
 
   void begin_thread(const tracefile::ProcessInfo& p, const tracefile::ThreadInfo& t);
+  // A timeline that is not a thread's (a fiber: walk_fibers), under `label`.
+  void begin_lane(const tracefile::ProcessInfo& p, const std::string& label);
   void on_enter(const tracefile::Call& c) override;
   void on_exit(const tracefile::Call& c) override;
 

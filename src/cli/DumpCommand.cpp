@@ -84,10 +84,13 @@ void name_processes_and_threads(const TraceDir& dir, const Selection& selection,
   });
 }
 
-// Feeds every selected thread to `visitor`, with the progress bar.
-template <typename BeginThread, typename EndThread>
+// Feeds every selected thread, then every fiber, to `visitor`, with the
+// progress bar. A fiber is a thread here: begin_thread gets a ThreadInfo
+// whose tid is fiber_lane_tid(id), and `fiber_named(p, tid, id)` first.
+template <typename BeginThread, typename EndThread, typename FiberNamed>
 void walk_all(TraceDir& dir, const Selection& selection, tracefile::CallVisitor& visitor,
-              std::vector<Problem>& problems, BeginThread begin_thread, EndThread end_thread) {
+              std::vector<Problem>& problems, BeginThread begin_thread, EndThread end_thread,
+              FiberNamed fiber_named) {
   Progress progress("dump", selected_bytes(dir, selection));
   attach(dir, progress);
   selection.for_each_thread(dir, [&](const tracefile::ProcessInfo& p, const tracefile::ThreadInfo& t) {
@@ -95,6 +98,17 @@ void walk_all(TraceDir& dir, const Selection& selection, tracefile::CallVisitor&
     tracefile::walk_calls(dir, p, t, visitor, problems);
     end_thread();
   });
+  tracefile::ThreadInfo lane;
+  walk_selected_fibers(
+      dir, selection, problems,
+      [&](const tracefile::ProcessInfo& p, std::uint64_t id,
+          const std::vector<std::uint32_t>&) -> tracefile::CallVisitor& {
+        lane.tid = fiber_lane_tid(id);
+        fiber_named(p, lane.tid, id);
+        begin_thread(p, lane);
+        return visitor;
+      },
+      end_thread);
   dir.progress = nullptr;
   progress.done();
 }
@@ -125,14 +139,26 @@ void run(const Options& o) {
     name_processes_and_threads(dir, o.selection, writer);
     walk_all(
         dir, o.selection, writer, problems, [&](const auto& p, const auto& t) { writer.begin_thread(p, t); },
-        [&] { writer.end_thread(); });
+        [&] { writer.end_thread(); },
+        [&](const auto& p, std::uint32_t tid, std::uint64_t id) {
+          writer.name_thread(p.pid, tid, fmt::format("fiber {}", id));
+        });
     written = writer.finish();
   } else {
     analysis::CallTree tree;
     analysis::CallTreeBuilder builder(tree);
+    std::uint64_t fiber = 0;
     walk_all(
         dir, o.selection, builder, problems,
-        [&](const auto& p, const auto& t) { builder.begin_thread(p, t); }, [] {});
+        [&](const auto& p, const auto& t) {
+          if (fiber != 0) {
+            builder.begin_lane(p, fmt::format("fiber {}", fiber));
+          } else {
+            builder.begin_thread(p, t);
+          }
+          fiber = 0;
+        },
+        [] {}, [&](const auto&, std::uint32_t, std::uint64_t id) { fiber = id; });
     tree.finish();
     if (format == Format::folded) {
       written = analysis::write_folded_stacks(tree, out);

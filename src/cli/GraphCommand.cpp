@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "analysis/CallTree.hpp"
@@ -141,6 +142,13 @@ void add_graph_command(CLI::App& app) {
       walk_calls(t.dir, p, th, b, t.problems);
       lost += b.lost;
     });
+    std::optional<Builder> fiber;
+    walk_selected_fibers(
+        t.dir, o->sel, t.problems,
+        [&](const ProcessInfo& p, std::uint64_t, const std::vector<std::uint32_t>&) -> CallVisitor& {
+          return fiber.emplace(p, g, use_re ? &re : nullptr, o->func);
+        },
+        [] {});
     progress.done();
     const auto kids = children_by_time(g);
     if (use_re && kids[analysis::CallTree::kRoot].empty()) {

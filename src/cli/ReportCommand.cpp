@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "cli/Commands.hpp"
@@ -207,6 +208,31 @@ Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_
       merge_into(all, p, c);
     }
   });
+  // Each fiber's calls, paired across the threads it ran on.
+  std::optional<Collector> fc;
+  const ProcessInfo* fiber_process = nullptr;
+  walk_selected_fibers(
+      t.dir, o.sel, t.problems,
+      [&](const ProcessInfo& p, std::uint64_t id, const std::vector<std::uint32_t>&) -> CallVisitor& {
+        fiber_process = &p;
+        if (print_threads) {
+          progress.done();
+          std::printf("%s# process %u (%s), fiber %llu\n", first ? "" : "\n", p.pid, p.key.c_str(),
+                      static_cast<unsigned long long>(id));
+          first = false;
+        }
+        return fc.emplace(p, o.only_re, o.hide_re);
+      },
+      [&] {
+        open += fc->open;
+        if (print_threads) {
+          Table one;
+          merge_into(one, *fiber_process, *fc);
+          print_table(one, o.sort);
+        } else {
+          merge_into(all, *fiber_process, *fc);
+        }
+      });
   progress.done();
   problems.insert(problems.end(), t.problems.begin(), t.problems.end());
   return all;
@@ -246,9 +272,12 @@ void add_report_command(CLI::App& app) {
       const Table now = collect(o->dir, *o, false, open, lost, problems);
       print_diff(base, now, o->sort);
       print_open(base_open, "base ");
+      if (base_lost > 0)
+        std::printf("# base recording: %llu events lost while recording\n",
+                    static_cast<unsigned long long>(base_lost));
     }
     print_open(open, "");
-    say_lost_events(base_lost + lost);
+    say_lost_events(lost);
     finish(problems);
   });
 }

@@ -1,5 +1,7 @@
 // ariadne show DIR: each thread's calls as an indented tree, with durations
-// and captured values, like `uftrace replay`. A call with no traced callees
+// and captured values, like `uftrace replay`; then each fiber's (its calls on
+// whichever threads it ran, walk_fibers), the fiber's id in the TID column
+// as "f<id>". A call with no traced callees
 // is one line ("f(1) = 2;"); one is only known to be a leaf when its exit is
 // the next thing in the stream, so the entry line is held back by one event.
 
@@ -8,6 +10,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
@@ -31,8 +34,9 @@ std::string args_text(const std::vector<Value>& args) {
 
 class Printer : public CallVisitor {
  public:
-  Printer(const ProcessInfo& p, const ThreadInfo& t, std::uint64_t origin, const Filters& f)
-      : p_(p), tid_(t.tid), origin_(origin), f_(f) {}
+  // `lane`: what the TID column shows (the tid, or f<id> for a fiber).
+  Printer(const ProcessInfo& p, std::string lane, std::uint64_t origin, const Filters& f)
+      : p_(p), lane_(std::move(lane)), origin_(origin), f_(f) {}
 
   void on_enter(const Call& c) override {
     flush_pending();
@@ -104,6 +108,9 @@ class Printer : public CallVisitor {
       case Event::lost:
         what = fmt::format("LOST {} events", e.number);
         break;
+      case Event::stack_switch:
+        what = e.stack_id != 0 ? fmt::format("fiber {} runs", e.stack_id) : "back on the thread's stack";
+        break;
       default:
         return;  // clock: nothing to show
     }
@@ -130,11 +137,12 @@ class Printer : public CallVisitor {
   }
 
   void line(const std::string& dur, std::size_t depth, const std::string& text) {
-    std::printf("%12s [%6u] | %*s%s\n", dur.c_str(), tid_, static_cast<int>(2 * depth), "", text.c_str());
+    std::printf("%12s [%6s] | %*s%s\n", dur.c_str(), lane_.c_str(), static_cast<int>(2 * depth), "",
+                text.c_str());
   }
 
   const ProcessInfo& p_;
-  std::uint32_t tid_;
+  std::string lane_;
   std::uint64_t origin_;
   const Filters& f_;
   std::vector<State> state_;
@@ -202,11 +210,27 @@ void add_show_command(CLI::App& app) {
       std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
       std::printf("%12s [%6s] | %s\n", "# DURATION", "TID", "FUNCTION");
       first = false;
-      Printer printer(p, th, t.dir.start_ns(), f);
+      Printer printer(p, std::to_string(th.tid), t.dir.start_ns(), f);
       DepthTracker tracker(printer);
       walk_calls(t.dir, p, th, tracker, t.problems);
       printer.finish();
     });
+    std::optional<Printer> printer;
+    std::optional<DepthTracker> tracker;
+    walk_selected_fibers(
+        t.dir, o->sel, t.problems,
+        [&](const ProcessInfo& p, std::uint64_t id, const std::vector<std::uint32_t>& tids) -> CallVisitor& {
+          std::string on;
+          for (const auto tid : tids) on += fmt::format("{}{}", on.empty() ? "" : " ", tid);
+          std::printf("%s# process %u (%s), fiber %llu (on thread%s %s)\n", first ? "" : "\n", p.pid,
+                      p.key.c_str(), static_cast<unsigned long long>(id), tids.size() == 1 ? "" : "s",
+                      on.c_str());
+          std::printf("%12s [%6s] | %s\n", "# DURATION", "FIBER", "FUNCTION");
+          first = false;
+          printer.emplace(p, fmt::format("f{}", id), t.dir.start_ns(), f);
+          return tracker.emplace(*printer);
+        },
+        [&] { printer->finish(); });
     finish(t.problems);
   });
 }

@@ -49,6 +49,10 @@ struct Selection {
   bool process(const tracefile::ProcessInfo& p) const { return pid == 0 || p.pid == pid; }
   bool thread(const tracefile::ThreadInfo& t) const { return tid == 0 || t.tid == tid; }
 
+  // Whether p's fibers are walked (walk_fibers): p is selected, every thread
+  // is (a fiber belongs to no one thread), and its segments switch stacks.
+  bool fibers(const tracefile::ProcessInfo& p) const { return tid == 0 && process(p) && p.switches_stacks; }
+
   // fn(process, thread) for every selected thread, in recording order.
   template <typename Fn>
   void for_each_thread(const tracefile::TraceDir& d, Fn&& fn) const {
@@ -59,6 +63,35 @@ struct Selection {
     }
   }
 };
+
+// The tid standing for a fiber where a format wants one per timeline
+// (Chrome JSON): far above any real tid.
+inline std::uint32_t fiber_lane_tid(std::uint64_t fiber) {
+  return 1000000000u + static_cast<std::uint32_t>(fiber % 1000000000u);
+}
+
+// Walks the fibers of every process `s` selects for it: begin(process,
+// fiber id, tids) before each fiber's calls returns the CallVisitor they go
+// to, end() after them.
+template <typename Begin, typename End>
+void walk_selected_fibers(const tracefile::TraceDir& d, const Selection& s,
+                          std::vector<tracefile::Problem>& problems, Begin begin, End end) {
+  struct Lanes : tracefile::FiberVisitor {
+    const tracefile::ProcessInfo* p = nullptr;
+    Begin& begin;
+    End& end;
+    Lanes(Begin& b, End& e) : begin(b), end(e) {}
+    tracefile::CallVisitor& begin_fiber(std::uint64_t id, const std::vector<std::uint32_t>& tids) override {
+      return begin(*p, id, tids);
+    }
+    void end_fiber(std::uint64_t) override { end(); }
+  } lanes(begin, end);
+  for (const auto& p : d.processes()) {
+    if (!s.fibers(p)) continue;
+    lanes.p = &p;
+    tracefile::walk_fibers(d, p, lanes, problems);
+  }
+}
 
 // A function filter (show -F/-N, graph FUNC): POSIX extended, no
 // submatches. A bad one: "ariadne: OPTION 'SHOWN': invalid regular

@@ -35,10 +35,11 @@ struct FiberControl {
   std::function<void()> fn;
   SchedulerCore* sched = nullptr;
 
-  ariadne_ctx_t ctx = nullptr;    // saved context; valid only while suspended
-  std::optional<Stack> stack;     // guard-paged; freed right after the last switch
-  SwitchTarget target;            // this fiber's stack, for the sanitizers
-  ariadne_fiber_record record{};  // what `info fibers` in gdb lists
+  ariadne_ctx_t ctx = nullptr;        // saved context; valid only while suspended
+  std::optional<Stack> stack;         // guard-paged; freed right after the last switch
+  SwitchTarget target;                // this fiber's stack, for the sanitizers and the recorder
+  ariadne_stack_state stack_state{};  // the recorder's, through target.stack_state
+  ariadne_fiber_record record{};      // what `info fibers` in gdb lists
   unsigned valgrind_id = 0;
 
   SpinLock lock;  // guards done, error, joiners

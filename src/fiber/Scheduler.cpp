@@ -43,6 +43,7 @@ void SchedulerCore::fiber_finished() noexcept {
 
 Scheduler::Scheduler(unsigned workers) : core_(std::make_unique<detail::SchedulerCore>(this)) {
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  detail::find_stack_switch_hook();
   for (unsigned i = 0; i < workers; ++i)
     core_->workers.push_back(std::make_unique<detail::Worker>(*core_, i));
   for (auto& w : core_->workers) w->start();
@@ -76,6 +77,8 @@ Fiber Scheduler::spawn(std::string name, std::function<void()> fn, std::size_t s
     throw;
   }
   f->id = detail::next_fiber_id.fetch_add(1, std::memory_order_relaxed);
+  f->stack_state.id = f->id;
+  f->target.stack_state = &f->stack_state;
   f->fn = std::move(fn);
   f->sched = core_.get();
   f->ctx = ariadne_ctx_make(f->stack->top(), f->stack->size(), detail::fiber_entry);

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "ariadne/trace.hpp"
 #include "fiber/StackOverflow.hpp"
 
 namespace ariadne::fiber {
@@ -31,6 +32,9 @@ Stack::Stack(std::string owner, std::size_t size) : owner_(std::move(owner)) {
   }
   base_ = p;
   registration_ = register_guard(guard_begin(), guard_end(), owner_.c_str(), size_);
+  // Under Ariadne's tracer (a no-op otherwise): the tracer knows the stack
+  // without reading /proc/self/maps at its first call.
+  ariadne::trace::register_stack(guard_end(), top());
 }
 
 Stack::~Stack() { release(); }
@@ -57,7 +61,10 @@ Stack& Stack::operator=(Stack&& other) noexcept {
 void Stack::release() noexcept {
   if (registration_ >= 0) unregister_guard(registration_);
   registration_ = -1;
-  if (base_ != nullptr) munmap(base_, guard_ + size_);
+  if (base_ != nullptr) {
+    ariadne::trace::unregister_stack(guard_end());
+    munmap(base_, guard_ + size_);
+  }
   base_ = nullptr;
 }
 

@@ -5,13 +5,18 @@
 //   TSan:  one TSan fiber per Ariadne fiber, switched before the jump, so
 //          happens-before follows the fiber and not the worker thread;
 //   Valgrind (-DARIADNE_VALGRIND=ON): stacks registered, or memcheck takes a
-//          stack switch for a huge SP change and complains.
+//          stack switch for a huge SP change and complains;
+//   Ariadne's runtime, when loaded: told which stack the thread runs next
+//          (include/ariadne/stack_switch.h), so a recording pairs a fiber's
+//          calls across the threads it migrates between.
 #ifndef ARIADNE_FIBER_SWITCH_HOOKS_HPP
 #define ARIADNE_FIBER_SWITCH_HOOKS_HPP
 
+#include <atomic>
 #include <cstddef>
 
 #include "arch/context.h"
+#include "ariadne/stack_switch.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ARIADNE_ASAN 1
@@ -46,7 +51,13 @@ struct SwitchTarget {
   const void* stack_bottom = nullptr;  // lowest usable address
   std::size_t stack_size = 0;
   void* tsan_fiber = nullptr;
+  ariadne_stack_state* stack_state = nullptr;  // nullptr: the thread's own stack
 };
+
+// libariadne-rt.so's ariadne_stack_switch, or nullptr when the program runs
+// without it (StackSwitchHook.cpp looks it up once per Scheduler).
+extern std::atomic<ariadne_stack_switch_fn> g_stack_switch_hook;
+void find_stack_switch_hook() noexcept;
 
 // `exiting`: the current context never runs again, so ASan drops its fake stack.
 inline ariadne_transfer_t switch_context(ariadne_ctx_t to, void* data, const SwitchTarget& target,
@@ -60,6 +71,8 @@ inline ariadne_transfer_t switch_context(ariadne_ctx_t to, void* data, const Swi
 #ifdef ARIADNE_TSAN
   __tsan_switch_to_fiber(target.tsan_fiber, 0);
 #endif
+  if (ariadne_stack_switch_fn hook = g_stack_switch_hook.load(std::memory_order_relaxed))
+    hook(target.stack_state);
   ariadne_transfer_t t = ariadne_ctx_switch(to, data);
 #ifdef ARIADNE_ASAN
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);

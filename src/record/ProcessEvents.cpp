@@ -5,9 +5,9 @@
 // segment, writes process_end and dies of the same signal). exec is in
 // ExecInterposers.cpp.
 //
-// fork and pthread_create are interposed (exported from libariadne-rt.so,
-// forwarding to libc's definitions; when not recording they only forward);
-// signals come through the runtime's signal broker (trace/SignalBroker.hpp).
+// fork is interposed (exported from libariadne-rt.so, forwarding to libc's
+// definition; when not recording it only forwards); signals come through the
+// runtime's signal broker (trace/SignalBroker.hpp).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>

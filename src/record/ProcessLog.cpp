@@ -31,6 +31,7 @@ char g_execd_from[64];  // directory name of the image that exec'd this one, or 
 int g_fd = -1;
 std::uint32_t g_pid = 0;
 std::atomic<bool> g_ended{false};
+std::atomic<bool> g_stacks{false};
 
 std::uint64_t clock_ns(clockid_t id) noexcept {
   timespec ts{};
@@ -99,6 +100,7 @@ bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
   if (g_fd >= 0) ::close(g_fd);
   g_fd = -1;
   g_ended.store(false);
+  g_stacks.store(false);
   g_pid = static_cast<std::uint32_t>(::getpid());
   if (!make_dir(root)) {
     std::fprintf(stderr, "ariadne-rt: record: cannot create a process directory in %s: %s\n", root,
@@ -166,6 +168,12 @@ void write_module_chunks(std::size_t index) noexcept {
     p.string(trace::detail::display_name(s));
   }
   write_chunk(g_fd, ChunkType::sites, p);
+}
+
+void write_stacks_chunk() noexcept {
+  if (g_fd < 0 || g_stacks.load(std::memory_order_relaxed) || g_stacks.exchange(true)) return;
+  const std::uint8_t one = 1;
+  write_chunk(g_fd, ChunkType::stacks, &one, 1);
 }
 
 void write_process_end(std::uint32_t kind, std::uint32_t value) noexcept {

@@ -24,6 +24,9 @@ std::uint32_t process_pid() noexcept;
 void write_clock_chunk() noexcept;
 // A module the tracer added after start (dlopen): its module + sites chunks.
 void write_module_chunks(std::size_t module_index) noexcept;
+// The stacks chunk, once per process: readers then pair each stack's calls
+// across threads (its first stack_switch writes it).
+void write_stacks_chunk() noexcept;
 // exit kind 0 (exit) or 1 (signal), once.
 void write_process_end(std::uint32_t kind, std::uint32_t value) noexcept;
 

@@ -118,6 +118,16 @@ void flush_pending(ThreadLog* t) {
   t->pending_written = t->pending_count;
 }
 
+}  // namespace
+
+void write_held_entries(ThreadLog* t) noexcept {
+  flush_pending(t);
+  t->overflow += t->pending_count;
+  t->pending_count = t->pending_written = 0;
+}
+
+namespace {
+
 void on_entry_with_options(const Site& site, Frame& frame, void*) {
   ThreadLog* t = log_of_thread();
   const std::uint32_t depth = t->depth++;

@@ -150,7 +150,8 @@ void start_segment(ThreadLog* t) noexcept {
   h->seq = t->seq;
   h->header_crc = crc32c(h, 28);
   h->base_timestamp = t->last;
-  h->depth = t->open;
+  // The thread's own stack's calls: a reader pairs those within the thread.
+  h->depth = t->stack != nullptr ? t->own.open : t->open;
   h->used = 0;
   h->payload_crc = 0;
   __atomic_store_n(&h->drain, static_cast<std::uint32_t>(LiveDrain::writing), __ATOMIC_RELAXED);
@@ -306,6 +307,7 @@ bool roll_over(ThreadLog* t, std::size_t n) noexcept {
   }
   start_segment(t);
   write_lost_marker(t);
+  if (t->stack != nullptr) restate_stack(t);
   return t->pos + n <= t->limit;
 }
 
@@ -396,6 +398,9 @@ void restart_threads_in_child(std::uint32_t parent_pid) noexcept {
   self->lost = 0;
   self->signal_lost = 0;
   self->parent_tid = 0;
+  // The child has no other fibers: whatever stack it forked on is its
+  // thread's own from now on, its open calls listed by fork_child.
+  self->stack = nullptr;
   map_segment(self);  // without one, fork_child is the first lost event
   // fork_child: V dt, V parent pid, V n, the open calls outermost first.
   if (g_open_sites_from_shadow_stack) self->open = trace::detail::open_sites(self->sites, kMaxOpenSites);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ariadne/stack_switch.h"
 #include "tracefile/Format.hpp"
 
 namespace ariadne::record {
@@ -64,7 +65,12 @@ struct ThreadLog {
   bool dead;           // thread_exit written: nothing more from this thread
   bool in_use;         // a live thread owns it (registry reuse)
   int string_pipe[2];  // safe reads of captured strings (-1: not yet)
-  ThreadLog* next;     // registry, never unlinked
+  // The stack running (StackSwitch.cpp; nullptr: the thread's own), and the
+  // own stack's open/depth/overflow while another runs: open, depth and
+  // overflow above are always the running stack's.
+  ariadne_stack_state* stack;
+  ariadne_stack_state own;
+  ThreadLog* next;  // registry, never unlinked
   // The open calls' sites, outermost first (fork_child). Kept by the
   // handlers with options only: a plain recording writes an entry for every
   // hooked call, so its shadow stack holds them already (fork_child takes
@@ -122,6 +128,12 @@ void set_live_files(std::uint32_t n) noexcept;
 // calls, not their sites: a forked child then lists the calls hooked on its
 // stack (trace::detail::open_sites) and starts counting from there.
 void set_open_sites_from_shadow_stack(bool on) noexcept;
+// Restates the running stack at a segment's start when it is not the
+// thread's own (StackSwitch.cpp): readers can start on any segment.
+void restate_stack(ThreadLog* t) noexcept;
+// -t holds entries per thread: before a switch they are written and left to
+// close as written calls (Recorder.cpp), so none waits across stacks.
+void write_held_entries(ThreadLog* t) noexcept;
 // Writes one small event with dt at the calling thread (thread_start,
 // signal, fork...): the tag, dt, then up to 3 varints.
 void write_simple_event(ThreadLog* t, tracefile::Event tag, const std::uint64_t* values,

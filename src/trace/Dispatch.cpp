@@ -16,6 +16,7 @@
 #include "trace/Handlers.hpp"
 #include "trace/ReturnHooks.hpp"
 #include "trace/SiteTable.hpp"
+#include "trace/StackRegions.hpp"
 
 namespace ariadne::trace::detail {
 
@@ -131,12 +132,20 @@ namespace {
 
 // Reserves the shadow entry of a call about to be hooked (before its entry
 // handlers run, so they can use its call data). nullptr: not hooked.
-ShadowEntry* reserve_entry(ShadowStack* s, std::uintptr_t key, bool tail_call) noexcept {
+// A full shadow stack grows (and may move: `s` follows it).
+ShadowEntry* reserve_entry(ShadowStack*& s, std::uintptr_t key, bool tail_call) noexcept {
   if (s->top > 0) {
     const std::uintptr_t below = s->entries[s->top - 1].key;
     if (below < key || (below == key && !tail_call)) pop_abandoned(s, key, /*inclusive=*/!tail_call);
   }
-  if (s->top >= s->capacity) return nullptr;
+  if (s->top >= s->capacity) {
+    ShadowStack* grown = grow_shadow_stack(s);
+    if (grown == nullptr) {
+      note_unhooked("a shadow stack cannot grow");
+      return nullptr;
+    }
+    s = grown;
+  }
   // A key no frame can have until the entry is complete: a signal handler
   // running traced code on this stack meanwhile leaves it alone.
   ShadowEntry& e = s->entries[s->top];

@@ -21,6 +21,7 @@
 #include "trace/Handlers.hpp"
 #include "trace/SignalBroker.hpp"
 #include "trace/SiteTable.hpp"
+#include "trace/StackRegions.hpp"
 
 namespace ariadne::trace::detail {
 
@@ -328,6 +329,7 @@ void ensure_initialized() noexcept {
   const char* verbose = std::getenv("ARIADNE_TRACE_VERBOSE");
   state().verbose = verbose != nullptr && verbose[0] == '1';
   start_signal_broker();
+  init_stack_regions();
   // fork() while another thread is in a batch must not leave the child's
   // lock held forever: the forking thread takes it around the fork.
   pthread_atfork([] { pthread_mutex_lock(&g_lock); }, [] { pthread_mutex_unlock(&g_lock); },

@@ -21,7 +21,10 @@ namespace {
 using namespace ariadne::trace::detail;
 
 // Puts back the original return address of every hooked call above `sp`.
+// Untraced throughout: a signal handler's traced calls could grow (move)
+// the shadow stack under the loop.
 __attribute__((noinline)) void unhook_stack(std::uintptr_t frame_address) {
+  UntracedScope untraced;
   const auto sp = frame_address;
   ShadowStack* s = shadow_stack_for(sp);
   if (s == nullptr) return;
@@ -57,13 +60,12 @@ __attribute__((noinline)) void unhook_stack(std::uintptr_t frame_address) {
 // catch handler's own calls reuse that stack: the first unwound callee's
 // return slot is now __cxa_begin_catch's).
 void rehook_stack(std::uintptr_t caller_sp) {
+  // Exit handlers run for the unwound calls; what they call is not traced
+  // (and nothing moves the shadow stack under the loop).
+  UntracedScope untraced;
   ShadowStack* s = shadow_stack_for(caller_sp);
   if (s == nullptr) return;
-  {
-    // Exit handlers run for the unwound calls; what they call is not traced.
-    UntracedScope untraced;
-    pop_abandoned(s, caller_sp, /*inclusive=*/true);
-  }
+  pop_abandoned(s, caller_sp, /*inclusive=*/true);
   for (std::uint32_t i = 0; i < s->top; ++i) {
     ShadowEntry& e = s->entries[i];
     if ((e.flags & kUnhooked) == 0) continue;

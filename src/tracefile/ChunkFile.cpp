@@ -57,9 +57,10 @@ bool parse_chunk_file(const std::string& path, const std::vector<std::uint8_t>& 
                         fmt::format("expected file header CRC {:#010x}, found {:#010x}", crc, h.crc)});
     return false;
   }
-  if (h.version != kFormatVersion) {
+  if (!readable_version(h.version)) {
     problems.push_back({path, offsetof(FileHeader, version),
-                        fmt::format("expected format version {}, found {}", kFormatVersion, h.version)});
+                        fmt::format("expected format version {} to {}, found {}", kOldestFormatVersion,
+                                    kFormatVersion, h.version)});
     return false;
   }
   if (h.kind != static_cast<std::uint16_t>(kind)) {

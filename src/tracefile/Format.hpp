@@ -40,7 +40,12 @@
 
 namespace ariadne::tracefile {
 
-inline constexpr std::uint16_t kFormatVersion = 1;
+// 2 added the stack_switch event and the stacks chunk; readers take 1 too.
+inline constexpr std::uint16_t kFormatVersion = 2;
+inline constexpr std::uint16_t kOldestFormatVersion = 1;
+inline constexpr bool readable_version(std::uint16_t v) noexcept {
+  return v >= kOldestFormatVersion && v <= kFormatVersion;
+}
 
 // ---------------------------------------------------------------------------
 // Chunk files (session, process).
@@ -80,6 +85,7 @@ enum class ChunkType : std::uint32_t {
   module = 18,   // V module index, S path, V load base, S build-id (hex, "" if none)
   sites = 19,    // V module index, V count, then per site: V site id, V address - load base, S name
   process_end = 20,  // V exit kind (0 exit, 1 signal), V value
+  stacks = 21,       // V 1: the process switched stacks (its segments hold stack_switch events)
 };
 
 enum class ClockKind : std::uint32_t { cntvct = 1, rdtsc = 2, monotonic_ns = 3 };
@@ -139,6 +145,12 @@ enum class Event : std::uint8_t {
   signal = 12,       // V dt, V signal number (delivered: the handler is about to run / the default action)
   lost = 13,         // V dt, V events lost (the segment could not be continued, or nested in a handler)
   clock = 14,        // V counter: absolute timestamp (the next dt is relative to it)
+  // Since version 2. V dt, V stack id (0: the thread's own stack), V run (the
+  // stack's count of switches to it, 0 for the thread's own), V open (calls
+  // open on it). Entries and exits after it are that stack's; a segment
+  // starts on the thread's own stack, and one that continues a run on
+  // another restates it first (same run).
+  stack_switch = 15,
 };
 
 // A captured argument or return value: one kind byte, then its data.

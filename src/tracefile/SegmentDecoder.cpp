@@ -13,7 +13,7 @@ const char* event_name(std::uint8_t tag) {
   static const char* const names[] = {"end",        "entry",       "exit",         "exit_unwound",
                                       "entry_args", "exit_retval", "thread_start", "thread_exit",
                                       "fork",       "fork_child",  "exec",         "exec_failed",
-                                      "signal",     "lost",        "clock"};
+                                      "signal",     "lost",        "clock",        "stack_switch"};
   return tag < sizeof names / sizeof names[0] ? names[tag] : "?";
 }
 
@@ -70,7 +70,7 @@ void SegmentDecoder::resync(const std::string& path, std::uint32_t depth, bool q
 
 void SegmentDecoder::bad_tag(const std::string& path, std::uint64_t off, std::uint8_t tag,
                              std::vector<Problem>& problems) {
-  problems.push_back({path, off, fmt::format("expected an event tag (1-14), found {:#04x}", tag)});
+  problems.push_back({path, off, fmt::format("expected an event tag (1-15), found {:#04x}", tag)});
 }
 
 void SegmentDecoder::truncated_event(const std::string& path, std::uint64_t base_off, const ByteReader& r,

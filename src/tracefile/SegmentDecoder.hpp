@@ -36,6 +36,11 @@ inline std::uint64_t counter_to_ns(std::uint64_t counter, std::uint64_t counter0
 void segment_mismatch(const SegmentFile& f, std::uint32_t tid, const SegmentHeader& h,
                       std::vector<Problem>& problems);
 
+inline bool is_call_event(Event k) {
+  return k == Event::entry || k == Event::entry_args || k == Event::exit || k == Event::exit_unwound ||
+         k == Event::exit_retval;
+}
+
 class SegmentDecoder {
  public:
   explicit SegmentDecoder(const ProcessInfo& p);
@@ -68,7 +73,8 @@ class SegmentDecoder {
 
   std::uint64_t counter0_, mono0_;
   double ns_per_tick_;
-  std::vector<std::uint32_t> open_;  // sites of the open calls, outermost first
+  std::vector<std::uint32_t> open_;  // sites of the thread's own stack's open calls, outermost first
+  std::uint64_t stack_ = 0;          // the stack running (stack_switch); 0: the thread's own
   bool after_lost_ = false;          // a lost marker was seen: the stack may be incomplete
   TraceEvent ev_;
   std::uint64_t events_ = 0;
@@ -88,12 +94,14 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
   const std::uint64_t base_off = seg.payload_begin;
   std::uint64_t ts = h.base_timestamp;
   TraceEvent& e = ev_;
+  e.file = &path;
+  stack_ = 0;  // a segment starts on the thread's own stack (others are restated)
   while (!r.at_end()) {
     const std::uint64_t off = base_off + r.offset();
     std::uint8_t tag;
     r.u8(tag);
     if (tag == 0) break;
-    if (tag > static_cast<std::uint8_t>(Event::clock)) {
+    if (tag > static_cast<std::uint8_t>(Event::stack_switch)) {
       bad_tag(path, off, tag, problems);
       return true;
     }
@@ -101,6 +109,8 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
     e.site = 0;
     e.depth = 0;
     e.number = 0;
+    e.stack_id = stack_;
+    e.offset = off;
     if (!e.values.empty()) e.values.clear();
     if (!e.stack.empty()) e.stack.clear();
     if (!e.text.empty()) e.text.clear();
@@ -152,6 +162,10 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
       case Event::clock:
         ok = r.varint(v);
         break;
+      case Event::stack_switch:
+        ok = r.varint(dt) && r.varint(e.stack_id) && r.varint(e.number) && r.varint(v) && v <= (1u << 24);
+        e.depth = static_cast<std::uint32_t>(v);
+        break;
       case Event::end:
         break;
     }
@@ -165,6 +179,13 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
       ts += dt;
     }
     e.ns = to_ns(ts);
+    if (stack_ != 0 && is_call_event(e.kind)) {
+      // Another stack's call: paired across threads by walk_fibers.
+      if (e.kind != Event::entry && e.kind != Event::entry_args) e.site = kUnknownSite;
+      ++events_;
+      if (!fn(e)) return false;
+      continue;
+    }
     switch (e.kind) {
       case Event::entry:
       case Event::entry_args:
@@ -194,6 +215,9 @@ bool SegmentDecoder::decode(const std::string& path, const std::vector<std::uint
         break;
       case Event::lost:
         after_lost_ = true;
+        break;
+      case Event::stack_switch:
+        stack_ = e.stack_id;
         break;
       default:
         break;

@@ -119,9 +119,10 @@ bool SegmentLoader::check(const std::string& path, LoadedSegment& seg, std::vect
          fmt::format("expected segment header CRC {:#010x}, found {:#010x}", crc, h.header_crc)});
     return false;
   }
-  if (h.version != kFormatVersion) {
+  if (!readable_version(h.version)) {
     problems.push_back({path, offsetof(SegmentHeader, version),
-                        fmt::format("expected format version {}, found {}", kFormatVersion, h.version)});
+                        fmt::format("expected format version {} to {}, found {}", kOldestFormatVersion,
+                                    kFormatVersion, h.version)});
     return false;
   }
   if (h.header_size < kSegmentHeaderSize || h.header_size > data_.size()) {

@@ -80,6 +80,7 @@ struct ProcessInfo {
   std::map<std::uint32_t, SiteInfo> sites;  // by site id
   std::vector<ThreadInfo> threads;          // by tid
   bool ended = false;                       // process_end chunk present
+  bool switches_stacks = false;             // stacks chunk: fibers to pair across threads (walk_fibers)
   int exit_kind = 0, exit_value = 0;
 
   // CLOCK_MONOTONIC ns of a counter value of this process.
@@ -108,6 +109,13 @@ struct TraceEvent {
   std::string text;                  // exec: path
   std::vector<Value> values;         // entry_args: the arguments; exit_retval: the return value
   std::vector<std::uint32_t> stack;  // fork_child: the open calls, outermost first
+  // The stack the event happened on (stack_switch: the one switched to; its
+  // `number` is the run and `depth` the calls open on it). 0: the thread's
+  // own. Another stack's entries and exits are not paired per thread (an
+  // exit's site is kUnknownSite): walk_fibers pairs them.
+  std::uint64_t stack_id = 0;
+  const std::string* file = nullptr;  // the segment it is in, and where
+  std::uint64_t offset = 0;
 };
 
 class TraceDir {
@@ -170,5 +178,21 @@ struct CallVisitor {
 // are given), in order. Returns false if stopped early.
 bool walk_calls(const TraceDir& dir, const ProcessInfo& p, const ThreadInfo& t, CallVisitor& v,
                 std::vector<Problem>& problems);
+
+// Fibers and coroutines (stacks other than a thread's own, named by
+// stack_switch events): each one's calls as one timeline, paired across the
+// threads it ran on and ordered by its runs. For every stack of the process
+// in id order: begin_fiber, its calls, end_fiber. walk_calls leaves those
+// calls out of the threads' timelines.
+struct FiberVisitor {
+  virtual ~FiberVisitor() = default;
+  // `tids`: the threads it ran on, in order of first run.
+  virtual CallVisitor& begin_fiber(std::uint64_t id, const std::vector<std::uint32_t>& tids) = 0;
+  virtual void end_fiber(std::uint64_t id) { (void)id; }
+};
+// Reads every thread of `p` once and holds its fibers' calls in memory (about
+// 40 bytes an event) before walking them. Nothing to do unless
+// p.switches_stacks.
+void walk_fibers(const TraceDir& dir, const ProcessInfo& p, FiberVisitor& v, std::vector<Problem>& problems);
 
 }  // namespace ariadne::tracefile

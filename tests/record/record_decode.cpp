@@ -305,6 +305,14 @@ void decode_segment(const std::string& proc_key, const Process& proc, const fs::
         c.v();
         line = "clock";
         break;
+      case Event::stack_switch: {
+        c.v();
+        const auto stack = c.v();
+        const auto run = c.v();
+        line = "stack_switch stack=" + std::to_string(stack) + " run=" + std::to_string(run) +
+               " open=" + std::to_string(c.v());
+        break;
+      }
       default:
         problem(file.string() + ": unknown tag " + std::to_string(static_cast<int>(tag)));
         c.ok = false;

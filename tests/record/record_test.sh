@@ -315,6 +315,37 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
     decode
     expect_count ' entry leaf$' 2
     ;;
+  fibers)
+    # Ariadne's own fibers (issue 16): FIBERS fibers on 2 workers, each
+    # yielding inside nested calls, so calls stay open while the fiber moves
+    # to the other worker. Every run: exact counts in `report` (exit 0), and
+    # `show` draws each fiber as its own timeline, some of them on both
+    # threads. Runs: FIBER_RUNS (default 20; each takes about a second
+    # natively and a few under qemu-aarch64).
+    runs=${FIBER_RUNS:-20}
+    migrated=0
+    for i in $(seq "$runs"); do
+      record -- "$FIBERS" 20 100 2 >/dev/null
+      expect_rc 0
+      rep=$("$ARIADNE" report "$dir" 2>&1); rrc=$?
+      [ "$rrc" -eq 0 ] || fail "run $i: report exit $rrc: $(printf '%s\n' "$rep" | grep '^ariadne: ' | head -3)"
+      for want in "fiber_body 20" "middle 2000" "inner 2000" "leaf 6000"; do
+        fn=${want% *} n=${want#* }
+        got=$(printf '%s\n' "$rep" | awk -v f="$fn" '$NF == f {print $5}')
+        [ "$got" = "$n" ] || fail "run $i: report counts ${got:-no} calls of $fn, expected $n"
+      done
+      ! printf '%s\n' "$rep" | grep -q 'still open' || fail "run $i: calls left open: $(printf '%s\n' "$rep" | tail -1)"
+      shown=$("$ARIADNE" show -F fiber_body "$dir" 2>&1) || fail "run $i: show exit $?"
+      lanes=$(printf '%s\n' "$shown" | grep -cE '^# process .*, fiber [0-9]+ \(on threads? ')
+      [ "$lanes" -ge 20 ] || fail "run $i: show drew $lanes fiber timelines, expected at least 20"
+      bodies=$(printf '%s\n' "$shown" | grep -cE '\[ *f[0-9]+\] \| +fiber_body\(\) \{')
+      [ "$bodies" -eq 20 ] || fail "run $i: show has $bodies fiber_body calls in fiber timelines, expected 20"
+      m=$(printf '%s\n' "$shown" | grep -cE '^# process .*, fiber [0-9]+ \(on threads ')
+      migrated=$((migrated + m))
+    done
+    [ "$migrated" -gt 0 ] || fail "no fiber ran on two threads in $runs runs: nothing was tested"
+    echo "fibers: $runs runs exact; $migrated fiber timelines spanned two threads"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "PASS [$case_name]"

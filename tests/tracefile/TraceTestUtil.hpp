@@ -56,6 +56,9 @@ inline std::string describe(const ProcessInfo& p, const TraceEvent& e, std::uint
     case Event::clock:
       s += "clock";
       break;
+    case Event::stack_switch:
+      s += fmt::format("stack_switch {} run {} open {}", e.stack_id, e.number, e.depth);
+      break;
     case Event::end:
       s += "end";
       break;

@@ -335,7 +335,7 @@ TEST(TraceCorruption, WrongVersionIsRefusedByName) {
   sample(SegmentForm::sealed).write(dir);
   const std::string pf = dir + "/5/process";
   auto bytes = read_bytes(pf);
-  bytes[8] = 2;  // version 2, header CRC recomputed: a newer format, not damage
+  bytes[8] = 3;  // version 3, header CRC recomputed: a newer format, not damage
   FileHeader h;
   std::memcpy(&h, bytes.data(), sizeof h);
   h.crc = crc32c(&h, offsetof(FileHeader, crc));
@@ -344,7 +344,7 @@ TEST(TraceCorruption, WrongVersionIsRefusedByName) {
   std::vector<Problem> problems;
   TraceDir::open(dir, problems);
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].text(), pf + ": offset 8: expected format version 1, found 2");
+  EXPECT_EQ(problems[0].text(), pf + ": offset 8: expected format version 1 to 2, found 3");
   remove_tree(dir);
 }
 

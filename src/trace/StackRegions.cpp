@@ -1,0 +1,507 @@
+#include "trace/StackRegions.hpp"
+
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+
+#include "trace/Handlers.hpp"
+#include "trace/Interpose.hpp"
+#include "trace/MapsScan.hpp"
+#include "trace/ReturnHooks.hpp"
+
+namespace ariadne::trace::detail {
+
+namespace {
+
+// ---- memory, errno left as the program had it ----------------------------
+
+void* map_bytes(std::size_t n) {
+  const int saved = errno;
+  void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  errno = saved;
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+void* remap_bytes(void* p, std::size_t old_bytes, std::size_t new_bytes) {
+  const int saved = errno;
+  void* q = ::mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE);
+  errno = saved;
+  return q == MAP_FAILED ? nullptr : q;
+}
+
+// Not ::munmap: that is the interposer below.
+void unmap_bytes(void* p, std::size_t n) {
+  const int saved = errno;
+  ::syscall(SYS_munmap, p, n);
+  errno = saved;
+}
+
+// A growable array of trivially copyable T in its own mapping (the runtime
+// allocates nothing from the program's heap).
+template <typename T>
+struct MappedArray {
+  T* data = nullptr;
+  std::size_t size = 0;
+  std::size_t capacity = 0;
+
+  bool reserve(std::size_t n) {
+    if (n <= capacity) return true;
+    const std::size_t old_bytes = capacity * sizeof(T);
+    std::size_t bytes = old_bytes != 0 ? old_bytes * 2 : 16384;
+    while (bytes < n * sizeof(T)) bytes *= 2;
+    void* p = data != nullptr ? remap_bytes(data, old_bytes, bytes) : map_bytes(bytes);
+    if (p == nullptr) return false;
+    data = static_cast<T*>(p);
+    capacity = bytes / sizeof(T);
+    return true;
+  }
+};
+
+// ---- shadow stacks ---------------------------------------------------------
+
+constexpr std::size_t kFirstShadowBytes = 32 * 1024;  // 127 entries; doubles when full
+
+std::size_t shadow_bytes(std::uint32_t capacity) {
+  return offsetof(ShadowStack, entries) + sizeof(ShadowEntry) * capacity;
+}
+std::uint32_t capacity_of(std::size_t bytes) {
+  return static_cast<std::uint32_t>((bytes - offsetof(ShadowStack, entries)) / sizeof(ShadowEntry));
+}
+
+// ---- the index and the threads that cache it --------------------------------
+
+struct Region {
+  std::uintptr_t lo;
+  std::uintptr_t hi;    // 0: retired (kept as a tombstone: its lo keeps the order)
+  ShadowStack* shadow;  // made at the first hooked call on the stack
+  bool registered;      // by register_stack, not discovered
+};
+
+constexpr int kWays = 4;
+struct CacheWay {
+  std::uintptr_t lo, hi;
+  ShadowStack* shadow;
+};
+// What a thread keeps of the index. Other threads write only `hi` of a way
+// (and the thread state's stack_hi), to 0, under the lock: a way then
+// matches no SP, whatever it is read with.
+struct PerThread {
+  CacheWay ways[kWays];
+  unsigned next;
+  std::uint32_t slot;  // 1 + its index in g_threads; 0: not watched
+  bool locking;        // holds (or is taking) the lock
+  bool exited;         // past the thread-exit hook: no more shadow stacks
+  unsigned exit_rounds;
+};
+constinit thread_local PerThread t_self{};
+
+struct Watched {
+  PerThread* self;  // nullptr: a free slot
+  ThreadState* state;
+};
+
+std::atomic<int> g_lock{0};
+MappedArray<Region> g_index;  // sorted by lo
+std::size_t g_tombstones = 0;
+MappedArray<Watched> g_threads;
+std::atomic<std::uint64_t> g_live{0}, g_made{0}, g_retired{0}, g_unhooked{0};
+pthread_key_t g_exit_key;
+bool g_key_ready = false;
+
+bool lock() {
+  PerThread& me = t_self;
+  if (me.locking) return false;  // a signal handler on a thread inside
+  me.locking = true;
+  for (unsigned spins = 0; g_lock.exchange(1, std::memory_order_acquire) != 0;) {
+    while (g_lock.load(std::memory_order_relaxed) != 0) {
+      if (++spins % 64 == 0) ::sched_yield();
+    }
+  }
+  return true;
+}
+void unlock() {
+  g_lock.store(0, std::memory_order_release);
+  t_self.locking = false;
+}
+class Locked {
+ public:
+  Locked() : held_(lock()) {}
+  ~Locked() {
+    if (held_) unlock();
+  }
+  Locked(const Locked&) = delete;
+  Locked& operator=(const Locked&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  bool held_;
+};
+
+// First index whose lo is above x (or at or above it, when `or_equal`).
+std::size_t bound(std::uintptr_t x, bool or_equal) {
+  std::size_t a = 0, b = g_index.size;
+  while (a < b) {
+    const std::size_t m = a + (b - a) / 2;
+    const std::uintptr_t lo = g_index.data[m].lo;
+    if (lo < x || (!or_equal && lo == x))
+      a = m + 1;
+    else
+      b = m;
+  }
+  return a;
+}
+
+// The live region containing sp, or -1. Live regions do not overlap, so it
+// can only be the live one with the highest lo at or below sp.
+long find(std::uintptr_t sp) {
+  for (std::size_t i = bound(sp, false); i > 0;) {
+    const Region& r = g_index.data[--i];
+    if (r.hi == 0) continue;
+    return sp < r.hi ? static_cast<long>(i) : -1;
+  }
+  return -1;
+}
+
+// Into a tombstone beside its place when there is one, else shifted in.
+long insert(const Region& r) {
+  Region* d = g_index.data;
+  const std::size_t n = g_index.size;
+  std::size_t pos = bound(r.lo, true);
+  if (pos > 0 && d[pos - 1].hi == 0) {
+    --pos;
+    --g_tombstones;
+  } else if (pos < n && d[pos].hi == 0) {
+    --g_tombstones;
+  } else {
+    if (!g_index.reserve(n + 1)) return -1;
+    d = g_index.data;
+    std::memmove(static_cast<void*>(d + pos + 1), d + pos, (n - pos) * sizeof(Region));
+    ++g_index.size;
+  }
+  d[pos] = r;
+  g_live.fetch_add(1, std::memory_order_relaxed);
+  return static_cast<long>(pos);
+}
+
+// Nobody may use s from now on: every way and thread state that holds it
+// stops matching.
+void forget(const ShadowStack* s) {
+  for (std::size_t i = 0; i < g_threads.size; ++i) {
+    const Watched& w = g_threads.data[i];
+    if (w.self == nullptr) continue;
+    if (__atomic_load_n(&w.state->stack, __ATOMIC_RELAXED) == s) {
+      __atomic_store_n(&w.state->stack_hi, 0, __ATOMIC_RELAXED);
+    }
+    for (CacheWay& c : w.self->ways) {
+      if (__atomic_load_n(&c.shadow, __ATOMIC_RELAXED) == s) __atomic_store_n(&c.hi, 0, __ATOMIC_RELAXED);
+    }
+  }
+}
+
+// Open entries are dropped with the shadow stack: whatever ran on the
+// stack is gone (thread ended, memory unmapped, stack handed back).
+void retire(std::size_t i) {
+  Region& r = g_index.data[i];
+  ShadowStack* s = r.shadow;
+  r.hi = 0;
+  r.shadow = nullptr;
+  ++g_tombstones;
+  g_live.fetch_sub(1, std::memory_order_relaxed);
+  g_retired.fetch_add(1, std::memory_order_relaxed);
+  if (s == nullptr) return;
+  forget(s);
+  unmap_bytes(s, shadow_bytes(s->capacity));
+}
+
+// Tombstones go when they outnumber the live regions: each removal costs
+// O(1) amortised, however the program orders its unregistrations.
+void compact() {
+  if (g_tombstones < 64 || g_tombstones < g_live.load(std::memory_order_relaxed)) return;
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < g_index.size; ++i) {
+    if (g_index.data[i].hi != 0) g_index.data[w++] = g_index.data[i];
+  }
+  g_index.size = w;
+  g_tombstones = 0;
+}
+
+void retire_overlapping(std::uintptr_t lo, std::uintptr_t hi) {
+  if (g_live.load(std::memory_order_relaxed) == 0) return;
+  std::size_t i = bound(lo, false);
+  while (i > 0 && g_index.data[i - 1].hi == 0) --i;
+  if (i > 0) --i;  // the one that may contain lo
+  for (; i < g_index.size && g_index.data[i].lo < hi; ++i) {
+    const Region& r = g_index.data[i];
+    if (r.hi > lo) retire(i);
+  }
+}
+
+ShadowStack* make_shadow(Region& r) {
+  void* p = map_bytes(kFirstShadowBytes);
+  if (p == nullptr) {
+    note_unhooked("cannot map a shadow stack");
+    return nullptr;
+  }
+  auto* s = static_cast<ShadowStack*>(p);
+  s->top = 0;
+  s->capacity = capacity_of(kFirstShadowBytes);
+  s->lo = r.lo;
+  s->hi = r.hi;
+  r.shadow = s;
+  g_made.fetch_add(1, std::memory_order_relaxed);
+  return s;
+}
+
+// A new region for sp from its mapping [lo, hi), clipped to the live
+// regions around it. A stack that grew down since it was found (the main
+// thread's) has the same top: its region is extended instead.
+long add_discovered(std::uintptr_t sp, std::uintptr_t lo, std::uintptr_t hi) {
+  const std::size_t at = bound(sp, false);
+  for (std::size_t i = at; i > 0;) {
+    const Region& r = g_index.data[--i];
+    if (r.hi == 0) continue;
+    if (r.hi > lo) lo = r.hi;
+    break;
+  }
+  for (std::size_t i = at; i < g_index.size; ++i) {
+    Region& r = g_index.data[i];
+    if (r.hi == 0) continue;
+    if (r.lo >= hi) break;
+    if (r.hi == hi && !r.registered && (i == 0 || g_index.data[i - 1].lo < lo)) {
+      r.lo = lo;
+      if (r.shadow != nullptr) r.shadow->lo = lo;
+      return static_cast<long>(i);
+    }
+    hi = r.lo;
+    break;
+  }
+  return insert(Region{lo, hi, nullptr, false});
+}
+
+void on_thread_exit(void*);
+
+// The thread joins the threads whose caches are kept true.
+bool watch(PerThread& me) {
+  std::size_t i = 0;
+  while (i < g_threads.size && g_threads.data[i].self != nullptr) ++i;
+  if (i == g_threads.size) {
+    if (!g_threads.reserve(i + 1)) return false;
+    ++g_threads.size;
+  }
+  g_threads.data[i] = Watched{&me, &thread_state()};
+  me.slot = static_cast<std::uint32_t>(i + 1);
+  // Keys below 32 live in the thread descriptor: no allocation.
+  if (g_key_ready) ::pthread_setspecific(g_exit_key, &me);
+  return true;
+}
+
+void unwatch(PerThread& me) {
+  if (me.slot != 0) g_threads.data[me.slot - 1].self = nullptr;
+  me.slot = 0;
+  for (CacheWay& c : me.ways) c = CacheWay{};
+  ThreadState& t = thread_state();
+  t.stack_hi = 0;
+  t.stack = nullptr;
+}
+
+// The last round of the thread-specific destructors: calls that other
+// destructors make before it are still hooked. The thread's stack is
+// retired (glibc reuses it for a later thread, which must not inherit its
+// entries).
+void on_thread_exit(void*) {
+  PerThread& me = t_self;
+  if (++me.exit_rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
+    ::pthread_setspecific(g_exit_key, &me);
+    return;
+  }
+  Locked l;
+  if (!l.held()) return;
+  me.exited = true;
+  const long i = find(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
+  if (i >= 0 && !g_index.data[i].registered) retire(static_cast<std::size_t>(i));
+  unwatch(me);
+  compact();
+}
+
+// Under the lock: the region of sp with its shadow stack, or nullptr.
+ShadowStack* known_shadow(std::uintptr_t sp, bool* absent) {
+  const long i = find(sp);
+  *absent = i < 0;
+  if (i < 0) return nullptr;
+  Region& r = g_index.data[i];
+  return r.shadow != nullptr ? r.shadow : make_shadow(r);
+}
+
+}  // namespace
+
+ShadowStack* shadow_stack_for(std::uintptr_t sp) noexcept {
+  PerThread& me = t_self;
+  for (CacheWay& c : me.ways) {
+    if (sp >= c.lo && sp < c.hi) return c.shadow;
+  }
+  if (me.exited) return nullptr;
+  ShadowStack* s = nullptr;
+  {
+    Locked l;
+    if (!l.held()) {
+      note_unhooked("a signal handler interrupted the stack index on its thread");
+      return nullptr;
+    }
+    if (me.slot == 0 && !watch(me)) {
+      note_unhooked("cannot map the list of threads");
+      return nullptr;
+    }
+    bool absent = false;
+    s = known_shadow(sp, &absent);
+    if (!absent && s == nullptr) return nullptr;
+  }
+  if (s == nullptr) {
+    // Read without the lock (system calls); another thread may meanwhile
+    // register a stack beside this one, so the regions are looked at again.
+    std::uintptr_t lo, hi;
+    if (!mapping_of(sp, &lo, &hi)) {
+      note_unhooked("the stack pointer is in no mapping of /proc/self/maps");
+      return nullptr;
+    }
+    Locked l;
+    if (!l.held()) return nullptr;
+    bool absent = false;
+    s = known_shadow(sp, &absent);
+    if (absent) {
+      const long i = add_discovered(sp, lo, hi);
+      if (i < 0) {
+        note_unhooked("cannot grow the index of stacks");
+        return nullptr;
+      }
+      Region& r = g_index.data[i];
+      s = r.shadow != nullptr ? r.shadow : make_shadow(r);
+    }
+    if (s == nullptr) return nullptr;
+  }
+  CacheWay& c = me.ways[me.next++ % kWays];
+  c.lo = s->lo;
+  c.shadow = s;
+  c.hi = s->hi;
+  return s;
+}
+
+ShadowStack* grow_shadow_stack(ShadowStack* s) noexcept {
+  Locked l;
+  if (!l.held()) return nullptr;
+  const long i = find(s->lo);
+  if (i < 0 || g_index.data[i].shadow != s) return nullptr;
+  const std::size_t old_bytes = shadow_bytes(s->capacity);
+  const std::size_t new_bytes = old_bytes * 2;
+  if (new_bytes / sizeof(ShadowEntry) >= UINT32_MAX) return nullptr;
+  void* p = remap_bytes(s, old_bytes, new_bytes);
+  if (p == nullptr) return nullptr;
+  auto* n = static_cast<ShadowStack*>(p);
+  n->capacity = capacity_of(new_bytes);
+  g_index.data[i].shadow = n;
+  if (n != s) forget(s);
+  ThreadState& t = thread_state();
+  t.stack_lo = n->lo;
+  t.stack_hi = n->hi;
+  t.stack = n;
+  return n;
+}
+
+std::uint32_t open_sites(std::uint32_t* out, std::uint32_t max) noexcept {
+  const ShadowStack* s = shadow_stack_for(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
+  if (s == nullptr) return 0;
+  const std::uint32_t n = s->top;
+  for (std::uint32_t i = 0; i < n && i < max; ++i) out[i] = s->entries[i].site_id;
+  return n;
+}
+
+void note_unhooked(const char* why) noexcept {
+  if (g_unhooked.fetch_add(1, std::memory_order_relaxed) != 0) return;
+  const int saved = errno;
+  char line[256];
+  std::size_t n = 0;
+  for (const char* part : {"ariadne-rt: a call gets no return hook (", why,
+                           "): its exit is not traced; every such call is counted\n"}) {
+    for (; *part != '\0' && n < sizeof line; ++part) line[n++] = *part;
+  }
+  (void)!::write(STDERR_FILENO, line, n);
+  errno = saved;
+}
+
+std::uint64_t unhooked_calls() noexcept { return g_unhooked.load(std::memory_order_relaxed); }
+
+StackRegionCounts stack_region_counts() noexcept {
+  return {g_live.load(std::memory_order_relaxed), g_made.load(std::memory_order_relaxed),
+          g_retired.load(std::memory_order_relaxed)};
+}
+
+void init_stack_regions() noexcept {
+  g_key_ready = ::pthread_key_create(&g_exit_key, on_thread_exit) == 0;
+  // A fork while another thread holds the lock must not leave it held in
+  // the child, whose only thread is the forking one.
+  ::pthread_atfork([] { (void)lock(); }, [] { unlock(); },
+                   [] {
+                     for (std::size_t i = 0; i < g_threads.size; ++i) {
+                       if (g_threads.data[i].self != &t_self) g_threads.data[i].self = nullptr;
+                     }
+                     unlock();
+                   });
+}
+
+}  // namespace ariadne::trace::detail
+
+using namespace ariadne::trace::detail;
+
+ARIADNE_RT_EXPORT int ariadne_trace_register_stack(const void* lo_p, const void* hi_p) noexcept {
+  const auto lo = reinterpret_cast<std::uintptr_t>(lo_p);
+  const auto hi = reinterpret_cast<std::uintptr_t>(hi_p);
+  if (lo >= hi) return -1;
+  Locked l;
+  if (!l.held()) return -1;
+  const long i = find(lo);
+  if (i >= 0) {
+    Region& r = g_index.data[i];
+    if (r.registered && r.lo == lo && r.hi == hi) {
+      // Registered again (a pool's stack handed to a new coroutine): what
+      // the last one left open is gone.
+      if (r.shadow != nullptr) r.shadow->top = 0;
+      return 0;
+    }
+  }
+  retire_overlapping(lo, hi);
+  const long at = insert(Region{lo, hi, nullptr, true});
+  compact();
+  return at < 0 ? -1 : 0;
+}
+
+ARIADNE_RT_EXPORT int ariadne_trace_unregister_stack(const void* lo_p) noexcept {
+  const auto lo = reinterpret_cast<std::uintptr_t>(lo_p);
+  Locked l;
+  if (!l.held()) return -1;
+  const long i = find(lo);
+  if (i < 0 || g_index.data[i].lo != lo || !g_index.data[i].registered) return -1;
+  retire(static_cast<std::size_t>(i));
+  compact();
+  return 0;
+}
+
+// Stacks whose memory goes are retired first: a mapping made later at the
+// same place is another stack.
+ARIADNE_RT_EXPORT int munmap(void* addr, std::size_t len) noexcept {
+  if (g_live.load(std::memory_order_relaxed) != 0 && len != 0) {
+    const auto lo = reinterpret_cast<std::uintptr_t>(addr);
+    Locked l;
+    if (l.held()) {
+      retire_overlapping(lo, lo + len);
+      compact();
+    }
+  }
+  return static_cast<int>(::syscall(SYS_munmap, addr, len));
+}
