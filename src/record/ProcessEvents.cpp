@@ -53,7 +53,9 @@ bool record_signal(int sig) noexcept {
   UntracedScope quiet;
   ThreadLog* t = thread_log();
   if (quiet.nested()) {
-    ++t->lost;
+    // signal_lost, not lost: the writer this signal interrupted may be
+    // between reading `lost` for a marker and clearing it.
+    __atomic_fetch_add(&t->signal_lost, 1, __ATOMIC_RELAXED);
     return false;
   }
   const std::uint64_t value = static_cast<std::uint64_t>(sig);

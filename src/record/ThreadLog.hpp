@@ -58,8 +58,8 @@ struct ThreadLog {
   std::uint32_t seq;
   std::uint32_t parent_tid;
   std::uint64_t lost;  // events dropped since the last lost marker
-  // Events of calls a signal handler made while it interrupted the runtime
-  // (two per call): added by the signal broker's observer in the handler,
+  // Events lost in signal handlers that interrupted the runtime (their
+  // `signal` event, two per call they made): added in the handler,
   // atomically, so kept apart from `lost`, which the writer changes freely.
   std::uint64_t signal_lost;
   bool dead;           // thread_exit written: nothing more from this thread
