@@ -100,7 +100,7 @@ inline int sys_fcntl(int fd, int cmd, long arg) noexcept {
 // poll(2) with a zero timeout: AArch64 has no poll, only ppoll.
 inline int sys_poll_now(struct pollfd* fds, unsigned long count) noexcept {
   const struct timespec zero { 0, 0 };
-  return static_cast<int>(raw_syscall(SYS_ppoll, fds, count, &zero, nullptr, 0));
+  return static_cast<int>(raw_syscall(SYS_ppoll, fds, count, &zero, 0L, 0L));
 }
 
 // MAP_FAILED on failure, like mmap(2), so callers read the same; the error
