@@ -175,13 +175,14 @@ void run(const Options& o) {
     written = false;
     if (write_errno == 0) write_errno = errno;
   }
-  if (out != stdout && std::fclose(out) != 0) {
+  const bool to_stdout = out == stdout;
+  if (!to_stdout && std::fclose(out) != 0) {
     written = false;
     if (write_errno == 0) write_errno = errno;
   }
   if (!written) {
-    if (out == stdout) std::clearerr(stdout);  // said here, not again by main
-    fail(fmt::format("{}: write failed: {}", out == stdout ? "standard output" : o.output,
+    if (to_stdout) std::clearerr(stdout);  // said here, not again by main
+    fail(fmt::format("{}: write failed: {}", to_stdout ? "standard output" : o.output,
                      write_errno != 0 ? std::strerror(write_errno) : "an earlier write failed"),
          kStatusProblems);
   }
