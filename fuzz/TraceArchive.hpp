@@ -21,6 +21,29 @@ inline std::string scratch_dir() {
   return std::string(t != nullptr && *t != '\0' ? t : "/tmp") + "/ariadne-fuzz-" + std::to_string(::getpid());
 }
 
+// A target's scratch directory, removed when the fuzzer (or the replay) exits.
+struct ScratchDir {
+  std::string dir;
+  explicit ScratchDir(const char* suffix = "") : dir(scratch_dir() + suffix) {}
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+// Empties `dir`, creates it and `subdir` in it, and writes the input to
+// dir/name: a target that feeds one file to the readers.
+inline void write_input(const std::string& dir, const std::string& subdir, const std::string& name,
+                        const std::uint8_t* data, std::size_t size) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(subdir.empty() ? dir : dir + "/" + subdir, ec);
+  if (FILE* f = std::fopen((dir + "/" + name).c_str(), "wb")) {
+    std::fwrite(data, 1, size, f);
+    std::fclose(f);
+  }
+}
+
 inline void append_file(std::vector<std::uint8_t>& archive, const std::string& name,
                         const std::vector<std::uint8_t>& bytes) {
   archive.push_back(static_cast<std::uint8_t>(name.size()));

@@ -11,26 +11,10 @@
 
 using namespace ariadne::tracefile;
 
-namespace {
-struct Scratch {
-  std::string dir = scratch_dir() + "-process";
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-};
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const Scratch scratch;
+  static const ScratchDir scratch("-process");
   const std::string& dir = scratch.dir;
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  std::filesystem::create_directories(dir + "/7", ec);
-  if (FILE* f = std::fopen((dir + "/7/process").c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  write_input(dir, "7", "7/process", data, size);
   std::vector<Problem> problems;
   try {
     const TraceDir t = TraceDir::open(dir, problems);

@@ -14,21 +14,6 @@
 using namespace ariadne::tracefile;
 
 namespace {
-struct Scratch {
-  std::string dir = scratch_dir() + "-session";
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-};
-
-void write(const std::string& path, const std::uint8_t* data, std::size_t size) {
-  if (FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
-}
-
 void open_dir(const std::string& dir) {
   std::vector<Problem> problems;
   try {
@@ -41,12 +26,9 @@ void open_dir(const std::string& dir) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const Scratch scratch;
+  static const ScratchDir scratch("-session");
   const std::string& dir = scratch.dir;
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  std::filesystem::create_directories(dir, ec);
-  write(dir + "/ariadne.session", data, size);
+  write_input(dir, "", "ariadne.session", data, size);
   open_dir(dir);
   ::mkdir((dir + "/7").c_str(), 0755);
   open_dir(dir);

@@ -12,15 +12,6 @@
 using namespace ariadne::tracefile;
 
 namespace {
-// The scratch directory goes when the fuzzer (or the replay) exits.
-struct Scratch {
-  std::string dir = scratch_dir();
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-};
-
 struct Count : CallVisitor {
   std::uint64_t n = 0;
   void on_enter(const Call& c) override { n += c.depth; }
@@ -30,7 +21,7 @@ struct Count : CallVisitor {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const Scratch scratch;
+  static const ScratchDir scratch;
   const std::string& dir = scratch.dir;
   if (!unpack_archive(data, size, dir)) return 0;
   std::vector<Problem> problems;
