@@ -25,5 +25,6 @@ void add_report_command(CLI::App& app);
 void add_graph_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_record_command(CLI::App& app);
+void add_replay_command(CLI::App& app);
 
 }  // namespace ariadne::cli

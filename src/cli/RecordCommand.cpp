@@ -24,6 +24,7 @@
 #include "cli/Commands.hpp"
 #include "cli/LiveFileDrainer.hpp"
 #include "cli/RecordingDirectory.hpp"
+#include "cli/Replayable.hpp"
 #include "cli/RuntimeSettings.hpp"
 #include "cli/SegmentCompressor.hpp"
 #include "launch/LaunchError.hpp"
@@ -186,6 +187,8 @@ void add_record_command(CLI::App& app) {
     bool generic_path = false;
     bool no_drain = false;
     bool no_env = false;
+    bool replayable = false;
+    std::uint64_t ticks = kDefaultReplayTicks;
     std::vector<std::string> command;
   };
   auto o = std::make_shared<Opts>();
@@ -247,10 +250,31 @@ void add_record_command(CLI::App& app) {
   cmd->add_flag("--no-env", o->no_env,
                 "Leave PROG's environment out of the recording (it is kept by default, for `ariadne info`; "
                 "it may hold secrets). The recording is readable by its owner only either way");
+  auto* replayable_flag = cmd->add_flag(
+      "--replayable", o->replayable,
+      "Record PROG so that `ariadne replay DIR` can run it again exactly: its threads run one at a time, "
+      "hand-offs and the results of its system calls are logged in DIR/replay.log, its output is kept "
+      "(docs/replay.md; no function trace is recorded beside it yet)");
+  cmd->add_option("--ticks", o->ticks,
+                  "With --replayable: instrumented function entries a thread runs before it hands over to the "
+                  "next runnable thread (default 20000; 1 to 10^12)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000000}))
+      ->needs(replayable_flag);
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
   cmd->prefix_command();
   cmd->positionals_at_end();
   cmd->callback([o, depth_option, time_option] {
+    if (o->replayable) {
+      const bool trace_options = !o->include.empty() || !o->exclude.empty() || depth_option->count() != 0 ||
+                                 time_option->count() != 0 || !o->args.empty() || !o->retvals.empty() ||
+                                 !o->segment_size.empty() || !o->max_size.empty() || o->generic_path ||
+                                 o->no_drain || o->no_env;
+      if (trace_options)
+        throw LaunchError(
+            "--replayable records no function trace yet: -F, -N, -D, -t, -A, -R, --segment-size, --max-size, "
+            "--generic-path, --no-drain and --no-env do not apply to it");
+      record_replayable(o->output, o->command, o->ticks);
+    }
     std::string options;
     auto line = [&](const std::string& l) { options += l + '\n'; };
     for (const auto& re : o->include) line("F " + check_regex("-F", re));

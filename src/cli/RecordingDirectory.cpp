@@ -40,6 +40,12 @@ bool is_recorder_file_name(const std::string& name) {
   return std::regex_match(name, re);
 }
 
+// What `record --replayable` writes beside the session file
+// (cli/ReplayOutput.hpp).
+bool is_replay_file_name(const std::string& name) {
+  return name == "replay.log" || name == "replay.stdout" || name == "replay.stderr";
+}
+
 struct Entry {
   std::string name;
   unsigned char type;  // DT_*, from lstat when the file system does not say
@@ -159,8 +165,13 @@ void RecordingDirectory::empty_earlier_recording() {
     std::vector<std::string> files;
   };
   std::vector<Folder> folders;
+  std::vector<std::string> replay_files;
   for (const Entry& e : top) {
     if (e.name == kSessionName) continue;
+    if (e.type == DT_REG && is_replay_file_name(e.name)) {
+      replay_files.push_back(e.name);
+      continue;
+    }
     if (e.type != DT_DIR || !is_process_folder_name(e.name))
       refuse(fmt::format("holds an earlier recording and also '{}', which `ariadne record` did not write",
                          e.name));
@@ -203,6 +214,8 @@ void RecordingDirectory::empty_earlier_recording() {
     ::close(sub);
     if (::unlinkat(fd_, f.name.c_str(), AT_REMOVEDIR) != 0) failed(f.name);
   }
+  for (const std::string& file : replay_files)
+    if (::unlinkat(fd_, file.c_str(), 0) != 0 && errno != ENOENT) failed(file);
   if (::unlinkat(fd_, kSessionName, 0) != 0) failed(kSessionName);
 }
 

@@ -65,6 +65,28 @@ bool has_pie_flag(Elf* elf) {
   return false;
 }
 
+// The GNU build-id note, in hex ("" if none): what replay checks the
+// program against.
+std::string build_id_of(Elf* elf) {
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) == nullptr || sh.sh_type != SHT_NOTE) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    GElf_Nhdr note;
+    std::size_t name_off = 0, desc_off = 0;
+    for (std::size_t off = 0; data != nullptr && (off = gelf_getnote(data, off, &note, &name_off, &desc_off)) > 0;) {
+      if (note.n_type != NT_GNU_BUILD_ID || note.n_namesz != 4 ||
+          std::memcmp(static_cast<const char*>(data->d_buf) + name_off, "GNU", 4) != 0)
+        continue;
+      std::string hex;
+      const auto* d = static_cast<const unsigned char*>(data->d_buf) + desc_off;
+      for (std::size_t i = 0; i < note.n_descsz; ++i) hex += fmt::format("{:02x}", d[i]);
+      return hex;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 ElfIdentity identify_elf(const std::string& path) {
@@ -121,7 +143,7 @@ ElfIdentity identify_elf(const std::string& path) {
   if (!dynamic && eh.e_type == ET_DYN && !has_pie_flag(e.elf))
     fail(path,
          "a shared library (ET_DYN, no PT_INTERP, not a PIE), not a program: run a program that loads it");
-  return ElfIdentity{*isa, dynamic};
+  return ElfIdentity{*isa, dynamic, build_id_of(e.elf)};
 }
 
 }  // namespace ariadne::launch

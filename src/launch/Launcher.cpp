@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "launch/ElfIdentity.hpp"
 #include "launch/LaunchError.hpp"
@@ -93,8 +95,8 @@ constexpr int kForwardedIfSent[] = {SIGINT, SIGQUIT};
 
 Launcher::Launcher(RuntimeLocator locator) : locator_(std::move(locator)) {}
 
-LaunchPlan Launcher::plan(const std::vector<std::string>& command,
-                          const std::vector<std::string>& extra_env) const {
+LaunchPlan Launcher::plan(const std::vector<std::string>& command, const std::vector<std::string>& extra_env,
+                          const std::vector<std::string>& extra_libraries) const {
   if (command.empty()) throw LaunchError("no program given (usage: ariadne exec -- PROG ARGS...)");
   const std::string& prog = command.front();
   const auto resolved = search_path(prog);
@@ -113,6 +115,12 @@ LaunchPlan Launcher::plan(const std::vector<std::string>& command,
   plan.program = *resolved;
   plan.isa = id.isa;
   plan.runtime = locator_.find(id.isa, *resolved);
+  for (const auto& lib : extra_libraries) {
+    const std::string path = std::filesystem::path(plan.runtime).parent_path() / lib;
+    if (::access(path.c_str(), R_OK) != 0)
+      throw LaunchError(fmt::format("{}: not found beside {} (is the build complete?)", path, plan.runtime));
+    plan.runtime += ":" + path;
+  }
   const arch::Isa host = host_isa();
   plan.emulated = id.isa != host;
 
@@ -166,6 +174,9 @@ pid_t Launcher::spawn(const LaunchPlan& plan) const {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::close(err_pipe[0]);
+    if (plan.no_aslr) ::personality(ADDR_NO_RANDOMIZE);
+    if (plan.stdout_fd >= 0) ::dup2(plan.stdout_fd, STDOUT_FILENO);
+    if (plan.stderr_fd >= 0) ::dup2(plan.stderr_fd, STDERR_FILENO);
     ::execve(argv[0], argv.data(), envp.data());
     const int e = errno;
     [[maybe_unused]] ssize_t w = ::write(err_pipe[1], &e, sizeof e);

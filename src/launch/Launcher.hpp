@@ -20,6 +20,12 @@ struct LaunchPlan {
   std::string runtime;            // libariadne-rt.so preloaded into it
   std::vector<std::string> argv;  // what is passed to execve; argv[0] is the file run
   std::vector<std::string> env;
+  // Replay: the address space laid out the same in every run
+  // (personality(ADDR_NO_RANDOMIZE)), and PROG's stdout/stderr sent to these
+  // fds when >= 0 (the recorder keeps a copy; replay compares).
+  bool no_aslr = false;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
 };
 
 struct ExitStatus {
@@ -33,8 +39,10 @@ class Launcher {
 
   // command = PROG ARGS...; extra_env = NAME=VALUE entries for the target.
   // Throws LaunchError for bad input (one line naming the file and the reason).
-  LaunchPlan plan(const std::vector<std::string>& command,
-                  const std::vector<std::string>& extra_env = {}) const;
+  // extra_libraries: more libraries of the runtime's directory preloaded
+  // after it (libariadne-replay.so), by file name.
+  LaunchPlan plan(const std::vector<std::string>& command, const std::vector<std::string>& extra_env = {},
+                  const std::vector<std::string>& extra_libraries = {}) const;
 
   // Starts the plan; throws LaunchError if execve fails.
   pid_t spawn(const LaunchPlan& plan) const;

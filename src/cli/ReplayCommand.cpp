@@ -1,0 +1,172 @@
+// `ariadne replay [DIR]`: runs a replayable recording's program again, from
+// the same directory with the same arguments and environment, with the log
+// in the driving seat (libariadne-replay.so in replay mode), and checks its
+// output byte for byte against what was recorded.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/Commands.hpp"
+#include "cli/ReplayLogSummary.hpp"
+#include "cli/ReplayOutput.hpp"
+#include "cli/Replayable.hpp"
+#include "launch/ElfIdentity.hpp"
+#include "launch/LaunchError.hpp"
+#include "launch/Launcher.hpp"
+#include "tracefile/TraceDir.hpp"
+
+namespace ariadne::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using launch::LaunchError;
+
+constexpr const char* kDescription =
+    "Run the program of a recording made with `ariadne record --replayable` again, exactly as recorded: "
+    "the same thread runs at the same point as when it was recorded, its system calls get the recorded "
+    "results, and its stdout and stderr appear again on this command's stdout and stderr.\n"
+    "Each hand-off and call is checked against the log; so is every byte of output. At the first "
+    "difference replay stops and says where (event, thread, tick, function) and exits 4: a replay is "
+    "never silently different.\n"
+    "A recording whose program was killed replays up to the kill.\n"
+    "The last line on stderr says how many events and threads were replayed and the program's recorded "
+    "exit status.\n"
+    "Exit status: 0 when the replay reached the end of the recording faithfully, 4 on divergence, 2 for "
+    "bad input (not a replayable recording, a damaged log, a changed executable).";
+
+[[noreturn]] void bad_input(const std::string& line) {
+  std::fprintf(stderr, "ariadne replay: %s\n", line.c_str());
+  throw CommandExit{2};
+}
+
+[[noreturn]] void diverged(const std::string& line) {
+  std::fprintf(stderr, "ariadne replay: diverged: %s\n", line.c_str());
+  throw CommandExit{kDivergedStatus};
+}
+
+std::string read_whole(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) bad_input(fmt::format("{}: cannot read the recorded output", p.string()));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// "T value" lines of the session options.
+std::string option(const std::string& options, char tag) {
+  std::istringstream in(options);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.size() >= 2 && line[0] == tag && line[1] == ' ') return line.substr(2);
+  return "";
+}
+
+std::string status_text(int kind, int value) {
+  return kind != 0 ? fmt::format("was killed by signal {}", value) : fmt::format("exited with {}", value);
+}
+
+void replay(const std::string& dir_arg) {
+  const fs::path dir = dir_arg;
+  std::vector<tracefile::Problem> problems;
+  tracefile::SessionInfo session;
+  try {
+    session = tracefile::TraceDir::open(dir_arg, problems).session();
+  } catch (const tracefile::TraceError& e) {
+    bad_input(e.what());
+  }
+  if (option(session.options, kReplayOptionTag) != "replayable" || !fs::exists(dir / kReplayLog))
+    bad_input(fmt::format("{}: not a replayable recording (no {}): record it with `ariadne record --replayable`",
+                          dir_arg, kReplayLog));
+  if (session.argv.empty()) bad_input(fmt::format("{}/ariadne.session: no command recorded", dir_arg));
+  const std::string log_path = (dir / kReplayLog).string();
+  const ReplayLogSummary log = summarize_replay_log(log_path);
+  if (!log.readable) bad_input(fmt::format("{}: offset 0: {}", log_path, log.header_problem));
+  if (log.corrupt) bad_input(fmt::format("{}: offset {}: {}", log_path, log.stop_offset, log.stop_why));
+  const std::string expect_out = read_whole(dir / kReplayStdout);
+  const std::string expect_err = read_whole(dir / kReplayStderr);
+
+  // The recorded run's directory and environment: the program's stack, and so
+  // its addresses, depend on them.
+  const std::string cwd = option(session.options, kReplayCwdTag);
+  const fs::path log_abs = fs::absolute(log_path);
+  char result_path[] = "/tmp/ariadne-replay-result.XXXXXX";
+  const int result_fd = ::mkstemp(result_path);
+  if (result_fd < 0) bad_input(fmt::format("cannot create a file in /tmp: {}", std::strerror(errno)));
+  ::close(result_fd);
+  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0)
+    bad_input(fmt::format("the recorded working directory {} is not there: {}", cwd, std::strerror(errno)));
+  const bool ignore_results = std::getenv("ARIADNE_REPLAY_IGNORE_RESULTS") != nullptr;  // test-only
+  ::clearenv();
+  for (const auto& e : session.env) {
+    const auto eq = e.find('=');
+    if (eq != std::string::npos) ::setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
+  }
+  launch::Launcher launcher;
+  std::vector<std::string> env{replay_settings("replay", log_abs.string(), result_path, 0)};
+  if (ignore_results) env.emplace_back("ARIADNE_REPLAY_IGNORE_RESULTS=1");
+  auto plan = launcher.plan(session.argv, env, {kReplayLibrary});
+  const std::string recorded_id = option(session.options, kReplayBuildIdTag);
+  const std::string id = launch::identify_elf(plan.program).build_id;
+  if (recorded_id != (id.empty() ? "-" : id))
+    bad_input(fmt::format("{}: the executable changed since it was recorded (build-id {}, recorded {})",
+                          plan.program, id.empty() ? "none" : id, recorded_id));
+
+  OutputPipes pipes;
+  pipes.open();
+  plan.no_aslr = true;
+  plan.stdout_fd = pipes.out[1];
+  plan.stderr_fd = pipes.err[1];
+  const pid_t pid = launcher.spawn(plan);
+  pipes.close_child_ends();
+  const PumpResult pumped = pump_output(pipes, pid, nullptr, nullptr, &expect_out, &expect_err);
+  const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
+  std::string result;
+  {
+    std::ifstream in(result_path);
+    std::getline(in, result);
+  }
+  ::unlink(result_path);
+
+  if (result.rfind("diverged", 0) == 0) diverged(result.substr(std::strlen("diverged ")));
+  if (result.rfind("bad-input", 0) == 0) bad_input(result.substr(std::strlen("bad-input ")));
+  if (pumped.diverged) diverged(pumped.message);
+  const std::string recorded = status_text(session.exit_kind, session.exit_value);
+  const std::string now = status_text(status.signaled ? 1 : 0, status.value);
+  if (result.rfind("cut", 0) == 0) {
+    std::fprintf(stderr,
+                 "ariadne replay: %s: replayed %llu events, %u thread%s, up to the end of the log: the recorded "
+                 "run was cut short there (it %s)\n",
+                 dir_arg.c_str(), static_cast<unsigned long long>(log.events), log.threads,
+                 log.threads == 1 ? "" : "s", recorded.c_str());
+    throw CommandExit{0};
+  }
+  if (result.rfind("ok", 0) != 0)
+    diverged(fmt::format("the program {} before the end of the log (event {} of {})", now,
+                         result.empty() ? std::string("?") : result, log.events));
+  if (session.ended && recorded != now) diverged(fmt::format("the program {}; when recorded it {}", now, recorded));
+  std::fprintf(stderr, "ariadne replay: %s: replayed %llu events, %u thread%s; the program %s, as recorded\n",
+               dir_arg.c_str(), static_cast<unsigned long long>(log.events), log.threads,
+               log.threads == 1 ? "" : "s", now.c_str());
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("replay", kDescription);
+  auto dir = std::make_shared<std::string>("ariadne.data");
+  cmd->add_option("DIR", *dir, "The recording (default ariadne.data)")->type_name("DIR");
+  cmd->callback([dir] {
+    replay(*dir);
+    throw CommandExit{0};
+  });
+}
+
+}  // namespace ariadne::cli

@@ -1,0 +1,38 @@
+// Reads a replay log from start to end (the CLI's view of
+// src/replay/ReplayFormat.hpp): counts for `info` and for the closing lines
+// of `record --replayable` and `replay`, and the first damage, with its
+// offset, for replay's check of its input.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace ariadne::cli {
+
+struct ReplayLogSummary {
+  bool readable = false;       // the file could be read and its header is good
+  std::string header_problem;  // else why not (offset 0)
+  std::uint64_t bytes = 0;
+  std::uint64_t events = 0;
+  std::array<std::uint64_t, 8> by_kind{};  // index: EventKind
+  std::map<std::string, std::uint64_t> handoffs_by_reason;
+  std::uint64_t syscall_bytes = 0;  // memory logged for the kernel's writes
+  std::uint32_t threads = 1;
+  bool ended = false;  // an exit event is there
+  // Where reading stopped before the end of the file: a torn last record (a
+  // killed target; replay goes up to it) or damage (replay refuses).
+  bool torn = false, corrupt = false;
+  std::uint64_t stop_offset = 0;
+  std::string stop_why;
+  std::uint64_t quantum = 0;
+  std::uint32_t pid = 0;
+};
+
+// Read whole (replay maps it whole too); larger logs are refused for now.
+inline constexpr std::uint64_t kMaxReplayLogBytes = 4ull << 30;
+
+ReplayLogSummary summarize_replay_log(const std::string& path);
+
+}  // namespace ariadne::cli

@@ -1,0 +1,149 @@
+// `ariadne record --replayable`: runs PROG with libariadne-replay.so beside
+// the runtime, serialised, writing DIR/replay.log (docs/replay.md), and keeps
+// PROG's stdout and stderr (DIR/replay.stdout, DIR/replay.stderr) while
+// passing them through. The session file holds what replay needs to start
+// PROG again the same way: its arguments, environment, working directory
+// and the executable's build-id.
+#include "cli/Replayable.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "arch/Isa.hpp"
+#include "cli/RecordingDirectory.hpp"
+#include "cli/ReplayLogSummary.hpp"
+#include "cli/ReplayOutput.hpp"
+#include "cli/RuntimeSettings.hpp"
+#include "launch/ElfIdentity.hpp"
+#include "launch/LaunchError.hpp"
+#include "launch/Launcher.hpp"
+#include "record/ChunkFile.hpp"
+#include "tracefile/Format.hpp"
+
+extern char** environ;
+
+namespace ariadne::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using launch::LaunchError;
+
+// Session.hpp's kReplaySettingsLength (the runtime's side of it).
+constexpr std::size_t kSettingsLength = 3000;
+
+std::uint64_t unix_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+std::string current_directory() {
+  std::error_code ec;
+  const fs::path p = fs::current_path(ec);
+  return ec ? std::string() : p.string();
+}
+
+}  // namespace
+
+std::string replay_options(const std::string& build_id, const std::string& cwd, std::uint64_t ticks) {
+  return fmt::format("{} replayable\n{} {}\n{} {}\n{} {}\n", kReplayOptionTag, kReplayBuildIdTag,
+                     build_id.empty() ? "-" : build_id, kReplayCwdTag, cwd, kReplayTicksTag, ticks);
+}
+
+std::string replay_settings(const std::string& mode, const std::string& log, const std::string& result,
+                            std::uint64_t ticks) {
+  std::string v = fmt::format("mode={}|log={}|result={}|ticks={}|", mode, log, result, ticks);
+  if (v.size() > kSettingsLength)
+    throw LaunchError(fmt::format("{}: the path is too long for replay (at most about {} characters)", log,
+                                  kSettingsLength / 2 - 40));
+  v.resize(kSettingsLength, '.');
+  return "ARIADNE_REPLAY=" + v;
+}
+
+void record_replayable(const std::string& output, const std::vector<std::string>& command, std::uint64_t ticks) {
+  launch::Launcher launcher;
+  unset_environment("ARIADNE_RECORD");
+  unset_environment("ARIADNE_REPLAY");
+  RecordingDirectory out(output);
+  const fs::path dir = out.path();
+  // The program's own environment, kept before ours is added.
+  std::vector<std::string> target_env;
+  for (char** e = environ; *e != nullptr; ++e) target_env.emplace_back(*e);
+  const std::vector<std::string> env{
+      replay_settings("record", fs::absolute(dir / kReplayLog).string(), "", ticks)};
+  auto plan = launcher.plan(command, env, {kReplayLibrary});
+  const launch::ElfIdentity id = launch::identify_elf(plan.program);
+  out.prepare();
+
+  const std::string session_path = (dir / "ariadne.session").string();
+  const int fd =
+      ::open(session_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) throw LaunchError(fmt::format("{}: cannot create: {}", session_path, std::strerror(errno)));
+  record::Payload session;
+  session.varint(tracefile::kFormatVersion);
+  session.string(std::string(arch::name(plan.isa)).c_str());
+  session.varint(unix_ns());
+  session.varint(command.size());
+  for (const auto& a : command) session.string(a.c_str(), a.size());
+  session.varint(target_env.size());
+  for (const auto& e : target_env) session.string(e.c_str(), e.size());
+  const std::string options = replay_options(id.build_id, current_directory(), ticks);
+  session.string(options.c_str(), options.size());
+  int error = 0;
+  if (!record::write_file_header(fd, tracefile::FileKind::session, &error) ||
+      !record::write_chunk(fd, tracefile::ChunkType::session, session, &error))
+    throw LaunchError(fmt::format("{}: cannot write: {}", session_path, std::strerror(error)));
+
+  const auto open_copy = [&](const char* name) {
+    const std::string p = (dir / name).string();
+    const int cfd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    std::FILE* f = cfd >= 0 ? ::fdopen(cfd, "w") : nullptr;
+    if (f == nullptr) throw LaunchError(fmt::format("{}: cannot create: {}", p, std::strerror(errno)));
+    return f;
+  };
+  std::FILE* save_out = open_copy(kReplayStdout);
+  std::FILE* save_err = open_copy(kReplayStderr);
+
+  OutputPipes pipes;
+  pipes.open();
+  plan.no_aslr = true;
+  plan.stdout_fd = pipes.out[1];
+  plan.stderr_fd = pipes.err[1];
+  const pid_t pid = launcher.spawn(plan);
+  pipes.close_child_ends();
+  const PumpResult pumped = pump_output(pipes, pid, save_out, save_err, nullptr, nullptr);
+  const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
+  const bool saved = std::fclose(save_out) == 0 && std::fclose(save_err) == 0;
+
+  record::Payload end;
+  end.varint(unix_ns());
+  end.varint(status.signaled ? 1 : 0);
+  end.varint(static_cast<std::uint64_t>(status.value));
+  record::write_chunk(fd, tracefile::ChunkType::session_end, end);
+  ::close(fd);
+
+  const ReplayLogSummary log = summarize_replay_log((dir / kReplayLog).string());
+  if (!saved) fmt::print(stderr, "ariadne record: cannot write the copy of PROG's output in {}\n", output);
+  if (!log.readable) {
+    fmt::print(stderr, "ariadne record: {}: no replay log was written ({}): was PROG started?\n", output,
+               log.header_problem);
+  } else {
+    fmt::print(stderr,
+               "ariadne record: {}: replayable: {} events ({} hand-offs, {} calls logged), {} thread{}, {} bytes "
+               "of log; {} + {} bytes of output kept; PROG {} {}\n",
+               output, log.events, log.by_kind[1], log.by_kind[3], log.threads, log.threads == 1 ? "" : "s",
+               log.bytes, pumped.out_bytes, pumped.err_bytes, status.signaled ? "killed by signal" : "exited with",
+               status.value);
+  }
+  launch::exit_like(status);
+}
+
+}  // namespace ariadne::cli

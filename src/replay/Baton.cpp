@@ -1,0 +1,272 @@
+// The baton: which thread of the program runs. Record decides (round robin
+// over the threads that queued) and logs every change of hands; replay
+// decides nothing: the thread whose event comes next in the log runs.
+#include "replay/Baton.hpp"
+
+#include <linux/futex.h>
+
+#include "arch/RawSyscall.hpp"
+#include "replay/ReplayLog.hpp"
+
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
+namespace ariadne::replay {
+
+namespace {
+
+constinit ReplayThread g_threads[kMaxThreads];
+
+// Record: the run queue and the holder, under a futex lock (threads coming
+// back from a blocking call queue while the holder runs).
+constinit std::atomic<std::uint32_t> g_qlock{0};
+constinit std::uint32_t g_queue[kMaxThreads];
+constinit std::uint32_t g_qhead = 0;
+constinit std::uint32_t g_qlen = 0;
+constinit std::uint32_t g_holder = 0;
+
+// Replay: whose turn it is (the thread of the next event).
+constinit std::atomic<std::uint32_t> g_current{0};
+
+constinit std::uint64_t g_wait_seq = 0;
+
+void futex_wait(std::atomic<std::uint32_t>* w, std::uint32_t val) noexcept {
+  raw_syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, 0L, 0L, 0);
+}
+void futex_wake(std::atomic<std::uint32_t>* w) noexcept {
+  raw_syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, 0L, 0L, 0);
+}
+
+void lock_q() noexcept {
+  std::uint32_t c = 0;
+  if (g_qlock.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
+  if (c != 2) c = g_qlock.exchange(2, std::memory_order_acquire);
+  while (c != 0) {
+    futex_wait(&g_qlock, 2);
+    c = g_qlock.exchange(2, std::memory_order_acquire);
+  }
+}
+void unlock_q() noexcept {
+  if (g_qlock.exchange(0, std::memory_order_release) == 2) futex_wake(&g_qlock);
+}
+
+void push(std::uint32_t index) noexcept {
+  g_queue[(g_qhead + g_qlen) % kMaxThreads] = index;
+  ++g_qlen;
+}
+std::uint32_t pop() noexcept {
+  const std::uint32_t i = g_queue[g_qhead];
+  g_qhead = (g_qhead + 1) % kMaxThreads;
+  --g_qlen;
+  return i;
+}
+
+void hand_go(std::uint32_t index) noexcept {
+  ReplayThread& t = g_threads[index];
+  t.go.store(1, std::memory_order_release);
+  futex_wake(&t.go);
+}
+
+void wait_go(ReplayThread* me) noexcept {
+  while (me->go.load(std::memory_order_acquire) == 0) futex_wait(&me->go, 0);
+  me->go.store(0, std::memory_order_relaxed);
+}
+
+void log_handoff(ReplayThread* me, Reason why, std::uint32_t to) noexcept {
+  EventHead h{};
+  h.kind = EventKind::handoff;
+  h.reason = why;
+  h.thread = me->index;
+  h.ticks = current_ticks();
+  h.points = me->points;
+  h.a = to;
+  append_event(h, nullptr, 0);
+}
+
+// Replay: the thread's handoff must be the next event.
+void replay_handoff(ReplayThread* me, Reason why) noexcept {
+  EventView ev;
+  expect_event(me, EventKind::handoff, ev);
+  if (ev.head.reason != why)
+    diverge(me, ev, "expected a hand-off (%s), found a hand-off (%s)", reason_name(why),
+            reason_name(ev.head.reason));
+  consume(me, ev);
+}
+
+}  // namespace
+
+ReplayThread* thread_slot(std::uint32_t index) noexcept { return &g_threads[index]; }
+
+void set_first_holder(ReplayThread* main_thread) noexcept {
+  g_holder = main_thread->index;
+  g_current.store(main_thread->index, std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------- record
+
+void record_release(ReplayThread* me, Reason why) noexcept {
+  lock_q();
+  const std::uint32_t to = g_qlen > 0 ? pop() : kNoThread;
+  // Logged before the baton is free: nobody else may log until then.
+  log_handoff(me, why, to);
+  g_holder = to;
+  unlock_q();
+  if (to != kNoThread) hand_go(to);
+}
+
+void record_acquire(ReplayThread* me) noexcept {
+  lock_q();
+  if (g_holder == kNoThread) {
+    g_holder = me->index;
+    unlock_q();
+    EventHead h{};
+    h.kind = EventKind::acquire;
+    h.thread = me->index;
+    h.ticks = current_ticks();
+    h.points = me->points;
+    append_event(h, nullptr, 0);
+  } else {
+    push(me->index);
+    unlock_q();
+    wait_go(me);
+  }
+  me->state.store(kRunning, std::memory_order_relaxed);
+  me->budget = current_ticks() + quantum();
+}
+
+// ---------------------------------------------------------------- replay
+
+void replay_turn(ReplayThread* me) noexcept {
+  for (;;) {
+    if (g_current.load(std::memory_order_acquire) == me->index) break;
+    futex_wait(&me->go, 0);
+    me->go.store(0, std::memory_order_relaxed);
+  }
+  // A free baton taken after a blocking call: this thread's own event.
+  EventView ev;
+  if (peek_event(ev) && ev.head.thread == me->index && ev.head.kind == EventKind::acquire) consume(me, ev);
+  me->state.store(kRunning, std::memory_order_relaxed);
+  set_replay_budget(me);
+}
+
+void consume(ReplayThread* me, const EventView& ev) noexcept {
+  advance_event(ev);
+  EventView next;
+  if (!peek_event(next)) {
+    g_current.store(kNoThread, std::memory_order_release);
+    return;
+  }
+  const std::uint32_t nt = next.head.thread;
+  g_current.store(nt, std::memory_order_release);
+  if (nt != me->index && nt < kMaxThreads) hand_go(nt);
+}
+
+void set_replay_budget(ReplayThread* me) noexcept {
+  EventView ev;
+  me->budget = ~std::uint64_t{0};
+  if (peek_event(ev) && ev.head.thread == me->index && ev.head.kind == EventKind::handoff &&
+      ev.head.reason == Reason::budget)
+    me->budget = ev.head.ticks;
+}
+
+// ---------------------------------------------------------------- both
+
+bool yield(ReplayThread* me, Reason why) noexcept {
+  // A yield asked for by the program is a point of its own (two in a row
+  // with no call between must not be confused in replay); a budget is not.
+  if (why != Reason::budget) ++me->points;
+  if (mode() == Mode::record) {
+    lock_q();
+    if (g_qlen == 0) {
+      unlock_q();
+      return false;
+    }
+    const std::uint32_t to = pop();
+    push(me->index);
+    me->state.store(kRunnable, std::memory_order_relaxed);
+    log_handoff(me, why, to);
+    g_holder = to;
+    unlock_q();
+    hand_go(to);
+    wait_go(me);
+    me->state.store(kRunning, std::memory_order_relaxed);
+    me->budget = current_ticks() + quantum();
+    return true;
+  }
+  EventView ev;
+  if (!peek_event(ev) || ev.head.thread != me->index || ev.head.kind != EventKind::handoff ||
+      ev.head.reason != why || ev.head.points != me->points)
+    return false;
+  check_position(me, ev);
+  consume(me, ev);
+  replay_turn(me);
+  return true;
+}
+
+void release_for_blocking_call(ReplayThread* me) noexcept {
+  if (mode() == Mode::record) {
+    record_release(me, Reason::blocking);
+  } else {
+    replay_handoff(me, Reason::blocking);
+  }
+  me->state.store(kBlocked, std::memory_order_relaxed);
+}
+
+void reacquire_after_blocking_call(ReplayThread* me) noexcept {
+  if (mode() == Mode::record) {
+    record_acquire(me);
+  } else {
+    replay_turn(me);
+  }
+}
+
+void wait_on(ReplayThread* me, const void* addr) noexcept {
+  me->wait_addr = addr;
+  me->woken = false;
+  me->wait_seq = ++g_wait_seq;
+  me->state.store(kWaiting, std::memory_order_relaxed);
+  if (mode() == Mode::record) {
+    record_release(me, Reason::wait);
+    wait_go(me);
+    me->state.store(kRunning, std::memory_order_relaxed);
+    me->budget = current_ticks() + quantum();
+  } else {
+    replay_handoff(me, Reason::wait);
+    replay_turn(me);
+  }
+  me->wait_addr = nullptr;
+}
+
+int wake(const void* addr, int n) noexcept {
+  int woken = 0;
+  const bool record = mode() == Mode::record;
+  const std::uint32_t count = thread_count();
+  if (record) lock_q();
+  while (woken < n) {
+    ReplayThread* pick = nullptr;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      ReplayThread& t = g_threads[i];
+      if (t.state.load(std::memory_order_relaxed) != kWaiting || t.wait_addr != addr || t.woken) continue;
+      if (pick == nullptr || t.wait_seq < pick->wait_seq) pick = &t;
+    }
+    if (pick == nullptr) break;
+    pick->woken = true;
+    pick->state.store(kRunnable, std::memory_order_relaxed);
+    if (record) push(pick->index);
+    ++woken;
+  }
+  if (record) unlock_q();
+  return woken;
+}
+
+void thread_exit_handoff(ReplayThread* me) noexcept {
+  me->state.store(kExited, std::memory_order_relaxed);
+  if (mode() == Mode::record) {
+    record_release(me, Reason::exit);
+  } else {
+    replay_handoff(me, Reason::exit);
+  }
+}
+
+}  // namespace ariadne::replay

@@ -1,0 +1,35 @@
+// The baton and the virtual waits (Baton.cpp), and what they need of the
+// session (Session.cpp). Internal to libariadne-replay.
+#pragma once
+
+#include <cstdint>
+
+#include "replay/ReplayFormat.hpp"
+#include "replay/Session.hpp"
+
+namespace ariadne::replay {
+
+// Session.cpp
+std::uint64_t current_ticks() noexcept;
+std::uint64_t quantum() noexcept;
+std::uint32_t thread_count() noexcept;
+// Replay: the next event must be `kind`, by `me`, at me's position (else
+// divergence, which does not return).
+void expect_event(ReplayThread* me, EventKind kind, EventView& ev) noexcept;
+void check_position(ReplayThread* me, const EventView& ev) noexcept;
+[[noreturn]] void diverge(ReplayThread* me, const EventView& ev, const char* fmt, ...) noexcept
+    __attribute__((format(printf, 3, 4)));
+
+// Baton.cpp
+void set_first_holder(ReplayThread* main_thread) noexcept;
+void record_release(ReplayThread* me, Reason why) noexcept;
+void record_acquire(ReplayThread* me) noexcept;
+void replay_turn(ReplayThread* me) noexcept;  // waits for the thread's turn
+void consume(ReplayThread* me, const EventView& ev) noexcept;
+void set_replay_budget(ReplayThread* me) noexcept;
+bool yield(ReplayThread* me, Reason why) noexcept;
+void release_for_blocking_call(ReplayThread* me) noexcept;
+void reacquire_after_blocking_call(ReplayThread* me) noexcept;
+void thread_exit_handoff(ReplayThread* me) noexcept;
+
+}  // namespace ariadne::replay

@@ -1,0 +1,119 @@
+#include "replay/ReplayFormat.hpp"
+
+#include <cstring>
+
+#include "tracefile/Format.hpp"
+
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: linked into the preloaded replay library
+// clang-format on
+
+namespace ariadne::replay {
+
+std::uint32_t crc32c(const void* p, std::size_t n, std::uint32_t crc) noexcept { return tracefile::crc32c(p, n, crc); }
+
+const char* event_name(EventKind k) noexcept {
+  switch (k) {
+    case EventKind::handoff: return "handoff";
+    case EventKind::acquire: return "acquire";
+    case EventKind::call: return "syscall";
+    case EventKind::thread_create: return "thread_create";
+    case EventKind::thread_exit: return "thread_exit";
+    case EventKind::signal: return "signal";
+    case EventKind::exit: return "exit";
+  }
+  return "?";
+}
+
+const char* reason_name(Reason r) noexcept {
+  switch (r) {
+    case Reason::none: return "none";
+    case Reason::budget: return "budget";
+    case Reason::blocking: return "blocking";
+    case Reason::wait: return "wait";
+    case Reason::exit: return "exit";
+    case Reason::yield: return "yield";
+  }
+  return "?";
+}
+
+namespace {
+#if defined(__aarch64__)
+constexpr std::uint32_t kArch = 2;
+#else
+constexpr std::uint32_t kArch = 1;
+#endif
+}  // namespace
+
+FileHeader make_header(std::uint64_t quantum, std::uint32_t pid) noexcept {
+  FileHeader h{};
+  std::memcpy(h.magic, kLogMagic, sizeof h.magic);
+  h.version = kLogVersion;
+  h.header_size = sizeof(FileHeader);
+  h.quantum = quantum;
+  h.arch = kArch;
+  h.pid = pid;
+  h.crc = crc32c(&h, offsetof(FileHeader, crc));
+  return h;
+}
+
+const char* check_header(const std::uint8_t* bytes, std::size_t size) noexcept {
+  if (size < sizeof(FileHeader)) return "shorter than the log's header (40 bytes)";
+  FileHeader h;
+  std::memcpy(&h, bytes, sizeof h);
+  if (std::memcmp(h.magic, kLogMagic, sizeof h.magic) != 0) return "not a replay log (bad magic)";
+  if (h.crc != crc32c(&h, offsetof(FileHeader, crc))) return "header checksum mismatch";
+  if (h.version != kLogVersion) return "unsupported log version (this ariadne reads version 1)";
+  if (h.header_size != sizeof(FileHeader)) return "bad header size";
+  if (h.arch != kArch) return "recorded on the other architecture";
+  return nullptr;
+}
+
+std::size_t encode(const EventHead& ev, const void* data, std::uint8_t* out) noexcept {
+  const std::uint32_t len = static_cast<std::uint32_t>(sizeof(EventHead) + ev.data_len);
+  std::memcpy(out + 8, &ev, sizeof ev);
+  if (ev.data_len > 0) std::memcpy(out + 8 + sizeof ev, data, ev.data_len);
+  const std::uint32_t crc = crc32c(out + 8, len);
+  std::memcpy(out, &len, 4);
+  std::memcpy(out + 4, &crc, 4);
+  return 8 + len;
+}
+
+Cursor::Status Cursor::peek(EventView& out) noexcept {
+  if (offset_ >= size_) return Status::end;
+  if (size_ - offset_ < 8) {
+    why_ = "the file ends inside a record's frame";
+    return Status::torn;
+  }
+  std::uint32_t len = 0, crc = 0;
+  std::memcpy(&len, bytes_ + offset_, 4);
+  std::memcpy(&crc, bytes_ + offset_ + 4, 4);
+  if (len < sizeof(EventHead) || len - sizeof(EventHead) > kMaxEventData) {
+    why_ = "bad record length";
+    return Status::corrupt;
+  }
+  if (size_ - offset_ - 8 < len) {
+    why_ = "the file ends inside a record";
+    return Status::torn;
+  }
+  const std::uint8_t* rec = bytes_ + offset_ + 8;
+  if (crc32c(rec, len) != crc) {
+    why_ = "record checksum mismatch";
+    return Status::corrupt;
+  }
+  std::memcpy(&out.head, rec, sizeof(EventHead));
+  if (out.head.data_len != len - sizeof(EventHead)) {
+    why_ = "record length disagrees with its data length";
+    return Status::corrupt;
+  }
+  const auto kind = static_cast<unsigned>(out.head.kind);
+  if (kind == 0 || kind > static_cast<unsigned>(kEventKinds)) {
+    why_ = "unknown event kind";
+    return Status::corrupt;
+  }
+  out.data = rec + sizeof(EventHead);
+  out.offset = offset_;
+  return Status::event;
+}
+
+}  // namespace ariadne::replay

@@ -1,0 +1,360 @@
+// The session: start-up from the environment, the tick handler, intercepted
+// calls, thread life and the end of the process, and divergence reports.
+#include "replay/Session.hpp"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "ariadne/trace.hpp"
+#include "arch/RawSyscall.hpp"
+#include "replay/Baton.hpp"
+#include "replay/ReplayLog.hpp"
+
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
+namespace ariadne::replay {
+
+namespace {
+
+constinit Mode g_mode = Mode::off;
+constinit std::uint64_t g_quantum = 20000;
+constinit std::atomic<std::uint32_t> g_threads_made{0};
+constinit const char* g_result_path = nullptr;
+constinit bool g_exit_logged = false;
+// Test-only (ARIADNE_REPLAY_IGNORE_RESULTS): replay makes every call again and
+// keeps what it returns now, to show that the suite fails without the log.
+constinit bool g_ignore_results = false;
+
+thread_local ReplayThread* t_self __attribute__((tls_model("initial-exec"))) = nullptr;
+// The site of the thread's last instrumented entry: where a divergence is.
+thread_local std::uintptr_t t_last_site __attribute__((tls_model("initial-exec"))) = 0;
+
+// The result the CLI reads (ARIADNE_REPLAY_RESULT): one line.
+void write_result(const char* text) noexcept {
+  if (g_result_path == nullptr) return;
+  const int fd = sys_open(g_result_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  sys_write_all(fd, text, std::strlen(text));
+  sys_close(fd);
+}
+
+const char* function_at(std::uintptr_t pc) noexcept {
+  if (pc == 0) return "(no instrumented call yet)";
+  const trace::Site* s = trace::find_site(pc);
+  return s != nullptr && s->name[0] != '\0' ? s->name : "(unnamed)";
+}
+
+void on_entry(const trace::Site&, trace::Frame& frame, void*) {
+  ReplayThread* me = t_self;
+  if (me == nullptr || me->state.load(std::memory_order_relaxed) != kRunning) return;
+  t_last_site = frame.pc;
+  const std::uint64_t ticks = trace::thread_ticks();
+  if (ticks >= me->budget) tick_point(me, ticks);
+}
+
+void at_exit_hook() { process_exiting(t_self, 0, false); }
+
+}  // namespace
+
+Mode mode() noexcept { return g_mode; }
+ReplayThread* self() noexcept { return g_mode == Mode::off ? nullptr : t_self; }
+std::uint64_t current_ticks() noexcept { return trace::thread_ticks(); }
+std::uint64_t quantum() noexcept { return g_quantum; }
+std::uint32_t thread_count() noexcept { return g_threads_made.load(std::memory_order_acquire); }
+
+namespace {
+
+// ARIADNE_REPLAY=mode=record|log=PATH|result=PATH|ticks=N|...... padded to a
+// fixed length by the CLI (Replayable.hpp): the environment is on the
+// program's stack, and its size must not differ between record and replay.
+char g_settings[kReplaySettingsLength + 1];
+// The value of `name` in g_settings (each field ends with '|'), or nullptr.
+// Cut out in place, so each is looked up once.
+const char* field(const char* name) noexcept {
+  const std::size_t n = std::strlen(name);
+  for (char* p = g_settings; p < g_settings + kReplaySettingsLength && *p != '\0';) {
+    char* end = static_cast<char*>(std::memchr(p, '|', static_cast<std::size_t>(g_settings + kReplaySettingsLength - p)));
+    if (end == nullptr) break;
+    if (std::strncmp(p, name, n) == 0 && p[n] == '=') {
+      *end = '\0';
+      return p + n + 1;
+    }
+    p = end + 1;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void start_from_environment() noexcept {
+  const char* settings = std::getenv("ARIADNE_REPLAY");
+  if (settings == nullptr || std::strlen(settings) > kReplaySettingsLength) return;
+  std::memcpy(g_settings, settings, std::strlen(settings) + 1);
+  // Later fields first: cutting one out ends the string there.
+  const char* ticks = field("ticks");
+  const char* result = field("result");
+  const char* path = field("log");
+  const char* m = field("mode");
+  if (m == nullptr || path == nullptr) return;
+  g_result_path = result != nullptr && result[0] != '\0' ? result : nullptr;
+  if (std::getenv("ARIADNE_REPLAY_IGNORE_RESULTS") != nullptr) g_ignore_results = true;
+  if (std::strcmp(m, "record") == 0) {
+    if (ticks != nullptr && std::atoll(ticks) > 0) g_quantum = static_cast<std::uint64_t>(std::atoll(ticks));
+    if (!open_log_for_writing(path, g_quantum)) sys_exit_group(125);
+    g_mode = Mode::record;
+  } else if (std::strcmp(m, "replay") == 0) {
+    if (!open_log_for_reading(path)) {
+      write_result("bad-input cannot read the replay log\n");
+      sys_exit_group(125);
+    }
+    g_quantum = logged_quantum();
+    g_mode = Mode::replay;
+  } else {
+    return;
+  }
+  ReplayThread* main_thread = thread_slot(0);
+  main_thread->index = 0;
+  main_thread->state.store(kRunning, std::memory_order_relaxed);
+  main_thread->budget = g_quantum;
+  g_threads_made.store(1, std::memory_order_release);
+  t_self = main_thread;
+  set_first_holder(main_thread);
+  // Every site counts, from before main to the end, never toggled.
+  trace::add_entry_handler(on_entry, nullptr, trace::kHandlerLean);
+  trace::enable(trace::all());
+  std::atexit(at_exit_hook);
+  if (g_mode == Mode::replay) set_replay_budget(main_thread);
+}
+
+// ---------------------------------------------------------------- divergence
+
+void diverge(ReplayThread* me, const EventView& ev, const char* fmt, ...) noexcept {
+  char what[512];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  char line[1024];
+  std::snprintf(line, sizeof line,
+                "diverged at event %llu (log offset %zu; thread %u, tick %llu, call %llu): %s; the thread is in "
+                "%s\n",
+                static_cast<unsigned long long>(events_consumed() + 1), ev.offset, me ? me->index : 0u,
+                static_cast<unsigned long long>(current_ticks()),
+                static_cast<unsigned long long>(me ? me->points : 0), what, function_at(t_last_site));
+  write_result(line);
+  sys_print(2, "ariadne replay: %s", line);
+  sys_exit_group(125);
+}
+
+[[noreturn]] void log_ended(ReplayThread* me) noexcept {
+  const char* why = log_end_reason();
+  char line[512];
+  if (why[0] == '\0') {
+    std::snprintf(line, sizeof line, "cut %llu the log ends here (thread %u needs more): the recorded run was killed\n",
+                  static_cast<unsigned long long>(events_consumed()), me ? me->index : 0u);
+  } else {
+    std::snprintf(line, sizeof line, "cut %llu the log ends at offset %zu (%s): the recorded run was killed\n",
+                  static_cast<unsigned long long>(events_consumed()), log_offset(), why);
+  }
+  write_result(line);
+  // Ends as the recorded run ended: killed, its buffered output unwritten.
+  raw_syscall(SYS_kill, sys_getpid(), 9);
+  sys_exit_group(137);
+}
+
+void check_position(ReplayThread* me, const EventView& ev) noexcept {
+  const std::uint64_t ticks = current_ticks();
+  if (ev.head.ticks != ticks || ev.head.points != me->points)
+    diverge(me, ev, "expected %s at tick %llu (call %llu), found it at tick %llu (call %llu)",
+            event_name(ev.head.kind), static_cast<unsigned long long>(ev.head.ticks),
+            static_cast<unsigned long long>(ev.head.points), static_cast<unsigned long long>(ticks),
+            static_cast<unsigned long long>(me->points));
+}
+
+void expect_event(ReplayThread* me, EventKind kind, EventView& ev) noexcept {
+  if (!peek_event(ev)) log_ended(me);
+  if (ev.head.thread != me->index || ev.head.kind != kind)
+    diverge(me, ev, "expected %s by thread %u, found %s by thread %u", event_name(ev.head.kind), ev.head.thread,
+            event_name(kind), me->index);
+  check_position(me, ev);
+}
+
+// ---------------------------------------------------------------- ticks
+
+void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept {
+  if (g_mode == Mode::record) {
+    me->budget = ticks + g_quantum;
+    yield(me, Reason::budget);
+    return;
+  }
+  EventView ev;
+  if (!peek_event(ev)) log_ended(me);
+  if (ev.head.thread == me->index && ev.head.kind == EventKind::handoff && ev.head.reason == Reason::budget) {
+    check_position(me, ev);
+    consume(me, ev);
+    replay_turn(me);
+    return;
+  }
+  diverge(me, ev, "the thread's turn should have ended by tick %llu", static_cast<unsigned long long>(me->budget));
+}
+
+// ---------------------------------------------------------------- calls
+
+long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutputs outs, void* ctx) noexcept {
+  ++me->points;
+  // A call alone in the process cannot wait for another thread of it.
+  const bool blocking = spec.blocking && thread_count() > 1;
+  if (g_mode == Mode::record) {
+    if (blocking) release_for_blocking_call(me);
+    const long r = real(ctx);
+    const int err = errno;
+    if (blocking) reacquire_after_blocking_call(me);
+    OutBuf ob[2];
+    const int n = outs != nullptr ? outs(ctx, r, ob) : 0;
+    EventHead h{};
+    h.kind = EventKind::call;
+    h.thread = me->index;
+    h.ticks = current_ticks();
+    h.points = me->points;
+    h.reserved = static_cast<std::uint16_t>(err);
+    h.a = spec.nr;
+    h.b = static_cast<std::uint64_t>(r);
+    h.c = spec.digest;
+    append_event(h, ob, n);
+    errno = err;
+    return r;
+  }
+  if (blocking) {
+    release_for_blocking_call(me);
+    reacquire_after_blocking_call(me);
+  }
+  EventView ev;
+  expect_event(me, EventKind::call, ev);
+  if (ev.head.a != spec.nr || ev.head.c != spec.digest)
+    diverge(me, ev, "expected call %llu (arguments %016llx), found call %llu (arguments %016llx)",
+            static_cast<unsigned long long>(ev.head.a), static_cast<unsigned long long>(ev.head.c),
+            static_cast<unsigned long long>(spec.nr), static_cast<unsigned long long>(spec.digest));
+  if (g_ignore_results) {
+    consume(me, ev);
+    set_replay_budget(me);
+    return real(ctx);
+  }
+  if (spec.execute_in_replay) real(ctx);
+  const long r = static_cast<long>(ev.head.b);
+  OutBuf ob[2];
+  const int n = outs != nullptr ? outs(ctx, r, ob) : 0;
+  for (int i = 0; i < n; ++i) {
+    std::uint64_t addr = 0, len = 0;
+    const std::uint8_t* bytes = nullptr;
+    if (!logged_output(ev, i, addr, len, bytes) || addr != reinterpret_cast<std::uint64_t>(ob[i].p) ||
+        len != ob[i].n)
+      diverge(me, ev, "call %llu wrote %llu bytes at %#llx when recorded, now %zu bytes at %p",
+              static_cast<unsigned long long>(spec.nr), static_cast<unsigned long long>(len),
+              static_cast<unsigned long long>(addr), ob[i].n, ob[i].p);
+    std::memcpy(ob[i].p, bytes, len);
+  }
+  const int err = ev.head.reserved;
+  consume(me, ev);
+  set_replay_budget(me);
+  errno = err;
+  return r;
+}
+
+// ---------------------------------------------------------------- threads
+
+std::uint32_t reserve_thread(ReplayThread*) noexcept {
+  const std::uint32_t index = g_threads_made.load(std::memory_order_relaxed);
+  if (index >= kMaxThreads) return kNoThread;
+  ReplayThread* t = thread_slot(index);
+  t->index = index;
+  t->state.store(kRunnable, std::memory_order_relaxed);
+  g_threads_made.store(index + 1, std::memory_order_release);
+  return index;
+}
+
+void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexcept {
+  ++parent->points;
+  if (g_mode == Mode::record) {
+    EventHead h{};
+    h.kind = EventKind::thread_create;
+    h.thread = parent->index;
+    h.ticks = current_ticks();
+    h.points = parent->points;
+    h.a = child;
+    h.b = static_cast<std::uint64_t>(result);
+    append_event(h, nullptr, 0);
+    return;
+  }
+  EventView ev;
+  expect_event(parent, EventKind::thread_create, ev);
+  if (ev.head.a != child) diverge(parent, ev, "expected thread %llu to be made, found thread %u", static_cast<unsigned long long>(ev.head.a), child);
+  consume(parent, ev);
+  set_replay_budget(parent);
+}
+
+void thread_started(ReplayThread* me) noexcept {
+  t_self = me;
+  if (g_mode == Mode::record) {
+    record_acquire(me);
+  } else {
+    replay_turn(me);
+  }
+}
+
+void thread_ending(ReplayThread* me) noexcept {
+  if (me->exit_seen) return;
+  me->exit_seen = true;
+  ++me->points;
+  if (g_mode == Mode::record) {
+    EventHead h{};
+    h.kind = EventKind::thread_exit;
+    h.thread = me->index;
+    h.ticks = current_ticks();
+    h.points = me->points;
+    append_event(h, nullptr, 0);
+  } else {
+    EventView ev;
+    expect_event(me, EventKind::thread_exit, ev);
+    consume(me, ev);
+  }
+  wake(me, 1 << 30);  // its joiners
+  thread_exit_handoff(me);
+}
+
+ReplayThread* thread_by_handle(unsigned long handle) noexcept {
+  const std::uint32_t n = thread_count();
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (thread_slot(i)->handle == handle) return thread_slot(i);
+  return nullptr;
+}
+
+void process_exiting(ReplayThread* me, int status, bool status_known) noexcept {
+  if (g_mode == Mode::off || me == nullptr || g_exit_logged) return;
+  g_exit_logged = true;
+  if (me->state.load(std::memory_order_relaxed) != kRunning) reacquire_after_blocking_call(me);
+  ++me->points;
+  if (g_mode == Mode::record) {
+    EventHead h{};
+    h.kind = EventKind::exit;
+    h.thread = me->index;
+    h.ticks = current_ticks();
+    h.points = me->points;
+    h.b = static_cast<std::uint64_t>(status);
+    h.c = status_known ? 1 : 0;
+    append_event(h, nullptr, 0);
+    return;
+  }
+  EventView ev;
+  expect_event(me, EventKind::exit, ev);
+  consume(me, ev);
+  char line[128];
+  std::snprintf(line, sizeof line, "ok %llu %u\n", static_cast<unsigned long long>(events_consumed()),
+                thread_count());
+  write_result(line);
+}
+
+}  // namespace ariadne::replay

@@ -1,0 +1,393 @@
+// The system calls a replayable run intercepts at the libc boundary (this
+// first version: calls made through libc's exported functions; docs/replay.md
+// says what is not caught yet). Each is one intercept(): record runs it and
+// logs the result and the memory it wrote; replay hands them back.
+//
+// File descriptors: calls that make one (open, pipe, socket, accept) are not
+// made again in replay, but the number they returned is taken by a stand-in
+// (/dev/null), so the fd table of the replayed process is the recorded one
+// and what the program opens with stdio or closes gets the same numbers.
+//
+// The program's functions: no runtime/NoLibcSyscalls.hpp here (see
+// ThreadInterposers.cpp).
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <ctime>
+
+#include "replay/Session.hpp"
+
+#define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
+
+using namespace ariadne::replay;
+
+namespace {
+
+template <typename Fn>
+Fn next(const char* name) {
+  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+}
+#define REAL(name) static const auto real = next<decltype(&::name)>(#name)
+
+std::uint64_t w(const void* p) { return reinterpret_cast<std::uint64_t>(p); }
+
+// The call's arguments, its real function, and what it writes.
+struct Args {
+  long (*call)(const Args&);
+  std::uint64_t a[6];
+  OutBuf out[2];
+  int (*outs)(const Args&, long r, OutBuf* o);
+};
+
+long run(void* p) { return static_cast<Args*>(p)->call(*static_cast<Args*>(p)); }
+int outputs(void* p, long r, OutBuf* o) {
+  auto* a = static_cast<Args*>(p);
+  return a->outs != nullptr ? a->outs(*a, r, o) : 0;
+}
+
+long call(ReplayThread* me, std::uint64_t nr, std::uint64_t digest, bool blocking, bool execute, Args& args) {
+  return intercept(me, CallSpec{nr, digest, blocking, execute}, run, outputs, &args);
+}
+
+// A buffer of the result's length (read, recv...).
+int out_result_bytes(const Args& a, long r, OutBuf* o) {
+  if (r <= 0) return 0;
+  o[0] = {reinterpret_cast<void*>(a.a[1]), static_cast<std::size_t>(r)};
+  return 1;
+}
+
+// The fd a call made, or stand-ins for it in replay (see above).
+void stand_in(long fd) {
+  static const auto real_open = next<int (*)(const char*, int, ...)>("open");
+  static const auto real_dup3 = next<decltype(&::dup3)>("dup3");
+  static const auto real_close = next<decltype(&::close)>("close");
+  if (fd < 0 || mode() != Mode::replay) return;
+  const int null_fd = real_open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd < 0) return;
+  if (null_fd != fd) {
+    real_dup3(null_fd, static_cast<int>(fd), 0);
+    real_close(null_fd);
+  }
+}
+
+bool is_terminal_fd(int fd) { return fd == 1 || fd == 2; }
+
+}  // namespace
+
+// ---------------------------------------------------------------- input and output
+
+ARIADNE_REPLAY_EXPORT ssize_t read(int fd, void* buf, size_t n) {
+  REAL(read);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(fd, buf, n);
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2]);
+         },
+         {static_cast<std::uint64_t>(fd), w(buf), n},
+         {},
+         out_result_bytes};
+  return call(me, SYS_read, digest_words({SYS_read, a.a[0], a.a[1], a.a[2]}), true, false, a);
+}
+
+ARIADNE_REPLAY_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
+  REAL(write);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(fd, buf, n);
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<const void*>(x.a[1]), x.a[2]);
+         },
+         {static_cast<std::uint64_t>(fd), w(buf), n},
+         {},
+         nullptr};
+  // The bytes are part of the digest: output that differs is a divergence.
+  const std::uint64_t d = digest(digest_words({SYS_write, a.a[0], n}), buf, n);
+  return call(me, SYS_write, d, !is_terminal_fd(fd), is_terminal_fd(fd), a);
+}
+
+ARIADNE_REPLAY_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off_t off) {
+  REAL(pread64);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(fd, buf, n, off);
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2],
+                       static_cast<off_t>(x.a[3]));
+         },
+         {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(off)},
+         {},
+         out_result_bytes};
+  return call(me, SYS_pread64, digest_words({SYS_pread64, a.a[0], a.a[1], a.a[2], a.a[3]}), false, false, a);
+}
+
+ARIADNE_REPLAY_EXPORT int open(const char* path, int flags, ...) {
+  REAL(open);
+  mode_t m = 0;
+  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
+    va_list ap;
+    va_start(ap, flags);
+    m = static_cast<mode_t>(va_arg(ap, int));
+    va_end(ap);
+  }
+  ReplayThread* me = self();
+  if (me == nullptr) return real(path, flags, m);
+  Args a{[](const Args& x) -> long {
+           return real(reinterpret_cast<const char*>(x.a[0]), static_cast<int>(x.a[1]), static_cast<mode_t>(x.a[2]));
+         },
+         {w(path), static_cast<std::uint64_t>(flags), m},
+         {},
+         nullptr};
+  const long r = call(me, SYS_openat, digest(digest_words({SYS_openat, a.a[1], a.a[2]}), path, std::strlen(path)),
+                      false, false, a);
+  stand_in(r);
+  return static_cast<int>(r);
+}
+
+ARIADNE_REPLAY_EXPORT int open64(const char* path, int flags, ...) {
+  mode_t m = 0;
+  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
+    va_list ap;
+    va_start(ap, flags);
+    m = static_cast<mode_t>(va_arg(ap, int));
+    va_end(ap);
+  }
+  return open(path, flags, m);
+}
+
+ARIADNE_REPLAY_EXPORT int openat(int dir, const char* path, int flags, ...) {
+  REAL(openat);
+  mode_t m = 0;
+  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
+    va_list ap;
+    va_start(ap, flags);
+    m = static_cast<mode_t>(va_arg(ap, int));
+    va_end(ap);
+  }
+  ReplayThread* me = self();
+  if (me == nullptr) return real(dir, path, flags, m);
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<const char*>(x.a[1]), static_cast<int>(x.a[2]),
+                       static_cast<mode_t>(x.a[3]));
+         },
+         {static_cast<std::uint64_t>(dir), w(path), static_cast<std::uint64_t>(flags), m},
+         {},
+         nullptr};
+  const long r = call(me, SYS_openat,
+                      digest(digest_words({SYS_openat, a.a[0], a.a[2], a.a[3]}), path, std::strlen(path)), false,
+                      false, a);
+  stand_in(r);
+  return static_cast<int>(r);
+}
+
+// Made in both runs: the stand-ins are closed as the real fds were.
+ARIADNE_REPLAY_EXPORT int close(int fd) {
+  REAL(close);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(fd);
+  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); }, {static_cast<std::uint64_t>(fd)}, {}, nullptr};
+  return static_cast<int>(call(me, SYS_close, digest_words({SYS_close, a.a[0]}), false, true, a));
+}
+
+ARIADNE_REPLAY_EXPORT int pipe2(int fds[2], int flags) {
+  REAL(pipe2);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(fds, flags);
+  Args a{[](const Args& x) -> long { return real(reinterpret_cast<int*>(x.a[0]), static_cast<int>(x.a[1])); },
+         {w(fds), static_cast<std::uint64_t>(flags)},
+         {},
+         [](const Args& x, long r, OutBuf* o) -> int {
+           if (r != 0) return 0;
+           o[0] = {reinterpret_cast<void*>(x.a[0]), 2 * sizeof(int)};
+           return 1;
+         }};
+  const long r = call(me, SYS_pipe2, digest_words({SYS_pipe2, a.a[0], a.a[1]}), false, false, a);
+  if (r == 0) {
+    stand_in(fds[0]);
+    stand_in(fds[1]);
+  }
+  return static_cast<int>(r);
+}
+
+ARIADNE_REPLAY_EXPORT int pipe(int fds[2]) { return pipe2(fds, 0); }
+
+ARIADNE_REPLAY_EXPORT int fstat(int fd, struct stat* st) {
+  REAL(fstat);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(fd, st);
+  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0]), reinterpret_cast<struct stat*>(x.a[1])); },
+         {static_cast<std::uint64_t>(fd), w(st)},
+         {},
+         [](const Args& x, long r, OutBuf* o) -> int {
+           if (r != 0) return 0;
+           o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct stat)};
+           return 1;
+         }};
+  return static_cast<int>(call(me, SYS_fstat, digest_words({SYS_fstat, a.a[0], a.a[1]}), false, false, a));
+}
+
+ARIADNE_REPLAY_EXPORT int stat(const char* path, struct stat* st) {
+  REAL(stat);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(path, st);
+  Args a{[](const Args& x) -> long {
+           return real(reinterpret_cast<const char*>(x.a[0]), reinterpret_cast<struct stat*>(x.a[1]));
+         },
+         {w(path), w(st)},
+         {},
+         [](const Args& x, long r, OutBuf* o) -> int {
+           if (r != 0) return 0;
+           o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct stat)};
+           return 1;
+         }};
+  return static_cast<int>(
+      call(me, SYS_newfstatat, digest(digest_words({SYS_newfstatat, a.a[1]}), path, std::strlen(path)), false, false, a));
+}
+
+ARIADNE_REPLAY_EXPORT off_t lseek(int fd, off_t off, int whence) {
+  REAL(lseek);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(fd, off, whence);
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<int>(x.a[0]), static_cast<off_t>(x.a[1]), static_cast<int>(x.a[2]));
+         },
+         {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(off), static_cast<std::uint64_t>(whence)},
+         {},
+         nullptr};
+  return call(me, SYS_lseek, digest_words({SYS_lseek, a.a[0], a.a[1], a.a[2]}), false, false, a);
+}
+
+ARIADNE_REPLAY_EXPORT int unlink(const char* path) {
+  REAL(unlink);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(path);
+  Args a{[](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); }, {w(path)}, {}, nullptr};
+  return static_cast<int>(
+      call(me, SYS_unlinkat, digest(digest_words({SYS_unlinkat}), path, std::strlen(path)), false, false, a));
+}
+
+// ---------------------------------------------------------------- time, randomness, ids
+
+ARIADNE_REPLAY_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
+  REAL(clock_gettime);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(clock, ts);
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<clockid_t>(x.a[0]), reinterpret_cast<struct timespec*>(x.a[1]));
+         },
+         {static_cast<std::uint64_t>(clock), w(ts)},
+         {},
+         [](const Args& x, long r, OutBuf* o) -> int {
+           if (r != 0) return 0;
+           o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct timespec)};
+           return 1;
+         }};
+  return static_cast<int>(call(me, kCallClockGettime, digest_words({kCallClockGettime, a.a[0], a.a[1]}), false, false, a));
+}
+
+ARIADNE_REPLAY_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
+  REAL(gettimeofday);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(tv, tz);
+  Args a{[](const Args& x) -> long {
+           return real(reinterpret_cast<struct timeval*>(x.a[0]), reinterpret_cast<void*>(x.a[1]));
+         },
+         {w(tv), w(tz)},
+         {},
+         [](const Args& x, long r, OutBuf* o) -> int {
+           if (r != 0 || x.a[0] == 0) return 0;
+           o[0] = {reinterpret_cast<void*>(x.a[0]), sizeof(struct timeval)};
+           return 1;
+         }};
+  return static_cast<int>(call(me, kCallGettimeofday, digest_words({kCallGettimeofday, a.a[0]}), false, false, a));
+}
+
+ARIADNE_REPLAY_EXPORT time_t time(time_t* out) {
+  REAL(time);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(out);
+  Args a{[](const Args&) -> long { return real(nullptr); }, {}, {}, nullptr};
+  const time_t t = call(me, kCallTime, digest_words({kCallTime}), false, false, a);
+  if (out != nullptr) *out = t;
+  return t;
+}
+
+ARIADNE_REPLAY_EXPORT ssize_t getrandom(void* buf, size_t n, unsigned flags) {
+  REAL(getrandom);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(buf, n, flags);
+  Args a{[](const Args& x) -> long {
+           return real(reinterpret_cast<void*>(x.a[1]), x.a[2], static_cast<unsigned>(x.a[3]));
+         },
+         {0, w(buf), n, flags},
+         {},
+         out_result_bytes};
+  return call(me, SYS_getrandom, digest_words({SYS_getrandom, a.a[1], a.a[2], a.a[3]}), false, false, a);
+}
+
+ARIADNE_REPLAY_EXPORT pid_t getpid() {
+  REAL(getpid);
+  ReplayThread* me = self();
+  if (me == nullptr) return real();
+  Args a{[](const Args&) -> long { return real(); }, {}, {}, nullptr};
+  return static_cast<pid_t>(call(me, SYS_getpid, digest_words({SYS_getpid}), false, false, a));
+}
+
+ARIADNE_REPLAY_EXPORT pid_t getppid() {
+  REAL(getppid);
+  ReplayThread* me = self();
+  if (me == nullptr) return real();
+  Args a{[](const Args&) -> long { return real(); }, {}, {}, nullptr};
+  return static_cast<pid_t>(call(me, SYS_getppid, digest_words({SYS_getppid}), false, false, a));
+}
+
+ARIADNE_REPLAY_EXPORT pid_t gettid() {
+  REAL(gettid);
+  ReplayThread* me = self();
+  if (me == nullptr) return real();
+  Args a{[](const Args&) -> long { return real(); }, {}, {}, nullptr};
+  return static_cast<pid_t>(call(me, SYS_gettid, digest_words({SYS_gettid}), false, false, a));
+}
+
+// ---------------------------------------------------------------- sleeping
+
+ARIADNE_REPLAY_EXPORT int nanosleep(const struct timespec* req, struct timespec* rem) {
+  REAL(nanosleep);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(req, rem);
+  Args a{[](const Args& x) -> long {
+           return real(reinterpret_cast<const struct timespec*>(x.a[0]), reinterpret_cast<struct timespec*>(x.a[1]));
+         },
+         {w(req), w(rem)},
+         {},
+         nullptr};
+  return static_cast<int>(call(me, SYS_nanosleep, digest(digest_words({SYS_nanosleep}), req, sizeof *req), true, false, a));
+}
+
+ARIADNE_REPLAY_EXPORT int usleep(useconds_t us) {
+  if (self() == nullptr) {
+    REAL(usleep);
+    return real(us);
+  }
+  const struct timespec req {
+    static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000
+  };
+  return nanosleep(&req, nullptr);
+}
+
+ARIADNE_REPLAY_EXPORT unsigned sleep(unsigned s) {
+  if (self() == nullptr) {
+    REAL(sleep);
+    return real(s);
+  }
+  const struct timespec req {
+    static_cast<time_t>(s), 0
+  };
+  return nanosleep(&req, nullptr) == 0 ? 0 : s;
+}
