@@ -17,7 +17,7 @@ ReplayLogSummary summarize_replay_log(const std::string& path) {
     return s;
   }
   s.bytes = bytes.size();
-  if (const char* bad = replay::check_header(bytes.data(), bytes.size()); bad != nullptr) {
+  if (const char* bad = replay::check_header(bytes.data(), bytes.size(), /*any_arch=*/true); bad != nullptr) {
     s.header_problem = bad;
     return s;
   }

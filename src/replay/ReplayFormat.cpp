@@ -57,7 +57,7 @@ FileHeader make_header(std::uint64_t quantum, std::uint32_t pid) noexcept {
   return h;
 }
 
-const char* check_header(const std::uint8_t* bytes, std::size_t size) noexcept {
+const char* check_header(const std::uint8_t* bytes, std::size_t size, bool any_arch) noexcept {
   if (size < sizeof(FileHeader)) return "shorter than the log's header (40 bytes)";
   FileHeader h;
   std::memcpy(&h, bytes, sizeof h);
@@ -65,7 +65,8 @@ const char* check_header(const std::uint8_t* bytes, std::size_t size) noexcept {
   if (h.crc != crc32c(&h, offsetof(FileHeader, crc))) return "header checksum mismatch";
   if (h.version != kLogVersion) return "unsupported log version (this ariadne reads version 1)";
   if (h.header_size != sizeof(FileHeader)) return "bad header size";
-  if (h.arch != kArch) return "recorded on the other architecture";
+  if (h.arch != 1 && h.arch != 2) return "unknown architecture";
+  if (!any_arch && h.arch != kArch) return "recorded on the other architecture";
   return nullptr;
 }
 

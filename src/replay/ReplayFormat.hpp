@@ -88,8 +88,9 @@ std::uint32_t crc32c(const void* p, std::size_t n, std::uint32_t crc = 0) noexce
 
 // Fills a FileHeader (crc included).
 FileHeader make_header(std::uint64_t quantum, std::uint32_t pid) noexcept;
-// Checks a header: nullptr when good, else why not.
-const char* check_header(const std::uint8_t* bytes, std::size_t size) noexcept;
+// Checks a header: nullptr when good, else why not. The runtime requires its
+// own architecture; the CLI (any_arch) reads logs of both.
+const char* check_header(const std::uint8_t* bytes, std::size_t size, bool any_arch = false) noexcept;
 
 // Frames ev + data into out (capacity >= frame_size): returns the bytes used.
 inline std::size_t frame_size(std::uint32_t data_len) noexcept { return 8 + sizeof(EventHead) + data_len; }
