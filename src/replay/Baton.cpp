@@ -165,8 +165,9 @@ void consume(ReplayThread* me, const EventView& ev) noexcept {
 void set_replay_budget(ReplayThread* me) noexcept {
   EventView ev;
   me->budget = ~std::uint64_t{0};
-  if (peek_event(ev) && ev.head.thread == me->index && ev.head.kind == EventKind::handoff &&
-      ev.head.reason == Reason::budget)
+  // The thread's next stop at a tick: a hand-off or a signal let through there.
+  if (peek_event(ev) && ev.head.thread == me->index && ev.head.reason == Reason::budget &&
+      (ev.head.kind == EventKind::handoff || ev.head.kind == EventKind::signal))
     me->budget = ev.head.ticks;
 }
 
@@ -258,6 +259,18 @@ int wake(const void* addr, int n) noexcept {
   }
   if (record) unlock_q();
   return woken;
+}
+
+int requeue(const void* from, const void* to, int n) noexcept {
+  int moved = 0;
+  const std::uint32_t count = thread_count();
+  for (std::uint32_t i = 0; i < count && moved < n; ++i) {
+    ReplayThread& t = g_threads[i];
+    if (t.state.load(std::memory_order_relaxed) != kWaiting || t.wait_addr != from || t.woken) continue;
+    t.wait_addr = to;
+    ++moved;
+  }
+  return moved;
 }
 
 void thread_exit_handoff(ReplayThread* me) noexcept {

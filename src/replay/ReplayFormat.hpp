@@ -60,6 +60,9 @@ enum Call : std::uint64_t {
   kCallClockGettime = 100000,
   kCallGettimeofday,
   kCallTime,
+  kCallAlarm,
+  kCallRaise,
+  kCallPthreadKill,
 };
 
 struct EventHead {

@@ -11,6 +11,7 @@
 #include "arch/RawSyscall.hpp"
 #include "replay/Baton.hpp"
 #include "replay/ReplayLog.hpp"
+#include "replay/Signals.hpp"
 
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
@@ -124,6 +125,7 @@ void start_from_environment() noexcept {
   t_self = main_thread;
   set_first_holder(main_thread);
   // Every site counts, from before main to the end, never toggled.
+  hold_async_signals();
   trace::add_entry_handler(on_entry, nullptr, trace::kHandlerLean);
   trace::enable(trace::all());
   std::atexit(at_exit_hook);
@@ -189,14 +191,21 @@ void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept {
   if (g_mode == Mode::record) {
     me->budget = ticks + g_quantum;
     yield(me, Reason::budget);
+    deliver_pending_signals(me, Reason::budget);
     return;
   }
   EventView ev;
   if (!peek_event(ev)) log_ended(me);
-  if (ev.head.thread == me->index && ev.head.kind == EventKind::handoff && ev.head.reason == Reason::budget) {
+  const bool mine = ev.head.thread == me->index && ev.head.ticks == ticks;
+  if (mine && ev.head.kind == EventKind::handoff && ev.head.reason == Reason::budget) {
     check_position(me, ev);
     consume(me, ev);
     replay_turn(me);
+    deliver_pending_signals(me, Reason::budget);
+    return;
+  }
+  if (mine && ev.head.kind == EventKind::signal && ev.head.reason == Reason::budget) {
+    deliver_pending_signals(me, Reason::budget);
     return;
   }
   diverge(me, ev, "the thread's turn should have ended by tick %llu", static_cast<unsigned long long>(me->budget));
@@ -225,6 +234,7 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
     h.b = static_cast<std::uint64_t>(r);
     h.c = spec.digest;
     append_event(h, ob, n);
+    deliver_pending_signals(me, Reason::none);
     errno = err;
     return r;
   }
@@ -260,6 +270,7 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   const int err = ev.head.reserved;
   consume(me, ev);
   set_replay_budget(me);
+  deliver_pending_signals(me, Reason::none);
   errno = err;
   return r;
 }

@@ -88,6 +88,8 @@ void process_exiting(ReplayThread* me, int status, bool status_known) noexcept;
 // thread. wake(addr, n) chooses up to n waiters, oldest first; returns how many.
 void wait_on(ReplayThread* me, const void* addr) noexcept;
 int wake(const void* addr, int n) noexcept;
+// Moves up to n waiters on `from` to `to` (FUTEX_CMP_REQUEUE); returns how many.
+int requeue(const void* from, const void* to, int n) noexcept;
 // Lets the other runnable threads run (sched_yield, and polling waits);
 // false when no other thread was runnable.
 bool yield(ReplayThread* me, Reason why) noexcept;

@@ -1,0 +1,161 @@
+// Signals, timers and raw futexes as a replayable run sees them. Sending a
+// signal and arming a timer are made when recording; in replay they are not
+// (their signals come from the log, at the logged points: Signals.cpp), and
+// their results are the logged ones. Futexes the program uses itself
+// (syscall(SYS_futex, ...)) are the runtime's waits: a FUTEX_WAIT with the
+// baton held would wait forever for a thread that cannot run.
+//
+// The program's functions: no runtime/NoLibcSyscalls.hpp (see
+// ThreadInterposers.cpp).
+#include <dlfcn.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdarg>
+#include <cstdint>
+
+#include "replay/Session.hpp"
+
+#define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
+
+using namespace ariadne::replay;
+
+namespace {
+
+template <typename Fn>
+Fn next(const char* name) {
+  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+}
+
+struct Args {
+  long (*call)(const Args&);
+  std::uint64_t a[6];
+};
+long run(void* p) { return static_cast<Args*>(p)->call(*static_cast<Args*>(p)); }
+
+long made_in_record_only(ReplayThread* me, std::uint64_t nr, Args& a, std::size_t n_args, CallOutputs outs) {
+  std::uint64_t d = 0xcbf29ce484222325ull;
+  d = digest(d, &nr, sizeof nr);
+  d = digest(d, a.a, n_args * sizeof a.a[0]);
+  return intercept(me, CallSpec{nr, d, false, false}, run, outs, &a);
+}
+
+int old_timer_output(void* p, long r, OutBuf* o) {
+  auto* a = static_cast<Args*>(p);
+  if (r != 0 || a->a[2] == 0) return 0;
+  o[0] = {reinterpret_cast<void*>(a->a[2]), sizeof(struct itimerval)};
+  return 1;
+}
+
+long futex(ReplayThread* me, std::uint32_t* addr, int op, std::uint32_t val, std::uint64_t arg4,
+           std::uint32_t* addr2, std::uint32_t val3) {
+  switch (op & FUTEX_CMD_MASK) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET:
+      if (__atomic_load_n(addr, __ATOMIC_ACQUIRE) != val) {
+        errno = EAGAIN;
+        return -1;
+      }
+      if (arg4 != 0) {
+        // A timed wait: the others run once, then a (spurious) return: the
+        // caller checks its word and its deadline.
+        if (!yield(me, Reason::yield)) sched_yield();
+        return 0;
+      }
+      wait_on(me, addr);
+      return 0;
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET: return wake(addr, static_cast<int>(val));
+    case FUTEX_CMP_REQUEUE:
+      if (__atomic_load_n(addr, __ATOMIC_ACQUIRE) != val3) {
+        errno = EAGAIN;
+        return -1;
+      }
+      [[fallthrough]];
+    case FUTEX_REQUEUE: {
+      const int woken = wake(addr, static_cast<int>(val));
+      return woken + requeue(addr, addr2, static_cast<int>(arg4));
+    }
+    default: errno = ENOSYS; return -1;
+  }
+}
+
+}  // namespace
+
+ARIADNE_REPLAY_EXPORT int setitimer(int which, const struct itimerval* value, struct itimerval* old) {
+  static const auto real = next<int (*)(int, const struct itimerval*, struct itimerval*)>("setitimer");
+  ReplayThread* me = self();
+  if (me == nullptr) return real(which, value, old);
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<const struct itimerval*>(x.a[1]),
+                       reinterpret_cast<struct itimerval*>(x.a[2]));
+         },
+         {static_cast<std::uint64_t>(which), reinterpret_cast<std::uint64_t>(value), reinterpret_cast<std::uint64_t>(old)}};
+  return static_cast<int>(made_in_record_only(me, SYS_setitimer, a, 3, old_timer_output));
+}
+
+ARIADNE_REPLAY_EXPORT unsigned alarm(unsigned seconds) {
+  static const auto real = next<unsigned (*)(unsigned)>("alarm");
+  ReplayThread* me = self();
+  if (me == nullptr) return real(seconds);
+  Args a{[](const Args& x) -> long { return real(static_cast<unsigned>(x.a[0])); }, {seconds}};
+  return static_cast<unsigned>(made_in_record_only(me, kCallAlarm, a, 1, nullptr));
+}
+
+ARIADNE_REPLAY_EXPORT int kill(pid_t pid, int sig) {
+  static const auto real = next<int (*)(pid_t, int)>("kill");
+  ReplayThread* me = self();
+  if (me == nullptr) return real(pid, sig);
+  Args a{[](const Args& x) -> long { return real(static_cast<pid_t>(x.a[0]), static_cast<int>(x.a[1])); },
+         {static_cast<std::uint64_t>(pid), static_cast<std::uint64_t>(sig)}};
+  return static_cast<int>(made_in_record_only(me, SYS_kill, a, 2, nullptr));
+}
+
+ARIADNE_REPLAY_EXPORT int raise(int sig) {
+  static const auto real = next<int (*)(int)>("raise");
+  ReplayThread* me = self();
+  if (me == nullptr) return real(sig);
+  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); }, {static_cast<std::uint64_t>(sig)}};
+  return static_cast<int>(made_in_record_only(me, kCallRaise, a, 1, nullptr));
+}
+
+// The thread is named by its recorded index, not its pthread_t (an address
+// that is the same in both runs anyway, but this also checks the target).
+ARIADNE_REPLAY_EXPORT int pthread_kill(pthread_t th, int sig) {
+  static const auto real = next<int (*)(pthread_t, int)>("pthread_kill");
+  ReplayThread* me = self();
+  if (me == nullptr) return real(th, sig);
+  ReplayThread* target = thread_by_handle(th);
+  Args a{[](const Args& x) -> long { return real(static_cast<pthread_t>(x.a[2]), static_cast<int>(x.a[1])); },
+         {target != nullptr ? target->index : ~std::uint64_t{0}, static_cast<std::uint64_t>(sig), th}};
+  return static_cast<int>(made_in_record_only(me, kCallPthreadKill, a, 2, nullptr));
+}
+
+ARIADNE_REPLAY_EXPORT long syscall(long nr, ...) {
+  static const auto real = next<long (*)(long, ...)>("syscall");
+  va_list ap;
+  va_start(ap, nr);
+  long v[6];
+  for (long& x : v) x = va_arg(ap, long);
+  va_end(ap);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+  switch (nr) {
+    case SYS_futex:
+      return futex(me, reinterpret_cast<std::uint32_t*>(v[0]), static_cast<int>(v[1]), static_cast<std::uint32_t>(v[2]),
+                   static_cast<std::uint64_t>(v[3]), reinterpret_cast<std::uint32_t*>(v[4]),
+                   static_cast<std::uint32_t>(v[5]));
+    case SYS_gettid: return gettid();
+    case SYS_getpid: return getpid();
+    case SYS_getrandom:
+      return getrandom(reinterpret_cast<void*>(v[0]), static_cast<std::size_t>(v[1]), static_cast<unsigned>(v[2]));
+    case SYS_tgkill: return pthread_kill(pthread_self(), static_cast<int>(v[2]));
+    default: return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+  }
+}

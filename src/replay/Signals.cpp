@@ -1,0 +1,85 @@
+// Asynchronous signals in a replayable run (docs/replay.md, "Signals"): they
+// stay blocked in the kernel on every thread of the program, and are let
+// through only at the runtime's points -- the end of an intercepted call, a
+// tick budget -- where each is logged (record) or re-sent to the thread from
+// the log (replay). The kernel still delivers them, on the program's stack or
+// sigaltstack, to the program's handler: only the moment is the runtime's.
+// Faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS) are not held:
+// they recur by themselves.
+#include "replay/Signals.hpp"
+
+#include <csignal>
+
+#include "arch/RawSyscall.hpp"
+#include "replay/Baton.hpp"
+#include "replay/ReplayLog.hpp"
+
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
+namespace ariadne::replay {
+
+namespace {
+
+constexpr int kHeld[] = {SIGALRM, SIGVTALRM, SIGPROF, SIGUSR1, SIGUSR2, SIGCHLD, SIGIO,  SIGWINCH,
+                         SIGURG,  SIGHUP,    SIGPIPE, SIGTERM, SIGINT,  SIGQUIT, SIGCONT};
+
+// The kernel's sigset (8 bytes on both architectures).
+using KernelSet = std::uint64_t;
+constexpr KernelSet bit(int sig) { return KernelSet{1} << (sig - 1); }
+constexpr KernelSet held_set() {
+  KernelSet s = 0;
+  for (int sig : kHeld) s |= bit(sig);
+  return s;
+}
+constexpr KernelSet kHeldSet = held_set();
+
+long change_mask(int how, const KernelSet* set, KernelSet* old) noexcept {
+  return raw_syscall(SYS_rt_sigprocmask, how, set, old, sizeof(KernelSet));
+}
+
+// Lets `sig`, pending, through now: the kernel runs the program's handler
+// on the way out of the unblocking call.
+void let_through(int sig) noexcept {
+  const KernelSet one = bit(sig);
+  change_mask(SIG_UNBLOCK, &one, nullptr);
+  change_mask(SIG_BLOCK, &one, nullptr);
+}
+
+}  // namespace
+
+void hold_async_signals() noexcept { change_mask(SIG_BLOCK, &kHeldSet, nullptr); }
+
+void deliver_pending_signals(ReplayThread* me, Reason where) noexcept {
+  if (mode() == Mode::record) {
+    KernelSet pending = 0;
+    if (raw_syscall(SYS_rt_sigpending, &pending, sizeof pending) != 0) return;
+    pending &= kHeldSet;
+    for (int sig = 1; pending != 0 && sig <= 64; ++sig) {
+      if ((pending & bit(sig)) == 0) continue;
+      pending &= ~bit(sig);
+      EventHead h{};
+      h.kind = EventKind::signal;
+      h.reason = where;
+      h.thread = me->index;
+      h.ticks = current_ticks();
+      h.points = me->points;
+      h.a = static_cast<std::uint64_t>(sig);
+      append_event(h, nullptr, 0);
+      let_through(sig);
+    }
+    return;
+  }
+  EventView ev;
+  while (peek_event(ev) && ev.head.thread == me->index && ev.head.kind == EventKind::signal &&
+         ev.head.reason == where && ev.head.points == me->points && ev.head.ticks == current_ticks()) {
+    const int sig = static_cast<int>(ev.head.a);
+    consume(me, ev);
+    set_replay_budget(me);
+    raw_syscall(SYS_tgkill, sys_getpid(), sys_gettid(), sig);
+    let_through(sig);
+  }
+}
+
+}  // namespace ariadne::replay
