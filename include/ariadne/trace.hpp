@@ -201,6 +201,11 @@ ARIADNE_TRACE_API std::uint64_t thread_ticks() noexcept;
 inline bool register_stack(const void* lo, const void* hi) noexcept;
 inline bool unregister_stack(const void* lo) noexcept;
 
+// True while the runtime itself works on the calling thread (a handler
+// runs, a module loaded by dlopen is scanned): calls made then are the
+// runtime's, not the program's (replay does not log them).
+ARIADNE_TRACE_API bool runtime_busy() noexcept;
+
 // The last error (bad regex...), or "" — per thread.
 ARIADNE_TRACE_API const char* error() noexcept;
 // Diagnostics about modules that cannot be traced ("libfoo.so: built without

@@ -63,6 +63,12 @@ enum Call : std::uint64_t {
   kCallAlarm,
   kCallRaise,
   kCallPthreadKill,
+  kCallMkdtemp,
+  kCallMkstemp,
+  kCallDup2,
+  kCallRmdir,
+  kCallMkdir,
+  kCallRename,
 };
 
 struct EventHead {

@@ -19,6 +19,17 @@ constinit Cursor g_cursor{nullptr, 0};
 constinit std::uint64_t g_consumed = 0;
 constinit FileHeader g_header{};
 
+// The log's fd sits far above the program's, at the same number in record
+// and replay: the program's own fds (and what it prints of them) must not
+// depend on the runtime's.
+constexpr int kLogFdFloor = 1000;
+int move_high(int fd) noexcept {
+  const int high = sys_fcntl(fd, F_DUPFD_CLOEXEC, kLogFdFloor);
+  if (high < 0) return fd;
+  sys_close(fd);
+  return high;
+}
+
 void say(const char* what, const char* path, int err) noexcept {
   sys_print(2, "ariadne-replay: %s %s: error %d\n", what, path, err);
 }
@@ -52,6 +63,7 @@ bool open_log_for_writing(const char* path, std::uint64_t quantum) noexcept {
     say("cannot create", path, -g_fd);
     return false;
   }
+  g_fd = move_high(g_fd);
   g_header = make_header(quantum, static_cast<std::uint32_t>(sys_getpid()));
   if (!sys_write_all(g_fd, &g_header, sizeof g_header)) {
     say("cannot write", path, 0);
@@ -62,7 +74,7 @@ bool open_log_for_writing(const char* path, std::uint64_t quantum) noexcept {
 
 void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noexcept {
   EventHead head = head_in;
-  std::uint64_t desc[2][2];
+  std::uint64_t desc[kMaxOutBufs][2];
   std::uint32_t data = 0;
   for (int i = 0; i < n_outs; ++i) {
     desc[i][0] = reinterpret_cast<std::uint64_t>(outs[i].p);
@@ -77,7 +89,7 @@ void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noex
     crc = crc32c(outs[i].p, outs[i].n, crc);
   }
   std::uint32_t frame[2] = {len, crc};
-  iovec iov[6];
+  iovec iov[2 + 2 * kMaxOutBufs];
   int n = 0;
   iov[n++] = {frame, sizeof frame};
   iov[n++] = {&head, sizeof head};
@@ -92,11 +104,12 @@ void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noex
 }
 
 bool open_log_for_reading(const char* path) noexcept {
-  const int fd = sys_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = sys_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     say("cannot open", path, -fd);
     return false;
   }
+  fd = move_high(fd);  // kept open, as the writer's is when recording
   struct stat st {};
   if (sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     say("not a regular file:", path, 0);
@@ -111,7 +124,7 @@ bool open_log_for_reading(const char* path) noexcept {
     }
     g_bytes = static_cast<const std::uint8_t*>(m);
   }
-  sys_close(fd);
+  g_fd = fd;
   if (const char* bad = check_header(g_bytes, g_size); bad != nullptr) {
     sys_print(2, "ariadne-replay: %s: offset 0: %s\n", path, bad);
     return false;

@@ -62,7 +62,10 @@ void at_exit_hook() { process_exiting(t_self, 0, false); }
 }  // namespace
 
 Mode mode() noexcept { return g_mode; }
-ReplayThread* self() noexcept { return g_mode == Mode::off ? nullptr : t_self; }
+ReplayThread* self() noexcept {
+  // The runtime's own calls (a module scan after dlopen) are not the program's.
+  return g_mode == Mode::off || trace::runtime_busy() ? nullptr : t_self;
+}
 std::uint64_t current_ticks() noexcept { return trace::thread_ticks(); }
 std::uint64_t quantum() noexcept { return g_quantum; }
 std::uint32_t thread_count() noexcept { return g_threads_made.load(std::memory_order_acquire); }
@@ -222,7 +225,7 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
     const long r = real(ctx);
     const int err = errno;
     if (blocking) reacquire_after_blocking_call(me);
-    OutBuf ob[2];
+    OutBuf ob[kMaxOutBufs];
     const int n = outs != nullptr ? outs(ctx, r, ob) : 0;
     EventHead h{};
     h.kind = EventKind::call;
@@ -255,7 +258,7 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   }
   if (spec.execute_in_replay) real(ctx);
   const long r = static_cast<long>(ev.head.b);
-  OutBuf ob[2];
+  OutBuf ob[kMaxOutBufs];
   const int n = outs != nullptr ? outs(ctx, r, ob) : 0;
   for (int i = 0; i < n; ++i) {
     std::uint64_t addr = 0, len = 0;
@@ -337,8 +340,8 @@ void thread_ending(ReplayThread* me) noexcept {
 }
 
 ReplayThread* thread_by_handle(unsigned long handle) noexcept {
-  const std::uint32_t n = thread_count();
-  for (std::uint32_t i = 0; i < n; ++i)
+  // Newest first: a pthread_t is reused once its thread is joined.
+  for (std::uint32_t i = thread_count(); i-- > 0;)
     if (thread_slot(i)->handle == handle) return thread_slot(i);
   return nullptr;
 }

@@ -47,6 +47,8 @@ struct OutBuf {
   void* p;
   std::size_t n;
 };
+// The most memory ranges one call writes (readv's iovecs; more are refused).
+inline constexpr int kMaxOutBufs = 8;
 
 Mode mode() noexcept;
 // The calling thread's state, or nullptr for a thread replay does not manage
@@ -72,7 +74,7 @@ struct CallSpec {
   bool execute_in_replay;
 };
 using RealCall = long (*)(void* ctx);
-using CallOutputs = int (*)(void* ctx, long result, OutBuf out[2]);
+using CallOutputs = int (*)(void* ctx, long result, OutBuf out[kMaxOutBufs]);
 long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutputs outs, void* ctx) noexcept;
 
 // Thread life, from the pthread interposers.

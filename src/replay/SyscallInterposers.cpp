@@ -25,6 +25,7 @@
 #include <ctime>
 
 #include "replay/Session.hpp"
+#include "replay/StandIn.hpp"
 
 #define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -44,7 +45,6 @@ std::uint64_t w(const void* p) { return reinterpret_cast<std::uint64_t>(p); }
 struct Args {
   long (*call)(const Args&);
   std::uint64_t a[6];
-  OutBuf out[2];
   int (*outs)(const Args&, long r, OutBuf* o);
 };
 
@@ -65,8 +65,10 @@ int out_result_bytes(const Args& a, long r, OutBuf* o) {
   return 1;
 }
 
+}  // namespace
+
 // The fd a call made, or stand-ins for it in replay (see above).
-void stand_in(long fd) {
+void ariadne::replay::stand_in(long fd) {
   static const auto real_open = next<int (*)(const char*, int, ...)>("open");
   static const auto real_dup3 = next<decltype(&::dup3)>("dup3");
   static const auto real_close = next<decltype(&::close)>("close");
@@ -79,10 +81,6 @@ void stand_in(long fd) {
   }
 }
 
-bool is_terminal_fd(int fd) { return fd == 1 || fd == 2; }
-
-}  // namespace
-
 // ---------------------------------------------------------------- input and output
 
 ARIADNE_REPLAY_EXPORT ssize_t read(int fd, void* buf, size_t n) {
@@ -93,7 +91,6 @@ ARIADNE_REPLAY_EXPORT ssize_t read(int fd, void* buf, size_t n) {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2]);
          },
          {static_cast<std::uint64_t>(fd), w(buf), n},
-         {},
          out_result_bytes};
   return call(me, SYS_read, digest_words({SYS_read, a.a[0], a.a[1], a.a[2]}), true, false, a);
 }
@@ -106,11 +103,10 @@ ARIADNE_REPLAY_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const void*>(x.a[1]), x.a[2]);
          },
          {static_cast<std::uint64_t>(fd), w(buf), n},
-         {},
          nullptr};
   // The bytes are part of the digest: output that differs is a divergence.
   const std::uint64_t d = digest(digest_words({SYS_write, a.a[0], n}), buf, n);
-  return call(me, SYS_write, d, !is_terminal_fd(fd), is_terminal_fd(fd), a);
+  return call(me, SYS_write, d, !is_terminal(fd), is_terminal(fd), a);
 }
 
 ARIADNE_REPLAY_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off_t off) {
@@ -122,7 +118,6 @@ ARIADNE_REPLAY_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off_t off) {
                        static_cast<off_t>(x.a[3]));
          },
          {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(off)},
-         {},
          out_result_bytes};
   return call(me, SYS_pread64, digest_words({SYS_pread64, a.a[0], a.a[1], a.a[2], a.a[3]}), false, false, a);
 }
@@ -142,7 +137,6 @@ ARIADNE_REPLAY_EXPORT int open(const char* path, int flags, ...) {
            return real(reinterpret_cast<const char*>(x.a[0]), static_cast<int>(x.a[1]), static_cast<mode_t>(x.a[2]));
          },
          {w(path), static_cast<std::uint64_t>(flags), m},
-         {},
          nullptr};
   const long r = call(me, SYS_openat, digest(digest_words({SYS_openat, a.a[1], a.a[2]}), path, std::strlen(path)),
                       false, false, a);
@@ -177,7 +171,6 @@ ARIADNE_REPLAY_EXPORT int openat(int dir, const char* path, int flags, ...) {
                        static_cast<mode_t>(x.a[3]));
          },
          {static_cast<std::uint64_t>(dir), w(path), static_cast<std::uint64_t>(flags), m},
-         {},
          nullptr};
   const long r = call(me, SYS_openat,
                       digest(digest_words({SYS_openat, a.a[0], a.a[2], a.a[3]}), path, std::strlen(path)), false,
@@ -186,22 +179,12 @@ ARIADNE_REPLAY_EXPORT int openat(int dir, const char* path, int flags, ...) {
   return static_cast<int>(r);
 }
 
-// Made in both runs: the stand-ins are closed as the real fds were.
-ARIADNE_REPLAY_EXPORT int close(int fd) {
-  REAL(close);
-  ReplayThread* me = self();
-  if (me == nullptr) return real(fd);
-  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); }, {static_cast<std::uint64_t>(fd)}, {}, nullptr};
-  return static_cast<int>(call(me, SYS_close, digest_words({SYS_close, a.a[0]}), false, true, a));
-}
-
 ARIADNE_REPLAY_EXPORT int pipe2(int fds[2], int flags) {
   REAL(pipe2);
   ReplayThread* me = self();
   if (me == nullptr) return real(fds, flags);
   Args a{[](const Args& x) -> long { return real(reinterpret_cast<int*>(x.a[0]), static_cast<int>(x.a[1])); },
          {w(fds), static_cast<std::uint64_t>(flags)},
-         {},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[0]), 2 * sizeof(int)};
@@ -223,7 +206,6 @@ ARIADNE_REPLAY_EXPORT int fstat(int fd, struct stat* st) {
   if (me == nullptr) return real(fd, st);
   Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0]), reinterpret_cast<struct stat*>(x.a[1])); },
          {static_cast<std::uint64_t>(fd), w(st)},
-         {},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct stat)};
@@ -240,7 +222,6 @@ ARIADNE_REPLAY_EXPORT int stat(const char* path, struct stat* st) {
            return real(reinterpret_cast<const char*>(x.a[0]), reinterpret_cast<struct stat*>(x.a[1]));
          },
          {w(path), w(st)},
-         {},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct stat)};
@@ -258,7 +239,6 @@ ARIADNE_REPLAY_EXPORT off_t lseek(int fd, off_t off, int whence) {
            return real(static_cast<int>(x.a[0]), static_cast<off_t>(x.a[1]), static_cast<int>(x.a[2]));
          },
          {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(off), static_cast<std::uint64_t>(whence)},
-         {},
          nullptr};
   return call(me, SYS_lseek, digest_words({SYS_lseek, a.a[0], a.a[1], a.a[2]}), false, false, a);
 }
@@ -267,7 +247,7 @@ ARIADNE_REPLAY_EXPORT int unlink(const char* path) {
   REAL(unlink);
   ReplayThread* me = self();
   if (me == nullptr) return real(path);
-  Args a{[](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); }, {w(path)}, {}, nullptr};
+  Args a{[](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); }, {w(path)}, nullptr};
   return static_cast<int>(
       call(me, SYS_unlinkat, digest(digest_words({SYS_unlinkat}), path, std::strlen(path)), false, false, a));
 }
@@ -282,7 +262,6 @@ ARIADNE_REPLAY_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
            return real(static_cast<clockid_t>(x.a[0]), reinterpret_cast<struct timespec*>(x.a[1]));
          },
          {static_cast<std::uint64_t>(clock), w(ts)},
-         {},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct timespec)};
@@ -299,7 +278,6 @@ ARIADNE_REPLAY_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
            return real(reinterpret_cast<struct timeval*>(x.a[0]), reinterpret_cast<void*>(x.a[1]));
          },
          {w(tv), w(tz)},
-         {},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0 || x.a[0] == 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[0]), sizeof(struct timeval)};
@@ -312,7 +290,7 @@ ARIADNE_REPLAY_EXPORT time_t time(time_t* out) {
   REAL(time);
   ReplayThread* me = self();
   if (me == nullptr) return real(out);
-  Args a{[](const Args&) -> long { return real(nullptr); }, {}, {}, nullptr};
+  Args a{[](const Args&) -> long { return real(nullptr); }, {}, nullptr};
   const time_t t = call(me, kCallTime, digest_words({kCallTime}), false, false, a);
   if (out != nullptr) *out = t;
   return t;
@@ -326,7 +304,6 @@ ARIADNE_REPLAY_EXPORT ssize_t getrandom(void* buf, size_t n, unsigned flags) {
            return real(reinterpret_cast<void*>(x.a[1]), x.a[2], static_cast<unsigned>(x.a[3]));
          },
          {0, w(buf), n, flags},
-         {},
          out_result_bytes};
   return call(me, SYS_getrandom, digest_words({SYS_getrandom, a.a[1], a.a[2], a.a[3]}), false, false, a);
 }
@@ -335,7 +312,7 @@ ARIADNE_REPLAY_EXPORT pid_t getpid() {
   REAL(getpid);
   ReplayThread* me = self();
   if (me == nullptr) return real();
-  Args a{[](const Args&) -> long { return real(); }, {}, {}, nullptr};
+  Args a{[](const Args&) -> long { return real(); }, {}, nullptr};
   return static_cast<pid_t>(call(me, SYS_getpid, digest_words({SYS_getpid}), false, false, a));
 }
 
@@ -343,7 +320,7 @@ ARIADNE_REPLAY_EXPORT pid_t getppid() {
   REAL(getppid);
   ReplayThread* me = self();
   if (me == nullptr) return real();
-  Args a{[](const Args&) -> long { return real(); }, {}, {}, nullptr};
+  Args a{[](const Args&) -> long { return real(); }, {}, nullptr};
   return static_cast<pid_t>(call(me, SYS_getppid, digest_words({SYS_getppid}), false, false, a));
 }
 
@@ -351,7 +328,7 @@ ARIADNE_REPLAY_EXPORT pid_t gettid() {
   REAL(gettid);
   ReplayThread* me = self();
   if (me == nullptr) return real();
-  Args a{[](const Args&) -> long { return real(); }, {}, {}, nullptr};
+  Args a{[](const Args&) -> long { return real(); }, {}, nullptr};
   return static_cast<pid_t>(call(me, SYS_gettid, digest_words({SYS_gettid}), false, false, a));
 }
 
@@ -365,7 +342,6 @@ ARIADNE_REPLAY_EXPORT int nanosleep(const struct timespec* req, struct timespec*
            return real(reinterpret_cast<const struct timespec*>(x.a[0]), reinterpret_cast<struct timespec*>(x.a[1]));
          },
          {w(req), w(rem)},
-         {},
          nullptr};
   return static_cast<int>(call(me, SYS_nanosleep, digest(digest_words({SYS_nanosleep}), req, sizeof *req), true, false, a));
 }
@@ -390,4 +366,38 @@ ARIADNE_REPLAY_EXPORT unsigned sleep(unsigned s) {
     static_cast<time_t>(s), 0
   };
   return nanosleep(&req, nullptr) == 0 ? 0 : s;
+}
+
+// ---------------------------------------------------------------- temporary names
+
+// Their names come from randomness inside libc that no interposer sees:
+// made when recording, the names handed back in replay.
+namespace {
+int template_out(const Args& x, long r, OutBuf* o) {
+  if (r == 0 || r == -1) return 0;
+  o[0] = {reinterpret_cast<void*>(x.a[0]), static_cast<std::size_t>(x.a[1])};
+  return 1;
+}
+}  // namespace
+
+ARIADNE_REPLAY_EXPORT char* mkdtemp(char* tmpl) {
+  REAL(mkdtemp);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(tmpl);
+  Args a{[](const Args& x) -> long { return reinterpret_cast<long>(real(reinterpret_cast<char*>(x.a[0]))); },
+         {w(tmpl), std::strlen(tmpl) + 1},
+         template_out};
+  return reinterpret_cast<char*>(call(me, kCallMkdtemp, digest(digest_words({kCallMkdtemp}), tmpl, a.a[1]), false, false, a));
+}
+
+ARIADNE_REPLAY_EXPORT int mkstemp(char* tmpl) {
+  REAL(mkstemp);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(tmpl);
+  Args a{[](const Args& x) -> long { return real(reinterpret_cast<char*>(x.a[0])); },
+         {w(tmpl), std::strlen(tmpl) + 1},
+         template_out};
+  const long fd = call(me, kCallMkstemp, digest(digest_words({kCallMkstemp}), tmpl, a.a[1]), false, false, a);
+  stand_in(fd);
+  return static_cast<int>(fd);
 }

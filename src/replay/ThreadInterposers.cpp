@@ -81,14 +81,15 @@ ARIADNE_REPLAY_EXPORT int pthread_create(pthread_t* th, const pthread_attr_t* at
 ARIADNE_REPLAY_EXPORT int pthread_join(pthread_t th, void** ret) {
   REAL(pthread_join);
   ReplayThread* me = self();
-  if (me != nullptr) {
-    if (ReplayThread* t = thread_by_handle(th); t != nullptr) {
-      while (t->state.load(std::memory_order_relaxed) != kExited) wait_on(me, t);
-    }
+  ReplayThread* t = me != nullptr ? thread_by_handle(th) : nullptr;
+  if (t != nullptr) {
+    while (t->state.load(std::memory_order_relaxed) != kExited) wait_on(me, t);
   }
   // The thread has left the program's code: the kernel's part of its exit
   // is all that is left to wait for.
-  return real(th, ret);
+  const int r = real(th, ret);
+  if (t != nullptr && r == 0) t->handle = 0;  // the pthread_t may name a new thread from now on
+  return r;
 }
 
 ARIADNE_REPLAY_EXPORT void pthread_exit(void* value) {

@@ -258,4 +258,5 @@ extern "C" std::uintptr_t ariadne_trace_on_exit(Frame* frame) noexcept {
 
 namespace ariadne::trace {
 void* call_data() noexcept { return detail::thread_state().call_data; }
+bool runtime_busy() noexcept { return detail::thread_state().in_handler; }
 }  // namespace ariadne::trace

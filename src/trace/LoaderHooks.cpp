@@ -3,6 +3,7 @@
 // and prepared before dlopen returns to the caller; modules are retired
 // under the tracer's lock around the real dlclose, so no enable/disable
 // batch can write into code that is being unmapped.
+#include "trace/Handlers.hpp"
 #include "trace/Interpose.hpp"
 #include "trace/Tracer.hpp"
 
@@ -15,7 +16,11 @@ using ariadne::trace::detail::next_definition;
 ARIADNE_RT_EXPORT void* dlopen(const char* file, int mode) {
   static const auto real = next_definition<void* (*)(const char*, int)>("dlopen");
   void* handle = real(file, mode);
-  if (handle != nullptr) ariadne::trace::detail::modules_added();
+  if (handle != nullptr) {
+    // The scan's own calls (libelf reading the module) are the runtime's.
+    ariadne::trace::detail::UntracedScope untraced;
+    ariadne::trace::detail::modules_added();
+  }
   return handle;
 }
 
