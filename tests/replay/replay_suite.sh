@@ -57,7 +57,7 @@ for prog in "$@"; do
   n_programs=$((n_programs + 1))
   is_pending=0
   [ -n "${pending[$name]+x}" ] && is_pending=1
-  bad=0  # this program's failed runs
+  bad=0 first_bad=""  # this program's failed runs, and the first one
   work=$WORK/$name
   rm -rf "$work"
   mkdir -p "$work"
@@ -72,6 +72,7 @@ for prog in "$@"; do
       [ $rc -eq 124 ] && why="timed out after ${limit}s"
       [ $rc -eq 0 ] && why="no EXIT-SUCCESS line in its stdout"
       bad=$((bad + 1))
+      [ -z "$first_bad" ] && first_bad="recording $r: $why"
       [ $is_pending -eq 1 ] && break
       failures=$((failures + 1))
       report "recording failed" "$name" "recording $r" "$why"
@@ -95,6 +96,7 @@ for prog in "$@"; do
       fi
       [ -z "$kind" ] && continue
       bad=$((bad + 1))
+      [ -z "$first_bad" ] && first_bad="recording $r, replay $p: $why"
       [ $is_pending -eq 1 ] && break 2
       if [ "$kind" = mismatch ]; then mismatches=$((mismatches + 1)); else failures=$((failures + 1)); fi
       report "$kind" "$name" "recording $r, replay $p" "$why"
@@ -104,7 +106,7 @@ for prog in "$@"; do
   done
   if [ $is_pending -eq 1 ]; then
     if [ $bad -gt 0 ]; then
-      pending_report+=("pending: $name (${pending[$name]}): failed, not counted (see $work)")
+      pending_report+=("pending: $name (${pending[$name]}): failed at $first_bad; not counted (see $work)")
     else
       pending_report+=("pending: $name (${pending[$name]}): passed every run; take it out of PENDING")
     fi
