@@ -1,8 +1,10 @@
 // racy_interleave: four threads, released together, each append their id to
 // a shared log at every step (the slot is taken with an atomic fetch-add, the
-// steps are instrumented work in between). Prints the log: the interleaving
-// itself, different natively from run to run.
+// steps are instrumented work in between, with a sched_yield every fourth
+// step). Prints the log: the interleaving itself, different natively from run
+// to run.
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -24,6 +26,7 @@ REPLAY_FN static void* worker(void* arg) {
   for (int s = 0; s < STEPS; ++s) {
     x = work_n(x, 50 + 10 * id);
     append(id);
+    if (s % 4 == 3) sched_yield();  // natively: a thread waiting for this CPU runs
   }
   return NULL;
 }
