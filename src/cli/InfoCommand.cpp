@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli/Commands.hpp"
+#include "cli/ReplayLogSummary.hpp"
 #include "cli/TraceCommon.hpp"
 
 namespace ariadne::cli {
@@ -54,6 +55,42 @@ std::string bytes_text(std::uint64_t n) {
 }
 
 }  // namespace
+
+// A replayable recording's log (docs/replay.md): what it holds, by kind.
+static void print_replay_log(const std::string& dir) {
+  const std::string path = dir + "/replay.log";
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;
+  const ReplayLogSummary r = summarize_replay_log(path);
+  std::printf("\nReplay log   %s\n", path.c_str());
+  if (!r.readable) {
+    std::printf("  Unreadable %s\n", r.header_problem.c_str());
+    return;
+  }
+  std::printf("  Events     %llu in %s (%.1f bytes per event); %llu ticks per turn when recorded\n",
+              static_cast<unsigned long long>(r.events), bytes_text(r.bytes).c_str(),
+              r.events != 0 ? static_cast<double>(r.bytes) / static_cast<double>(r.events) : 0.0,
+              static_cast<unsigned long long>(r.quantum));
+  std::string reasons;
+  for (const auto& [why, n] : r.handoffs_by_reason)
+    reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", why, n);
+  std::printf("  Hand-offs  %llu%s%s%s\n", static_cast<unsigned long long>(r.by_kind[1]), reasons.empty() ? "" : " (",
+              reasons.c_str(), reasons.empty() ? "" : ")");
+  std::printf("  Threads    %u (%llu made, %llu ended)\n", r.threads, static_cast<unsigned long long>(r.by_kind[4]),
+              static_cast<unsigned long long>(r.by_kind[5]));
+  std::printf("  Calls      %llu logged, %s of memory the kernel wrote\n", static_cast<unsigned long long>(r.by_kind[3]),
+              bytes_text(r.syscall_bytes).c_str());
+  std::printf("  Signals    %llu\n", static_cast<unsigned long long>(r.by_kind[6]));
+  std::printf("  Baton      %llu taken free after a blocking call\n", static_cast<unsigned long long>(r.by_kind[2]));
+  if (r.corrupt) {
+    std::printf("  Damaged    at offset %llu: %s\n", static_cast<unsigned long long>(r.stop_offset), r.stop_why.c_str());
+  } else if (r.torn) {
+    std::printf("  End        torn at offset %llu (%s): the program was killed while recording\n",
+                static_cast<unsigned long long>(r.stop_offset), r.stop_why.c_str());
+  } else {
+    std::printf("  End        %s\n", r.ended ? "the program's exit is logged" : "no exit logged (the program was killed)");
+  }
+}
 
 void add_info_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
@@ -176,6 +213,7 @@ void add_info_command(CLI::App& app) {
       }
       std::printf("  Sites      %zu\n", p.sites.size());
     }
+    print_replay_log(t.dir.path());
     finish(t.problems);
   });
 }

@@ -183,8 +183,8 @@ void check_position(ReplayThread* me, const EventView& ev) noexcept {
 void expect_event(ReplayThread* me, EventKind kind, EventView& ev) noexcept {
   if (!peek_event(ev)) log_ended(me);
   if (ev.head.thread != me->index || ev.head.kind != kind)
-    diverge(me, ev, "expected %s by thread %u, found %s by thread %u", event_name(ev.head.kind), ev.head.thread,
-            event_name(kind), me->index);
+    diverge(me, ev, "the log has %s by thread %u next; thread %u came to %s", event_name(ev.head.kind),
+            ev.head.thread, me->index, event_name(kind));
   check_position(me, ev);
 }
 

@@ -266,7 +266,10 @@ TraceDir TraceDir::open(const std::string& path_in, std::vector<Problem>& proble
   }
   // Every recorded program has at least one process image; none left means
   // all its calls are gone, not that it made none.
-  if (keys.empty())
+  // A replayable recording (`record --replayable`) holds a replay log and no
+  // function trace yet: no process directory is expected then.
+  const bool replay_only = t.session_.options.find("Y replayable\n") != std::string::npos;
+  if (keys.empty() && !replay_only)
     problems.push_back({path, 0, "expected a process directory (<pid>) of the recorded program, found none"});
   for (const auto& key : keys) {
     ProcessInfo p;
