@@ -110,8 +110,10 @@ void replay(const std::string& dir_arg) {
     if (eq != std::string::npos) ::setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
   }
   launch::Launcher launcher;
-  std::vector<std::string> env{replay_settings("replay", log_abs.string(), result_path, 0)};
-  if (ignore_results) env.emplace_back("ARIADNE_REPLAY_IGNORE_RESULTS=1");
+  // The test-only switch rides inside the fixed-length settings: the stack
+  // must not move, or the replay would diverge for that reason alone.
+  const std::vector<std::string> env{
+      replay_settings(ignore_results ? "replay-ignoring-results" : "replay", log_abs.string(), result_path, 0)};
   auto plan = launcher.plan(session.argv, env, {kReplayLibrary});
   const std::string recorded_id = option(session.options, kReplayBuildIdTag);
   const std::string id = launch::identify_elf(plan.program).build_id;

@@ -139,7 +139,10 @@ void record_acquire(ReplayThread* me) noexcept {
 
 void replay_turn(ReplayThread* me) noexcept {
   for (;;) {
-    if (g_current.load(std::memory_order_acquire) == me->index) break;
+    const std::uint32_t current = g_current.load(std::memory_order_acquire);
+    if (current == me->index) break;
+    // The log ended (a killed recording): nobody's turn comes again.
+    if (current == kNoThread) log_ended(me);
     futex_wait(&me->go, 0);
     me->go.store(0, std::memory_order_relaxed);
   }

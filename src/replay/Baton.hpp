@@ -17,6 +17,8 @@ std::uint32_t thread_count() noexcept;
 // divergence, which does not return).
 void expect_event(ReplayThread* me, EventKind kind, EventView& ev) noexcept;
 void check_position(ReplayThread* me, const EventView& ev) noexcept;
+// Replay ran out of log: ends the process as the recorded run ended.
+[[noreturn]] void log_ended(ReplayThread* me) noexcept;
 [[noreturn]] void diverge(ReplayThread* me, const EventView& ev, const char* fmt, ...) noexcept
     __attribute__((format(printf, 3, 4)));
 

@@ -26,7 +26,8 @@ constinit std::uint64_t g_quantum = 20000;
 constinit std::atomic<std::uint32_t> g_threads_made{0};
 constinit const char* g_result_path = nullptr;
 constinit bool g_exit_logged = false;
-// Test-only (ARIADNE_REPLAY_IGNORE_RESULTS): replay makes every call again and
+// Test-only (mode=replay-ignoring-results, from `ARIADNE_REPLAY_IGNORE_RESULTS=1
+// ariadne replay`): replay makes every call again and
 // keeps what it returns now, to show that the suite fails without the log.
 constinit bool g_ignore_results = false;
 
@@ -105,12 +106,12 @@ void start_from_environment() noexcept {
   const char* m = field("mode");
   if (m == nullptr || path == nullptr) return;
   g_result_path = result != nullptr && result[0] != '\0' ? result : nullptr;
-  if (std::getenv("ARIADNE_REPLAY_IGNORE_RESULTS") != nullptr) g_ignore_results = true;
   if (std::strcmp(m, "record") == 0) {
     if (ticks != nullptr && std::atoll(ticks) > 0) g_quantum = static_cast<std::uint64_t>(std::atoll(ticks));
     if (!open_log_for_writing(path, g_quantum)) sys_exit_group(125);
     g_mode = Mode::record;
-  } else if (std::strcmp(m, "replay") == 0) {
+  } else if (std::strcmp(m, "replay") == 0 || std::strcmp(m, "replay-ignoring-results") == 0) {
+    g_ignore_results = m[6] != '\0';
     if (!open_log_for_reading(path)) {
       write_result("bad-input cannot read the replay log\n");
       sys_exit_group(125);
@@ -155,7 +156,7 @@ void diverge(ReplayThread* me, const EventView& ev, const char* fmt, ...) noexce
   sys_exit_group(125);
 }
 
-[[noreturn]] void log_ended(ReplayThread* me) noexcept {
+void log_ended(ReplayThread* me) noexcept {
   const char* why = log_end_reason();
   char line[512];
   if (why[0] == '\0') {

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# replay_checks.sh CASE — the replay checks beside the suite (issue 17):
+#   ignore-results  a replay that ignores the logged results (the test-only
+#                   ARIADNE_REPLAY_IGNORE_RESULTS) fails the suite's timing
+#                   and randomness programs: the suite can fail;
+#   divergence      cycle_counter follows the CPU's cycle counter (not
+#                   intercepted): 20 recordings, each replay faithful (exit 0,
+#                   same output) or reported diverged (exit 4), never silently
+#                   different;
+#   killed          the target SIGKILLed mid-run while recording replays up to
+#                   the kill, its output reproduced up to there;
+#   info            `ariadne info` shows the replay log.
+# Environment: ARIADNE, WORK, BIN (the directory of the suite's programs).
+set -u
+: "${ARIADNE:?}" "${WORK:?}" "${BIN:?}"
+case_name=${1:?usage: replay_checks.sh CASE}
+work=$WORK/checks-$case_name
+rm -rf "$work"
+mkdir -p "$work"
+export TMPDIR=$work
+fail() {
+  echo "FAIL: $*"
+  exit 1
+}
+
+case $case_name in
+  ignore-results)
+    caught=0
+    for prog in clocks random ids; do
+      "$ARIADNE" record --replayable -o "$work/$prog" -- "$BIN/$prog" >"$work/$prog.rec" 2>/dev/null ||
+        fail "$prog: recording failed"
+      "$ARIADNE" replay "$work/$prog" >"$work/$prog.rep" 2>"$work/$prog.err" || fail "$prog: the faithful replay failed"
+      cmp -s "$work/$prog.rec" "$work/$prog.rep" || fail "$prog: the faithful replay differs"
+      ARIADNE_REPLAY_IGNORE_RESULTS=1 "$ARIADNE" replay "$work/$prog" >"$work/$prog.bad" 2>"$work/$prog.baderr"
+      status=$?
+      echo "$prog: faithful replay exit 0, same output; replay ignoring the log: exit $status, $(tail -n1 "$work/$prog.baderr")"
+      [ $status -eq 4 ] && caught=$((caught + 1))
+    done
+    echo "ignore-results: $caught of 3 replays that ignore the logged results were reported diverged"
+    [ $caught -eq 3 ] || fail "a replay ignoring the log was not caught"
+    ;;
+  divergence)
+    faithful=0 diverged=0 silent=0
+    for i in $(seq 1 20); do
+      d=$work/r$i
+      "$ARIADNE" record --replayable -o "$d" -- "$BIN/cycle_counter" >"$d.rec" 2>/dev/null || fail "recording $i failed"
+      "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err"
+      status=$?
+      if [ $status -eq 0 ] && cmp -s "$d.rec" "$d.rep"; then
+        faithful=$((faithful + 1))
+      elif [ $status -eq 4 ]; then
+        diverged=$((diverged + 1))
+        [ $diverged -eq 1 ] && echo "first divergence: $(tail -n1 "$d.err")"
+      else
+        silent=$((silent + 1))
+        echo "run $i: exit $status; stderr: $(tail -n1 "$d.err")"
+      fi
+    done
+    echo "divergence: 20 recordings of cycle_counter: $faithful replayed faithfully, $diverged reported diverged, $silent otherwise"
+    [ $silent -eq 0 ] || fail "a replay was neither faithful nor reported diverged"
+    ;;
+  killed)
+    d=$work/killed
+    "$ARIADNE" record --replayable -o "$d" -- "$BIN/killed" >"$d.rec" 2>"$d.recerr" &
+    recorder=$!
+    # Kill the target itself (not ariadne) once it has printed some lines.
+    for _ in $(seq 1 200); do
+      [ "$(wc -l <"$d.rec")" -ge 40 ] && break
+      sleep 0.05
+    done
+    target=$(pgrep -n -f "$BIN/killed\$" || pgrep -n -x killed || true)
+    [ -n "$target" ] || fail "target not found"
+    kill -KILL "$target"
+    wait $recorder
+    echo "recording: exit $? after $(wc -l <"$d.rec") lines; $(tail -n1 "$d.recerr")"
+    "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err"
+    status=$?
+    echo "replay: exit $status, $(wc -l <"$d.rep") lines; $(tail -n1 "$d.err")"
+    [ $status -eq 0 ] || fail "the replay of a killed recording failed"
+    cmp "$d.rec" "$d.rep" || fail "the replay's output differs from the recorded output"
+    [ "$(wc -l <"$d.rec")" -ge 40 ] || fail "too few lines recorded"
+    echo "killed: output reproduced up to the kill ($(wc -c <"$d.rep") bytes)"
+    ;;
+  info)
+    d=$work/mutex
+    "$ARIADNE" record --replayable --ticks 50 -o "$d" -- "$BIN/mutex" >/dev/null 2>&1 || fail "recording failed"
+    "$ARIADNE" info "$d" >"$work/info" 2>&1 || fail "info failed: $(cat "$work/info")"
+    cat "$work/info"
+    grep -q "^Replay log" "$work/info" || fail "no replay log section"
+    grep -Eq "^  Hand-offs  [1-9][0-9]* \(budget [0-9]+" "$work/info" || fail "no hand-offs by reason"
+    grep -q "the program's exit is logged" "$work/info" || fail "no end"
+    ;;
+  *)
+    echo "replay_checks.sh: unknown case '$case_name'" >&2
+    exit 2
+    ;;
+esac
+echo "OK"
