@@ -71,9 +71,29 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
 // it execs get the preload through QEMU_SET_ENV (src/record/ExecEnvironment.cpp).
 constexpr std::string_view kUnderQemu = "ARIADNE_UNDER_QEMU=1";
 
-// qemu-user gives its guests no vDSO (docs: toolchain notes); x86-64 and
-// AArch64 kernels always map one.
-bool under_qemu_user() { return ::getauxval(AT_SYSINFO_EHDR) == 0; }
+// Whether this ariadne is a qemu-user guest, so that the images it starts are
+// started by the kernel's binfmt handler through a host qemu, whose own loader
+// reads LD_PRELOAD ("ERROR: ld.so: object ... cannot be preloaded").
+// qemu-user fakes uname() but not /proc/sys/kernel/arch (newer kernels): a kernel
+// of another architecture than this build's means emulation. Without that
+// file: qemu-user 7.2 gives its guests no vDSO (docs: toolchain notes),
+// while x86-64 and AArch64 kernels always map one (later qemu releases may
+// map one too, so this is the fallback only).
+bool under_qemu_user() {
+  const int fd = ::open("/proc/sys/kernel/arch", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[32];
+    ssize_t n;
+    do {
+      n = ::read(fd, buf, sizeof buf - 1);
+    } while (n < 0 && errno == EINTR);
+    ::close(fd);
+    std::string_view kernel(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    while (!kernel.empty() && (kernel.back() == '\n' || kernel.back() == ' ')) kernel.remove_suffix(1);
+    if (const auto isa = arch::from_name(kernel)) return *isa != arch::host();
+  }
+  return ::getauxval(AT_SYSINFO_EHDR) == 0;
+}
 
 volatile sig_atomic_t g_child = 0;
 

@@ -11,9 +11,14 @@ dir=$work/rec
 fail() { echo "FAIL [$case_name]: $*" >&2; printf '%s\n' "${events:-}" | head -60 >&2; exit 1; }
 
 # record OPTIONS... -- PROG ARGS: sets $out (the program's and our stderr) and $rc
+# Every case: no loader complained (under qemu-user a preload that reaches the
+# host's loader, qemu's or sh's, prints "ERROR: ld.so: object ... cannot be
+# preloaded" and the program runs on).
 record() {
   out=$("$ARIADNE" record -o "$dir" "$@" 2>&1); rc=$?
   printf '%s\n' "$out"
+  ! printf '%s\n' "$out" | grep -q 'cannot be preloaded' \
+    || fail "a loader complained: $(printf '%s\n' "$out" | grep 'cannot be preloaded' | head -1)"
 }
 # decode: sets $events; fails on any checksum problem
 decode() {
