@@ -153,6 +153,11 @@ report() {
         m == "native" ? "-" : sprintf("%+.1f", add), z / 1e9, m == "native" ? "-" : sprintf("%+.1f", addz),
         (i == "-" || m == "native") ? "-" : sprintf("%+.1f", ((i - i0) - (ni - ni0)) / c) }'
   done
+  if [ "$counting" != 0 ]; then
+    awk -v n="$(insns cpu native)" -v r="$(insns cpu record)" -v p="$(insns cpu replay)" -v c="$total" 'BEGIN {
+      printf "  guest insns, whole run: native %d (%.1f/call), record %d (%.2fx), replay %d (%.2fx)\n",
+        n, n / c, r, r / n, p, p / n }'
+  fi
   local ev ho cl by
   read -r ev ho cl by <"$work_dir/cpu.record.fig"
   awk -v ev="$ev" -v ho="$ho" -v cl="$cl" -v by="$by" -v t="$total" 'BEGIN {
