@@ -155,7 +155,7 @@ report() {
   done
   if [ "$counting" != 0 ]; then
     awk -v n="$(insns cpu native)" -v r="$(insns cpu record)" -v p="$(insns cpu replay)" -v c="$total" 'BEGIN {
-      printf "  guest insns, whole run: native %d (%.1f/call), record %d (%.2fx), replay %d (%.2fx)\n",
+      printf "  guest insns, whole run: native %.0f (%.1f/call), record %.0f (%.2fx), replay %.0f (%.2fx)\n",
         n, n / c, r, r / n, p, p / n }'
   fi
   local ev ho cl by
