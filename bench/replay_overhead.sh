@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# replay_overhead.sh [-r RUNS] [-t THREADS] [-c CALLS] [-w WORK] [-s ROUNDS] [-C CALLS] [-S ROUNDS] [-p CPU] [x86_64|aarch64|both]
+#
+# Issue 17, acceptance 5: what a replayable recording and its replay cost
+# beside the program run natively, side by side in one run
+# (docs/performance.md, "Replay overhead").
+#
+# 1. CPU-bound (bench/replay_cpu.c): THREADS (4) threads, each CALLS calls of
+#    a small instrumented function doing WORK rounds of arithmetic. Wall time
+#    of the whole run natively, under `ariadne record --replayable` and under
+#    `ariadne replay`; the ratios to native (target <= 1.5x); the hand-offs and
+#    the log bytes per hand-off.
+# 2. Syscall-heavy (bench/replay_syscall.c): ROUNDS rounds of a pipe write, a
+#    read of it and clock_gettime (3 intercepted calls a round). The time per
+#    call added by record and by replay (target <= 1 us on x86-64) and the log
+#    bytes per call. Start-up is taken out: each mode is also run with 0
+#    rounds, and per call = (wall(ROUNDS) - wall(0)) / calls.
+#
+# Every command runs pinned to one CPU (taskset -c CPU, 0 by default); each
+# figure is the median of RUNS (3) runs, the three modes interleaved in every
+# run so that the machine's load hits them alike. Each run's stdout must equal
+# the native one's (the replay's is the recording's, written through).
+#
+# x86_64: the programs as the build built them (bench/replay_cpu, _syscall).
+# aarch64: the same sources cross-built here with aarch64-linux-gnu-gcc, the
+# build type's optimisation flags and `ariadne flags --arch aarch64`, run
+# under qemu-aarch64 (natively: `qemu-aarch64 PROG`; record and replay: the
+# same x86-64 `ariadne`, which starts qemu-aarch64 itself). Besides wall time,
+# one more run of each mode counts the guest instructions of the whole run
+# with the insn_count plugin (tools/qemu-plugin, atomic=on), given to
+# `ariadne` through ARIADNE_QEMU. -C/-S set the sizes there (default: -c and
+# a quarter of -s).
+#
+# Build dir: $NATIVE_BUILD (build/native-release), with the targets ariadne
+# (which builds lib/aarch64 too), insn_count, replay_cpu, replay_syscall.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=3 threads=4 calls=2500000 work=32 rounds=100000 a_calls='' a_rounds='' cpu=0
+while getopts r:t:c:w:s:C:S:p: o; do
+  case $o in
+    r) runs=$OPTARG ;; t) threads=$OPTARG ;; c) calls=$OPTARG ;; w) work=$OPTARG ;;
+    s) rounds=$OPTARG ;; C) a_calls=$OPTARG ;; S) a_rounds=$OPTARG ;; p) cpu=$OPTARG ;;
+    *) sed -n 2p "$0" >&2; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+which=${1:-both}
+a_calls=${a_calls:-$calls}
+a_rounds=${a_rounds:-$((rounds / 4))}
+b=$(realpath -m "${NATIVE_BUILD:-$top/build/native-release}")
+ariadne=$b/ariadne
+work_dir=$(mktemp -d)
+trap 'rm -rf "$work_dir"' EXIT
+
+need() { [ -e "$1" ] || { echo "replay_overhead.sh: no $1 (build the targets: $2)" >&2; exit 1; }; }
+need "$ariadne" ariadne
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# The record command's last stderr line:
+# "... replayable: E events (H hand-offs, C calls logged), T threads, B bytes of log; ..."
+# -> "E H C B"
+record_figures() {
+  tail -n 1 "$1" | sed -nE 's/.*replayable: ([0-9]+) events \(([0-9]+) hand-offs, ([0-9]+) calls logged\), [0-9]+ threads?, ([0-9]+) bytes of log.*/\1 \2 \3 \4/p'
+}
+
+# run_mode ARCH MODE TAG PROG ARGS...: one run of MODE (native, record, replay)
+# pinned to $cpu; appends its wall time in ns to $work_dir/TAG.MODE.ns and keeps
+# stdout in TAG.MODE.out (record: the log figures in TAG.record.fig).
+# $qemu_env: extra environment for ariadne (ARIADNE_QEMU=...), $native_cmd:
+# what runs PROG natively (empty, or qemu-aarch64 [-plugin ...]).
+run_mode() {
+  local arch=$1 mode=$2 tag=$3 t0 t1 rc=0
+  shift 3
+  local out=$work_dir/$tag.$mode.out err=$work_dir/$tag.$mode.err dir=$work_dir/$tag.rec
+  t0=$(date +%s%N)
+  case $mode in
+    native) taskset -c "$cpu" ${native_cmd[@]+"${native_cmd[@]}"} "$@" >"$out" 2>"$err" || rc=$? ;;
+    record) rm -rf "$dir"
+            taskset -c "$cpu" env ${qemu_env[@]+"${qemu_env[@]}"} "$ariadne" record --replayable -o "$dir" -- "$@" \
+              >"$out" 2>"$err" || rc=$? ;;
+    replay) taskset -c "$cpu" env ${qemu_env[@]+"${qemu_env[@]}"} "$ariadne" replay "$dir" >"$out" 2>"$err" || rc=$? ;;
+  esac
+  t1=$(date +%s%N)
+  if [ "$rc" != 0 ]; then
+    echo "replay_overhead.sh: $arch $tag $mode exited with $rc:" >&2
+    tail -n 5 "$err" >&2
+    exit 1
+  fi
+  [ "$mode" = native ] || cmp -s "$work_dir/$tag.native.out" "$out" ||
+    { echo "replay_overhead.sh: $arch $tag: $mode's output differs from the native run's" >&2; diff "$work_dir/$tag.native.out" "$out" | head >&2; exit 1; }
+  if [ "$mode" = record ]; then
+    record_figures "$err" >"$work_dir/$tag.record.fig"
+    [ -s "$work_dir/$tag.record.fig" ] || { echo "replay_overhead.sh: no figures in: $(tail -n 1 "$err")" >&2; exit 1; }
+  fi
+  echo $((t1 - t0)) >>"$work_dir/$tag.$mode.ns"
+}
+
+# measure ARCH TAG PROG ARGS...: $runs interleaved runs of the three modes.
+measure() {
+  local arch=$1 tag=$2 r m
+  shift 2
+  rm -f "$work_dir/$tag".*.ns
+  for ((r = 0; r < runs; r++)); do
+    for m in native record replay; do run_mode "$arch" "$m" "$tag" "$@"; done
+  done
+  for m in native record replay; do median <"$work_dir/$tag.$m.ns" >"$work_dir/$tag.$m.med"; done
+}
+
+# count_insns ARCH TAG PROG ARGS...: one more run of each mode under the
+# insn_count plugin; the whole run's guest instructions in TAG.MODE.insns.
+count_insns() {
+  local arch=$1 tag=$2 m plugin=$b/tools/qemu-plugin/libinsn_count.so
+  shift 2
+  for m in native record replay; do
+    local f=$work_dir/$tag.$m.icount
+    printf '#!/bin/sh\nexec qemu-aarch64 -plugin %s,out=%s,atomic=on "$@"\n' "$plugin" "$f" >"$work_dir/qemu-plugin"
+    chmod +x "$work_dir/qemu-plugin"
+    local native_cmd=("$work_dir/qemu-plugin") qemu_env=(ARIADNE_QEMU="$work_dir/qemu-plugin")
+    run_mode "$arch" "$m" "$tag-insns" "$@"
+    awk '$1 == "total" {print $2}' "$f" >"$work_dir/$tag.$m.insns"
+  done
+}
+
+med() { cat "$work_dir/$1.$2.med"; }
+insns() { if [ -s "$work_dir/$1.$2.insns" ]; then cat "$work_dir/$1.$2.insns"; else echo -; fi; }
+
+# report ARCH LABEL CPU_PROG SYSCALL_PROG CALLS ROUNDS
+report() {
+  local arch=$1 label=$2 cpu_prog=$3 sys_prog=$4 n_calls=$5 n_rounds=$6 m
+  local total=$((threads * n_calls)) sys_calls=$((3 * n_rounds)) counting=${counting:-0}
+  echo "== $label: CPU-bound, $threads threads x $n_calls calls of step(work $work) = $total calls;" \
+    "taskset -c $cpu, median of $runs runs"
+  measure "$arch" cpu "$cpu_prog" "$threads" "$n_calls" "$work"
+  measure "$arch" cpu0 "$cpu_prog" "$threads" 0 "$work"
+  # The same calls with no work in them: the cost of a tick alone, which
+  # the work hides in part (the CPU overlaps it with the multiply chain).
+  measure "$arch" cpuw0 "$cpu_prog" "$threads" "$n_calls" 0
+  if [ "$counting" != 0 ]; then
+    count_insns "$arch" cpu "$cpu_prog" "$threads" "$n_calls" "$work"
+    count_insns "$arch" cpu0 "$cpu_prog" "$threads" 0 "$work"
+    count_insns "$arch" cpuw0 "$cpu_prog" "$threads" "$n_calls" 0
+  fi
+  # +ns/call: (wall - start-up) over native's, per call; start-up = the run with 0 calls.
+  printf '  %-7s %10s %8s %12s %10s %12s %14s %12s\n' mode "wall s" "/native" "start-up s" "+ns/call" \
+    "work 0: s" "work 0: +ns" "+insns/call"
+  for m in native record replay; do
+    awk -v m="$m" -v w="$(med cpu "$m")" -v n="$(med cpu native)" -v s="$(med cpu0 "$m")" -v ns="$(med cpu0 native)" \
+        -v z="$(med cpuw0 "$m")" -v nz="$(med cpuw0 native)" -v c="$total" \
+        -v i="$(insns cpu "$m")" -v i0="$(insns cpu0 "$m")" -v ni="$(insns cpu native)" -v ni0="$(insns cpu0 native)" 'BEGIN {
+      add = ((w - s) - (n - ns)) / c; addz = ((z - s) - (nz - ns)) / c
+      printf "  %-7s %10.3f %7.2fx %12.3f %10s %12.3f %12s %14s\n", m, w / 1e9, w / n, s / 1e9,
+        m == "native" ? "-" : sprintf("%+.1f", add), z / 1e9, m == "native" ? "-" : sprintf("%+.1f", addz),
+        (i == "-" || m == "native") ? "-" : sprintf("%+.1f", ((i - i0) - (ni - ni0)) / c) }'
+  done
+  if [ "$counting" != 0 ]; then
+    awk -v n="$(insns cpu native)" -v r="$(insns cpu record)" -v p="$(insns cpu replay)" -v c="$total" 'BEGIN {
+      printf "  guest insns, whole run: native %.0f (%.1f/call), record %.0f (%.2fx), replay %.0f (%.2fx)\n",
+        n, n / c, r, r / n, p, p / n }'
+  fi
+  local ev ho cl by
+  read -r ev ho cl by <"$work_dir/cpu.record.fig"
+  awk -v ev="$ev" -v ho="$ho" -v cl="$cl" -v by="$by" -v t="$total" 'BEGIN {
+    printf "  log: %d events (%d hand-offs, %d calls logged), %d bytes = %.1f bytes/hand-off, %.1f bytes/event; %.0f calls/hand-off\n",
+      ev, ho, cl, by, ho ? by / ho : 0, ev ? by / ev : 0, ho ? t / ho : 0 }'
+  awk -v l="$label" -v r="$(med cpu record)" -v p="$(med cpu replay)" -v n="$(med cpu native)" 'BEGIN {
+    printf "%s CPU-bound: record/native %.2fx replay/native %.2fx (target <= 1.5x)\n", l, r / n, p / n }'
+
+  echo "== $label: syscall-heavy, $n_rounds rounds of write+read (pipe) + clock_gettime = $sys_calls calls;" \
+    "taskset -c $cpu, median of $runs runs; per call = (wall($n_rounds rounds) - wall(0 rounds)) / calls"
+  measure "$arch" sys "$sys_prog" "$n_rounds"
+  measure "$arch" sys0 "$sys_prog" 0
+  if [ "$counting" != 0 ]; then
+    count_insns "$arch" sys "$sys_prog" "$n_rounds"
+    count_insns "$arch" sys0 "$sys_prog" 0
+  fi
+  local by0
+  read -r _ _ _ by <"$work_dir/sys.record.fig"
+  read -r _ _ _ by0 <"$work_dir/sys0.record.fig"
+  printf '  %-7s %10s %10s %10s %12s %12s %12s\n' mode "wall s" "0 rounds s" "us/call" "+us/call" "insns/call" \
+    "+insns/call"
+  for m in native record replay; do
+    awk -v m="$m" -v w="$(med sys "$m")" -v z="$(med sys0 "$m")" -v nw="$(med sys native)" -v nz="$(med sys0 native)" \
+        -v c="$sys_calls" -v i="$(insns sys "$m")" -v i0="$(insns sys0 "$m")" \
+        -v ni="$(insns sys native)" -v ni0="$(insns sys0 native)" 'BEGIN {
+      per = (w - z) / c / 1e3; add = ((w - z) - (nw - nz)) / c / 1e3
+      printf "  %-7s %10.3f %10.3f %10.3f %12s %12s %12s\n", m, w / 1e9, z / 1e9, per,
+        m == "native" ? "-" : sprintf("%+.3f", add), i == "-" ? "-" : sprintf("%.1f", (i - i0) / c),
+        (i == "-" || m == "native") ? "-" : sprintf("%+.1f", ((i - i0) - (ni - ni0)) / c) }'
+  done
+  awk -v l="$label" -v r="$(med sys record)" -v r0="$(med sys0 record)" -v p="$(med sys replay)" -v p0="$(med sys0 replay)" \
+      -v n="$(med sys native)" -v n0="$(med sys0 native)" -v c="$sys_calls" -v by="$by" -v by0="$by0" 'BEGIN {
+    printf "%s syscall-heavy: per call added: record %+.3f us, replay %+.3f us (target <= 1 us on x86-64); log %.1f bytes/call\n",
+      l, ((r - r0) - (n - n0)) / c / 1e3, ((p - p0) - (n - n0)) / c / 1e3, (by - by0) / c }'
+}
+
+run_x86() {
+  need "$b/bench/replay_cpu" replay_cpu
+  need "$b/bench/replay_syscall" replay_syscall
+  local native_cmd=() qemu_env=()
+  report x86_64 x86-64 "$b/bench/replay_cpu" "$b/bench/replay_syscall" "$calls" "$rounds"
+}
+
+run_aarch64() {
+  need "$b/lib/aarch64/libariadne-rt.so" "ariadne (its runtime-aarch64 sub-build)"
+  need "$b/tools/qemu-plugin/libinsn_count.so" insn_count
+  command -v qemu-aarch64 >/dev/null || { echo "replay_overhead.sh: qemu-aarch64 not found" >&2; exit 1; }
+  command -v aarch64-linux-gnu-gcc >/dev/null || { echo "replay_overhead.sh: aarch64-linux-gnu-gcc not found" >&2; exit 1; }
+  # The build type's flags, as CMake gives them to the x86-64 programs.
+  local type opt flags
+  type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$b/CMakeCache.txt")
+  opt=$(sed -n "s/^CMAKE_C_FLAGS_${type^^}:[A-Z]*=//p" "$b/CMakeCache.txt")
+  flags=$("$ariadne" flags --arch aarch64)
+  # shellcheck disable=SC2086 # word splitting of the flag lists is wanted
+  aarch64-linux-gnu-gcc $opt $flags -Wall -Wextra -Werror -pthread "$top/bench/replay_cpu.c" -o "$work_dir/replay_cpu.a64"
+  # shellcheck disable=SC2086
+  aarch64-linux-gnu-gcc $opt $flags -Wall -Wextra -Werror "$top/bench/replay_syscall.c" -o "$work_dir/replay_syscall.a64"
+  echo "(AArch64 programs: aarch64-linux-gnu-gcc $opt $flags; under qemu-aarch64, wall time is QEMU's, not a core's)"
+  local native_cmd=(qemu-aarch64) qemu_env=() counting=1
+  report aarch64 AArch64 "$work_dir/replay_cpu.a64" "$work_dir/replay_syscall.a64" "$a_calls" "$a_rounds"
+}
+
+echo "replay_overhead.sh on $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
+case $which in
+  x86_64|x86-64|x86) run_x86 ;;
+  aarch64) run_aarch64 ;;
+  both) run_x86; run_aarch64 ;;
+  *) sed -n 2p "$0" >&2; exit 2 ;;
+esac
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
