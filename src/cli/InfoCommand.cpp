@@ -74,21 +74,24 @@ static void print_replay_log(const std::string& dir) {
   std::string reasons;
   for (const auto& [why, n] : r.handoffs_by_reason)
     reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", why, n);
-  std::printf("  Hand-offs  %llu%s%s%s\n", static_cast<unsigned long long>(r.by_kind[1]), reasons.empty() ? "" : " (",
-              reasons.c_str(), reasons.empty() ? "" : ")");
-  std::printf("  Threads    %u (%llu made, %llu ended)\n", r.threads, static_cast<unsigned long long>(r.by_kind[4]),
-              static_cast<unsigned long long>(r.by_kind[5]));
-  std::printf("  Calls      %llu logged, %s of memory the kernel wrote\n", static_cast<unsigned long long>(r.by_kind[3]),
-              bytes_text(r.syscall_bytes).c_str());
+  std::printf("  Hand-offs  %llu%s%s%s\n", static_cast<unsigned long long>(r.by_kind[1]),
+              reasons.empty() ? "" : " (", reasons.c_str(), reasons.empty() ? "" : ")");
+  std::printf("  Threads    %u (%llu made, %llu ended)\n", r.threads,
+              static_cast<unsigned long long>(r.by_kind[4]), static_cast<unsigned long long>(r.by_kind[5]));
+  std::printf("  Calls      %llu logged, %s of memory the kernel wrote\n",
+              static_cast<unsigned long long>(r.by_kind[3]), bytes_text(r.syscall_bytes).c_str());
   std::printf("  Signals    %llu\n", static_cast<unsigned long long>(r.by_kind[6]));
-  std::printf("  Baton      %llu taken free after a blocking call\n", static_cast<unsigned long long>(r.by_kind[2]));
+  std::printf("  Baton      %llu taken free after a blocking call\n",
+              static_cast<unsigned long long>(r.by_kind[2]));
   if (r.corrupt) {
-    std::printf("  Damaged    at offset %llu: %s\n", static_cast<unsigned long long>(r.stop_offset), r.stop_why.c_str());
+    std::printf("  Damaged    at offset %llu: %s\n", static_cast<unsigned long long>(r.stop_offset),
+                r.stop_why.c_str());
   } else if (r.torn) {
     std::printf("  End        torn at offset %llu (%s): the program was killed while recording\n",
                 static_cast<unsigned long long>(r.stop_offset), r.stop_why.c_str());
   } else {
-    std::printf("  End        %s\n", r.ended ? "the program's exit is logged" : "no exit logged (the program was killed)");
+    std::printf("  End        %s\n",
+                r.ended ? "the program's exit is logged" : "no exit logged (the program was killed)");
   }
 }
 

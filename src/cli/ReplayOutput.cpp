@@ -98,9 +98,11 @@ PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_ou
           const std::uint64_t where = at + same;
           result.message =
               where < e.size()
-                  ? fmt::format("the program's {} differs from the recording at byte {}: expected \"{}\", found \"{}\"",
-                                s.name, where, excerpt(e.data() + where, e.size() - where),
-                                excerpt(buf + same, len - same))
+                  ? fmt::format(
+                        "the program's {} differs from the recording at byte {}: expected \"{}\", found "
+                        "\"{}\"",
+                        s.name, where, excerpt(e.data() + where, e.size() - where),
+                        excerpt(buf + same, len - same))
                   : fmt::format("the program's {} goes on past the recorded {} bytes: found \"{}\"", s.name,
                                 e.size(), excerpt(buf + same, len - same));
           // What matched still goes out, so the user sees where it parted.
@@ -120,9 +122,9 @@ PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_ou
     for (const Stream& s : streams) {
       if (s.expect != nullptr && *s.count < s.expect->size()) {
         result.diverged = true;
-        result.message = fmt::format("the program's {} ended after {} bytes; the recording has {}: next expected \"{}\"",
-                                     s.name, *s.count, s.expect->size(),
-                                     excerpt(s.expect->data() + *s.count, s.expect->size() - *s.count));
+        result.message = fmt::format(
+            "the program's {} ended after {} bytes; the recording has {}: next expected \"{}\"", s.name,
+            *s.count, s.expect->size(), excerpt(s.expect->data() + *s.count, s.expect->size() - *s.count));
         break;
       }
     }

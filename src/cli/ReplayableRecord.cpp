@@ -4,8 +4,6 @@
 // passing them through. The session file holds what replay needs to start
 // PROG again the same way: its arguments, environment, working directory
 // and the executable's build-id.
-#include "cli/Replayable.hpp"
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include "cli/RecordingDirectory.hpp"
 #include "cli/ReplayLogSummary.hpp"
 #include "cli/ReplayOutput.hpp"
+#include "cli/Replayable.hpp"
 #include "cli/RuntimeSettings.hpp"
 #include "launch/ElfIdentity.hpp"
 #include "launch/LaunchError.hpp"
@@ -68,7 +67,8 @@ std::string replay_settings(const std::string& mode, const std::string& log, con
   return "ARIADNE_REPLAY=" + v;
 }
 
-void record_replayable(const std::string& output, const std::vector<std::string>& command, std::uint64_t ticks) {
+void record_replayable(const std::string& output, const std::vector<std::string>& command,
+                       std::uint64_t ticks) {
   launch::Launcher launcher;
   unset_environment("ARIADNE_RECORD");
   unset_environment("ARIADNE_REPLAY");
@@ -136,12 +136,13 @@ void record_replayable(const std::string& output, const std::vector<std::string>
     fmt::print(stderr, "ariadne record: {}: no replay log was written ({}): was PROG started?\n", output,
                log.header_problem);
   } else {
-    fmt::print(stderr,
-               "ariadne record: {}: replayable: {} events ({} hand-offs, {} calls logged), {} thread{}, {} bytes "
-               "of log; {} + {} bytes of output kept; PROG {} {}\n",
-               output, log.events, log.by_kind[1], log.by_kind[3], log.threads, log.threads == 1 ? "" : "s",
-               log.bytes, pumped.out_bytes, pumped.err_bytes, status.signaled ? "killed by signal" : "exited with",
-               status.value);
+    fmt::print(
+        stderr,
+        "ariadne record: {}: replayable: {} events ({} hand-offs, {} calls logged), {} thread{}, {} bytes "
+        "of log; {} + {} bytes of output kept; PROG {} {}\n",
+        output, log.events, log.by_kind[1], log.by_kind[3], log.threads, log.threads == 1 ? "" : "s",
+        log.bytes, pumped.out_bytes, pumped.err_bytes, status.signaled ? "killed by signal" : "exited with",
+        status.value);
   }
   launch::exit_like(status);
 }

@@ -74,7 +74,8 @@ std::string build_id_of(Elf* elf) {
     Elf_Data* data = elf_getdata(scn, nullptr);
     GElf_Nhdr note;
     std::size_t name_off = 0, desc_off = 0;
-    for (std::size_t off = 0; data != nullptr && (off = gelf_getnote(data, off, &note, &name_off, &desc_off)) > 0;) {
+    for (std::size_t off = 0;
+         data != nullptr && (off = gelf_getnote(data, off, &note, &name_off, &desc_off)) > 0;) {
       if (note.n_type != NT_GNU_BUILD_ID || note.n_namesz != 4 ||
           std::memcmp(static_cast<const char*>(data->d_buf) + name_off, "GNU", 4) != 0)
         continue;

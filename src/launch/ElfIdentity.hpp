@@ -10,7 +10,7 @@ namespace ariadne::launch {
 
 struct ElfIdentity {
   arch::Isa isa;
-  bool dynamic;  // has PT_INTERP: the dynamic loader will honour LD_PRELOAD
+  bool dynamic;          // has PT_INTERP: the dynamic loader will honour LD_PRELOAD
   std::string build_id;  // NT_GNU_BUILD_ID in hex, "" if the file has none
 };
 

@@ -107,7 +107,8 @@ ARIADNE_REPLAY_EXPORT int close(int fd) {
   static const auto real = next<decltype(&::close)>("close");
   ReplayThread* me = self();
   if (me == nullptr) return real(fd);
-  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); }, {static_cast<std::uint64_t>(fd)}};
+  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); },
+         {static_cast<std::uint64_t>(fd)}};
   const long r = logged(me, SYS_close, false, true, a, 1, nullptr);
   if (r == 0) set_terminal(fd, false);
   return static_cast<int>(r);
@@ -117,7 +118,8 @@ ARIADNE_REPLAY_EXPORT int dup(int fd) {
   static const auto real = next<decltype(&::dup)>("dup");
   ReplayThread* me = self();
   if (me == nullptr) return real(fd);
-  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); }, {static_cast<std::uint64_t>(fd)}};
+  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); },
+         {static_cast<std::uint64_t>(fd)}};
   const long r = logged(me, SYS_dup, false, true, a, 1, nullptr);
   set_terminal(r, is_terminal(fd));
   return static_cast<int>(r);
@@ -156,8 +158,9 @@ ARIADNE_REPLAY_EXPORT int fcntl(int fd, int cmd, ...) {
   va_end(ap);
   ReplayThread* me = self();
   if (me == nullptr) return real(fd, cmd, arg);
-  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0]), static_cast<int>(x.a[1]), x.a[2]); },
-         {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(cmd), static_cast<std::uint64_t>(arg)}};
+  Args a{
+      [](const Args& x) -> long { return real(static_cast<int>(x.a[0]), static_cast<int>(x.a[1]), x.a[2]); },
+      {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(cmd), static_cast<std::uint64_t>(arg)}};
   // Locks and the struct flock forms are not modelled yet: made in both runs.
   const long r = logged(me, SYS_fcntl, false, true, a, 3, nullptr);
   if ((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) && r >= 0) set_terminal(r, is_terminal(fd));
@@ -171,7 +174,8 @@ ARIADNE_REPLAY_EXPORT ssize_t pread(int fd, void* buf, size_t n, off_t off) {
   ReplayThread* me = self();
   if (me == nullptr) return real(fd, buf, n, off);
   Args a{[](const Args& x) -> long {
-           return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2], static_cast<off_t>(x.a[3]));
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2],
+                       static_cast<off_t>(x.a[3]));
          },
          {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(off)}};
   return logged(me, SYS_pread64, false, false, a, 4, result_bytes);
@@ -189,14 +193,17 @@ ARIADNE_REPLAY_EXPORT ssize_t pwrite(int fd, const void* buf, size_t n, off_t of
   return logged(me, SYS_pwrite64, false, false, a, 4, nullptr, buf, n);
 }
 
-ARIADNE_REPLAY_EXPORT ssize_t pwrite64(int fd, const void* buf, size_t n, off_t off) { return pwrite(fd, buf, n, off); }
+ARIADNE_REPLAY_EXPORT ssize_t pwrite64(int fd, const void* buf, size_t n, off_t off) {
+  return pwrite(fd, buf, n, off);
+}
 
 ARIADNE_REPLAY_EXPORT ssize_t readv(int fd, const iovec* iov, int count) {
   static const auto real = next<decltype(&::readv)>("readv");
   ReplayThread* me = self();
   if (me == nullptr) return real(fd, iov, count);
   Args a{[](const Args& x) -> long {
-           return real(static_cast<int>(x.a[0]), reinterpret_cast<const iovec*>(x.a[1]), static_cast<int>(x.a[2]));
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<const iovec*>(x.a[1]),
+                       static_cast<int>(x.a[2]));
          },
          {static_cast<std::uint64_t>(fd), w(iov), static_cast<std::uint64_t>(count)}};
   return logged(me, SYS_readv, true, false, a, 3, iovec_bytes);
@@ -207,7 +214,8 @@ ARIADNE_REPLAY_EXPORT ssize_t writev(int fd, const iovec* iov, int count) {
   ReplayThread* me = self();
   if (me == nullptr) return real(fd, iov, count);
   Args a{[](const Args& x) -> long {
-           return real(static_cast<int>(x.a[0]), reinterpret_cast<const iovec*>(x.a[1]), static_cast<int>(x.a[2]));
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<const iovec*>(x.a[1]),
+                       static_cast<int>(x.a[2]));
          },
          {static_cast<std::uint64_t>(fd), w(iov), static_cast<std::uint64_t>(count)}};
   const std::uint64_t d = iovec_digest(iov, count);
@@ -227,7 +235,9 @@ ARIADNE_REPLAY_EXPORT int rmdir(const char* path) {
 ARIADNE_REPLAY_EXPORT int mkdir(const char* path, mode_t mode) {
   static const auto real = next<decltype(&::mkdir)>("mkdir");
   if (self() == nullptr) return real(path, mode);
-  Args a{[](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0]), static_cast<mode_t>(x.a[1])); },
+  Args a{[](const Args& x) -> long {
+           return real(reinterpret_cast<const char*>(x.a[0]), static_cast<mode_t>(x.a[1]));
+         },
          {w(path), mode}};
   return static_cast<int>(path_call(kCallMkdir, path, a, 0));
 }
@@ -255,6 +265,7 @@ ARIADNE_REPLAY_EXPORT int fsync(int fd) {
   static const auto real = next<decltype(&::fsync)>("fsync");
   ReplayThread* me = self();
   if (me == nullptr) return real(fd);
-  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); }, {static_cast<std::uint64_t>(fd)}};
+  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); },
+         {static_cast<std::uint64_t>(fd)}};
   return static_cast<int>(logged(me, SYS_fsync, true, false, a, 1, nullptr));
 }

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "ariadne/trace.hpp"
 #include "arch/RawSyscall.hpp"
+#include "ariadne/trace.hpp"
 #include "replay/Baton.hpp"
 #include "replay/ReplayLog.hpp"
 #include "replay/Signals.hpp"
@@ -82,7 +82,8 @@ char g_settings[kReplaySettingsLength + 1];
 const char* field(const char* name) noexcept {
   const std::size_t n = std::strlen(name);
   for (char* p = g_settings; p < g_settings + kReplaySettingsLength && *p != '\0';) {
-    char* end = static_cast<char*>(std::memchr(p, '|', static_cast<std::size_t>(g_settings + kReplaySettingsLength - p)));
+    char* end = static_cast<char*>(
+        std::memchr(p, '|', static_cast<std::size_t>(g_settings + kReplaySettingsLength - p)));
     if (end == nullptr) break;
     if (std::strncmp(p, name, n) == 0 && p[n] == '=') {
       *end = '\0';
@@ -145,12 +146,13 @@ void diverge(ReplayThread* me, const EventView& ev, const char* fmt, ...) noexce
   std::vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
   char line[1024];
-  std::snprintf(line, sizeof line,
-                "diverged at event %llu (log offset %zu; thread %u, tick %llu, call %llu): %s; the thread is in "
-                "%s\n",
-                static_cast<unsigned long long>(events_consumed() + 1), ev.offset, me ? me->index : 0u,
-                static_cast<unsigned long long>(current_ticks()),
-                static_cast<unsigned long long>(me ? me->points : 0), what, function_at(t_last_site));
+  std::snprintf(
+      line, sizeof line,
+      "diverged at event %llu (log offset %zu; thread %u, tick %llu, call %llu): %s; the thread is in "
+      "%s\n",
+      static_cast<unsigned long long>(events_consumed() + 1), ev.offset, me ? me->index : 0u,
+      static_cast<unsigned long long>(current_ticks()), static_cast<unsigned long long>(me ? me->points : 0),
+      what, function_at(t_last_site));
   write_result(line);
   sys_print(2, "ariadne replay: %s", line);
   sys_exit_group(125);
@@ -160,10 +162,12 @@ void log_ended(ReplayThread* me) noexcept {
   const char* why = log_end_reason();
   char line[512];
   if (why[0] == '\0') {
-    std::snprintf(line, sizeof line, "cut %llu the log ends here (thread %u needs more): the recorded run was killed\n",
+    std::snprintf(line, sizeof line,
+                  "cut %llu the log ends here (thread %u needs more): the recorded run was killed\n",
                   static_cast<unsigned long long>(events_consumed()), me ? me->index : 0u);
   } else {
-    std::snprintf(line, sizeof line, "cut %llu the log ends at offset %zu (%s): the recorded run was killed\n",
+    std::snprintf(line, sizeof line,
+                  "cut %llu the log ends at offset %zu (%s): the recorded run was killed\n",
                   static_cast<unsigned long long>(events_consumed()), log_offset(), why);
   }
   write_result(line);
@@ -212,7 +216,8 @@ void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept {
     deliver_pending_signals(me, Reason::budget);
     return;
   }
-  diverge(me, ev, "the thread's turn should have ended by tick %llu", static_cast<unsigned long long>(me->budget));
+  diverge(me, ev, "the thread's turn should have ended by tick %llu",
+          static_cast<unsigned long long>(me->budget));
 }
 
 // ---------------------------------------------------------------- calls
@@ -306,7 +311,9 @@ void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexc
   }
   EventView ev;
   expect_event(parent, EventKind::thread_create, ev);
-  if (ev.head.a != child) diverge(parent, ev, "expected thread %llu to be made, found thread %u", static_cast<unsigned long long>(ev.head.a), child);
+  if (ev.head.a != child)
+    diverge(parent, ev, "expected thread %llu to be made, found thread %u",
+            static_cast<unsigned long long>(ev.head.a), child);
   consume(parent, ev);
   set_replay_budget(parent);
 }

@@ -71,7 +71,8 @@ long futex(ReplayThread* me, std::uint32_t* addr, int op, std::uint32_t val, std
       wait_on(me, addr);
       return 0;
     case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET: return wake(addr, static_cast<int>(val));
+    case FUTEX_WAKE_BITSET:
+      return wake(addr, static_cast<int>(val));
     case FUTEX_CMP_REQUEUE:
       if (__atomic_load_n(addr, __ATOMIC_ACQUIRE) != val3) {
         errno = EAGAIN;
@@ -82,7 +83,9 @@ long futex(ReplayThread* me, std::uint32_t* addr, int op, std::uint32_t val, std
       const int woken = wake(addr, static_cast<int>(val));
       return woken + requeue(addr, addr2, static_cast<int>(arg4));
     }
-    default: errno = ENOSYS; return -1;
+    default:
+      errno = ENOSYS;
+      return -1;
   }
 }
 
@@ -96,7 +99,8 @@ ARIADNE_REPLAY_EXPORT int setitimer(int which, const struct itimerval* value, st
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const struct itimerval*>(x.a[1]),
                        reinterpret_cast<struct itimerval*>(x.a[2]));
          },
-         {static_cast<std::uint64_t>(which), reinterpret_cast<std::uint64_t>(value), reinterpret_cast<std::uint64_t>(old)}};
+         {static_cast<std::uint64_t>(which), reinterpret_cast<std::uint64_t>(value),
+          reinterpret_cast<std::uint64_t>(old)}};
   return static_cast<int>(made_in_record_only(me, SYS_setitimer, a, 3, old_timer_output));
 }
 
@@ -121,7 +125,8 @@ ARIADNE_REPLAY_EXPORT int raise(int sig) {
   static const auto real = next<int (*)(int)>("raise");
   ReplayThread* me = self();
   if (me == nullptr) return real(sig);
-  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); }, {static_cast<std::uint64_t>(sig)}};
+  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0])); },
+         {static_cast<std::uint64_t>(sig)}};
   return static_cast<int>(made_in_record_only(me, kCallRaise, a, 1, nullptr));
 }
 
@@ -148,14 +153,19 @@ ARIADNE_REPLAY_EXPORT long syscall(long nr, ...) {
   if (me == nullptr) return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
   switch (nr) {
     case SYS_futex:
-      return futex(me, reinterpret_cast<std::uint32_t*>(v[0]), static_cast<int>(v[1]), static_cast<std::uint32_t>(v[2]),
-                   static_cast<std::uint64_t>(v[3]), reinterpret_cast<std::uint32_t*>(v[4]),
-                   static_cast<std::uint32_t>(v[5]));
-    case SYS_gettid: return gettid();
-    case SYS_getpid: return getpid();
+      return futex(me, reinterpret_cast<std::uint32_t*>(v[0]), static_cast<int>(v[1]),
+                   static_cast<std::uint32_t>(v[2]), static_cast<std::uint64_t>(v[3]),
+                   reinterpret_cast<std::uint32_t*>(v[4]), static_cast<std::uint32_t>(v[5]));
+    case SYS_gettid:
+      return gettid();
+    case SYS_getpid:
+      return getpid();
     case SYS_getrandom:
-      return getrandom(reinterpret_cast<void*>(v[0]), static_cast<std::size_t>(v[1]), static_cast<unsigned>(v[2]));
-    case SYS_tgkill: return pthread_kill(pthread_self(), static_cast<int>(v[2]));
-    default: return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+      return getrandom(reinterpret_cast<void*>(v[0]), static_cast<std::size_t>(v[1]),
+                       static_cast<unsigned>(v[2]));
+    case SYS_tgkill:
+      return pthread_kill(pthread_self(), static_cast<int>(v[2]));
+    default:
+      return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
   }
 }

@@ -71,7 +71,8 @@ ARIADNE_REPLAY_EXPORT int socket(int domain, int type, int protocol) {
   Args a{[](const Args& x) -> long {
            return real(static_cast<int>(x.a[0]), static_cast<int>(x.a[1]), static_cast<int>(x.a[2]));
          },
-         {static_cast<std::uint64_t>(domain), static_cast<std::uint64_t>(type), static_cast<std::uint64_t>(protocol)}};
+         {static_cast<std::uint64_t>(domain), static_cast<std::uint64_t>(type),
+          static_cast<std::uint64_t>(protocol)}};
   const long fd = logged(me, SYS_socket, false, a, 3, nullptr);
   stand_in(fd);
   return static_cast<int>(fd);
@@ -118,8 +119,8 @@ ARIADNE_REPLAY_EXPORT int setsockopt(int fd, int level, int name, const void* va
            return real(static_cast<int>(x.a[0]), static_cast<int>(x.a[1]), static_cast<int>(x.a[2]),
                        reinterpret_cast<const void*>(x.a[3]), static_cast<socklen_t>(x.a[4]));
          },
-         {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(level), static_cast<std::uint64_t>(name), w(value),
-          len}};
+         {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(level), static_cast<std::uint64_t>(name),
+          w(value), len}};
   return static_cast<int>(logged(me, SYS_setsockopt, false, a, 5, nullptr, value, len));
 }
 
@@ -137,7 +138,9 @@ ARIADNE_REPLAY_EXPORT int accept4(int fd, struct sockaddr* addr, socklen_t* len,
   return static_cast<int>(r);
 }
 
-ARIADNE_REPLAY_EXPORT int accept(int fd, struct sockaddr* addr, socklen_t* len) { return accept4(fd, addr, len, 0); }
+ARIADNE_REPLAY_EXPORT int accept(int fd, struct sockaddr* addr, socklen_t* len) {
+  return accept4(fd, addr, len, 0);
+}
 
 ARIADNE_REPLAY_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
   static const auto real = next<decltype(&::connect)>("connect");
@@ -174,11 +177,13 @@ ARIADNE_REPLAY_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, s
   static const auto real = next<decltype(&::recvfrom)>("recvfrom");
   ReplayThread* me = self();
   if (me == nullptr) return real(fd, buf, n, flags, from, from_len);
-  Args a{[](const Args& x) -> long {
-           return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2], static_cast<int>(x.a[3]),
-                       reinterpret_cast<struct sockaddr*>(x.a[4]), reinterpret_cast<socklen_t*>(x.a[5]));
-         },
-         {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(flags), w(from), w(from_len)}};
+  Args a{
+      [](const Args& x) -> long {
+        return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2],
+                    static_cast<int>(x.a[3]), reinterpret_cast<struct sockaddr*>(x.a[4]),
+                    reinterpret_cast<socklen_t*>(x.a[5]));
+      },
+      {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(flags), w(from), w(from_len)}};
   // The sender's address is not kept (rarely asked for with TCP): only the bytes.
   return logged(me, SYS_recvfrom, true, a, 6, received);
 }

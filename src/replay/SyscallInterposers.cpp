@@ -134,12 +134,14 @@ ARIADNE_REPLAY_EXPORT int open(const char* path, int flags, ...) {
   ReplayThread* me = self();
   if (me == nullptr) return real(path, flags, m);
   Args a{[](const Args& x) -> long {
-           return real(reinterpret_cast<const char*>(x.a[0]), static_cast<int>(x.a[1]), static_cast<mode_t>(x.a[2]));
+           return real(reinterpret_cast<const char*>(x.a[0]), static_cast<int>(x.a[1]),
+                       static_cast<mode_t>(x.a[2]));
          },
          {w(path), static_cast<std::uint64_t>(flags), m},
          nullptr};
-  const long r = call(me, SYS_openat, digest(digest_words({SYS_openat, a.a[1], a.a[2]}), path, std::strlen(path)),
-                      false, false, a);
+  const long r =
+      call(me, SYS_openat, digest(digest_words({SYS_openat, a.a[1], a.a[2]}), path, std::strlen(path)), false,
+           false, a);
   stand_in(r);
   return static_cast<int>(r);
 }
@@ -167,14 +169,14 @@ ARIADNE_REPLAY_EXPORT int openat(int dir, const char* path, int flags, ...) {
   ReplayThread* me = self();
   if (me == nullptr) return real(dir, path, flags, m);
   Args a{[](const Args& x) -> long {
-           return real(static_cast<int>(x.a[0]), reinterpret_cast<const char*>(x.a[1]), static_cast<int>(x.a[2]),
-                       static_cast<mode_t>(x.a[3]));
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<const char*>(x.a[1]),
+                       static_cast<int>(x.a[2]), static_cast<mode_t>(x.a[3]));
          },
          {static_cast<std::uint64_t>(dir), w(path), static_cast<std::uint64_t>(flags), m},
          nullptr};
   const long r = call(me, SYS_openat,
-                      digest(digest_words({SYS_openat, a.a[0], a.a[2], a.a[3]}), path, std::strlen(path)), false,
-                      false, a);
+                      digest(digest_words({SYS_openat, a.a[0], a.a[2], a.a[3]}), path, std::strlen(path)),
+                      false, false, a);
   stand_in(r);
   return static_cast<int>(r);
 }
@@ -204,7 +206,9 @@ ARIADNE_REPLAY_EXPORT int fstat(int fd, struct stat* st) {
   REAL(fstat);
   ReplayThread* me = self();
   if (me == nullptr) return real(fd, st);
-  Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0]), reinterpret_cast<struct stat*>(x.a[1])); },
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<struct stat*>(x.a[1]));
+         },
          {static_cast<std::uint64_t>(fd), w(st)},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
@@ -227,19 +231,21 @@ ARIADNE_REPLAY_EXPORT int stat(const char* path, struct stat* st) {
            o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct stat)};
            return 1;
          }};
-  return static_cast<int>(
-      call(me, SYS_newfstatat, digest(digest_words({SYS_newfstatat, a.a[1]}), path, std::strlen(path)), false, false, a));
+  return static_cast<int>(call(me, SYS_newfstatat,
+                               digest(digest_words({SYS_newfstatat, a.a[1]}), path, std::strlen(path)), false,
+                               false, a));
 }
 
 ARIADNE_REPLAY_EXPORT off_t lseek(int fd, off_t off, int whence) {
   REAL(lseek);
   ReplayThread* me = self();
   if (me == nullptr) return real(fd, off, whence);
-  Args a{[](const Args& x) -> long {
-           return real(static_cast<int>(x.a[0]), static_cast<off_t>(x.a[1]), static_cast<int>(x.a[2]));
-         },
-         {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(off), static_cast<std::uint64_t>(whence)},
-         nullptr};
+  Args a{
+      [](const Args& x) -> long {
+        return real(static_cast<int>(x.a[0]), static_cast<off_t>(x.a[1]), static_cast<int>(x.a[2]));
+      },
+      {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(off), static_cast<std::uint64_t>(whence)},
+      nullptr};
   return call(me, SYS_lseek, digest_words({SYS_lseek, a.a[0], a.a[1], a.a[2]}), false, false, a);
 }
 
@@ -247,7 +253,8 @@ ARIADNE_REPLAY_EXPORT int unlink(const char* path) {
   REAL(unlink);
   ReplayThread* me = self();
   if (me == nullptr) return real(path);
-  Args a{[](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); }, {w(path)}, nullptr};
+  Args a{
+      [](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); }, {w(path)}, nullptr};
   return static_cast<int>(
       call(me, SYS_unlinkat, digest(digest_words({SYS_unlinkat}), path, std::strlen(path)), false, false, a));
 }
@@ -267,7 +274,8 @@ ARIADNE_REPLAY_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
            o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct timespec)};
            return 1;
          }};
-  return static_cast<int>(call(me, kCallClockGettime, digest_words({kCallClockGettime, a.a[0], a.a[1]}), false, false, a));
+  return static_cast<int>(
+      call(me, kCallClockGettime, digest_words({kCallClockGettime, a.a[0], a.a[1]}), false, false, a));
 }
 
 ARIADNE_REPLAY_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
@@ -283,7 +291,8 @@ ARIADNE_REPLAY_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
            o[0] = {reinterpret_cast<void*>(x.a[0]), sizeof(struct timeval)};
            return 1;
          }};
-  return static_cast<int>(call(me, kCallGettimeofday, digest_words({kCallGettimeofday, a.a[0]}), false, false, a));
+  return static_cast<int>(
+      call(me, kCallGettimeofday, digest_words({kCallGettimeofday, a.a[0]}), false, false, a));
 }
 
 ARIADNE_REPLAY_EXPORT time_t time(time_t* out) {
@@ -339,11 +348,13 @@ ARIADNE_REPLAY_EXPORT int nanosleep(const struct timespec* req, struct timespec*
   ReplayThread* me = self();
   if (me == nullptr) return real(req, rem);
   Args a{[](const Args& x) -> long {
-           return real(reinterpret_cast<const struct timespec*>(x.a[0]), reinterpret_cast<struct timespec*>(x.a[1]));
+           return real(reinterpret_cast<const struct timespec*>(x.a[0]),
+                       reinterpret_cast<struct timespec*>(x.a[1]));
          },
          {w(req), w(rem)},
          nullptr};
-  return static_cast<int>(call(me, SYS_nanosleep, digest(digest_words({SYS_nanosleep}), req, sizeof *req), true, false, a));
+  return static_cast<int>(
+      call(me, SYS_nanosleep, digest(digest_words({SYS_nanosleep}), req, sizeof *req), true, false, a));
 }
 
 ARIADNE_REPLAY_EXPORT int usleep(useconds_t us) {
@@ -351,9 +362,7 @@ ARIADNE_REPLAY_EXPORT int usleep(useconds_t us) {
     REAL(usleep);
     return real(us);
   }
-  const struct timespec req {
-    static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000
-  };
+  const struct timespec req { static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000 };
   return nanosleep(&req, nullptr);
 }
 
@@ -362,9 +371,7 @@ ARIADNE_REPLAY_EXPORT unsigned sleep(unsigned s) {
     REAL(sleep);
     return real(s);
   }
-  const struct timespec req {
-    static_cast<time_t>(s), 0
-  };
+  const struct timespec req { static_cast<time_t>(s), 0 };
   return nanosleep(&req, nullptr) == 0 ? 0 : s;
 }
 
@@ -387,7 +394,8 @@ ARIADNE_REPLAY_EXPORT char* mkdtemp(char* tmpl) {
   Args a{[](const Args& x) -> long { return reinterpret_cast<long>(real(reinterpret_cast<char*>(x.a[0]))); },
          {w(tmpl), std::strlen(tmpl) + 1},
          template_out};
-  return reinterpret_cast<char*>(call(me, kCallMkdtemp, digest(digest_words({kCallMkdtemp}), tmpl, a.a[1]), false, false, a));
+  return reinterpret_cast<char*>(
+      call(me, kCallMkdtemp, digest(digest_words({kCallMkdtemp}), tmpl, a.a[1]), false, false, a));
 }
 
 ARIADNE_REPLAY_EXPORT int mkstemp(char* tmpl) {

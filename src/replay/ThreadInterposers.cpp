@@ -152,16 +152,15 @@ ARIADNE_REPLAY_EXPORT int pthread_cond_timedwait(pthread_cond_t* c, pthread_mute
   if (me == nullptr) return real(c, m, deadline);
   pthread_mutex_unlock(m);
   if (!yield(me, Reason::yield)) {
-    const struct timespec pause {
-      0, 1000000
-    };
+    const struct timespec pause { 0, 1000000 };
     nanosleep(&pause, nullptr);
   }
   const int r = pthread_mutex_lock(m);
   if (r != 0) return r;
   struct timespec now {};
   clock_gettime(CLOCK_REALTIME, &now);
-  const bool late = now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+  const bool late =
+      now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
   return late ? ETIMEDOUT : 0;
 }
 
@@ -181,7 +180,8 @@ ARIADNE_REPLAY_EXPORT int pthread_cond_broadcast(pthread_cond_t* c) {
 
 // ---------------------------------------------------------------- barriers
 
-ARIADNE_REPLAY_EXPORT int pthread_barrier_init(pthread_barrier_t* b, const pthread_barrierattr_t* a, unsigned count) {
+ARIADNE_REPLAY_EXPORT int pthread_barrier_init(pthread_barrier_t* b, const pthread_barrierattr_t* a,
+                                               unsigned count) {
   REAL(pthread_barrier_init);
   if (self() == nullptr) return real(b, a, count);
   if (count == 0) return EINVAL;
@@ -299,7 +299,8 @@ ARIADNE_REPLAY_EXPORT int sched_yield() {
 ARIADNE_REPLAY_EXPORT pid_t fork() {
   REAL(fork);
   if (self() != nullptr) {
-    static const char line[] = "ariadne: fork in a replayable recording is not supported yet (docs/replay.md, Limits)\n";
+    static const char line[] =
+        "ariadne: fork in a replayable recording is not supported yet (docs/replay.md, Limits)\n";
     static const auto real_write = next<decltype(&::write)>("write");
     real_write(2, line, sizeof line - 1);
     errno = ENOSYS;
