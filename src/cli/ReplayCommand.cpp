@@ -83,8 +83,9 @@ void replay(const std::string& dir_arg) {
     bad_input(e.what());
   }
   if (option(session.options, kReplayOptionTag) != "replayable" || !fs::exists(dir / kReplayLog))
-    bad_input(fmt::format("{}: not a replayable recording (no {}): record it with `ariadne record --replayable`",
-                          dir_arg, kReplayLog));
+    bad_input(
+        fmt::format("{}: not a replayable recording (no {}): record it with `ariadne record --replayable`",
+                    dir_arg, kReplayLog));
   if (session.argv.empty()) bad_input(fmt::format("{}/ariadne.session: no command recorded", dir_arg));
   const std::string log_path = (dir / kReplayLog).string();
   const ReplayLogSummary log = summarize_replay_log(log_path);
@@ -141,17 +142,19 @@ void replay(const std::string& dir_arg) {
   const std::string recorded = status_text(session.exit_kind, session.exit_value);
   const std::string now = status_text(status.signaled ? 1 : 0, status.value);
   if (result.rfind("cut", 0) == 0) {
-    std::fprintf(stderr,
-                 "ariadne replay: %s: replayed %llu events, %u thread%s, up to the end of the log: the recorded "
-                 "run was cut short there (it %s)\n",
-                 dir_arg.c_str(), static_cast<unsigned long long>(log.events), log.threads,
-                 log.threads == 1 ? "" : "s", recorded.c_str());
+    std::fprintf(
+        stderr,
+        "ariadne replay: %s: replayed %llu events, %u thread%s, up to the end of the log: the recorded "
+        "run was cut short there (it %s)\n",
+        dir_arg.c_str(), static_cast<unsigned long long>(log.events), log.threads,
+        log.threads == 1 ? "" : "s", recorded.c_str());
     throw CommandExit{0};
   }
   if (result.rfind("ok", 0) != 0)
     diverged(fmt::format("the program {} before the end of the log (event {} of {})", now,
                          result.empty() ? std::string("?") : result, log.events));
-  if (session.ended && recorded != now) diverged(fmt::format("the program {}; when recorded it {}", now, recorded));
+  if (session.ended && recorded != now)
+    diverged(fmt::format("the program {}; when recorded it {}", now, recorded));
   std::fprintf(stderr, "ariadne replay: %s: replayed %llu events, %u thread%s; the program %s, as recorded\n",
                dir_arg.c_str(), static_cast<unsigned long long>(log.events), log.threads,
                log.threads == 1 ? "" : "s", now.c_str());

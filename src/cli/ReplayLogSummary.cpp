@@ -41,11 +41,20 @@ ReplayLogSummary summarize_replay_log(const std::string& path) {
     ++s.events;
     ++s.by_kind[static_cast<unsigned>(ev.head.kind) & 7];
     switch (ev.head.kind) {
-      case replay::EventKind::handoff: ++s.handoffs_by_reason[replay::reason_name(ev.head.reason)]; break;
-      case replay::EventKind::call: s.syscall_bytes += ev.head.data_len; break;
-      case replay::EventKind::thread_create: ++s.threads; break;
-      case replay::EventKind::exit: s.ended = true; break;
-      default: break;
+      case replay::EventKind::handoff:
+        ++s.handoffs_by_reason[replay::reason_name(ev.head.reason)];
+        break;
+      case replay::EventKind::call:
+        s.syscall_bytes += ev.head.data_len;
+        break;
+      case replay::EventKind::thread_create:
+        ++s.threads;
+        break;
+      case replay::EventKind::exit:
+        s.ended = true;
+        break;
+      default:
+        break;
     }
     c.advance(ev);
   }

@@ -10,29 +10,44 @@
 
 namespace ariadne::replay {
 
-std::uint32_t crc32c(const void* p, std::size_t n, std::uint32_t crc) noexcept { return tracefile::crc32c(p, n, crc); }
+std::uint32_t crc32c(const void* p, std::size_t n, std::uint32_t crc) noexcept {
+  return tracefile::crc32c(p, n, crc);
+}
 
 const char* event_name(EventKind k) noexcept {
   switch (k) {
-    case EventKind::handoff: return "handoff";
-    case EventKind::acquire: return "acquire";
-    case EventKind::call: return "syscall";
-    case EventKind::thread_create: return "thread_create";
-    case EventKind::thread_exit: return "thread_exit";
-    case EventKind::signal: return "signal";
-    case EventKind::exit: return "exit";
+    case EventKind::handoff:
+      return "handoff";
+    case EventKind::acquire:
+      return "acquire";
+    case EventKind::call:
+      return "syscall";
+    case EventKind::thread_create:
+      return "thread_create";
+    case EventKind::thread_exit:
+      return "thread_exit";
+    case EventKind::signal:
+      return "signal";
+    case EventKind::exit:
+      return "exit";
   }
   return "?";
 }
 
 const char* reason_name(Reason r) noexcept {
   switch (r) {
-    case Reason::none: return "none";
-    case Reason::budget: return "budget";
-    case Reason::blocking: return "blocking";
-    case Reason::wait: return "wait";
-    case Reason::exit: return "exit";
-    case Reason::yield: return "yield";
+    case Reason::none:
+      return "none";
+    case Reason::budget:
+      return "budget";
+    case Reason::blocking:
+      return "blocking";
+    case Reason::wait:
+      return "wait";
+    case Reason::exit:
+      return "exit";
+    case Reason::yield:
+      return "yield";
   }
   return "?";
 }
