@@ -127,6 +127,21 @@ copy_recording cut-mid
 truncate -s "$mid" "$work/cut-mid/replay.log"
 expect_bad truncated-in-the-middle "$work/cut-mid/replay.log: offset $mid: .*truncated" "$work/cut-mid"
 
+#    Not bad input: a log that ends early because the program was killed when
+#    recorded (its session says so) replays up to its end and exits 0
+#    (acceptance 6).
+if timeout -k 10 "$limit" "$ARIADNE" record --replayable -o "$work/killed" -- /bin/sh -c 'echo before; kill -9 $$' \
+  >/dev/null 2>"$work/killed.rec.err"; then
+  fail killed-target "the recording of a program that SIGKILLs itself exited 0"
+else
+  if timeout -k 10 "$limit" "$ARIADNE" replay "$work/killed" >/dev/null 2>"$work/killed.err" &&
+    tail -n 1 "$work/killed.err" | grep -q "the recorded run was cut short there (it was killed by signal 9)"; then
+    pass killed-target "not bad input: replays up to the kill, exit 0"
+  else
+    fail killed-target "$(tail -n 2 "$work/killed.err" | tr '\n' '|')"
+  fi
+fi
+
 # c. One bit flipped in the middle of a record (in its EventHead), and one in
 #    the header (the quantum).
 copy_recording flip-record
