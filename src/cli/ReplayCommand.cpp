@@ -40,7 +40,8 @@ constexpr const char* kDescription =
     "The last line on stderr says how many events and threads were replayed and the program's recorded "
     "exit status.\n"
     "Exit status: 0 when the replay reached the end of the recording faithfully, 4 on divergence, 2 for "
-    "bad input (not a replayable recording, a damaged log, a changed executable).";
+    "bad input (not a replayable recording, a damaged log, a log that ends early although the program "
+    "exited when recorded, a changed executable).";
 
 [[noreturn]] void bad_input(const std::string& line) {
   std::fprintf(stderr, "ariadne replay: %s\n", line.c_str());
@@ -91,6 +92,15 @@ void replay(const std::string& dir_arg) {
   const ReplayLogSummary log = summarize_replay_log(log_path);
   if (!log.readable) bad_input(fmt::format("{}: offset 0: {}", log_path, log.header_problem));
   if (log.corrupt) bad_input(fmt::format("{}: offset {}: {}", log_path, log.stop_offset, log.stop_why));
+  // A log that ends early (a torn last record, or no exit event) is what a
+  // killed target leaves: replay goes up to its end. But when the session
+  // says the program exited normally, the log was cut afterwards.
+  if ((log.torn || !log.ended) && session.ended && session.exit_kind == 0)
+    bad_input(
+        fmt::format("{}: offset {}: the log ends before the program's end, but the program {} when recorded: "
+                    "the file was truncated",
+                    log_path, log.torn ? log.stop_offset : log.bytes,
+                    status_text(session.exit_kind, session.exit_value)));
   const std::string expect_out = read_whole(dir / kReplayStdout);
   const std::string expect_err = read_whole(dir / kReplayStderr);
 

@@ -16,17 +16,22 @@ ReplayLogSummary summarize_replay_log(const std::string& path) {
     s.header_problem = problems.empty() ? "cannot be read" : problems.front().what;
     return s;
   }
-  s.bytes = bytes.size();
-  if (const char* bad = replay::check_header(bytes.data(), bytes.size(), /*any_arch=*/true); bad != nullptr) {
+  return summarize_replay_bytes(bytes.data(), bytes.size());
+}
+
+ReplayLogSummary summarize_replay_bytes(const std::uint8_t* bytes, std::size_t size) {
+  ReplayLogSummary s;
+  s.bytes = size;
+  if (const char* bad = replay::check_header(bytes, size, /*any_arch=*/true); bad != nullptr) {
     s.header_problem = bad;
     return s;
   }
   s.readable = true;
   replay::FileHeader h;
-  std::memcpy(&h, bytes.data(), sizeof h);
+  std::memcpy(&h, bytes, sizeof h);
   s.quantum = h.quantum;
   s.pid = h.pid;
-  replay::Cursor c(bytes.data(), bytes.size());
+  replay::Cursor c(bytes, size);
   for (;;) {
     replay::EventView ev;
     const auto st = c.peek(ev);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -34,5 +35,8 @@ struct ReplayLogSummary {
 inline constexpr std::uint64_t kMaxReplayLogBytes = 4ull << 30;
 
 ReplayLogSummary summarize_replay_log(const std::string& path);
+// The same walk over a log already in memory (what summarize_replay_log does
+// once the file is read; the fuzzer calls it on its input).
+ReplayLogSummary summarize_replay_bytes(const std::uint8_t* bytes, std::size_t size);
 
 }  // namespace ariadne::cli

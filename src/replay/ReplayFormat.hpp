@@ -105,6 +105,13 @@ const char* check_header(const std::uint8_t* bytes, std::size_t size, bool any_a
 inline std::size_t frame_size(std::uint32_t data_len) noexcept { return 8 + sizeof(EventHead) + data_len; }
 std::size_t encode(const EventHead& ev, const void* data, std::uint8_t* out) noexcept;
 
+// The logged memory of a syscall event, entries of (u64 address, u64 length,
+// the bytes) one after another in its data: entry i's address, length,
+// bytes. False when the data is shorter than it says. Pure: the runtime's
+// replay and the fuzzer (fuzz/replay_log_fuzz.cpp) both call it.
+bool logged_output(const EventView& ev, int i, std::uint64_t& addr, std::uint64_t& len,
+                   const std::uint8_t*& bytes) noexcept;
+
 // Reads the records of a log held in memory, in order.
 class Cursor {
  public:

@@ -154,18 +154,4 @@ const char* log_end_reason() noexcept {
 
 std::size_t log_offset() noexcept { return g_cursor.offset(); }
 
-bool logged_output(const EventView& ev, int i, std::uint64_t& addr, std::uint64_t& len,
-                   const std::uint8_t*& bytes) noexcept {
-  std::size_t off = 0;
-  for (int k = 0;; ++k) {
-    if (ev.head.data_len - off < 16) return false;
-    std::memcpy(&addr, ev.data + off, 8);
-    std::memcpy(&len, ev.data + off + 8, 8);
-    if (ev.head.data_len - off - 16 < len) return false;
-    bytes = ev.data + off + 16;
-    if (k == i) return true;
-    off += 16 + len;
-  }
-}
-
 }  // namespace ariadne::replay

@@ -30,9 +30,6 @@ std::uint64_t events_consumed() noexcept;
 const char* log_end_reason() noexcept;  // "" at a clean end
 std::size_t log_offset() noexcept;
 
-// The logged memory of a syscall event: entry i's address, length, bytes.
-// False when the data is shorter than it says (checked by the reader).
-bool logged_output(const EventView& ev, int i, std::uint64_t& addr, std::uint64_t& len,
-                   const std::uint8_t*& bytes) noexcept;
+// logged_output (a syscall event's logged memory) is in ReplayFormat.hpp.
 
 }  // namespace ariadne::replay
