@@ -2,6 +2,8 @@
 // calls, thread life and the end of the process, and divergence reports.
 #include "replay/Session.hpp"
 
+#include <pthread.h>
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -59,6 +61,22 @@ void on_entry(const trace::Site&, trace::Frame& frame, void*) {
 }
 
 void at_exit_hook() { process_exiting(t_self, 0, false); }
+
+// A thread's end, seen as late as the program's code can run on it: after
+// its start routine returned or pthread_exit unwound it (cleanup handlers),
+// and after the other keys' destructors -- the first call puts the value
+// back, so the destructor runs again in the next round, after theirs. Until
+// then the thread holds the baton, so that code runs serialised too.
+pthread_key_t g_exit_key;
+void exit_key_destructor(void* value) {
+  auto* t = static_cast<ReplayThread*>(value);
+  if (!t->exit_deferred) {
+    t->exit_deferred = true;
+    pthread_setspecific(g_exit_key, t);
+    return;
+  }
+  thread_ending(t);
+}
 
 }  // namespace
 
@@ -128,7 +146,10 @@ void start_from_environment() noexcept {
   main_thread->budget = g_quantum;
   g_threads_made.store(1, std::memory_order_release);
   t_self = main_thread;
+  main_thread->handle = pthread_self();
   set_first_holder(main_thread);
+  pthread_key_create(&g_exit_key, exit_key_destructor);
+  pthread_setspecific(g_exit_key, main_thread);
   // Every site counts, from before main to the end, never toggled.
   hold_async_signals();
   trace::add_entry_handler(on_entry, nullptr, trace::kHandlerLean);
@@ -320,6 +341,7 @@ void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexc
 
 void thread_started(ReplayThread* me) noexcept {
   t_self = me;
+  pthread_setspecific(g_exit_key, me);
   if (g_mode == Mode::record) {
     record_acquire(me);
   } else {

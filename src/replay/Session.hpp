@@ -35,6 +35,7 @@ struct ReplayThread {
   std::uint64_t wait_seq = 0;
   bool woken = false;
   bool exit_seen = false;
+  bool exit_deferred = false;  // the exit key's destructor ran once (Session.cpp)
   // pthread_create's start routine and argument, kept here (no allocation).
   void* (*start)(void*) = nullptr;
   void* arg = nullptr;
@@ -82,7 +83,7 @@ std::uint32_t reserve_thread(ReplayThread* parent) noexcept;  // a slot for a ne
 ReplayThread* thread_slot(std::uint32_t index) noexcept;
 void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexcept;
 void thread_started(ReplayThread* me) noexcept;  // on the new thread: wait for the baton
-void thread_ending(ReplayThread* me) noexcept;   // start routine returned / pthread_exit
+void thread_ending(ReplayThread* me) noexcept;   // the thread's last program code has run
 ReplayThread* thread_by_handle(unsigned long handle) noexcept;
 void process_exiting(ReplayThread* me, int status, bool status_known) noexcept;
 

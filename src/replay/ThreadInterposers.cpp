@@ -33,9 +33,9 @@ Fn next(const char* name) {
 void* start_trampoline(void* p) {
   auto* t = static_cast<ReplayThread*>(p);
   thread_started(t);
-  void* r = t->start(t->arg);
-  thread_ending(t);
-  return r;
+  // Its end is logged by the exit key's destructor (Session.cpp), also when
+  // it leaves through pthread_exit.
+  return t->start(t->arg);
 }
 
 // Barriers are the runtime's own: libc's would wait in the kernel.
@@ -90,13 +90,6 @@ ARIADNE_REPLAY_EXPORT int pthread_join(pthread_t th, void** ret) {
   const int r = real(th, ret);
   if (t != nullptr && r == 0) t->handle = 0;  // the pthread_t may name a new thread from now on
   return r;
-}
-
-ARIADNE_REPLAY_EXPORT void pthread_exit(void* value) {
-  REAL(pthread_exit);
-  if (ReplayThread* me = self(); me != nullptr) thread_ending(me);
-  real(value);
-  __builtin_unreachable();
 }
 
 ARIADNE_REPLAY_EXPORT void exit(int status) {
