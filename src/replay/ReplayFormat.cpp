@@ -118,6 +118,19 @@ Cursor::Status Cursor::peek(EventView& out) noexcept {
   std::uint32_t len = 0, crc = 0;
   std::memcpy(&len, bytes_ + offset_, 4);
   std::memcpy(&crc, bytes_ + offset_ + 4, 4);
+  if (len == 0) {
+    // The writer's file grows in steps and a killed program's log is never
+    // cut to its last event: zeros to the end are the end.
+    // A record whose frame is still 0 over bytes already written was being
+    // written when the writer stopped (its frame goes last): torn.
+    for (std::size_t i = offset_ + 4; i < size_; ++i) {
+      if (bytes_[i] != 0) {
+        why_ = "a record begun and not finished (its length is still 0)";
+        return Status::torn;
+      }
+    }
+    return Status::end;
+  }
   if (len < sizeof(EventHead) || len - sizeof(EventHead) > kMaxEventData) {
     why_ = "bad record length";
     return Status::corrupt;

@@ -34,41 +34,56 @@ void say(const char* what, const char* path, int err) noexcept {
   sys_print(2, "ariadne-replay: %s %s: error %d\n", what, path, err);
 }
 
-// Every byte of the iovecs, retrying short writes: the log must not lose
-// the middle of a record.
-bool write_all(iovec* iov, int count) noexcept {
-  while (count > 0) {
-    const long w = sys_writev(g_fd, iov, count);
-    if (w == -EINTR) continue;
-    if (w <= 0) return false;
-    std::size_t left = static_cast<std::size_t>(w);
-    while (count > 0 && left >= iov->iov_len) {
-      left -= iov->iov_len;
-      ++iov;
-      --count;
-    }
-    if (count > 0) {
-      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
-      iov->iov_len -= left;
-    }
-  }
+// The log lives in memory mapped from its file (MAP_SHARED): appending an
+// event is a copy, not a system call, and what is copied is in the page
+// cache the moment it is written, so a SIGKILLed target loses nothing. The
+// file grows a step at a time; its end is cut to the last event when the
+// program exits (a killed program's log ends in zeros, which readers take
+// as the end). The mapping sits at a fixed address far from the program's
+// (in record and replay alike), so that it moves none of the program's own
+// mappings: their addresses are part of what replay must reproduce.
+constexpr std::uintptr_t kLogRegion = 0x200000000000;
+constexpr std::size_t kLogReserve = std::size_t{64} << 30;
+constexpr std::size_t kLogStep = std::size_t{1} << 20;
+constinit std::uint8_t* g_base = nullptr;
+constinit std::size_t g_mapped = 0;
+constinit std::size_t g_used = 0;
+
+bool map_more(std::size_t need) noexcept {
+  std::size_t want = g_mapped;
+  while (want < need) want += kLogStep;
+  if (want > kLogReserve) return false;
+  if (sys_ftruncate(g_fd, static_cast<off_t>(want)) != 0) return false;
+  void* m = sys_mmap(g_base + g_mapped, want - g_mapped, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, g_fd,
+                     static_cast<off_t>(g_mapped));
+  if (m == MAP_FAILED) return false;
+  g_mapped = want;
   return true;
 }
 
 }  // namespace
 
 bool open_log_for_writing(const char* path, std::uint64_t quantum) noexcept {
-  g_fd = sys_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0600);
+  g_fd = sys_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (g_fd < 0) {
     say("cannot create", path, -g_fd);
     return false;
   }
   g_fd = move_high(g_fd);
-  g_header = make_header(quantum, static_cast<std::uint32_t>(sys_getpid()));
-  if (!sys_write_all(g_fd, &g_header, sizeof g_header)) {
-    say("cannot write", path, 0);
+  void* region = sys_mmap(reinterpret_cast<void*>(kLogRegion), kLogReserve, PROT_NONE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (region == MAP_FAILED) {
+    say("cannot reserve memory for", path, 0);
     return false;
   }
+  g_base = static_cast<std::uint8_t*>(region);
+  g_header = make_header(quantum, static_cast<std::uint32_t>(sys_getpid()));
+  if (!map_more(sizeof g_header)) {
+    say("cannot grow", path, 0);
+    return false;
+  }
+  std::memcpy(g_base, &g_header, sizeof g_header);
+  g_used = sizeof g_header;
   return true;
 }
 
@@ -83,24 +98,28 @@ void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noex
   }
   head.data_len = data;
   const std::uint32_t len = static_cast<std::uint32_t>(sizeof head + data);
-  std::uint32_t crc = crc32c(&head, sizeof head);
-  for (int i = 0; i < n_outs; ++i) {
-    crc = crc32c(desc[i], sizeof desc[i], crc);
-    crc = crc32c(outs[i].p, outs[i].n, crc);
-  }
-  std::uint32_t frame[2] = {len, crc};
-  iovec iov[2 + 2 * kMaxOutBufs];
-  int n = 0;
-  iov[n++] = {frame, sizeof frame};
-  iov[n++] = {&head, sizeof head};
-  for (int i = 0; i < n_outs; ++i) {
-    iov[n++] = {desc[i], sizeof desc[i]};
-    iov[n++] = {outs[i].p, outs[i].n};
-  }
-  if (!write_all(iov, n)) {
-    sys_print(2, "ariadne-replay: cannot write the replay log: the recording stops here\n");
+  if (g_used + 8 + len > g_mapped && !map_more(g_used + 8 + len)) {
+    sys_print(2, "ariadne-replay: cannot grow the replay log: the recording stops here\n");
     sys_exit_group(125);
   }
+  // The body first, its frame (length, checksum) last: a record cut short
+  // by a kill reads as the end of the log.
+  std::uint8_t* at = g_base + g_used + 8;
+  std::memcpy(at, &head, sizeof head);
+  at += sizeof head;
+  for (int i = 0; i < n_outs; ++i) {
+    std::memcpy(at, desc[i], sizeof desc[i]);
+    std::memcpy(at + sizeof desc[i], outs[i].p, outs[i].n);
+    at += sizeof desc[i] + outs[i].n;
+  }
+  const std::uint32_t crc = crc32c(g_base + g_used + 8, len);
+  std::memcpy(g_base + g_used + 4, &crc, 4);
+  __atomic_store_n(reinterpret_cast<std::uint32_t*>(g_base + g_used), len, __ATOMIC_RELEASE);
+  g_used += 8 + len;
+}
+
+void finish_log() noexcept {
+  if (g_base != nullptr) sys_ftruncate(g_fd, static_cast<off_t>(g_used));
 }
 
 bool open_log_for_reading(const char* path) noexcept {
@@ -117,7 +136,7 @@ bool open_log_for_reading(const char* path) noexcept {
   }
   g_size = static_cast<std::size_t>(st.st_size);
   if (g_size > 0) {
-    void* m = sys_mmap(nullptr, g_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void* m = sys_mmap(reinterpret_cast<void*>(kLogRegion), g_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m == MAP_FAILED) {
       say("cannot map", path, 0);
       return false;
