@@ -37,7 +37,9 @@ namespace ariadne {
 namespace detail {
 template <typename T>
 inline long syscall_arg(T v) noexcept {
-  if constexpr (std::is_pointer_v<T>) {
+  if constexpr (std::is_null_pointer_v<T>) {
+    return 0;
+  } else if constexpr (std::is_pointer_v<T>) {
     return reinterpret_cast<long>(v);
   } else {
     return static_cast<long>(v);

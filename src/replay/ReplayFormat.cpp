@@ -78,7 +78,7 @@ const char* check_header(const std::uint8_t* bytes, std::size_t size, bool any_a
   std::memcpy(&h, bytes, sizeof h);
   if (std::memcmp(h.magic, kLogMagic, sizeof h.magic) != 0) return "not a replay log (bad magic)";
   if (h.crc != crc32c(&h, offsetof(FileHeader, crc))) return "header checksum mismatch";
-  if (h.version != kLogVersion) return "unsupported log version (this ariadne reads version 1)";
+  if (h.version != kLogVersion) return "unsupported log version (this ariadne reads version 2)";
   if (h.header_size != sizeof(FileHeader)) return "bad header size";
   if (h.arch != 1 && h.arch != 2) return "unknown architecture";
   if (!any_arch && h.arch != kArch) return "recorded on the other architecture";
@@ -92,7 +92,9 @@ std::size_t encode(const EventHead& ev, const void* data, std::uint8_t* out) noe
   const std::uint32_t crc = crc32c(out + 8, len);
   std::memcpy(out, &len, 4);
   std::memcpy(out + 4, &crc, 4);
-  return 8 + len;
+  const std::size_t size = frame_size(ev.data_len);
+  std::memset(out + 8 + len, 0, size - 8 - len);
+  return size;
 }
 
 bool logged_output(const EventView& ev, int i, std::uint64_t& addr, std::uint64_t& len,

@@ -16,7 +16,9 @@
 namespace ariadne::replay {
 
 inline constexpr char kLogMagic[8] = {'A', 'R', 'D', 'N', 'R', 'P', 'L', 'Y'};
-inline constexpr std::uint32_t kLogVersion = 1;
+// 2: records start at multiples of 8 (the frame is stored with an atomic
+// release, which AArch64 requires aligned).
+inline constexpr std::uint32_t kLogVersion = 2;
 
 struct FileHeader {
   char magic[8];
@@ -101,8 +103,12 @@ FileHeader make_header(std::uint64_t quantum, std::uint32_t pid) noexcept;
 // own architecture; the CLI (any_arch) reads logs of both.
 const char* check_header(const std::uint8_t* bytes, std::size_t size, bool any_arch = false) noexcept;
 
-// Frames ev + data into out (capacity >= frame_size): returns the bytes used.
-inline std::size_t frame_size(std::uint32_t data_len) noexcept { return 8 + sizeof(EventHead) + data_len; }
+// The bytes a record takes: its frame, head and data, padded with zeros to
+// a multiple of 8. encode() frames ev + data into out (capacity >=
+// frame_size) and returns them.
+inline std::size_t frame_size(std::uint32_t data_len) noexcept {
+  return (8 + sizeof(EventHead) + data_len + 7) & ~std::size_t{7};
+}
 std::size_t encode(const EventHead& ev, const void* data, std::uint8_t* out) noexcept;
 
 // The logged memory of a syscall event, entries of (u64 address, u64 length,

@@ -98,7 +98,8 @@ void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noex
   }
   head.data_len = data;
   const std::uint32_t len = static_cast<std::uint32_t>(sizeof head + data);
-  if (g_used + 8 + len > g_mapped && !map_more(g_used + 8 + len)) {
+  const std::size_t size = frame_size(data);
+  if (g_used + size > g_mapped && !map_more(g_used + size)) {
     sys_print(2, "ariadne-replay: cannot grow the replay log: the recording stops here\n");
     sys_exit_group(125);
   }
@@ -115,7 +116,7 @@ void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noex
   const std::uint32_t crc = crc32c(g_base + g_used + 8, len);
   std::memcpy(g_base + g_used + 4, &crc, 4);
   __atomic_store_n(reinterpret_cast<std::uint32_t*>(g_base + g_used), len, __ATOMIC_RELEASE);
-  g_used += 8 + len;
+  g_used += size;
 }
 
 void finish_log() noexcept {

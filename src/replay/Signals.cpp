@@ -9,6 +9,7 @@
 #include "replay/Signals.hpp"
 
 #include <csignal>
+#include <ctime>
 
 #include "arch/RawSyscall.hpp"
 #include "replay/Baton.hpp"
@@ -39,12 +40,38 @@ long change_mask(int how, const KernelSet* set, KernelSet* old) noexcept {
   return raw_syscall(SYS_rt_sigprocmask, how, set, old, sizeof(KernelSet));
 }
 
-// Lets `sig`, pending, through now: the kernel runs the program's handler
-// on the way out of the unblocking call.
-void let_through(int sig) noexcept {
+// Delivers `sig` to this thread once, now: sent again to the thread, then
+// let through by rt_sigsuspend, which returns after the program's handler
+// ran and puts the mask back in the same step -- so another instance that
+// arrives meanwhile stays held for the next point (unblocking and blocking
+// again would let it through too: seen under qemu-aarch64).
+void deliver(int sig) noexcept {
+  raw_syscall(SYS_tgkill, sys_getpid(), sys_gettid(), sig);
+  KernelSet mask = 0;
+  change_mask(SIG_BLOCK, nullptr, &mask);
+  mask &= ~bit(sig);
+  raw_syscall(SYS_rt_sigsuspend, &mask, sizeof mask);
+}
+
+// Whether delivering `sig` runs anything: not when it is ignored, or left at
+// a default action that ignores it (rt_sigsuspend would wait for good).
+bool has_effect(int sig) noexcept {
+  std::uint64_t action[8] = {};  // the kernel's struct sigaction: the handler first
+  if (raw_syscall(SYS_rt_sigaction, sig, nullptr, action, sizeof(KernelSet)) != 0) return true;
+  const auto handler = action[0];
+  if (handler == reinterpret_cast<std::uint64_t>(SIG_IGN)) return false;
+  if (handler == reinterpret_cast<std::uint64_t>(SIG_DFL))
+    return sig != SIGCHLD && sig != SIGWINCH && sig != SIGURG && sig != SIGCONT;
+  return true;
+}
+
+// Takes one pending instance of `sig` off the thread's (or the process's)
+// queue without running anything.
+void dequeue(int sig) noexcept {
   const KernelSet one = bit(sig);
-  change_mask(SIG_UNBLOCK, &one, nullptr);
-  change_mask(SIG_BLOCK, &one, nullptr);
+  const struct timespec now {};
+  std::uint64_t info[16];  // siginfo_t: 128 bytes
+  raw_syscall(SYS_rt_sigtimedwait, &one, info, &now, sizeof one);
 }
 
 }  // namespace
@@ -59,6 +86,8 @@ void deliver_pending_signals(ReplayThread* me, Reason where) noexcept {
     for (int sig = 1; pending != 0 && sig <= 64; ++sig) {
       if ((pending & bit(sig)) == 0) continue;
       pending &= ~bit(sig);
+      dequeue(sig);
+      if (!has_effect(sig)) continue;
       EventHead h{};
       h.kind = EventKind::signal;
       h.reason = where;
@@ -67,7 +96,7 @@ void deliver_pending_signals(ReplayThread* me, Reason where) noexcept {
       h.points = me->points;
       h.a = static_cast<std::uint64_t>(sig);
       append_event(h, nullptr, 0);
-      let_through(sig);
+      deliver(sig);
     }
     return;
   }
@@ -77,8 +106,7 @@ void deliver_pending_signals(ReplayThread* me, Reason where) noexcept {
     const int sig = static_cast<int>(ev.head.a);
     consume(me, ev);
     set_replay_budget(me);
-    raw_syscall(SYS_tgkill, sys_getpid(), sys_gettid(), sig);
-    let_through(sig);
+    deliver(sig);
   }
 }
 
