@@ -27,6 +27,7 @@
 #include "cli/Replayable.hpp"
 #include "cli/RuntimeSettings.hpp"
 #include "cli/SegmentCompressor.hpp"
+#include "cli/SessionFile.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
 #include "record/ChunkFile.hpp"
@@ -170,12 +171,6 @@ std::string capture_line(const char* option, const std::string& text, bool retva
   return fmt::format("{} {}", retval ? 'R' : 'A', text);
 }
 
-std::uint64_t unix_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 }  // namespace
 
 void add_record_command(CLI::App& app) {
@@ -305,28 +300,13 @@ void add_record_command(CLI::App& app) {
     const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
     output.prepare();
 
-    const std::string session_path = (dir / "ariadne.session").string();
-    const int fd =
-        ::open(session_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) throw LaunchError(fmt::format("{}: cannot create: {}", session_path, std::strerror(errno)));
-    record::Payload session;
-    session.varint(tracefile::kFormatVersion);
-    session.string(std::string(arch::name(plan.isa)).c_str());
-    session.varint(unix_ns());
-    session.varint(o->command.size());
-    for (const auto& a : o->command) session.string(a.c_str(), a.size());
     std::vector<std::string> target_env;
     if (!o->no_env) {
       for (char** e = environ; *e != nullptr; ++e) target_env.emplace_back(*e);
       target_env.insert(target_env.end(), env.begin(), env.end());
     }
-    session.varint(target_env.size());
-    for (const auto& e : target_env) session.string(e.c_str(), e.size());
-    session.string(options.c_str(), options.size());
-    int error = 0;
-    if (!record::write_file_header(fd, tracefile::FileKind::session, &error) ||
-        !record::write_chunk(fd, tracefile::ChunkType::session, session, &error))
-      throw LaunchError(fmt::format("{}: cannot write: {}", session_path, std::strerror(error)));
+    SessionFile session(dir.string(), plan.isa, o->command, target_env, options);
+    const int fd = session.fd();
 
     LiveFileDrainer drainer(dir);
     if (!o->no_drain) drainer.start();
@@ -367,12 +347,7 @@ void add_record_command(CLI::App& app) {
       stopped.varint(max_size);
       record::write_chunk(fd, tracefile::ChunkType::session_stopped, stopped);
     }
-    record::Payload end;
-    end.varint(unix_ns());
-    end.varint(status.signaled ? 1 : 0);
-    end.varint(static_cast<std::uint64_t>(status.value));
-    record::write_chunk(fd, tracefile::ChunkType::session_end, end);
-    ::close(fd);
+    session.end(status);
 
     const RecordTotals t = compressor.totals();
     fmt::print(

@@ -125,22 +125,16 @@ void replay(const std::string& dir_arg) {
   // must not move, or the replay would diverge for that reason alone.
   const std::vector<std::string> env{replay_settings(ignore_results ? "replay-ignoring-results" : "replay",
                                                      log_abs.string(), result_path, 0)};
-  auto plan = launcher.plan(session.argv, env, {kReplayLibrary});
+  const auto plan = launcher.plan(session.argv, env, {kReplayLibrary});
   const std::string recorded_id = option(session.options, kReplayBuildIdTag);
   const std::string id = launch::identify_elf(plan.program).build_id;
   if (recorded_id != (id.empty() ? "-" : id))
     bad_input(fmt::format("{}: the executable changed since it was recorded (build-id {}, recorded {})",
                           plan.program, id.empty() ? "none" : id, recorded_id));
 
-  OutputPipes pipes;
-  pipes.open();
-  plan.no_aslr = true;
-  plan.stdout_fd = pipes.out[1];
-  plan.stderr_fd = pipes.err[1];
-  const pid_t pid = launcher.spawn(plan);
-  pipes.close_child_ends();
-  const PumpResult pumped = pump_output(pipes, pid, nullptr, nullptr, &expect_out, &expect_err);
-  const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
+  const ReplayRun run = run_replayable(launcher, plan, nullptr, nullptr, &expect_out, &expect_err);
+  const PumpResult& pumped = run.pumped;
+  const launch::ExitStatus& status = run.status;
   std::string result;
   {
     std::ifstream in(result_path);

@@ -132,4 +132,19 @@ PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_ou
   return result;
 }
 
+ReplayRun run_replayable(const launch::Launcher& launcher, launch::LaunchPlan plan, std::FILE* save_out,
+                         std::FILE* save_err, const std::string* expect_out, const std::string* expect_err) {
+  OutputPipes pipes;
+  pipes.open();
+  plan.no_aslr = true;
+  plan.stdout_fd = pipes.out[1];
+  plan.stderr_fd = pipes.err[1];
+  const pid_t pid = launcher.spawn(plan);
+  pipes.close_child_ends();
+  ReplayRun run;
+  run.pumped = pump_output(pipes, pid, save_out, save_err, expect_out, expect_err);
+  run.status = launch::wait_forwarding_signals(pid);
+  return run;
+}
+
 }  // namespace ariadne::cli

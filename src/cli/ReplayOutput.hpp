@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <string>
 
+#include "launch/Launcher.hpp"
+
 namespace ariadne::cli {
 
 inline constexpr const char* kReplayLog = "replay.log";
@@ -39,5 +41,14 @@ struct PumpResult {
 // difference too.
 PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_out, std::FILE* save_err,
                        const std::string* expect_out, const std::string* expect_err);
+
+// Runs `plan` as replay runs a program in both modes -- no ASLR, its stdout
+// and stderr through the pump above -- and waits for it.
+struct ReplayRun {
+  PumpResult pumped;
+  launch::ExitStatus status;
+};
+ReplayRun run_replayable(const launch::Launcher& launcher, launch::LaunchPlan plan, std::FILE* save_out,
+                         std::FILE* save_err, const std::string* expect_out, const std::string* expect_err);
 
 }  // namespace ariadne::cli

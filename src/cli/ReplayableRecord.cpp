@@ -20,6 +20,7 @@
 #include "cli/ReplayOutput.hpp"
 #include "cli/Replayable.hpp"
 #include "cli/RuntimeSettings.hpp"
+#include "cli/SessionFile.hpp"
 #include "launch/ElfIdentity.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
@@ -37,12 +38,6 @@ using launch::LaunchError;
 
 // Session.hpp's kReplaySettingsLength (the runtime's side of it).
 constexpr std::size_t kSettingsLength = 3000;
-
-std::uint64_t unix_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 
 std::string current_directory() {
   std::error_code ec;
@@ -79,28 +74,12 @@ void record_replayable(const std::string& output, const std::vector<std::string>
   for (char** e = environ; *e != nullptr; ++e) target_env.emplace_back(*e);
   const std::vector<std::string> env{
       replay_settings("record", fs::absolute(dir / kReplayLog).string(), "", ticks)};
-  auto plan = launcher.plan(command, env, {kReplayLibrary});
+  const auto plan = launcher.plan(command, env, {kReplayLibrary});
   const launch::ElfIdentity id = launch::identify_elf(plan.program);
   out.prepare();
 
-  const std::string session_path = (dir / "ariadne.session").string();
-  const int fd =
-      ::open(session_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) throw LaunchError(fmt::format("{}: cannot create: {}", session_path, std::strerror(errno)));
-  record::Payload session;
-  session.varint(tracefile::kFormatVersion);
-  session.string(std::string(arch::name(plan.isa)).c_str());
-  session.varint(unix_ns());
-  session.varint(command.size());
-  for (const auto& a : command) session.string(a.c_str(), a.size());
-  session.varint(target_env.size());
-  for (const auto& e : target_env) session.string(e.c_str(), e.size());
-  const std::string options = replay_options(id.build_id, current_directory(), ticks);
-  session.string(options.c_str(), options.size());
-  int error = 0;
-  if (!record::write_file_header(fd, tracefile::FileKind::session, &error) ||
-      !record::write_chunk(fd, tracefile::ChunkType::session, session, &error))
-    throw LaunchError(fmt::format("{}: cannot write: {}", session_path, std::strerror(error)));
+  SessionFile session(dir.string(), plan.isa, command, target_env,
+                      replay_options(id.build_id, current_directory(), ticks));
 
   const auto open_copy = [&](const char* name) {
     const std::string p = (dir / name).string();
@@ -112,23 +91,12 @@ void record_replayable(const std::string& output, const std::vector<std::string>
   std::FILE* save_out = open_copy(kReplayStdout);
   std::FILE* save_err = open_copy(kReplayStderr);
 
-  OutputPipes pipes;
-  pipes.open();
-  plan.no_aslr = true;
-  plan.stdout_fd = pipes.out[1];
-  plan.stderr_fd = pipes.err[1];
-  const pid_t pid = launcher.spawn(plan);
-  pipes.close_child_ends();
-  const PumpResult pumped = pump_output(pipes, pid, save_out, save_err, nullptr, nullptr);
-  const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
+  const ReplayRun run = run_replayable(launcher, plan, save_out, save_err, nullptr, nullptr);
+  const PumpResult& pumped = run.pumped;
+  const launch::ExitStatus& status = run.status;
   const bool saved = std::fclose(save_out) == 0 && std::fclose(save_err) == 0;
 
-  record::Payload end;
-  end.varint(unix_ns());
-  end.varint(status.signaled ? 1 : 0);
-  end.varint(static_cast<std::uint64_t>(status.value));
-  record::write_chunk(fd, tracefile::ChunkType::session_end, end);
-  ::close(fd);
+  session.end(status);
 
   const ReplayLogSummary log = summarize_replay_log((dir / kReplayLog).string());
   if (!saved) fmt::print(stderr, "ariadne record: cannot write the copy of PROG's output in {}\n", output);

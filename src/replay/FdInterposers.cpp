@@ -18,54 +18,22 @@
 #include <cstdint>
 #include <cstring>
 
-#include "replay/Session.hpp"
+#include "replay/Interposer.hpp"
 #include "replay/StandIn.hpp"
-
-#define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
 
 using namespace ariadne::replay;
 
 namespace {
 
-template <typename Fn>
-Fn next(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
-
-struct Args {
-  long (*call)(const Args&);
-  std::uint64_t a[6];
-};
-long run(void* p) { return static_cast<Args*>(p)->call(*static_cast<Args*>(p)); }
-std::uint64_t w(const void* p) { return reinterpret_cast<std::uint64_t>(p); }
-
-long logged(ReplayThread* me, std::uint64_t nr, bool blocking, bool execute, Args& a, std::size_t n_args,
-            CallOutputs outs, const void* bytes = nullptr, std::size_t n_bytes = 0) {
-  std::uint64_t d = 0xcbf29ce484222325ull;
-  d = digest(d, &nr, sizeof nr);
-  d = digest(d, a.a, n_args * sizeof a.a[0]);
-  if (bytes != nullptr) d = digest(d, bytes, n_bytes);
-  return intercept(me, CallSpec{nr, d, blocking, execute}, run, outs, &a);
-}
-
 // Bit per fd below 1024: the original stdout/stderr (1 and 2 at the start).
 constinit std::atomic<std::uint64_t> g_terminal[16] = {6};
 
-// pread's buffer (a[1]) of the result's length.
-int result_bytes(void* p, long r, OutBuf* o) {
-  auto* a = static_cast<Args*>(p);
-  if (r <= 0) return 0;
-  o[0] = {reinterpret_cast<void*>(a->a[1]), static_cast<std::size_t>(r)};
-  return 1;
-}
-
 // readv's iovecs (a[1], a[2] of them), filled up to the result.
-int iovec_bytes(void* p, long r, OutBuf* o) {
-  auto* a = static_cast<Args*>(p);
-  const auto* iov = reinterpret_cast<const iovec*>(a->a[1]);
+int iovec_bytes(const Args& a, long r, OutBuf* o) {
+  const auto* iov = reinterpret_cast<const iovec*>(a.a[1]);
   int n = 0;
   std::size_t left = r > 0 ? static_cast<std::size_t>(r) : 0;
-  for (std::uint64_t i = 0; i < a->a[2] && left > 0 && n < kMaxOutBufs; ++i) {
+  for (std::uint64_t i = 0; i < a.a[2] && left > 0 && n < kMaxOutBufs; ++i) {
     const std::size_t take = iov[i].iov_len < left ? iov[i].iov_len : left;
     o[n++] = {iov[i].iov_base, take};
     left -= take;
@@ -177,7 +145,7 @@ ARIADNE_REPLAY_EXPORT ssize_t pread(int fd, void* buf, size_t n, off_t off) {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2],
                        static_cast<off_t>(x.a[3]));
          },
-         {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(off)}};
+         {static_cast<std::uint64_t>(fd), word(buf), n, static_cast<std::uint64_t>(off)}};
   return logged(me, SYS_pread64, false, false, a, 4, result_bytes);
 }
 
@@ -189,7 +157,7 @@ ARIADNE_REPLAY_EXPORT ssize_t pwrite(int fd, const void* buf, size_t n, off_t of
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const void*>(x.a[1]), x.a[2],
                        static_cast<off_t>(x.a[3]));
          },
-         {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(off)}};
+         {static_cast<std::uint64_t>(fd), word(buf), n, static_cast<std::uint64_t>(off)}};
   return logged(me, SYS_pwrite64, false, false, a, 4, nullptr, buf, n);
 }
 
@@ -205,7 +173,7 @@ ARIADNE_REPLAY_EXPORT ssize_t readv(int fd, const iovec* iov, int count) {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const iovec*>(x.a[1]),
                        static_cast<int>(x.a[2]));
          },
-         {static_cast<std::uint64_t>(fd), w(iov), static_cast<std::uint64_t>(count)}};
+         {static_cast<std::uint64_t>(fd), word(iov), static_cast<std::uint64_t>(count)}};
   return logged(me, SYS_readv, true, false, a, 3, iovec_bytes);
 }
 
@@ -217,7 +185,7 @@ ARIADNE_REPLAY_EXPORT ssize_t writev(int fd, const iovec* iov, int count) {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const iovec*>(x.a[1]),
                        static_cast<int>(x.a[2]));
          },
-         {static_cast<std::uint64_t>(fd), w(iov), static_cast<std::uint64_t>(count)}};
+         {static_cast<std::uint64_t>(fd), word(iov), static_cast<std::uint64_t>(count)}};
   const std::uint64_t d = iovec_digest(iov, count);
   const bool terminal = is_terminal(fd);
   return logged(me, SYS_writev, !terminal, terminal, a, 3, nullptr, &d, sizeof d);
@@ -228,7 +196,7 @@ ARIADNE_REPLAY_EXPORT ssize_t writev(int fd, const iovec* iov, int count) {
 ARIADNE_REPLAY_EXPORT int rmdir(const char* path) {
   static const auto real = next<decltype(&::rmdir)>("rmdir");
   if (self() == nullptr) return real(path);
-  Args a{[](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); }, {w(path)}};
+  Args a{[](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); }, {word(path)}};
   return static_cast<int>(path_call(kCallRmdir, path, a, 0));
 }
 
@@ -238,7 +206,7 @@ ARIADNE_REPLAY_EXPORT int mkdir(const char* path, mode_t mode) {
   Args a{[](const Args& x) -> long {
            return real(reinterpret_cast<const char*>(x.a[0]), static_cast<mode_t>(x.a[1]));
          },
-         {w(path), mode}};
+         {word(path), mode}};
   return static_cast<int>(path_call(kCallMkdir, path, a, 0));
 }
 
@@ -248,7 +216,7 @@ ARIADNE_REPLAY_EXPORT int rename(const char* from, const char* to) {
   Args a{[](const Args& x) -> long {
            return real(reinterpret_cast<const char*>(x.a[0]), reinterpret_cast<const char*>(x.a[1]));
          },
-         {w(from), w(to)}};
+         {word(from), word(to)}};
   return static_cast<int>(path_call(kCallRename, from, a, 0));
 }
 

@@ -20,37 +20,22 @@
 #include <cstdarg>
 #include <cstdint>
 
-#include "replay/Session.hpp"
-
-#define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
+#include "replay/Interposer.hpp"
 
 using namespace ariadne::replay;
 
 namespace {
 
-template <typename Fn>
-Fn next(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
-
-struct Args {
-  long (*call)(const Args&);
-  std::uint64_t a[6];
-};
-long run(void* p) { return static_cast<Args*>(p)->call(*static_cast<Args*>(p)); }
-
-long made_in_record_only(ReplayThread* me, std::uint64_t nr, Args& a, std::size_t n_args, CallOutputs outs) {
-  std::uint64_t d = 0xcbf29ce484222325ull;
-  d = digest(d, &nr, sizeof nr);
-  d = digest(d, a.a, n_args * sizeof a.a[0]);
-  return intercept(me, CallSpec{nr, d, false, false}, run, outs, &a);
-}
-
-int old_timer_output(void* p, long r, OutBuf* o) {
-  auto* a = static_cast<Args*>(p);
-  if (r != 0 || a->a[2] == 0) return 0;
-  o[0] = {reinterpret_cast<void*>(a->a[2]), sizeof(struct itimerval)};
+int old_timer_output(const Args& a, long r, OutBuf* o) {
+  if (r != 0 || a.a[2] == 0) return 0;
+  o[0] = {reinterpret_cast<void*>(a.a[2]), sizeof(struct itimerval)};
   return 1;
+}
+
+// Made when recording only: their signals come from the log in replay.
+long made_in_record_only(ReplayThread* me, std::uint64_t nr, Args& a, std::size_t n_args,
+                         int (*outs)(const Args&, long, OutBuf*)) {
+  return logged(me, nr, false, false, a, n_args, outs);
 }
 
 long futex(ReplayThread* me, std::uint32_t* addr, int op, std::uint32_t val, std::uint64_t arg4,

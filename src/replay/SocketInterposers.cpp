@@ -12,53 +12,20 @@
 #include <cstdint>
 #include <cstring>
 
-#include "replay/Session.hpp"
+#include "replay/Interposer.hpp"
 #include "replay/StandIn.hpp"
-
-#define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
 
 using namespace ariadne::replay;
 
 namespace {
 
-template <typename Fn>
-Fn next(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
-
-struct Args {
-  long (*call)(const Args&);
-  std::uint64_t a[6];
-};
-long run(void* p) { return static_cast<Args*>(p)->call(*static_cast<Args*>(p)); }
-
-std::uint64_t w(const void* p) { return reinterpret_cast<std::uint64_t>(p); }
-
-long logged(ReplayThread* me, std::uint64_t nr, bool blocking, Args& a, std::size_t n_args, CallOutputs outs,
-            const void* bytes = nullptr, std::size_t n_bytes = 0) {
-  std::uint64_t d = 0xcbf29ce484222325ull;
-  d = digest(d, &nr, sizeof nr);
-  d = digest(d, a.a, n_args * sizeof a.a[0]);
-  if (bytes != nullptr) d = digest(d, bytes, n_bytes);
-  return intercept(me, CallSpec{nr, d, blocking, false}, run, outs, &a);
-}
-
-// recv's buffer (a[1]) of the result's length.
-int received(void* p, long r, OutBuf* o) {
-  auto* a = static_cast<Args*>(p);
-  if (r <= 0) return 0;
-  o[0] = {reinterpret_cast<void*>(a->a[1]), static_cast<std::size_t>(r)};
-  return 1;
-}
-
 // An address out (a[i]) and its length in/out (a[i+1]).
 template <int I>
-int address_out(void* p, long r, OutBuf* o) {
-  auto* a = static_cast<Args*>(p);
-  if (r < 0 || a->a[I] == 0 || a->a[I + 1] == 0) return 0;
-  auto* len = reinterpret_cast<socklen_t*>(a->a[I + 1]);
+int address_out(const Args& a, long r, OutBuf* o) {
+  if (r < 0 || a.a[I] == 0 || a.a[I + 1] == 0) return 0;
+  auto* len = reinterpret_cast<socklen_t*>(a.a[I + 1]);
   o[0] = {len, sizeof *len};
-  o[1] = {reinterpret_cast<void*>(a->a[I]), *len};
+  o[1] = {reinterpret_cast<void*>(a.a[I]), *len};
   return 2;
 }
 
@@ -73,7 +40,7 @@ ARIADNE_REPLAY_EXPORT int socket(int domain, int type, int protocol) {
          },
          {static_cast<std::uint64_t>(domain), static_cast<std::uint64_t>(type),
           static_cast<std::uint64_t>(protocol)}};
-  const long fd = logged(me, SYS_socket, false, a, 3, nullptr);
+  const long fd = logged(me, SYS_socket, false, false, a, 3, nullptr);
   stand_in(fd);
   return static_cast<int>(fd);
 }
@@ -86,8 +53,8 @@ ARIADNE_REPLAY_EXPORT int bind(int fd, const struct sockaddr* addr, socklen_t le
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const struct sockaddr*>(x.a[1]),
                        static_cast<socklen_t>(x.a[2]));
          },
-         {static_cast<std::uint64_t>(fd), w(addr), len}};
-  return static_cast<int>(logged(me, SYS_bind, false, a, 3, nullptr, addr, len));
+         {static_cast<std::uint64_t>(fd), word(addr), len}};
+  return static_cast<int>(logged(me, SYS_bind, false, false, a, 3, nullptr, addr, len));
 }
 
 ARIADNE_REPLAY_EXPORT int listen(int fd, int backlog) {
@@ -96,7 +63,7 @@ ARIADNE_REPLAY_EXPORT int listen(int fd, int backlog) {
   if (me == nullptr) return real(fd, backlog);
   Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0]), static_cast<int>(x.a[1])); },
          {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(backlog)}};
-  return static_cast<int>(logged(me, SYS_listen, false, a, 2, nullptr));
+  return static_cast<int>(logged(me, SYS_listen, false, false, a, 2, nullptr));
 }
 
 ARIADNE_REPLAY_EXPORT int getsockname(int fd, struct sockaddr* addr, socklen_t* len) {
@@ -107,8 +74,8 @@ ARIADNE_REPLAY_EXPORT int getsockname(int fd, struct sockaddr* addr, socklen_t* 
            return real(static_cast<int>(x.a[0]), reinterpret_cast<struct sockaddr*>(x.a[1]),
                        reinterpret_cast<socklen_t*>(x.a[2]));
          },
-         {static_cast<std::uint64_t>(fd), w(addr), w(len)}};
-  return static_cast<int>(logged(me, SYS_getsockname, false, a, 3, address_out<1>));
+         {static_cast<std::uint64_t>(fd), word(addr), word(len)}};
+  return static_cast<int>(logged(me, SYS_getsockname, false, false, a, 3, address_out<1>));
 }
 
 ARIADNE_REPLAY_EXPORT int setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
@@ -120,8 +87,8 @@ ARIADNE_REPLAY_EXPORT int setsockopt(int fd, int level, int name, const void* va
                        reinterpret_cast<const void*>(x.a[3]), static_cast<socklen_t>(x.a[4]));
          },
          {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(level), static_cast<std::uint64_t>(name),
-          w(value), len}};
-  return static_cast<int>(logged(me, SYS_setsockopt, false, a, 5, nullptr, value, len));
+          word(value), len}};
+  return static_cast<int>(logged(me, SYS_setsockopt, false, false, a, 5, nullptr, value, len));
 }
 
 ARIADNE_REPLAY_EXPORT int accept4(int fd, struct sockaddr* addr, socklen_t* len, int flags) {
@@ -132,8 +99,8 @@ ARIADNE_REPLAY_EXPORT int accept4(int fd, struct sockaddr* addr, socklen_t* len,
            return real(static_cast<int>(x.a[0]), reinterpret_cast<struct sockaddr*>(x.a[1]),
                        reinterpret_cast<socklen_t*>(x.a[2]), static_cast<int>(x.a[3]));
          },
-         {static_cast<std::uint64_t>(fd), w(addr), w(len), static_cast<std::uint64_t>(flags)}};
-  const long r = logged(me, SYS_accept4, true, a, 4, address_out<1>);
+         {static_cast<std::uint64_t>(fd), word(addr), word(len), static_cast<std::uint64_t>(flags)}};
+  const long r = logged(me, SYS_accept4, true, false, a, 4, address_out<1>);
   stand_in(r);
   return static_cast<int>(r);
 }
@@ -150,8 +117,8 @@ ARIADNE_REPLAY_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const struct sockaddr*>(x.a[1]),
                        static_cast<socklen_t>(x.a[2]));
          },
-         {static_cast<std::uint64_t>(fd), w(addr), len}};
-  return static_cast<int>(logged(me, SYS_connect, true, a, 3, nullptr, addr, len));
+         {static_cast<std::uint64_t>(fd), word(addr), len}};
+  return static_cast<int>(logged(me, SYS_connect, true, false, a, 3, nullptr, addr, len));
 }
 
 ARIADNE_REPLAY_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flags, const struct sockaddr* to,
@@ -164,8 +131,8 @@ ARIADNE_REPLAY_EXPORT ssize_t sendto(int fd, const void* buf, size_t n, int flag
                        static_cast<int>(x.a[3]), reinterpret_cast<const struct sockaddr*>(x.a[4]),
                        static_cast<socklen_t>(x.a[5]));
          },
-         {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(flags), w(to), to_len}};
-  return logged(me, SYS_sendto, true, a, 6, nullptr, buf, n);
+         {static_cast<std::uint64_t>(fd), word(buf), n, static_cast<std::uint64_t>(flags), word(to), to_len}};
+  return logged(me, SYS_sendto, true, false, a, 6, nullptr, buf, n);
 }
 
 ARIADNE_REPLAY_EXPORT ssize_t send(int fd, const void* buf, size_t n, int flags) {
@@ -177,15 +144,15 @@ ARIADNE_REPLAY_EXPORT ssize_t recvfrom(int fd, void* buf, size_t n, int flags, s
   static const auto real = next<decltype(&::recvfrom)>("recvfrom");
   ReplayThread* me = self();
   if (me == nullptr) return real(fd, buf, n, flags, from, from_len);
-  Args a{
-      [](const Args& x) -> long {
-        return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2],
-                    static_cast<int>(x.a[3]), reinterpret_cast<struct sockaddr*>(x.a[4]),
-                    reinterpret_cast<socklen_t*>(x.a[5]));
-      },
-      {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(flags), w(from), w(from_len)}};
+  Args a{[](const Args& x) -> long {
+           return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2],
+                       static_cast<int>(x.a[3]), reinterpret_cast<struct sockaddr*>(x.a[4]),
+                       reinterpret_cast<socklen_t*>(x.a[5]));
+         },
+         {static_cast<std::uint64_t>(fd), word(buf), n, static_cast<std::uint64_t>(flags), word(from),
+          word(from_len)}};
   // The sender's address is not kept (rarely asked for with TCP): only the bytes.
-  return logged(me, SYS_recvfrom, true, a, 6, received);
+  return logged(me, SYS_recvfrom, true, false, a, 6, result_bytes);
 }
 
 ARIADNE_REPLAY_EXPORT ssize_t recv(int fd, void* buf, size_t n, int flags) {
@@ -198,5 +165,5 @@ ARIADNE_REPLAY_EXPORT int shutdown(int fd, int how) {
   if (me == nullptr) return real(fd, how);
   Args a{[](const Args& x) -> long { return real(static_cast<int>(x.a[0]), static_cast<int>(x.a[1])); },
          {static_cast<std::uint64_t>(fd), static_cast<std::uint64_t>(how)}};
-  return static_cast<int>(logged(me, SYS_shutdown, false, a, 2, nullptr));
+  return static_cast<int>(logged(me, SYS_shutdown, false, false, a, 2, nullptr));
 }

@@ -24,48 +24,10 @@
 #include <cstring>
 #include <ctime>
 
-#include "replay/Session.hpp"
+#include "replay/Interposer.hpp"
 #include "replay/StandIn.hpp"
 
-#define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
-
 using namespace ariadne::replay;
-
-namespace {
-
-template <typename Fn>
-Fn next(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
-#define REAL(name) static const auto real = next<decltype(&::name)>(#name)
-
-std::uint64_t w(const void* p) { return reinterpret_cast<std::uint64_t>(p); }
-
-// The call's arguments, its real function, and what it writes.
-struct Args {
-  long (*call)(const Args&);
-  std::uint64_t a[6];
-  int (*outs)(const Args&, long r, OutBuf* o);
-};
-
-long run(void* p) { return static_cast<Args*>(p)->call(*static_cast<Args*>(p)); }
-int outputs(void* p, long r, OutBuf* o) {
-  auto* a = static_cast<Args*>(p);
-  return a->outs != nullptr ? a->outs(*a, r, o) : 0;
-}
-
-long call(ReplayThread* me, std::uint64_t nr, std::uint64_t digest, bool blocking, bool execute, Args& args) {
-  return intercept(me, CallSpec{nr, digest, blocking, execute}, run, outputs, &args);
-}
-
-// A buffer of the result's length (read, recv...).
-int out_result_bytes(const Args& a, long r, OutBuf* o) {
-  if (r <= 0) return 0;
-  o[0] = {reinterpret_cast<void*>(a.a[1]), static_cast<std::size_t>(r)};
-  return 1;
-}
-
-}  // namespace
 
 // The fd a call made, or stand-ins for it in replay (see above).
 void ariadne::replay::stand_in(long fd) {
@@ -90,8 +52,8 @@ ARIADNE_REPLAY_EXPORT ssize_t read(int fd, void* buf, size_t n) {
   Args a{[](const Args& x) -> long {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2]);
          },
-         {static_cast<std::uint64_t>(fd), w(buf), n},
-         out_result_bytes};
+         {static_cast<std::uint64_t>(fd), word(buf), n},
+         result_bytes};
   return call(me, SYS_read, digest_words({SYS_read, a.a[0], a.a[1], a.a[2]}), true, false, a);
 }
 
@@ -102,7 +64,7 @@ ARIADNE_REPLAY_EXPORT ssize_t write(int fd, const void* buf, size_t n) {
   Args a{[](const Args& x) -> long {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const void*>(x.a[1]), x.a[2]);
          },
-         {static_cast<std::uint64_t>(fd), w(buf), n},
+         {static_cast<std::uint64_t>(fd), word(buf), n},
          nullptr};
   // The bytes are part of the digest: output that differs is a divergence.
   const std::uint64_t d = digest(digest_words({SYS_write, a.a[0], n}), buf, n);
@@ -117,8 +79,8 @@ ARIADNE_REPLAY_EXPORT ssize_t pread64(int fd, void* buf, size_t n, off_t off) {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<void*>(x.a[1]), x.a[2],
                        static_cast<off_t>(x.a[3]));
          },
-         {static_cast<std::uint64_t>(fd), w(buf), n, static_cast<std::uint64_t>(off)},
-         out_result_bytes};
+         {static_cast<std::uint64_t>(fd), word(buf), n, static_cast<std::uint64_t>(off)},
+         result_bytes};
   return call(me, SYS_pread64, digest_words({SYS_pread64, a.a[0], a.a[1], a.a[2], a.a[3]}), false, false, a);
 }
 
@@ -137,7 +99,7 @@ ARIADNE_REPLAY_EXPORT int open(const char* path, int flags, ...) {
            return real(reinterpret_cast<const char*>(x.a[0]), static_cast<int>(x.a[1]),
                        static_cast<mode_t>(x.a[2]));
          },
-         {w(path), static_cast<std::uint64_t>(flags), m},
+         {word(path), static_cast<std::uint64_t>(flags), m},
          nullptr};
   const long r =
       call(me, SYS_openat, digest(digest_words({SYS_openat, a.a[1], a.a[2]}), path, std::strlen(path)), false,
@@ -172,7 +134,7 @@ ARIADNE_REPLAY_EXPORT int openat(int dir, const char* path, int flags, ...) {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<const char*>(x.a[1]),
                        static_cast<int>(x.a[2]), static_cast<mode_t>(x.a[3]));
          },
-         {static_cast<std::uint64_t>(dir), w(path), static_cast<std::uint64_t>(flags), m},
+         {static_cast<std::uint64_t>(dir), word(path), static_cast<std::uint64_t>(flags), m},
          nullptr};
   const long r = call(me, SYS_openat,
                       digest(digest_words({SYS_openat, a.a[0], a.a[2], a.a[3]}), path, std::strlen(path)),
@@ -186,7 +148,7 @@ ARIADNE_REPLAY_EXPORT int pipe2(int fds[2], int flags) {
   ReplayThread* me = self();
   if (me == nullptr) return real(fds, flags);
   Args a{[](const Args& x) -> long { return real(reinterpret_cast<int*>(x.a[0]), static_cast<int>(x.a[1])); },
-         {w(fds), static_cast<std::uint64_t>(flags)},
+         {word(fds), static_cast<std::uint64_t>(flags)},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[0]), 2 * sizeof(int)};
@@ -209,7 +171,7 @@ ARIADNE_REPLAY_EXPORT int fstat(int fd, struct stat* st) {
   Args a{[](const Args& x) -> long {
            return real(static_cast<int>(x.a[0]), reinterpret_cast<struct stat*>(x.a[1]));
          },
-         {static_cast<std::uint64_t>(fd), w(st)},
+         {static_cast<std::uint64_t>(fd), word(st)},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct stat)};
@@ -225,7 +187,7 @@ ARIADNE_REPLAY_EXPORT int stat(const char* path, struct stat* st) {
   Args a{[](const Args& x) -> long {
            return real(reinterpret_cast<const char*>(x.a[0]), reinterpret_cast<struct stat*>(x.a[1]));
          },
-         {w(path), w(st)},
+         {word(path), word(st)},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct stat)};
@@ -253,8 +215,9 @@ ARIADNE_REPLAY_EXPORT int unlink(const char* path) {
   REAL(unlink);
   ReplayThread* me = self();
   if (me == nullptr) return real(path);
-  Args a{
-      [](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); }, {w(path)}, nullptr};
+  Args a{[](const Args& x) -> long { return real(reinterpret_cast<const char*>(x.a[0])); },
+         {word(path)},
+         nullptr};
   return static_cast<int>(
       call(me, SYS_unlinkat, digest(digest_words({SYS_unlinkat}), path, std::strlen(path)), false, false, a));
 }
@@ -268,7 +231,7 @@ ARIADNE_REPLAY_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
   Args a{[](const Args& x) -> long {
            return real(static_cast<clockid_t>(x.a[0]), reinterpret_cast<struct timespec*>(x.a[1]));
          },
-         {static_cast<std::uint64_t>(clock), w(ts)},
+         {static_cast<std::uint64_t>(clock), word(ts)},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct timespec)};
@@ -285,7 +248,7 @@ ARIADNE_REPLAY_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
   Args a{[](const Args& x) -> long {
            return real(reinterpret_cast<struct timeval*>(x.a[0]), reinterpret_cast<void*>(x.a[1]));
          },
-         {w(tv), w(tz)},
+         {word(tv), word(tz)},
          [](const Args& x, long r, OutBuf* o) -> int {
            if (r != 0 || x.a[0] == 0) return 0;
            o[0] = {reinterpret_cast<void*>(x.a[0]), sizeof(struct timeval)};
@@ -312,8 +275,8 @@ ARIADNE_REPLAY_EXPORT ssize_t getrandom(void* buf, size_t n, unsigned flags) {
   Args a{[](const Args& x) -> long {
            return real(reinterpret_cast<void*>(x.a[1]), x.a[2], static_cast<unsigned>(x.a[3]));
          },
-         {0, w(buf), n, flags},
-         out_result_bytes};
+         {0, word(buf), n, flags},
+         result_bytes};
   return call(me, SYS_getrandom, digest_words({SYS_getrandom, a.a[1], a.a[2], a.a[3]}), false, false, a);
 }
 
@@ -351,7 +314,7 @@ ARIADNE_REPLAY_EXPORT int nanosleep(const struct timespec* req, struct timespec*
            return real(reinterpret_cast<const struct timespec*>(x.a[0]),
                        reinterpret_cast<struct timespec*>(x.a[1]));
          },
-         {w(req), w(rem)},
+         {word(req), word(rem)},
          nullptr};
   return static_cast<int>(
       call(me, SYS_nanosleep, digest(digest_words({SYS_nanosleep}), req, sizeof *req), true, false, a));
@@ -392,7 +355,7 @@ ARIADNE_REPLAY_EXPORT char* mkdtemp(char* tmpl) {
   ReplayThread* me = self();
   if (me == nullptr) return real(tmpl);
   Args a{[](const Args& x) -> long { return reinterpret_cast<long>(real(reinterpret_cast<char*>(x.a[0]))); },
-         {w(tmpl), std::strlen(tmpl) + 1},
+         {word(tmpl), std::strlen(tmpl) + 1},
          template_out};
   return reinterpret_cast<char*>(
       call(me, kCallMkdtemp, digest(digest_words({kCallMkdtemp}), tmpl, a.a[1]), false, false, a));
@@ -403,7 +366,7 @@ ARIADNE_REPLAY_EXPORT int mkstemp(char* tmpl) {
   ReplayThread* me = self();
   if (me == nullptr) return real(tmpl);
   Args a{[](const Args& x) -> long { return real(reinterpret_cast<char*>(x.a[0])); },
-         {w(tmpl), std::strlen(tmpl) + 1},
+         {word(tmpl), std::strlen(tmpl) + 1},
          template_out};
   const long fd = call(me, kCallMkstemp, digest(digest_words({kCallMkstemp}), tmpl, a.a[1]), false, false, a);
   stand_in(fd);

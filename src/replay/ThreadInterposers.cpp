@@ -16,19 +16,11 @@
 
 #include <cerrno>
 
-#include "replay/Session.hpp"
-
-#define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
+#include "replay/Interposer.hpp"
 
 using namespace ariadne::replay;
 
 namespace {
-
-template <typename Fn>
-Fn next(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
-#define REAL(name) static const auto real = next<decltype(&::name)>(#name)
 
 void* start_trampoline(void* p) {
   auto* t = static_cast<ReplayThread*>(p);
@@ -113,11 +105,7 @@ ARIADNE_REPLAY_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
   static const auto real_lock = next<decltype(&::pthread_mutex_lock)>("pthread_mutex_lock");
   ReplayThread* me = self();
   if (me == nullptr) return real_lock(m);
-  for (;;) {
-    const int r = real(m);
-    if (r != EBUSY) return r;
-    wait_on(me, m);
-  }
+  return lock_waiting(me, m, [m] { return real(m); });
 }
 
 ARIADNE_REPLAY_EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
@@ -215,11 +203,7 @@ ARIADNE_REPLAY_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t* l) {
   static const auto real_lock = next<decltype(&::pthread_rwlock_rdlock)>("pthread_rwlock_rdlock");
   ReplayThread* me = self();
   if (me == nullptr) return real_lock(l);
-  for (;;) {
-    const int r = real(l);
-    if (r != EBUSY) return r;
-    wait_on(me, l);
-  }
+  return lock_waiting(me, l, [l] { return real(l); });
 }
 
 ARIADNE_REPLAY_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t* l) {
@@ -227,11 +211,7 @@ ARIADNE_REPLAY_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t* l) {
   static const auto real_lock = next<decltype(&::pthread_rwlock_wrlock)>("pthread_rwlock_wrlock");
   ReplayThread* me = self();
   if (me == nullptr) return real_lock(l);
-  for (;;) {
-    const int r = real(l);
-    if (r != EBUSY) return r;
-    wait_on(me, l);
-  }
+  return lock_waiting(me, l, [l] { return real(l); });
 }
 
 ARIADNE_REPLAY_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* l) {
@@ -248,11 +228,7 @@ ARIADNE_REPLAY_EXPORT int pthread_spin_lock(pthread_spinlock_t* l) {
   static const auto real_lock = next<decltype(&::pthread_spin_lock)>("pthread_spin_lock");
   ReplayThread* me = self();
   if (me == nullptr) return real_lock(l);
-  for (;;) {
-    const int r = real(l);
-    if (r != EBUSY) return r;
-    wait_on(me, const_cast<const int*>(l));
-  }
+  return lock_waiting(me, const_cast<const int*>(l), [l] { return real(l); });
 }
 
 ARIADNE_REPLAY_EXPORT int pthread_spin_unlock(pthread_spinlock_t* l) {
