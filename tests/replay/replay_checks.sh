@@ -87,7 +87,7 @@ case $case_name in
     "$ARIADNE" info "$d" >"$work/info" 2>&1 || fail "info failed: $(cat "$work/info")"
     cat "$work/info"
     grep -q "^Replay log" "$work/info" || fail "no replay log section"
-    grep -Eq "^  Hand-offs  [1-9][0-9]* \(.*budget [0-9]+" "$work/info" || fail "no hand-offs by reason"
+    grep -Eq "^  Hand-offs  [1-9][0-9]* \(.*(budget|wait|exit) [0-9]+" "$work/info" || fail "no hand-offs by reason"
     grep -q "the program's exit is logged" "$work/info" || fail "no end"
     ;;
   *)
