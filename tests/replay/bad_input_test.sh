@@ -129,8 +129,12 @@ expect_bad truncated-in-the-middle "$work/cut-mid/replay.log: offset $mid: .*tru
 
 #    Not bad input: a log that ends early because the program was killed when
 #    recorded (its session says so) replays up to its end and exits 0
-#    (acceptance 6).
-if timeout -k 10 "$limit" "$ARIADNE" record --replayable -o "$work/killed" -- /bin/sh -c 'echo before; kill -9 $$' \
+#    (acceptance 6). /bin/sh is a host program: an AArch64 build's ariadne
+#    (itself under qemu) has no host runtime to preload into it, and
+#    replay.killed covers that build with its own program.
+if ! "$ARIADNE" --version | grep -q "build for $(uname -m)" 2>/dev/null || [ "$(uname -m)" != x86_64 ]; then
+  pass killed-target "not run by this build (replay.killed covers it)"
+elif timeout -k 10 "$limit" "$ARIADNE" record --replayable -o "$work/killed" -- /bin/sh -c 'echo before; kill -9 $$' \
   >/dev/null 2>"$work/killed.rec.err"; then
   fail killed-target "the recording of a program that SIGKILLs itself exited 0"
 else
