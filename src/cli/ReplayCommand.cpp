@@ -156,6 +156,7 @@ void replay(const std::string& dir_arg) {
         log.threads == 1 ? "" : "s", recorded.c_str());
     throw CommandExit{0};
   }
+  if (!pumped.missing.empty()) diverged(pumped.missing);
   if (result.rfind("ok", 0) != 0)
     diverged(fmt::format("the program {} before the end of the log (event {} of {})", now,
                          result.empty() ? std::string("?") : result, log.events));

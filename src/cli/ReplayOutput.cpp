@@ -120,12 +120,10 @@ PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_ou
   }
   if (!result.diverged) {
     for (const Stream& s : streams) {
-      if (s.expect != nullptr && *s.count < s.expect->size()) {
-        result.diverged = true;
-        result.message = fmt::format(
+      if (s.expect != nullptr && *s.count < s.expect->size() && result.missing.empty()) {
+        result.missing = fmt::format(
             "the program's {} ended after {} bytes; the recording has {}: next expected \"{}\"", s.name,
             *s.count, s.expect->size(), excerpt(s.expect->data() + *s.count, s.expect->size() - *s.count));
-        break;
       }
     }
   }

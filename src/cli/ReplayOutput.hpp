@@ -31,14 +31,17 @@ struct OutputPipes {
 struct PumpResult {
   bool diverged = false;
   std::string message;  // which stream, at which byte, expected vs found
+  // Output the recording has and this run did not produce (a prefix is all
+  // that matched): a divergence, unless the recorded run was killed between
+  // a write and its event.
+  std::string missing;
   std::uint64_t out_bytes = 0, err_bytes = 0;
 };
 
 // Copies the program's output to this process's stdout/stderr until both
 // pipes close. save_*: also appended there (record). expect_*: compared
 // (replay); at the first difference the child is killed and the result says
-// where. A program that ends with less output than expected is a
-// difference too.
+// where. Less output than expected is told apart (`missing`).
 PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_out, std::FILE* save_err,
                        const std::string* expect_out, const std::string* expect_err);
 

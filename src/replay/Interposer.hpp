@@ -42,25 +42,28 @@ inline int args_outputs(void* p, long r, OutBuf* o) {
   return a->outs != nullptr ? a->outs(*a, r, o) : 0;
 }
 
-inline long call(ReplayThread* me, std::uint64_t nr, std::uint64_t digest, bool blocking, bool execute, Args& args) {
+inline long call(ReplayThread* me, std::uint64_t nr, std::uint64_t digest, bool blocking, bool execute,
+                 Args& args) {
   return intercept(me, CallSpec{nr, digest, blocking, execute}, run_args, args_outputs, &args);
 }
 
 // intercept() with the digest of nr, the first n_args words and `bytes`.
-inline long logged(ReplayThread* me, std::uint64_t nr, bool blocking, bool execute, Args& a, std::size_t n_args,
-                   int (*outs)(const Args&, long, OutBuf*), const void* bytes = nullptr, std::size_t n_bytes = 0);
+inline long logged(ReplayThread* me, std::uint64_t nr, bool blocking, bool execute, Args& a,
+                   std::size_t n_args, int (*outs)(const Args&, long, OutBuf*), const void* bytes = nullptr,
+                   std::size_t n_bytes = 0);
 
 // The digest of a call: its number, its first n_args words and `bytes`.
-inline std::uint64_t args_digest(std::uint64_t nr, const Args& a, std::size_t n_args, const void* bytes = nullptr,
-                                 std::size_t n_bytes = 0) {
+inline std::uint64_t args_digest(std::uint64_t nr, const Args& a, std::size_t n_args,
+                                 const void* bytes = nullptr, std::size_t n_bytes = 0) {
   std::uint64_t d = 0xcbf29ce484222325ull;
   d = digest(d, &nr, sizeof nr);
   d = digest(d, a.a, n_args * sizeof a.a[0]);
   return bytes != nullptr ? digest(d, bytes, n_bytes) : d;
 }
 
-inline long logged(ReplayThread* me, std::uint64_t nr, bool blocking, bool execute, Args& a, std::size_t n_args,
-                   int (*outs)(const Args&, long, OutBuf*), const void* bytes, std::size_t n_bytes) {
+inline long logged(ReplayThread* me, std::uint64_t nr, bool blocking, bool execute, Args& a,
+                   std::size_t n_args, int (*outs)(const Args&, long, OutBuf*), const void* bytes,
+                   std::size_t n_bytes) {
   a.outs = outs;
   return call(me, nr, args_digest(nr, a, n_args, bytes, n_bytes), blocking, execute, a);
 }

@@ -264,7 +264,7 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
     h.b = static_cast<std::uint64_t>(r);
     h.c = spec.digest;
     append_event(h, ob, n);
-    deliver_pending_signals(me, Reason::none);
+    if (check_signals_now(me, spec.blocking)) deliver_pending_signals(me, Reason::none);
     errno = err;
     return r;
   }

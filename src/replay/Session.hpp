@@ -34,6 +34,7 @@ struct ReplayThread {
   const void* wait_addr = nullptr;
   std::uint64_t wait_seq = 0;
   bool woken = false;
+  std::uint64_t calls_unchecked = 0;  // record: intercepted calls since held signals were looked for
   bool exit_seen = false;
   bool exit_deferred = false;  // the exit key's destructor ran once (Session.cpp)
   // pthread_create's start routine and argument, kept here (no allocation).

@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "replay/Interposer.hpp"
+#include "replay/Signals.hpp"
 
 using namespace ariadne::replay;
 
@@ -35,6 +36,7 @@ int old_timer_output(const Args& a, long r, OutBuf* o) {
 // Made when recording only: their signals come from the log in replay.
 long made_in_record_only(ReplayThread* me, std::uint64_t nr, Args& a, std::size_t n_args,
                          int (*outs)(const Args&, long, OutBuf*)) {
+  note_signal_source();
   return logged(me, nr, false, false, a, n_args, outs);
 }
 

@@ -8,6 +8,7 @@
 // they recur by themselves.
 #include "replay/Signals.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <ctime>
 
@@ -75,6 +76,15 @@ void dequeue(int sig) noexcept {
 }
 
 }  // namespace
+
+constinit std::atomic<bool> g_signal_source{false};
+
+void note_signal_source() noexcept { g_signal_source.store(true, std::memory_order_relaxed); }
+
+bool check_signals_now(ReplayThread* me, bool blocking_call) noexcept {
+  if (blocking_call || g_signal_source.load(std::memory_order_relaxed)) return true;
+  return ++me->calls_unchecked % 64 == 0;
+}
 
 void hold_async_signals() noexcept { change_mask(SIG_BLOCK, &kHeldSet, nullptr); }
 

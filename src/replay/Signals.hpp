@@ -16,4 +16,13 @@ void hold_async_signals() noexcept;
 // log has at this point.
 void deliver_pending_signals(ReplayThread* me, Reason where) noexcept;
 
+// Record: whether the end of this intercepted call looks for held signals
+// (a system call, rt_sigpending, each time it does). Always after a call that
+// may block or once a signal source is known (a timer armed, a signal sent:
+// note_signal_source), else every 64th call -- an outside SIGTERM then waits
+// at most that long, or a tick budget. Replay follows the log and needs no
+// such choice.
+bool check_signals_now(ReplayThread* me, bool blocking_call) noexcept;
+void note_signal_source() noexcept;
+
 }  // namespace ariadne::replay
