@@ -35,7 +35,10 @@ ReplayLogSummary summarize_replay_bytes(const std::uint8_t* bytes, std::size_t s
   for (;;) {
     replay::EventView ev;
     const auto st = c.peek(ev);
-    if (st == replay::Cursor::Status::end) break;
+    if (st == replay::Cursor::Status::end) {
+      s.end_offset = c.offset();
+      break;
+    }
     if (st != replay::Cursor::Status::event) {
       s.torn = st == replay::Cursor::Status::torn;
       s.corrupt = st == replay::Cursor::Status::corrupt;

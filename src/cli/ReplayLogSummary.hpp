@@ -26,6 +26,9 @@ struct ReplayLogSummary {
   // killed target; replay goes up to it) or damage (replay refuses).
   bool torn = false, corrupt = false;
   std::uint64_t stop_offset = 0;
+  // After the last event of a log read to its end (the writer's file grows in
+  // steps and ends in zeros until `record --replayable` cuts it here).
+  std::uint64_t end_offset = 0;
   std::string stop_why;
   std::uint64_t quantum = 0;
   std::uint32_t pid = 0;

@@ -98,7 +98,12 @@ void record_replayable(const std::string& output, const std::vector<std::string>
 
   session.end(status);
 
-  const ReplayLogSummary log = summarize_replay_log((dir / kReplayLog).string());
+  const std::string log_path = (dir / kReplayLog).string();
+  ReplayLogSummary log = summarize_replay_log(log_path);
+  // The log grows a megabyte at a time: cut it after its last event.
+  if (log.readable && log.end_offset != 0 && log.end_offset < log.bytes &&
+      ::truncate(log_path.c_str(), static_cast<off_t>(log.end_offset)) == 0)
+    log.bytes = log.end_offset;
   if (!saved) fmt::print(stderr, "ariadne record: cannot write the copy of PROG's output in {}\n", output);
   if (!log.readable) {
     fmt::print(stderr, "ariadne record: {}: no replay log was written ({}): was PROG started?\n", output,

@@ -26,7 +26,9 @@ constinit std::uint32_t g_qhead = 0;
 constinit std::uint32_t g_qlen = 0;
 constinit std::uint32_t g_holder = 0;
 
-// Replay: whose turn it is (the thread of the next event).
+// Replay: whose turn it is (the thread of the next event); kNoThread when the
+// log ended before the program's exit, kFinished after it.
+constexpr std::uint32_t kFinished = kNoThread - 1;
 constinit std::atomic<std::uint32_t> g_current{0};
 
 constinit std::uint64_t g_wait_seq = 0;
@@ -143,6 +145,11 @@ void replay_turn(ReplayThread* me) noexcept {
     if (current == me->index) break;
     // The log ended (a killed recording): nobody's turn comes again.
     if (current == kNoThread) log_ended(me);
+    // The program's exit was replayed: the exiting thread ends the process;
+    // the others wait for that, as they did when recorded.
+    if (current == kFinished) {
+      for (;;) futex_wait(&me->go, me->go.load(std::memory_order_relaxed));
+    }
     futex_wait(&me->go, 0);
     me->go.store(0, std::memory_order_relaxed);
   }
@@ -157,7 +164,7 @@ void consume(ReplayThread* me, const EventView& ev) noexcept {
   advance_event(ev);
   EventView next;
   if (!peek_event(next)) {
-    g_current.store(kNoThread, std::memory_order_release);
+    g_current.store(ev.head.kind == EventKind::exit ? kFinished : kNoThread, std::memory_order_release);
     return;
   }
   const std::uint32_t nt = next.head.thread;

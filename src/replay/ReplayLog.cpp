@@ -37,11 +37,11 @@ void say(const char* what, const char* path, int err) noexcept {
 // The log lives in memory mapped from its file (MAP_SHARED): appending an
 // event is a copy, not a system call, and what is copied is in the page
 // cache the moment it is written, so a SIGKILLed target loses nothing. The
-// file grows a step at a time; its end is cut to the last event when the
-// program exits (a killed program's log ends in zeros, which readers take
-// as the end). The mapping sits at a fixed address far from the program's
-// (in record and replay alike), so that it moves none of the program's own
-// mappings: their addresses are part of what replay must reproduce.
+// file grows a step at a time and ends in zeros, which readers take as the
+// end; `record --replayable` cuts it after the last event once the program
+// has ended (not the program itself: its atexit handlers may still log). The mapping sits at a fixed address
+// far from the program's (in record and replay alike), so that it moves none of the program's own mappings:
+// their addresses are part of what replay must reproduce.
 constexpr std::uintptr_t kLogRegion = 0x200000000000;
 constexpr std::size_t kLogReserve = std::size_t{64} << 30;
 constexpr std::size_t kLogStep = std::size_t{1} << 20;
@@ -117,10 +117,6 @@ void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noex
   std::memcpy(g_base + g_used + 4, &crc, 4);
   __atomic_store_n(reinterpret_cast<std::uint32_t*>(g_base + g_used), len, __ATOMIC_RELEASE);
   g_used += size;
-}
-
-void finish_log() noexcept {
-  if (g_base != nullptr) sys_ftruncate(g_fd, static_cast<off_t>(g_used));
 }
 
 bool open_log_for_reading(const char* path) noexcept {

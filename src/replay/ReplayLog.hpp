@@ -16,8 +16,6 @@ namespace ariadne::replay {
 bool open_log_for_writing(const char* path, std::uint64_t quantum) noexcept;
 // One event; `outs` (syscall events) are logged as (address, length, bytes).
 void append_event(const EventHead& head, const OutBuf* outs, int n_outs) noexcept;
-// Record: the program ends; the file is cut to its last event.
-void finish_log() noexcept;
 
 // Replay: maps `path` and checks its header. False and a line on stderr
 // when it cannot.

@@ -390,7 +390,6 @@ void process_exiting(ReplayThread* me, int status, bool status_known) noexcept {
     h.b = static_cast<std::uint64_t>(status);
     h.c = status_known ? 1 : 0;
     append_event(h, nullptr, 0);
-    finish_log();
     return;
   }
   EventView ev;
