@@ -12,6 +12,7 @@
 #include "arch/RawSyscall.hpp"
 #include "ariadne/trace.hpp"
 #include "replay/Baton.hpp"
+#include "replay/CallNames.hpp"
 #include "replay/ReplayLog.hpp"
 #include "replay/Signals.hpp"
 
@@ -200,10 +201,11 @@ void log_ended(ReplayThread* me) noexcept {
 void check_position(ReplayThread* me, const EventView& ev) noexcept {
   const std::uint64_t ticks = current_ticks();
   if (ev.head.ticks != ticks || ev.head.points != me->points)
-    diverge(me, ev, "expected %s at tick %llu (call %llu), found it at tick %llu (call %llu)",
-            event_name(ev.head.kind), static_cast<unsigned long long>(ev.head.ticks),
-            static_cast<unsigned long long>(ev.head.points), static_cast<unsigned long long>(ticks),
-            static_cast<unsigned long long>(me->points));
+    diverge(me, ev, "expected %s%s%s at tick %llu (call %llu), found it at tick %llu (call %llu)",
+            event_name(ev.head.kind), ev.head.kind == EventKind::call ? " " : "",
+            ev.head.kind == EventKind::call ? call_name(ev.head.a) : "",
+            static_cast<unsigned long long>(ev.head.ticks), static_cast<unsigned long long>(ev.head.points),
+            static_cast<unsigned long long>(ticks), static_cast<unsigned long long>(me->points));
 }
 
 void expect_event(ReplayThread* me, EventKind kind, EventView& ev) noexcept {
@@ -275,8 +277,9 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   EventView ev;
   expect_event(me, EventKind::call, ev);
   if (ev.head.a != spec.nr || ev.head.c != spec.digest)
-    diverge(me, ev, "expected call %llu (arguments %016llx), found call %llu (arguments %016llx)",
-            static_cast<unsigned long long>(ev.head.a), static_cast<unsigned long long>(ev.head.c),
+    diverge(me, ev, "expected %s (call %llu, arguments %016llx), found %s (call %llu, arguments %016llx)",
+            call_name(ev.head.a), static_cast<unsigned long long>(ev.head.a),
+            static_cast<unsigned long long>(ev.head.c), call_name(spec.nr),
             static_cast<unsigned long long>(spec.nr), static_cast<unsigned long long>(spec.digest));
   if (g_ignore_results) {
     consume(me, ev);
