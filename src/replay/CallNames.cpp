@@ -15,7 +15,8 @@ namespace ariadne::replay {
 const char* call_name(std::uint64_t nr) noexcept {
   switch (nr) {
 #define ARIADNE_CALL(name) \
-  case SYS_##name: return #name;
+  case SYS_##name:         \
+    return #name;
     ARIADNE_CALL(read)
     ARIADNE_CALL(write)
     ARIADNE_CALL(close)
@@ -52,19 +53,32 @@ const char* call_name(std::uint64_t nr) noexcept {
     ARIADNE_CALL(pipe2)
     ARIADNE_CALL(getrandom)
 #undef ARIADNE_CALL
-    case kCallClockGettime: return "clock_gettime";
-    case kCallGettimeofday: return "gettimeofday";
-    case kCallTime: return "time";
-    case kCallAlarm: return "alarm";
-    case kCallRaise: return "raise";
-    case kCallPthreadKill: return "pthread_kill";
-    case kCallMkdtemp: return "mkdtemp";
-    case kCallMkstemp: return "mkstemp";
-    case kCallDup2: return "dup2";
-    case kCallRmdir: return "rmdir";
-    case kCallMkdir: return "mkdir";
-    case kCallRename: return "rename";
-    default: return "call";
+    case kCallClockGettime:
+      return "clock_gettime";
+    case kCallGettimeofday:
+      return "gettimeofday";
+    case kCallTime:
+      return "time";
+    case kCallAlarm:
+      return "alarm";
+    case kCallRaise:
+      return "raise";
+    case kCallPthreadKill:
+      return "pthread_kill";
+    case kCallMkdtemp:
+      return "mkdtemp";
+    case kCallMkstemp:
+      return "mkstemp";
+    case kCallDup2:
+      return "dup2";
+    case kCallRmdir:
+      return "rmdir";
+    case kCallMkdir:
+      return "mkdir";
+    case kCallRename:
+      return "rename";
+    default:
+      return "call";
   }
 }
 
