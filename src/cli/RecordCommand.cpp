@@ -248,8 +248,8 @@ void add_record_command(CLI::App& app) {
   auto* replayable_flag = cmd->add_flag(
       "--replayable", o->replayable,
       "Record PROG so that `ariadne replay DIR` can run it again exactly: its threads run one at a time, "
-      "hand-offs and the results of its system calls are logged in DIR/replay.log, its output is kept "
-      "(docs/replay.md; no function trace is recorded beside it yet)");
+      "hand-offs and the results of the libc calls replay intercepts are logged in DIR/replay.log, its "
+      "output is kept (docs/replay.md; no function trace is recorded beside it yet)");
   cmd->add_option(
          "--ticks", o->ticks,
          "With --replayable: instrumented function entries a thread runs before it hands over to the "

@@ -31,8 +31,10 @@ using launch::LaunchError;
 
 constexpr const char* kDescription =
     "Run the program of a recording made with `ariadne record --replayable` again, exactly as recorded: "
-    "the same thread runs at the same point as when it was recorded, its system calls get the recorded "
-    "results, and its stdout and stderr appear again on this command's stdout and stderr.\n"
+    "the same thread runs at the same point as when it was recorded, the calls replay intercepts (the libc "
+    "functions docs/replay.md lists) get the recorded results, and its stdout and stderr appear again on "
+    "this "
+    "command's stdout and stderr.\n"
     "Each hand-off and call is checked against the log; so is every byte of output. At the first "
     "difference replay stops and says where (event, thread, tick, function) and exits 4: a replay is "
     "never silently different.\n"
