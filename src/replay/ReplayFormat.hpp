@@ -86,7 +86,8 @@ struct EventHead {
 };
 static_assert(sizeof(EventHead) == 56);
 
-inline constexpr std::uint32_t kMaxEventData = 16u << 20;  // a read of more is logged in pieces: refused
+// The most data one event holds: the recording stops at a call that wrote more.
+inline constexpr std::uint32_t kMaxEventData = 16u << 20;
 
 // One decoded record; data points into the log's bytes.
 struct EventView {
@@ -104,12 +105,10 @@ FileHeader make_header(std::uint64_t quantum, std::uint32_t pid) noexcept;
 const char* check_header(const std::uint8_t* bytes, std::size_t size, bool any_arch = false) noexcept;
 
 // The bytes a record takes: its frame, head and data, padded with zeros to
-// a multiple of 8. encode() frames ev + data into out (capacity >=
-// frame_size) and returns them.
+// a multiple of 8.
 inline std::size_t frame_size(std::uint32_t data_len) noexcept {
   return (8 + sizeof(EventHead) + data_len + 7) & ~std::size_t{7};
 }
-std::size_t encode(const EventHead& ev, const void* data, std::uint8_t* out) noexcept;
 
 // The logged memory of a syscall event, entries of (u64 address, u64 length,
 // the bytes) one after another in its data: entry i's address, length,

@@ -90,12 +90,22 @@ bool open_log_for_writing(const char* path, std::uint64_t quantum) noexcept {
 void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noexcept {
   EventHead head = head_in;
   std::uint64_t desc[kMaxOutBufs][2];
-  std::uint32_t data = 0;
+  std::uint64_t total = 0;
   for (int i = 0; i < n_outs; ++i) {
     desc[i][0] = reinterpret_cast<std::uint64_t>(outs[i].p);
     desc[i][1] = outs[i].n;
-    data += static_cast<std::uint32_t>(sizeof desc[i] + outs[i].n);
+    total += sizeof desc[i] + outs[i].n;
   }
+  // What the reader accepts (Cursor): a larger record would be logged and
+  // then refused as damage by replay.
+  if (total > kMaxEventData) {
+    sys_print(2,
+              "ariadne-replay: a call wrote %llu bytes, more than one event of the log holds (%u): the "
+              "recording stops here\n",
+              static_cast<unsigned long long>(total), kMaxEventData);
+    sys_exit_group(125);
+  }
+  const auto data = static_cast<std::uint32_t>(total);
   head.data_len = data;
   const std::uint32_t len = static_cast<std::uint32_t>(sizeof head + data);
   const std::size_t size = frame_size(data);
@@ -151,7 +161,6 @@ bool open_log_for_reading(const char* path) noexcept {
 }
 
 std::uint64_t logged_quantum() noexcept { return g_header.quantum; }
-std::uint32_t logged_pid() noexcept { return g_header.pid; }
 
 bool peek_event(EventView& out) noexcept { return g_cursor.peek(out) == Cursor::Status::event; }
 
