@@ -18,7 +18,6 @@ namespace ariadne::cli {
 inline constexpr const char* kReplayLog = "replay.log";
 inline constexpr const char* kReplayStdout = "replay.stdout";
 inline constexpr const char* kReplayStderr = "replay.stderr";
-inline constexpr const char* kReplayResult = "replay.result";
 inline constexpr int kDivergedStatus = 4;
 
 struct OutputPipes {

@@ -76,12 +76,8 @@ void wait_go(ReplayThread* me) noexcept {
 }
 
 void log_handoff(ReplayThread* me, Reason why, std::uint32_t to) noexcept {
-  EventHead h{};
-  h.kind = EventKind::handoff;
+  EventHead h = event_by(me, EventKind::handoff);
   h.reason = why;
-  h.thread = me->index;
-  h.ticks = current_ticks();
-  h.points = me->points;
   h.a = to;
   append_event(h, nullptr, 0);
 }
@@ -122,11 +118,7 @@ void record_acquire(ReplayThread* me) noexcept {
   if (g_holder == kNoThread) {
     g_holder = me->index;
     unlock_q();
-    EventHead h{};
-    h.kind = EventKind::acquire;
-    h.thread = me->index;
-    h.ticks = current_ticks();
-    h.points = me->points;
+    EventHead h = event_by(me, EventKind::acquire);
     append_event(h, nullptr, 0);
   } else {
     push(me->index);

@@ -85,18 +85,6 @@ const char* check_header(const std::uint8_t* bytes, std::size_t size, bool any_a
   return nullptr;
 }
 
-std::size_t encode(const EventHead& ev, const void* data, std::uint8_t* out) noexcept {
-  const std::uint32_t len = static_cast<std::uint32_t>(sizeof(EventHead) + ev.data_len);
-  std::memcpy(out + 8, &ev, sizeof ev);
-  if (ev.data_len > 0) std::memcpy(out + 8 + sizeof ev, data, ev.data_len);
-  const std::uint32_t crc = crc32c(out + 8, len);
-  std::memcpy(out, &len, 4);
-  std::memcpy(out + 4, &crc, 4);
-  const std::size_t size = frame_size(ev.data_len);
-  std::memset(out + 8 + len, 0, size - 8 - len);
-  return size;
-}
-
 bool logged_output(const EventView& ev, int i, std::uint64_t& addr, std::uint64_t& len,
                    const std::uint8_t*& bytes) noexcept {
   std::size_t off = 0;

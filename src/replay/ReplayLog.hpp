@@ -21,7 +21,6 @@ void append_event(const EventHead& head, const OutBuf* outs, int n_outs) noexcep
 // when it cannot.
 bool open_log_for_reading(const char* path) noexcept;
 std::uint64_t logged_quantum() noexcept;
-std::uint32_t logged_pid() noexcept;
 // The next event: true with it in `out`; false at the end of the log (why()
 // says whether it ended cleanly, was torn or damaged).
 bool peek_event(EventView& out) noexcept;

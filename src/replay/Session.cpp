@@ -198,6 +198,15 @@ void log_ended(ReplayThread* me) noexcept {
   sys_exit_group(137);
 }
 
+EventHead event_by(ReplayThread* me, EventKind kind) noexcept {
+  EventHead h{};
+  h.kind = kind;
+  h.thread = me->index;
+  h.ticks = current_ticks();
+  h.points = me->points;
+  return h;
+}
+
 void check_position(ReplayThread* me, const EventView& ev) noexcept {
   const std::uint64_t ticks = current_ticks();
   if (ev.head.ticks != ticks || ev.head.points != me->points)
@@ -256,11 +265,7 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
     if (blocking) reacquire_after_blocking_call(me);
     OutBuf ob[kMaxOutBufs];
     const int n = outs != nullptr ? outs(ctx, r, ob) : 0;
-    EventHead h{};
-    h.kind = EventKind::call;
-    h.thread = me->index;
-    h.ticks = current_ticks();
-    h.points = me->points;
+    EventHead h = event_by(me, EventKind::call);
     h.reserved = static_cast<std::uint16_t>(err);
     h.a = spec.nr;
     h.b = static_cast<std::uint64_t>(r);
@@ -323,11 +328,7 @@ std::uint32_t reserve_thread(ReplayThread*) noexcept {
 void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexcept {
   ++parent->points;
   if (g_mode == Mode::record) {
-    EventHead h{};
-    h.kind = EventKind::thread_create;
-    h.thread = parent->index;
-    h.ticks = current_ticks();
-    h.points = parent->points;
+    EventHead h = event_by(parent, EventKind::thread_create);
     h.a = child;
     h.b = static_cast<std::uint64_t>(result);
     append_event(h, nullptr, 0);
@@ -357,11 +358,7 @@ void thread_ending(ReplayThread* me) noexcept {
   me->exit_seen = true;
   ++me->points;
   if (g_mode == Mode::record) {
-    EventHead h{};
-    h.kind = EventKind::thread_exit;
-    h.thread = me->index;
-    h.ticks = current_ticks();
-    h.points = me->points;
+    EventHead h = event_by(me, EventKind::thread_exit);
     append_event(h, nullptr, 0);
   } else {
     EventView ev;
@@ -385,11 +382,7 @@ void process_exiting(ReplayThread* me, int status, bool status_known) noexcept {
   if (me->state.load(std::memory_order_relaxed) != kRunning) reacquire_after_blocking_call(me);
   ++me->points;
   if (g_mode == Mode::record) {
-    EventHead h{};
-    h.kind = EventKind::exit;
-    h.thread = me->index;
-    h.ticks = current_ticks();
-    h.points = me->points;
+    EventHead h = event_by(me, EventKind::exit);
     h.b = static_cast<std::uint64_t>(status);
     h.c = status_known ? 1 : 0;
     append_event(h, nullptr, 0);

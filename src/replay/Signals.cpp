@@ -98,12 +98,8 @@ void deliver_pending_signals(ReplayThread* me, Reason where) noexcept {
       pending &= ~bit(sig);
       dequeue(sig);
       if (!has_effect(sig)) continue;
-      EventHead h{};
-      h.kind = EventKind::signal;
+      EventHead h = event_by(me, EventKind::signal);
       h.reason = where;
-      h.thread = me->index;
-      h.ticks = current_ticks();
-      h.points = me->points;
       h.a = static_cast<std::uint64_t>(sig);
       append_event(h, nullptr, 0);
       deliver(sig);
