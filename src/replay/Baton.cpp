@@ -32,6 +32,9 @@ constexpr std::uint32_t kFinished = kNoThread - 1;
 constinit std::atomic<std::uint32_t> g_current{0};
 
 constinit std::uint64_t g_wait_seq = 0;
+// Threads in a runtime wait (kWaiting); changed by the baton holder only,
+// the same in record and replay.
+constinit std::uint32_t g_waiters = 0;
 
 void futex_wait(std::atomic<std::uint32_t>* w, std::uint32_t val) noexcept {
   raw_syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, 0L, 0L, 0);
@@ -226,8 +229,8 @@ void reacquire_after_blocking_call(ReplayThread* me) noexcept {
 
 void wait_on(ReplayThread* me, const void* addr) noexcept {
   me->wait_addr = addr;
-  me->woken = false;
   me->wait_seq = ++g_wait_seq;
+  ++g_waiters;
   me->state.store(kWaiting, std::memory_order_relaxed);
   if (mode() == Mode::record) {
     record_release(me, Reason::wait);
@@ -242,6 +245,8 @@ void wait_on(ReplayThread* me, const void* addr) noexcept {
 }
 
 int wake(const void* addr, int n) noexcept {
+  // Most unlocks find nobody waiting: no scan, no lock.
+  if (g_waiters == 0) return 0;
   int woken = 0;
   const bool record = mode() == Mode::record;
   const std::uint32_t count = thread_count();
@@ -250,11 +255,11 @@ int wake(const void* addr, int n) noexcept {
     ReplayThread* pick = nullptr;
     for (std::uint32_t i = 0; i < count; ++i) {
       ReplayThread& t = g_threads[i];
-      if (t.state.load(std::memory_order_relaxed) != kWaiting || t.wait_addr != addr || t.woken) continue;
+      if (t.state.load(std::memory_order_relaxed) != kWaiting || t.wait_addr != addr) continue;
       if (pick == nullptr || t.wait_seq < pick->wait_seq) pick = &t;
     }
     if (pick == nullptr) break;
-    pick->woken = true;
+    --g_waiters;
     pick->state.store(kRunnable, std::memory_order_relaxed);
     if (record) push(pick->index);
     ++woken;
@@ -268,7 +273,7 @@ int requeue(const void* from, const void* to, int n) noexcept {
   const std::uint32_t count = thread_count();
   for (std::uint32_t i = 0; i < count && moved < n; ++i) {
     ReplayThread& t = g_threads[i];
-    if (t.state.load(std::memory_order_relaxed) != kWaiting || t.wait_addr != from || t.woken) continue;
+    if (t.state.load(std::memory_order_relaxed) != kWaiting || t.wait_addr != from) continue;
     t.wait_addr = to;
     ++moved;
   }

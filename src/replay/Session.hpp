@@ -29,11 +29,10 @@ struct ReplayThread {
   std::atomic<std::uint32_t> state{0};
   std::uint64_t points = 0;  // runtime points passed (calls intercepted)
   std::uint64_t budget = 0;  // tick at which the thread's turn ends
-  // Virtual waits (mutex, condvar, futex, join...): the object waited on, the
-  // order of the wait among all waits, and whether a waker chose this thread.
+  // Virtual waits (mutex, condvar, futex, join...): the object waited on and
+  // the order of the wait among all waits (a waker's choice makes it kRunnable).
   const void* wait_addr = nullptr;
   std::uint64_t wait_seq = 0;
-  bool woken = false;
   std::uint64_t calls_unchecked = 0;  // record: intercepted calls since held signals were looked for
   bool exit_seen = false;
   bool exit_deferred = false;  // the exit key's destructor ran once (Session.cpp)
