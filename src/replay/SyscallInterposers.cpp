@@ -280,28 +280,31 @@ ARIADNE_REPLAY_EXPORT ssize_t getrandom(void* buf, size_t n, unsigned flags) {
   return call(me, SYS_getrandom, digest_words({SYS_getrandom, a.a[1], a.a[2], a.a[3]}), false, false, a);
 }
 
-ARIADNE_REPLAY_EXPORT pid_t getpid() {
-  REAL(getpid);
+namespace {
+// getpid, getppid, gettid: no arguments, an id that differs between runs.
+pid_t id_call(std::uint64_t nr, pid_t (*real)()) {
   ReplayThread* me = self();
   if (me == nullptr) return real();
-  Args a{[](const Args&) -> long { return real(); }, {}, nullptr};
-  return static_cast<pid_t>(call(me, SYS_getpid, digest_words({SYS_getpid}), false, false, a));
+  Args a{[](const Args& x) -> long { return reinterpret_cast<pid_t (*)()>(x.a[0])(); },
+         {reinterpret_cast<std::uint64_t>(real)},
+         nullptr};
+  return static_cast<pid_t>(call(me, nr, digest_words({nr}), false, false, a));
+}
+}  // namespace
+
+ARIADNE_REPLAY_EXPORT pid_t getpid() {
+  REAL(getpid);
+  return id_call(SYS_getpid, real);
 }
 
 ARIADNE_REPLAY_EXPORT pid_t getppid() {
   REAL(getppid);
-  ReplayThread* me = self();
-  if (me == nullptr) return real();
-  Args a{[](const Args&) -> long { return real(); }, {}, nullptr};
-  return static_cast<pid_t>(call(me, SYS_getppid, digest_words({SYS_getppid}), false, false, a));
+  return id_call(SYS_getppid, real);
 }
 
 ARIADNE_REPLAY_EXPORT pid_t gettid() {
   REAL(gettid);
-  ReplayThread* me = self();
-  if (me == nullptr) return real();
-  Args a{[](const Args&) -> long { return real(); }, {}, nullptr};
-  return static_cast<pid_t>(call(me, SYS_gettid, digest_words({SYS_gettid}), false, false, a));
+  return id_call(SYS_gettid, real);
 }
 
 // ---------------------------------------------------------------- sleeping
