@@ -188,6 +188,21 @@ ARIADNE_TRACE_API void* call_data() noexcept;
 // (enabled sites only). Record/replay counts these.
 ARIADNE_TRACE_API std::uint64_t thread_ticks() noexcept;
 
+// Tick handlers (replay's clock). h is registered as a lean entry handler
+// that matters only at the entries bringing the calling thread's ticks to
+// its budget (set_tick_budget) or past it; while h is the only handler, the
+// other entries are counted by the architecture's tick path in a few
+// instructions and h is not called for them. h still runs at every entry of
+// a thread with no budget, and at entries the tick path leaves to the
+// generic one, so it checks the budget itself. Returns the handler id (for
+// remove_handler), or -1.
+ARIADNE_TRACE_API int add_tick_handler(EntryHandler h, void* user) noexcept;
+// The calling thread's budget, read at each of its entries (whoever changes
+// it, whenever); nullptr: none. The pointee must outlive the thread.
+ARIADNE_TRACE_API void set_tick_budget(const std::uint64_t* budget) noexcept;
+// The site of the calling thread's last counted entry; 0 before the first.
+ARIADNE_TRACE_API std::uintptr_t last_entry_site() noexcept;
+
 // Machine stacks. The tracer finds the stack a call runs on by the memory
 // mapping its SP lies in; a coroutine or fiber library whose stacks are
 // carved from one allocation (a pool) registers each stack [lo, hi) before

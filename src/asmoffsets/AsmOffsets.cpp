@@ -39,6 +39,8 @@ constexpr unsigned log2_exact(std::size_t n) {
 void trace_core() {
   block("ThreadState (trace/Handlers.hpp): thread-local symbol ariadne_trace_thread_state");
   define("TS_TICKS", offsetof(td::ThreadState, ticks));
+  define("TS_TICK_BUDGET", offsetof(td::ThreadState, tick_budget));
+  define("TS_LAST_ENTRY", offsetof(td::ThreadState, last_entry));
   define("TS_IN_HANDLER", offsetof(td::ThreadState, in_handler));
   define("TS_STACK_LO", offsetof(td::ThreadState, stack_lo));
   define("TS_STACK_HI", offsetof(td::ThreadState, stack_hi));

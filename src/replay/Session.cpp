@@ -35,8 +35,6 @@ constinit bool g_exit_logged = false;
 constinit bool g_ignore_results = false;
 
 thread_local ReplayThread* t_self __attribute__((tls_model("initial-exec"))) = nullptr;
-// The site of the thread's last instrumented entry: where a divergence is.
-thread_local std::uintptr_t t_last_site __attribute__((tls_model("initial-exec"))) = 0;
 
 // The result the CLI reads (ARIADNE_REPLAY_RESULT): one line.
 void write_result(const char* text) noexcept {
@@ -53,10 +51,12 @@ const char* function_at(std::uintptr_t pc) noexcept {
   return s != nullptr && s->name[0] != '\0' ? s->name : "(unnamed)";
 }
 
-void on_entry(const trace::Site&, trace::Frame& frame, void*) {
+// The tick handler: the runtime's tick path (trace::add_tick_handler) calls
+// it only at entries that reach the thread's budget, but also for all
+// entries of a thread it has no budget for yet, so the budget is checked.
+void on_entry(const trace::Site&, trace::Frame&, void*) {
   ReplayThread* me = t_self;
   if (me == nullptr || me->state.load(std::memory_order_relaxed) != kRunning) return;
-  t_last_site = frame.pc;
   const std::uint64_t ticks = trace::thread_ticks();
   if (ticks >= me->budget) tick_point(me, ticks);
 }
@@ -147,13 +147,14 @@ void start_from_environment() noexcept {
   main_thread->budget = g_quantum;
   g_threads_made.store(1, std::memory_order_release);
   t_self = main_thread;
+  trace::set_tick_budget(&main_thread->budget);
   main_thread->handle = pthread_self();
   set_first_holder(main_thread);
   pthread_key_create(&g_exit_key, exit_key_destructor);
   pthread_setspecific(g_exit_key, main_thread);
   // Every site counts, from before main to the end, never toggled.
   hold_async_signals();
-  trace::add_entry_handler(on_entry, nullptr, trace::kHandlerLean);
+  trace::add_tick_handler(on_entry, nullptr);
   trace::enable(trace::all());
   std::atexit(at_exit_hook);
   if (g_mode == Mode::replay) set_replay_budget(main_thread);
@@ -174,7 +175,7 @@ void diverge(ReplayThread* me, const EventView& ev, const char* fmt, ...) noexce
       "%s\n",
       static_cast<unsigned long long>(events_consumed() + 1), ev.offset, me ? me->index : 0u,
       static_cast<unsigned long long>(current_ticks()), static_cast<unsigned long long>(me ? me->points : 0),
-      what, function_at(t_last_site));
+      what, function_at(trace::last_entry_site()));
   write_result(line);
   sys_print(2, "ariadne replay: %s", line);
   sys_exit_group(125);
@@ -345,6 +346,7 @@ void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexc
 
 void thread_started(ReplayThread* me) noexcept {
   t_self = me;
+  trace::set_tick_budget(&me->budget);
   pthread_setspecific(g_exit_key, me);
   if (g_mode == Mode::record) {
     record_acquire(me);

@@ -168,6 +168,7 @@ __attribute__((noinline)) void count_skipped(ThreadState& t, std::uintptr_t pc) 
 extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   ThreadState& t = t_state;
   ++t.ticks;
+  t.last_entry = frame->pc;
   if (t.in_handler) {
     if (t.count_skips) [[unlikely]]
       count_skipped(t, frame->pc);

@@ -65,6 +65,13 @@ inline HandlerTables& handlers() noexcept { return g_handler_tables; }
 struct ShadowStack;
 struct ThreadState {
   std::uint64_t ticks = 0;
+  // While a tick handler is registered (add_tick_handler): the handler runs
+  // only at entries that bring `ticks` to *tick_budget or past it, and the
+  // architecture's tick path (src/arch/<arch>/tick_path.S) counts the others
+  // in a few instructions. nullptr: every entry goes to the handler.
+  const std::uint64_t* tick_budget = nullptr;
+  // The site of the thread's last counted entry (tick path or dispatcher).
+  std::uintptr_t last_entry = 0;
   bool in_handler = false;
   void* call_data = nullptr;  // the current call's scratch while its handlers run
   // The shadow stack of the machine stack [lo, hi) this thread last traced

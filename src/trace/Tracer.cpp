@@ -417,7 +417,10 @@ void update_fused_path() {
     if (e != nullptr && (e != reinterpret_cast<void*>(path->entry) || ++entries > 1)) only_pair = false;
     if (x != nullptr && (x != reinterpret_cast<void*>(path->exit) || ++exits > 1)) only_pair = false;
   }
-  if (!only_pair || entries != 1 || exits != 1) {
+  // An entry-only path (a tick handler's) stands for one entry handler and
+  // no exit handler at all.
+  const int pair_exits = path != nullptr && path->exit != nullptr ? 1 : 0;
+  if (!only_pair || entries != 1 || exits != pair_exits) {
     stop_fused_path();
     return;
   }
@@ -476,6 +479,18 @@ int add_entry_handler(EntryHandler h, void* user) noexcept {
 
 int add_exit_handler(ExitHandler h, void* user) noexcept {
   return add_exit_handler(h, user, kHandlerFullFrame);
+}
+
+// src/arch/<arch>/tick_path.S.
+extern "C" __attribute__((visibility("hidden"))) const char ariadne_tick_fused_entry[];
+
+int add_tick_handler(EntryHandler h, void* user) noexcept {
+  static FusedPath tick_path{};
+  const int id = add_entry_handler(h, user, kHandlerLean);
+  if (id < 0) return id;
+  tick_path = FusedPath{h, nullptr, ariadne_tick_fused_entry, nullptr, nullptr};
+  detail::set_fused_path(&tick_path);
+  return id;
 }
 
 void detail::set_fused_path(const FusedPath* path) noexcept {
@@ -551,6 +566,8 @@ long for_each_site(Selector s, void (*fn)(const Site&, void*), void* user) noexc
 }
 
 std::uint64_t thread_ticks() noexcept { return thread_state().ticks; }
+void set_tick_budget(const std::uint64_t* budget) noexcept { thread_state().tick_budget = budget; }
+std::uintptr_t last_entry_site() noexcept { return thread_state().last_entry; }
 
 const char* error() noexcept { return thread_state().error; }
 

@@ -280,6 +280,49 @@ TEST(TraceApi, TicksCountTracedEntries) {
   EXPECT_EQ(t::thread_ticks() - before, 50u);
 }
 
+// Replay's clock: the tick handler runs only at the entries that reach the
+// thread's budget (the tick path counts the others), every entry is counted
+// once, the arguments cross the tick path intact, and the last entry's site
+// is known; a thread with no budget gets the handler at every entry.
+std::uint64_t g_tick_budget = 0;
+std::atomic<long> g_tick_handler_runs{0};
+TEST(TraceApi, TickHandlerRunsAtTheBudgetOnly) {
+  auto many = [](long i) {
+    return exe_many(i, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5 + i);
+  };
+  const double expected = many(3);
+  const t::Site* site = t::find_site(reinterpret_cast<std::uintptr_t>(&exe_many));
+  ASSERT_NE(site, nullptr);
+  g_tick_handler_runs = 0;
+  const int id = t::add_tick_handler(
+      +[](const t::Site&, t::Frame&, void*) {
+        ++g_tick_handler_runs;
+        if (t::thread_ticks() >= g_tick_budget) g_tick_budget = t::thread_ticks() + 10;
+      },
+      nullptr);
+  ASSERT_GE(id, 0);
+  ASSERT_EQ(t::enable(t::by_name("exe_many")), 1);
+  g_tick_budget = t::thread_ticks() + 10;
+  t::set_tick_budget(&g_tick_budget);
+  const std::uint64_t before = t::thread_ticks();
+  long wrong = 0;
+  for (int i = 0; i < 100; ++i) wrong += many(3) != expected;
+  const std::uint64_t counted = t::thread_ticks() - before;
+  const long runs = g_tick_handler_runs.load();
+  const std::uintptr_t last = t::last_entry_site();
+  t::set_tick_budget(nullptr);
+  g_tick_handler_runs = 0;
+  for (int i = 0; i < 7; ++i) wrong += many(3) != expected;
+  const long runs_without_budget = g_tick_handler_runs.load();
+  t::remove_handler(id);
+  t::disable(t::all());
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(counted, 100u);
+  EXPECT_EQ(runs, 10);
+  EXPECT_EQ(last, site->address);
+  EXPECT_EQ(runs_without_budget, 7);
+}
+
 TEST(TraceApi, NoWritableExecutablePagesAfterStart) {
   EXPECT_TRUE(wx_report().empty()) << wx_report();
   ASSERT_GT(t::enable(t::all()), 0);

@@ -40,4 +40,21 @@
 	.cfi_signal_frame
 .endm
 
+/* \reg = the address of this thread's instance of the thread-local \sym
+ * (initial-exec: the offset from TPIDR_EL0 is in the GOT). */
+.macro tls_address reg, tmp, sym
+	mrs	\reg, tpidr_el0
+	adrp	\tmp, :gottprel:\sym
+	ldr	\tmp, [\tmp, #:gottprel_lo12:\sym]
+	add	\reg, \reg, \tmp
+.endm
+
+/* Leaves a sled's entry path into the function's body (x30 = site + 8)
+ * with x30 = \lr: the caller's return address (x9) or a return hook. */
+.macro ret_into_body lr
+	mov	x16, x30
+	mov	x30, \lr
+	ret	x16
+.endm
+
 #endif

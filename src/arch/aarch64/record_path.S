@@ -86,15 +86,6 @@
 	b.hi	\full
 .endm
 
-/* \reg = the address of this thread's instance of the thread-local \sym
- * (initial-exec: the offset from TPIDR_EL0 is in the GOT). */
-.macro tls_address reg, tmp, sym
-	mrs	\reg, tpidr_el0
-	adrp	\tmp, :gottprel:\sym
-	ldr	\tmp, [\tmp, #:gottprel_lo12:\sym]
-	add	\reg, \reg, \tmp
-.endm
-
 	.text
 
 /* ------------------------------------------------------------------------ */
@@ -202,9 +193,7 @@ ariadne_record_fused_entry:
 	add	x11, x11, #1
 	str	x11, [x17, #TS_TICKS]
 	strb	wzr, [x17, #TS_IN_HANDLER]
-	mov	x16, x30
-	mov	x30, x13
-	ret	x16
+	ret_into_body x13
 
 	/* Back to the generic trampoline: x9, x30, the arguments and SP are
 	 * as they came. */
