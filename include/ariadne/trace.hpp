@@ -221,6 +221,14 @@ inline bool unregister_stack(const void* lo) noexcept;
 // runtime's, not the program's (replay does not log them).
 ARIADNE_TRACE_API bool runtime_busy() noexcept;
 
+// Hands the calling thread back to the program from inside a handler, until
+// end_program_code(saved): the program code it runs meanwhile (replay
+// delivering a signal at a tick point, so that the program's handler runs)
+// is traced, counted and handled as the program's, as if no handler ran.
+// call_data() is not the handler's call's any more afterwards.
+ARIADNE_TRACE_API bool begin_program_code() noexcept;
+ARIADNE_TRACE_API void end_program_code(bool saved) noexcept;
+
 // The last error (bad regex...), or "" — per thread.
 ARIADNE_TRACE_API const char* error() noexcept;
 // Diagnostics about modules that cannot be traced ("libfoo.so: built without

@@ -228,11 +228,22 @@ void expect_event(ReplayThread* me, EventKind kind, EventView& ev) noexcept {
 
 // ---------------------------------------------------------------- ticks
 
+namespace {
+// Signals held for a budget point, delivered from inside the tick handler:
+// the program's handler runs as the program's code (its calls ticked and
+// intercepted, as at any other point), not as the runtime's.
+void deliver_at_budget(ReplayThread* me) noexcept {
+  const bool saved = trace::begin_program_code();
+  deliver_pending_signals(me, Reason::budget);
+  trace::end_program_code(saved);
+}
+}  // namespace
+
 void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept {
   if (g_mode == Mode::record) {
     me->budget = ticks + g_quantum;
     yield(me, Reason::budget);
-    deliver_pending_signals(me, Reason::budget);
+    deliver_at_budget(me);
     return;
   }
   EventView ev;
@@ -242,11 +253,11 @@ void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept {
     check_position(me, ev);
     consume(me, ev);
     replay_turn(me);
-    deliver_pending_signals(me, Reason::budget);
+    deliver_at_budget(me);
     return;
   }
   if (mine && ev.head.kind == EventKind::signal && ev.head.reason == Reason::budget) {
-    deliver_pending_signals(me, Reason::budget);
+    deliver_at_budget(me);
     return;
   }
   diverge(me, ev, "the thread's turn should have ended by tick %llu",

@@ -260,4 +260,11 @@ extern "C" std::uintptr_t ariadne_trace_on_exit(Frame* frame) noexcept {
 namespace ariadne::trace {
 void* call_data() noexcept { return detail::thread_state().call_data; }
 bool runtime_busy() noexcept { return detail::thread_state().in_handler; }
+bool begin_program_code() noexcept {
+  detail::ThreadState& t = detail::thread_state();
+  const bool saved = t.in_handler;
+  t.in_handler = false;
+  return saved;
+}
+void end_program_code(bool saved) noexcept { detail::thread_state().in_handler = saved; }
 }  // namespace ariadne::trace
