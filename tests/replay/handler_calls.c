@@ -5,8 +5,6 @@
 // other call of the program: the runtime hands the thread back to the
 // program while the handler runs (docs/replay.md, "Signals"). Prints the
 // nanoseconds the handler read (natively different on every run).
-#include <signal.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include "replay_common.h"
@@ -31,24 +29,12 @@ static void on_alarm(int sig) {
   g_alarms = k + 1;
 }
 
-REPLAY_FN static unsigned long busy(unsigned long x) {
-  for (int i = 0; i < 200; ++i) x = x * 6364136223846793005u + 1442695040888963407u;
-  return work(x);
-}
-
 int main(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_alarm;
-  sa.sa_flags = SA_RESTART;
-  CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
-  struct itimerval it = {{0, 2000}, {0, 2000}};
-  CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+  alarm_every(2000, on_alarm);
   unsigned long x = 1;
   long calls = 0;
   for (; calls < MAX_CALLS && g_alarms < ALARMS; ++calls) x = busy(x);
-  struct itimerval off = {{0, 0}, {0, 0}};
-  CHECK(setitimer(ITIMER_REAL, &off, NULL) == 0);
+  alarm_every(0, NULL);
   CHECK(g_alarms == ALARMS);
   for (int i = 0; i < ALARMS; ++i) printf("alarm %d: handler read %ld ns\n", i + 1, g_stamp[i]);
   printf("handler work: %lu\n", g_sum);
