@@ -34,6 +34,9 @@ struct ReplayThread {
   const void* wait_addr = nullptr;
   std::uint64_t wait_seq = 0;
   std::uint64_t calls_unchecked = 0;  // record: intercepted calls since held signals were looked for
+  // The held signals (Signals.hpp) the program has blocked on this thread:
+  // the kernel blocks them all the time; this is the program's own mask.
+  std::uint64_t program_blocked = 0;
   bool exit_seen = false;
   bool exit_deferred = false;  // the exit key's destructor ran once (Session.cpp)
   // pthread_create's start routine and argument, kept here (no allocation).

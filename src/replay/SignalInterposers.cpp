@@ -117,6 +117,65 @@ ARIADNE_REPLAY_EXPORT int raise(int sig) {
   return static_cast<int>(made_in_record_only(me, kCallRaise, a, 1, nullptr));
 }
 
+// The program's signal mask. The held signals (Signals.cpp) stay blocked in
+// the kernel whatever the program asks, or the kernel would deliver them at
+// any instruction instead of at the runtime's points; the program's own
+// blocking of them is its thread's program_blocked, which it sees in `old`,
+// which its new threads inherit and which the points obey. A held signal
+// the call unblocks is let through before the call returns (POSIX), at a
+// point of its own.
+namespace {
+int program_sigmask(int (*real)(int, const sigset_t*, sigset_t*), int how, const sigset_t* set,
+                    sigset_t* old) {
+  ReplayThread* me = self();
+  if (me == nullptr || (set != nullptr && how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK))
+    return real(how, set, old);
+  const std::uint64_t before = me->program_blocked;
+  std::uint64_t after = before;
+  sigset_t kernel;
+  if (set != nullptr) {
+    kernel = *set;
+    std::uint64_t asked = 0;
+    for (int sig = 1; sig <= 64; ++sig) {
+      if (!held_signal(sig)) continue;
+      if (sigismember(set, sig) == 1) asked |= std::uint64_t{1} << (sig - 1);
+      if (how == SIG_UNBLOCK)
+        sigdelset(&kernel, sig);
+      else
+        sigaddset(&kernel, sig);
+    }
+    after = how == SIG_BLOCK ? before | asked : how == SIG_UNBLOCK ? before & ~asked : asked;
+  }
+  const int rc = real(how, set != nullptr ? &kernel : nullptr, old);
+  if (rc != 0) return rc;
+  if (old != nullptr) {
+    for (int sig = 1; sig <= 64; ++sig) {
+      if (!held_signal(sig)) continue;
+      if ((before & (std::uint64_t{1} << (sig - 1))) != 0)
+        sigaddset(old, sig);
+      else
+        sigdelset(old, sig);
+    }
+  }
+  me->program_blocked = after;
+  if ((before & ~after) != 0) {
+    ++me->points;
+    deliver_pending_signals(me, Reason::none);
+  }
+  return rc;
+}
+}  // namespace
+
+ARIADNE_REPLAY_EXPORT int sigprocmask(int how, const sigset_t* set, sigset_t* old) {
+  REAL(sigprocmask);
+  return program_sigmask(real, how, set, old);
+}
+
+ARIADNE_REPLAY_EXPORT int pthread_sigmask(int how, const sigset_t* set, sigset_t* old) {
+  REAL(pthread_sigmask);
+  return program_sigmask(real, how, set, old);
+}
+
 // The thread is named by its recorded index, not its pthread_t (an address
 // that is the same in both runs anyway, but this also checks the target).
 ARIADNE_REPLAY_EXPORT int pthread_kill(pthread_t th, int sig) {

@@ -88,11 +88,13 @@ bool check_signals_now(ReplayThread* me, bool blocking_call) noexcept {
 
 void hold_async_signals() noexcept { change_mask(SIG_BLOCK, &kHeldSet, nullptr); }
 
+bool held_signal(int sig) noexcept { return sig >= 1 && sig <= 64 && (kHeldSet & bit(sig)) != 0; }
+
 void deliver_pending_signals(ReplayThread* me, Reason where) noexcept {
   if (mode() == Mode::record) {
     KernelSet pending = 0;
     if (raw_syscall(SYS_rt_sigpending, &pending, sizeof pending) != 0) return;
-    pending &= kHeldSet;
+    pending &= kHeldSet & ~me->program_blocked;
     for (int sig = 1; pending != 0 && sig <= 64; ++sig) {
       if ((pending & bit(sig)) == 0) continue;
       pending &= ~bit(sig);

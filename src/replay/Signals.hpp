@@ -9,6 +9,8 @@ namespace ariadne::replay {
 
 // At the start, on the only thread: the threads it makes inherit the mask.
 void hold_async_signals() noexcept;
+// Whether `sig` is one of the held signals.
+bool held_signal(int sig) noexcept;
 
 // A point of `me` (where: Reason::none at the end of an intercepted call,
 // Reason::budget at a tick budget): record lets the held signals that are

@@ -64,6 +64,7 @@ ARIADNE_REPLAY_EXPORT int pthread_create(pthread_t* th, const pthread_attr_t* at
   ReplayThread* t = thread_slot(index);
   t->start = start;
   t->arg = arg;
+  t->program_blocked = me->program_blocked;  // a new thread inherits the mask
   const int r = real(th, attr, start_trampoline, t);
   if (r == 0) t->handle = *th;
   thread_created(me, index, r);
