@@ -138,6 +138,9 @@ ReplayRun run_replayable(const launch::Launcher& launcher, launch::LaunchPlan pl
   plan.stdout_fd = pipes.out[1];
   plan.stderr_fd = pipes.err[1];
   const pid_t pid = launcher.spawn(plan);
+  // A Ctrl-C or SIGTERM while the program runs is the program's: this process
+  // goes on pumping and keeps what it printed.
+  launch::forward_signals_to(pid);
   pipes.close_child_ends();
   ReplayRun run;
   run.pumped = pump_output(pipes, pid, save_out, save_err, expect_out, expect_err);

@@ -217,7 +217,7 @@ pid_t Launcher::spawn(const LaunchPlan& plan) const {
   return pid;
 }
 
-ExitStatus wait_forwarding_signals(pid_t child) {
+void forward_signals_to(pid_t child) {
   g_child = child;
   struct sigaction fwd {};
   fwd.sa_handler = forward_signal;
@@ -228,7 +228,10 @@ ExitStatus wait_forwarding_signals(pid_t child) {
   sent.sa_flags = SA_SIGINFO;
   sigemptyset(&sent.sa_mask);
   for (int s : kForwardedIfSent) ::sigaction(s, &sent, nullptr);
+}
 
+ExitStatus wait_forwarding_signals(pid_t child) {
+  forward_signals_to(child);
   int st = 0;
   while (::waitpid(child, &st, 0) < 0) {
     if (errno != EINTR) return ExitStatus{false, 127};

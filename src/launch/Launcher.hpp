@@ -55,6 +55,10 @@ class Launcher {
 // and SIGINT and SIGQUIT when they were sent to this process alone (kill):
 // typed at the terminal, they reach the child already and are not repeated.
 ExitStatus wait_forwarding_signals(pid_t child);
+// The forwarding alone, from now on: for a caller with work to do while the
+// child runs (pumping its output) that must not die of the Ctrl-C or the
+// SIGTERM meant for the child. wait_forwarding_signals does it too.
+void forward_signals_to(pid_t child);
 
 // Ends this process the way the child ended: same exit code, or same signal.
 [[noreturn]] void exit_like(ExitStatus status);

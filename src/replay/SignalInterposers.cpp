@@ -166,6 +166,15 @@ int program_sigmask(int (*real)(int, const sigset_t*, sigset_t*), int how, const
 }
 }  // namespace
 
+// Reached from the signal broker's sigaction (libariadne-rt.so, loaded
+// first), which passes the program's calls on to the next definition.
+ARIADNE_REPLAY_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
+  REAL(sigaction);
+  const int rc = real(sig, act, old);
+  if (act != nullptr) note_signal_action_change();
+  return rc;
+}
+
 ARIADNE_REPLAY_EXPORT int sigprocmask(int how, const sigset_t* set, sigset_t* old) {
   REAL(sigprocmask);
   return program_sigmask(real, how, set, old);

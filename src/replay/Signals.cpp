@@ -90,6 +90,45 @@ void hold_async_signals() noexcept { change_mask(SIG_BLOCK, &kHeldSet, nullptr);
 
 bool held_signal(int sig) noexcept { return sig >= 1 && sig <= 64 && (kHeldSet & bit(sig)) != 0; }
 
+namespace {
+// The held signals whose default action ends the process.
+constexpr int kFatalByDefault[] = {SIGALRM, SIGVTALRM, SIGPROF, SIGUSR1, SIGUSR2, SIGIO,
+                                   SIGHUP,  SIGPIPE,   SIGTERM, SIGINT,  SIGQUIT};
+// Those of them left at the default action, looked up (one rt_sigaction each)
+// only after the program changed an action: a generation counter.
+constinit std::atomic<std::uint32_t> g_actions_changed{1};
+constinit std::atomic<std::uint32_t> g_fatal_looked_up{0};
+constinit std::atomic<KernelSet> g_fatal{0};
+
+KernelSet fatal_by_default() noexcept {
+  const std::uint32_t generation = g_actions_changed.load(std::memory_order_acquire);
+  if (g_fatal_looked_up.load(std::memory_order_acquire) == generation)
+    return g_fatal.load(std::memory_order_relaxed);
+  KernelSet fatal = 0;
+  for (int sig : kFatalByDefault) {
+    std::uint64_t action[8] = {};  // the kernel's struct sigaction: the handler first
+    if (raw_syscall(SYS_rt_sigaction, sig, nullptr, action, sizeof(KernelSet)) == 0 &&
+        action[0] == reinterpret_cast<std::uint64_t>(SIG_DFL))
+      fatal |= bit(sig);
+  }
+  g_fatal.store(fatal, std::memory_order_relaxed);
+  g_fatal_looked_up.store(generation, std::memory_order_release);
+  return fatal;
+}
+}  // namespace
+
+void note_signal_action_change() noexcept { g_actions_changed.fetch_add(1, std::memory_order_acq_rel); }
+
+std::uint64_t open_fatal_signals(const ReplayThread* me) noexcept {
+  const KernelSet open = fatal_by_default() & ~me->program_blocked;
+  if (open != 0) change_mask(SIG_UNBLOCK, &open, nullptr);
+  return open;
+}
+
+void close_fatal_signals(std::uint64_t opened) noexcept {
+  if (opened != 0) change_mask(SIG_BLOCK, &opened, nullptr);
+}
+
 void deliver_pending_signals(ReplayThread* me, Reason where) noexcept {
   if (mode() == Mode::record) {
     KernelSet pending = 0;

@@ -12,6 +12,19 @@ void hold_async_signals() noexcept;
 // Whether `sig` is one of the held signals.
 bool held_signal(int sig) noexcept;
 
+// Record, around a call that may block: the held signals whose action is
+// still the default one that ends the process (SIGINT, SIGTERM... with no
+// handler) and that the program has not blocked are let through while the
+// call waits, so that Ctrl-C or a kill ends a program blocked in `read` or
+// `accept` as it would natively (held, they waited for the call to return);
+// the log up to the call replays, as for any killed run. Returns what
+// close_fatal_signals needs.
+std::uint64_t open_fatal_signals(const ReplayThread* me) noexcept;
+void close_fatal_signals(std::uint64_t opened) noexcept;
+// The program changed a signal's action (its sigaction): the set of signals
+// that are fatal by default is looked up again.
+void note_signal_action_change() noexcept;
+
 // A point of `me` (where: Reason::none at the end of an intercepted call,
 // Reason::budget at a tick budget): record lets the held signals that are
 // pending through, one by one, logging each; replay re-sends the ones the

@@ -85,6 +85,51 @@ case $case_name in
     [ "$(wc -l <"$d.rep")" -ge 40 ] || fail "too few lines replayed"
     echo "killed: output reproduced up to the kill: $rep_bytes of $rec_bytes recorded bytes"
     ;;
+  blocked)
+    # A program waiting in read() on an open, empty stdin is ended by a
+    # signal whose action is the default one: SIGTERM sent to ariadne (which
+    # forwards it) and SIGINT to the whole process group (Ctrl-C). Under
+    # record --replayable the held signals are let through while a call
+    # waits, so the run ends at once (it waited for the read before), ariadne
+    # keeps the output, and the recording replays up to the signal.
+    fifo=$work/stdin.fifo
+    rm -f "$fifo" && mkfifo "$fifo"
+    exec 7<>"$fifo"  # a writer that never writes: the read waits
+    for how in term int; do
+      d=$work/blocked-$how
+      # (env: a background job of a script starts with SIGINT ignored.)
+      setsid env --default-signal=INT "$ARIADNE" record --replayable -o "$d" -- "$BIN/blocked_read" <"$fifo" >"$d.rec" 2>"$d.recerr" &
+      recorder=$!
+      for _ in $(seq 1 400); do
+        grep -q waiting "$d.rec" 2>/dev/null && break
+        sleep 0.05
+      done
+      grep -q waiting "$d.rec" || fail "$how: the program did not start"
+      sleep 0.3  # into the read
+      if [ $how = term ]; then kill -TERM $recorder; else kill -INT -- -$recorder; fi
+      sent=$(date +%s%N)
+      for _ in $(seq 1 200); do
+        kill -0 $recorder 2>/dev/null || break
+        sleep 0.05
+      done
+      if kill -0 $recorder 2>/dev/null; then
+        kill -KILL -- -$recorder
+        fail "$how: the recording still ran 10 s after the signal"
+      fi
+      wait $recorder
+      status=$?
+      ms=$((($(date +%s%N) - sent) / 1000000))
+      echo "$how: recording ended ${ms} ms after the signal, exit $status; $(tail -n1 "$d.recerr")"
+      grep -q "killed by signal" "$d.recerr" || fail "$how: the recorder did not see the program killed"
+      grep -Eq "[1-9][0-9]* \+ 0 bytes of output kept" "$d.recerr" || fail "$how: the output was not kept"
+      "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err"
+      status=$?
+      echo "$how: replay exit $status; $(tail -n1 "$d.err")"
+      [ $status -eq 0 ] || fail "$how: the replay failed"
+      cmp "$d.rec" "$d.rep" || fail "$how: the replay's output differs"
+    done
+    exec 7>&-
+    ;;
   info)
     d=$work/mutex
     "$ARIADNE" record --replayable --ticks 50 -o "$d" -- "$BIN/mutex" >/dev/null 2>&1 || fail "recording failed"
