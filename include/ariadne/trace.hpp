@@ -229,6 +229,13 @@ ARIADNE_TRACE_API bool runtime_busy() noexcept;
 ARIADNE_TRACE_API bool begin_program_code() noexcept;
 ARIADNE_TRACE_API void end_program_code(bool saved) noexcept;
 
+// Asked by the runtime's signal handler before the program's handler for
+// `sig` runs: true means not now -- the handler is not run, and the caller
+// sends the signal again when it suits it (replay, for a signal that
+// interrupts a call the thread waits in). nullptr: none.
+using SignalDeferral = bool (*)(int sig);
+ARIADNE_TRACE_API void set_signal_deferral(SignalDeferral deferral) noexcept;
+
 // The last error (bad regex...), or "" — per thread.
 ARIADNE_TRACE_API const char* error() noexcept;
 // Diagnostics about modules that cannot be traced ("libfoo.so: built without

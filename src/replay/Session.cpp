@@ -272,10 +272,10 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   const bool blocking = spec.blocking && thread_count() > 1;
   if (g_mode == Mode::record) {
     if (blocking) release_for_blocking_call(me);
-    const std::uint64_t opened = spec.blocking ? open_fatal_signals(me) : 0;
+    const std::uint64_t opened = spec.blocking ? open_signals_for_wait(me) : 0;
     const long r = real(ctx);
     const int err = errno;
-    close_fatal_signals(opened);
+    close_signals_after_wait(me, opened);
     if (blocking) reacquire_after_blocking_call(me);
     OutBuf ob[kMaxOutBufs];
     const int n = outs != nullptr ? outs(ctx, r, ob) : 0;

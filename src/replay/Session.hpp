@@ -37,6 +37,11 @@ struct ReplayThread {
   // The held signals (Signals.hpp) the program has blocked on this thread:
   // the kernel blocks them all the time; this is the program's own mask.
   std::uint64_t program_blocked = 0;
+  // Record: the thread waits in a call with held signals let through
+  // (Signals.hpp open_signals_for_wait), and those of them with a handler
+  // that arrived meanwhile, to be sent again once the call returned.
+  std::atomic<bool> in_wait{false};
+  std::atomic<std::uint64_t> deferred{0};
   bool exit_seen = false;
   bool exit_deferred = false;  // the exit key's destructor ran once (Session.cpp)
   // pthread_create's start routine and argument, kept here (no allocation).

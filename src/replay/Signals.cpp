@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "arch/RawSyscall.hpp"
+#include "ariadne/trace.hpp"
 #include "replay/Baton.hpp"
 #include "replay/ReplayLog.hpp"
 
@@ -86,47 +87,74 @@ bool check_signals_now(ReplayThread* me, bool blocking_call) noexcept {
   return ++me->calls_unchecked % 64 == 0;
 }
 
-void hold_async_signals() noexcept { change_mask(SIG_BLOCK, &kHeldSet, nullptr); }
-
 bool held_signal(int sig) noexcept { return sig >= 1 && sig <= 64 && (kHeldSet & bit(sig)) != 0; }
 
 namespace {
 // The held signals whose default action ends the process.
 constexpr int kFatalByDefault[] = {SIGALRM, SIGVTALRM, SIGPROF, SIGUSR1, SIGUSR2, SIGIO,
                                    SIGHUP,  SIGPIPE,   SIGTERM, SIGINT,  SIGQUIT};
-// Those of them left at the default action, looked up (one rt_sigaction each)
-// only after the program changed an action: a generation counter.
+// The held signals a wait lets through: those of kFatalByDefault left at
+// the default action and every held one with a handler. Looked up (one
+// rt_sigaction each) only after the program changed an action: a
+// generation counter.
 constinit std::atomic<std::uint32_t> g_actions_changed{1};
-constinit std::atomic<std::uint32_t> g_fatal_looked_up{0};
-constinit std::atomic<KernelSet> g_fatal{0};
+constinit std::atomic<std::uint32_t> g_open_looked_up{0};
+constinit std::atomic<KernelSet> g_open_in_wait{0};
 
-KernelSet fatal_by_default() noexcept {
+KernelSet open_in_wait() noexcept {
   const std::uint32_t generation = g_actions_changed.load(std::memory_order_acquire);
-  if (g_fatal_looked_up.load(std::memory_order_acquire) == generation)
-    return g_fatal.load(std::memory_order_relaxed);
+  if (g_open_looked_up.load(std::memory_order_acquire) == generation)
+    return g_open_in_wait.load(std::memory_order_relaxed);
   KernelSet fatal = 0;
-  for (int sig : kFatalByDefault) {
+  for (int sig : kFatalByDefault) fatal |= bit(sig);
+  KernelSet open = 0;
+  for (int sig : kHeld) {
     std::uint64_t action[8] = {};  // the kernel's struct sigaction: the handler first
-    if (raw_syscall(SYS_rt_sigaction, sig, nullptr, action, sizeof(KernelSet)) == 0 &&
-        action[0] == reinterpret_cast<std::uint64_t>(SIG_DFL))
-      fatal |= bit(sig);
+    if (raw_syscall(SYS_rt_sigaction, sig, nullptr, action, sizeof(KernelSet)) != 0) continue;
+    const auto handler = action[0];
+    if (handler == reinterpret_cast<std::uint64_t>(SIG_IGN)) continue;
+    if (handler != reinterpret_cast<std::uint64_t>(SIG_DFL) || (fatal & bit(sig)) != 0) open |= bit(sig);
   }
-  g_fatal.store(fatal, std::memory_order_relaxed);
-  g_fatal_looked_up.store(generation, std::memory_order_release);
-  return fatal;
-}
-}  // namespace
-
-void note_signal_action_change() noexcept { g_actions_changed.fetch_add(1, std::memory_order_acq_rel); }
-
-std::uint64_t open_fatal_signals(const ReplayThread* me) noexcept {
-  const KernelSet open = fatal_by_default() & ~me->program_blocked;
-  if (open != 0) change_mask(SIG_UNBLOCK, &open, nullptr);
+  g_open_in_wait.store(open, std::memory_order_relaxed);
+  g_open_looked_up.store(generation, std::memory_order_release);
   return open;
 }
 
-void close_fatal_signals(std::uint64_t opened) noexcept {
-  if (opened != 0) change_mask(SIG_BLOCK, &opened, nullptr);
+// The runtime's signal handler asks before running the program's: a held
+// signal that arrives while its thread waits in a call is sent again later.
+bool defer_during_wait(int sig) noexcept {
+  ReplayThread* me = self();
+  if (me == nullptr || !held_signal(sig) || !me->in_wait.load(std::memory_order_acquire)) return false;
+  me->deferred.fetch_or(bit(sig), std::memory_order_relaxed);
+  return true;
+}
+}  // namespace
+
+void hold_async_signals() noexcept {
+  change_mask(SIG_BLOCK, &kHeldSet, nullptr);
+  trace::set_signal_deferral(defer_during_wait);
+}
+
+void note_signal_action_change() noexcept { g_actions_changed.fetch_add(1, std::memory_order_acq_rel); }
+
+std::uint64_t open_signals_for_wait(ReplayThread* me) noexcept {
+  const KernelSet open = open_in_wait() & ~me->program_blocked;
+  if (open == 0) return 0;
+  me->in_wait.store(true, std::memory_order_release);
+  change_mask(SIG_UNBLOCK, &open, nullptr);
+  return open;
+}
+
+void close_signals_after_wait(ReplayThread* me, std::uint64_t opened) noexcept {
+  if (opened == 0) return;
+  change_mask(SIG_BLOCK, &opened, nullptr);
+  me->in_wait.store(false, std::memory_order_release);
+  KernelSet deferred = me->deferred.exchange(0, std::memory_order_acq_rel);
+  for (int sig = 1; deferred != 0 && sig <= 64; ++sig) {
+    if ((deferred & bit(sig)) == 0) continue;
+    deferred &= ~bit(sig);
+    raw_syscall(SYS_tgkill, sys_getpid(), sys_gettid(), sig);  // pending now, for the call's end
+  }
 }
 
 void deliver_pending_signals(ReplayThread* me, Reason where) noexcept {

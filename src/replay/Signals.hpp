@@ -12,15 +12,17 @@ void hold_async_signals() noexcept;
 // Whether `sig` is one of the held signals.
 bool held_signal(int sig) noexcept;
 
-// Record, around a call that may block: the held signals whose action is
-// still the default one that ends the process (SIGINT, SIGTERM... with no
-// handler) and that the program has not blocked are let through while the
-// call waits, so that Ctrl-C or a kill ends a program blocked in `read` or
-// `accept` as it would natively (held, they waited for the call to return);
-// the log up to the call replays, as for any killed run. Returns what
-// close_fatal_signals needs.
-std::uint64_t open_fatal_signals(const ReplayThread* me) noexcept;
-void close_fatal_signals(std::uint64_t opened) noexcept;
+// Record, around a call that may block: the held signals the program has not
+// blocked are let through while the call waits, as natively. One whose
+// action is still the default, fatal one (SIGINT, SIGTERM... with no handler)
+// ends the program at once -- Ctrl-C or a kill stops a program blocked in
+// `read` or `accept` -- and the log up to the call replays, as for any killed
+// run. One with a handler interrupts the call (EINTR unless SA_RESTART) but
+// its handler does not run there, on a thread without the baton: it is sent
+// again after the call and delivered at the call's end, logged, like any
+// held signal. Returns what close_signals_after_wait needs.
+std::uint64_t open_signals_for_wait(ReplayThread* me) noexcept;
+void close_signals_after_wait(ReplayThread* me, std::uint64_t opened) noexcept;
 // The program changed a signal's action (its sigaction): the set of signals
 // that are fatal by default is looked up again.
 void note_signal_action_change() noexcept;

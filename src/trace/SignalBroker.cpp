@@ -287,7 +287,16 @@ void on_owned_signal(int sig, siginfo_t* info, void* context) {
   run_program_handler(sig, info, context, a);
 }
 
+std::atomic<trace::SignalDeferral> g_deferral{nullptr};
+
 void on_program_signal(int sig, siginfo_t* info, void* context) {
+  const trace::SignalDeferral defer = g_deferral.load(std::memory_order_acquire);
+  if (defer != nullptr) {
+    const int saved = errno;
+    const bool later = defer(sig);
+    errno = saved;
+    if (later) return;
+  }
   const struct sigaction a = view_of(sig);
   if (!has_handler(a)) {  // changed while this one was on its way
     if (a.sa_handler == SIG_DFL) die_by_default(sig);
@@ -405,6 +414,10 @@ void set_signal_observer(const SignalObserver* observer) noexcept {
 std::uint64_t signals_forwarded() noexcept { return g_forwarded.load(std::memory_order_relaxed); }
 
 }  // namespace ariadne::trace::detail
+
+void ariadne::trace::set_signal_deferral(SignalDeferral deferral) noexcept {
+  detail::g_deferral.store(deferral, std::memory_order_release);
+}
 
 using ariadne::trace::detail::broker_sigaction;
 using ariadne::trace::detail::broker_sigmask;

@@ -91,14 +91,18 @@ case $case_name in
     # forwards it) and SIGINT to the whole process group (Ctrl-C). Under
     # record --replayable the held signals are let through while a call
     # waits, so the run ends at once (it waited for the read before), ariadne
-    # keeps the output, and the recording replays up to the signal.
+    # keeps the output, and the recording replays up to the signal. With a
+    # SIGTERM handler the read fails with EINTR, the handler runs at the
+    # call's end (logged) and the program ends by itself; replayed whole.
     fifo=$work/stdin.fifo
     rm -f "$fifo" && mkfifo "$fifo"
     exec 7<>"$fifo"  # a writer that never writes: the read waits
-    for how in term int; do
+    for how in term int handler; do
       d=$work/blocked-$how
+      arg=; [ $how = handler ] && arg=handler
       # (env: a background job of a script starts with SIGINT ignored.)
-      setsid env --default-signal=INT "$ARIADNE" record --replayable -o "$d" -- "$BIN/blocked_read" <"$fifo" >"$d.rec" 2>"$d.recerr" &
+      setsid env --default-signal=INT "$ARIADNE" record --replayable -o "$d" -- "$BIN/blocked_read" $arg \
+        <"$fifo" >"$d.rec" 2>"$d.recerr" &
       recorder=$!
       for _ in $(seq 1 400); do
         grep -q waiting "$d.rec" 2>/dev/null && break
@@ -106,7 +110,7 @@ case $case_name in
       done
       grep -q waiting "$d.rec" || fail "$how: the program did not start"
       sleep 0.3  # into the read
-      if [ $how = term ]; then kill -TERM $recorder; else kill -INT -- -$recorder; fi
+      if [ $how = int ]; then kill -INT -- -$recorder; else kill -TERM $recorder; fi
       sent=$(date +%s%N)
       for _ in $(seq 1 200); do
         kill -0 $recorder 2>/dev/null || break
@@ -120,7 +124,13 @@ case $case_name in
       status=$?
       ms=$((($(date +%s%N) - sent) / 1000000))
       echo "$how: recording ended ${ms} ms after the signal, exit $status; $(tail -n1 "$d.recerr")"
-      grep -q "killed by signal" "$d.recerr" || fail "$how: the recorder did not see the program killed"
+      if [ $how = handler ]; then
+        # The handler ran at the read's end (EINTR) and the program ended.
+        [ $status -eq 0 ] || fail "$how: exit status $status"
+        grep -q "Interrupted system call), SIGTERM handled 1 times" "$d.rec" || fail "$how: $(cat "$d.rec")"
+      else
+        grep -q "killed by signal" "$d.recerr" || fail "$how: the recorder did not see the program killed"
+      fi
       grep -Eq "[1-9][0-9]* \+ 0 bytes of output kept" "$d.recerr" || fail "$how: the output was not kept"
       "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err"
       status=$?
