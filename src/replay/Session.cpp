@@ -157,6 +157,7 @@ void start_from_environment() noexcept {
   trace::add_tick_handler(on_entry, nullptr);
   trace::enable(trace::all());
   std::atexit(at_exit_hook);
+  replace_stdin();
   if (g_mode == Mode::replay) set_replay_budget(main_thread);
 }
 

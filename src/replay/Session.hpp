@@ -67,6 +67,8 @@ ReplayThread* self() noexcept;
 // Starts from the environment (ARIADNE_REPLAY): called from the library's
 // constructor.
 void start_from_environment() noexcept;
+// stdin as a stream whose reads are intercepted (StdioInterposers.cpp).
+void replace_stdin() noexcept;
 
 // The tick handler's slow path: the thread's budget ran out.
 void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept;
