@@ -551,6 +551,7 @@ long for_each_site(Selector s, void (*fn)(const Site&, void*), void* user) noexc
 }
 
 std::uint64_t thread_ticks() noexcept { return thread_state().ticks; }
+std::uint64_t count_tick() noexcept { return ++thread_state().ticks; }
 
 const char* error() noexcept { return thread_state().error; }
 
