@@ -3,10 +3,11 @@
 // sets after some instrumented work. The load is written as the builtin that
 // std::atomic<int>::load inlines to: at -O0 std::atomic's member functions are
 // real (instrumented) calls, and the loop would not be call-free. With one
-// thread running at a time, the spinning thread never reaches a scheduling
-// point, so a replay without asynchronous preemption (docs/replay.md, "Loops
-// with no calls") hangs here: the loop gives up after a bound and the program
-// fails without EXIT-SUCCESS.
+// thread running at a time, the spinning thread reaches a scheduling point
+// only because it is built with `ariadne flags --replayable` (ariadne_replayable
+// in CMake: a tick at every basic block; docs/replay.md, "Loops with no
+// calls"); built without, it would spin until the bound below and fail
+// without EXIT-SUCCESS (as it did before).
 #include <pthread.h>
 
 #include <cstdio>
