@@ -21,22 +21,24 @@ need "$ariadne" ariadne
 
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 med() { cat "$work_dir/$1.$2.med"; }
+cpu_med() { cat "$work_dir/$1.$2.cpumed"; }
 
 # run_mode ARCH MODE TAG PROG ARGS...: one run of MODE (native, record, replay)
 # pinned to $cpu; keeps its stdout and stderr in $work_dir/TAG.MODE.out and
-# .err and appends its wall time in ns to TAG.MODE.ns.
+# .err and appends its wall time in ns to TAG.MODE.ns and the CPU time of
+# the whole command (user + system, its children included) in s to .cpu.
 run_mode() {
-  local arch=$1 mode=$2 tag=$3 t0 t1 rc=0
+  local arch=$1 mode=$2 tag=$3 t0 t1 rc=0 TIMEFORMAT='%3U %3S'
   shift 3
   local out=$work_dir/$tag.$mode.out err=$work_dir/$tag.$mode.err dir=$work_dir/$tag.rec
   t0=$(date +%s%N)
-  case $mode in
-    native) taskset -c "$cpu" ${native_cmd[@]+"${native_cmd[@]}"} "$@" >"$out" 2>"$err" || rc=$? ;;
-    record) rm -rf "$dir"
-            taskset -c "$cpu" env ${qemu_env[@]+"${qemu_env[@]}"} "$ariadne" record --replayable \
-              ${ticks:+--ticks "$ticks"} -o "$dir" -- "$@" >"$out" 2>"$err" || rc=$? ;;
-    replay) taskset -c "$cpu" env ${qemu_env[@]+"${qemu_env[@]}"} "$ariadne" replay "$dir" >"$out" 2>"$err" || rc=$? ;;
-  esac
+  { time case $mode in
+      native) taskset -c "$cpu" ${native_cmd[@]+"${native_cmd[@]}"} "$@" >"$out" 2>"$err" || rc=$? ;;
+      record) rm -rf "$dir"
+              taskset -c "$cpu" env ${qemu_env[@]+"${qemu_env[@]}"} "$ariadne" record --replayable \
+                ${ticks:+--ticks "$ticks"} -o "$dir" -- "$@" >"$out" 2>"$err" || rc=$? ;;
+      replay) taskset -c "$cpu" env ${qemu_env[@]+"${qemu_env[@]}"} "$ariadne" replay "$dir" >"$out" 2>"$err" || rc=$? ;;
+    esac; } 2>"$work_dir/$tag.$mode.time"
   t1=$(date +%s%N)
   if [ "$rc" != 0 ]; then
     echo "$script: $arch $tag $mode exited with $rc:" >&2
@@ -45,18 +47,22 @@ run_mode() {
   fi
   check_run "$arch" "$mode" "$tag"
   echo $((t1 - t0)) >>"$work_dir/$tag.$mode.ns"
+  awk '{print $1 + $2}' "$work_dir/$tag.$mode.time" >>"$work_dir/$tag.$mode.cpu"
 }
 
 # measure ARCH TAG PROG ARGS...: $runs interleaved runs of the modes; the
-# median of each in TAG.MODE.med.
+# median wall time of each in TAG.MODE.med (ns), of CPU time in .cpumed (s).
 measure() {
   local arch=$1 tag=$2 r m
   shift 2
-  rm -f "$work_dir/$tag".*.ns
+  rm -f "$work_dir/$tag".*.ns "$work_dir/$tag".*.cpu
   for ((r = 0; r < runs; r++)); do
     for m in ${modes:-native record replay}; do run_mode "$arch" "$m" "$tag" "$@"; done
   done
-  for m in ${modes:-native record replay}; do median <"$work_dir/$tag.$m.ns" >"$work_dir/$tag.$m.med"; done
+  for m in ${modes:-native record replay}; do
+    median <"$work_dir/$tag.$m.ns" >"$work_dir/$tag.$m.med"
+    median <"$work_dir/$tag.$m.cpu" >"$work_dir/$tag.$m.cpumed"
+  done
 }
 
 # build_opt C|CXX: the build type's optimisation flags, as CMake gives them to

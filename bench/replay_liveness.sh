@@ -27,7 +27,8 @@
 # compiler-inserted tick in record and in replay (the spinning thread spins
 # through its whole budget before each hand-off, so recording with --ticks
 # 200000 instead of 20000 adds 180000 ticks per wait: the slope is the time
-# of one tick), and natively, spin_wait built with the flags (the empty
+# of one tick; from CPU time, which the machine's load moves less than wall
+# time), and natively, spin_wait built with the flags (the empty
 # __sanitizer_cov_trace_pc of libariadne-cov.so) against the same source
 # built without them.
 #
@@ -75,10 +76,10 @@ liveness() {
   shift 4
   echo "== $label: $tag $size; taskset -c $cpu, median of $runs runs"
   measure "$arch" "$tag" "$@"
-  printf '  %-7s %10s %9s\n' mode "wall s" "/native"
+  printf '  %-7s %10s %9s %10s\n' mode "wall s" "/native" "CPU s"
   for m in native record replay; do
-    awk -v m="$m" -v w="$(med "$tag" "$m")" -v n="$(med "$tag" native)" 'BEGIN {
-      printf "  %-7s %10.3f %8.2fx\n", m, w / 1e9, w / n }'
+    awk -v m="$m" -v w="$(med "$tag" "$m")" -v n="$(med "$tag" native)" -v c="$(cpu_med "$tag" "$m")" 'BEGIN {
+      printf "  %-7s %10.3f %8.2fx %10.3f\n", m, w / 1e9, w / n, c }'
   done
   tail -n 1 "$work_dir/$tag.record.err" | sed 's/^/  /'
 }
@@ -93,12 +94,14 @@ tick_cost() {
   modes="record replay" ticks=20000 measure "$arch" ticks20k "$flagged" "$n_rounds"
   modes="record replay" ticks=200000 measure "$arch" ticks200k "$flagged" "$n_rounds"
   modes=native measure "$arch" plain "$plain" "$n_rounds"
-  awk -v l="$label" -v r1="$(med ticks20k record)" -v r2="$(med ticks200k record)" -v p1="$(med ticks20k replay)" \
-      -v p2="$(med ticks200k replay)" -v n="$(med spin_wait native)" -v nb="$(med plain native)" \
-      -v waits="$((2 * n_rounds))" 'BEGIN {
-    printf "%s compiler-inserted tick: record %.1f ns, replay %.1f ns (1 tick per basic block);" \
-      " spin_wait natively with the flags / without: %.2fx\n",
-      l, (r2 - r1) / (waits * 180000), (p2 - p1) / (waits * 180000), n / nb }'
+  awk -v l="$label" -v r1="$(cpu_med ticks20k record)" -v r2="$(cpu_med ticks200k record)" \
+      -v p1="$(cpu_med ticks20k replay)" -v p2="$(cpu_med ticks200k replay)" \
+      -v w1="$(med ticks20k record)" -v w2="$(med ticks200k record)" \
+      -v n="$(med spin_wait native)" -v nb="$(med plain native)" -v waits="$((2 * n_rounds))" 'BEGIN {
+    t = waits * 180000
+    printf "%s compiler-inserted tick (CPU time): record %.1f ns, replay %.1f ns (wall: record %.1f ns);" \
+      " spin_wait natively with the flags / without: %.2fx (wall)\n",
+      l, (r2 - r1) * 1e9 / t, (p2 - p1) * 1e9 / t, (w2 - w1) / t, n / nb }'
 }
 
 # report ARCH LABEL SPIN_WAIT SPIN_WAIT_PLAIN SPINLOCK ROUNDS ITERS
@@ -107,10 +110,13 @@ report() {
   liveness "$arch" "$label" spin_wait "$n_rounds" "$spin" "$n_rounds"
   liveness "$arch" "$label" spinlock "$n_iters" "$lock" "$n_iters"
   tick_cost "$arch" "$label" "$spin" "$plain"
-  awk -v l="$label" -v sr="$(med spin_wait record)" -v sp="$(med spin_wait replay)" -v sn="$(med spin_wait native)" \
-      -v lr="$(med spinlock record)" -v lp="$(med spinlock replay)" -v ln="$(med spinlock native)" 'BEGIN {
+  local t m
+  for t in spin_wait spinlock; do
+    for m in native record replay; do echo "$(med "$t" "$m") $(cpu_med "$t" "$m")"; done
+  done | paste -sd' ' | awk -v l="$label" '{
     printf "%s liveness: spin_wait record/native %.2fx replay/native %.2fx; spinlock record/native %.2fx" \
-      " replay/native %.2fx (target <= 10x)\n", l, sr / sn, sp / sn, lr / ln, lp / ln }'
+      " replay/native %.2fx (target <= 10x); in CPU time %.2fx %.2fx; %.2fx %.2fx\n", l, $3 / $1, $5 / $1,
+      $9 / $7, $11 / $7, $4 / $2, $6 / $2, $10 / $8, $12 / $8 }'
 }
 
 run_x86() {
