@@ -48,14 +48,8 @@ which=${1:-both}
 a_calls=${a_calls:-$calls}
 a_rounds=${a_rounds:-$((rounds / 4))}
 b=$(realpath -m "${NATIVE_BUILD:-$top/build/native-release}")
-ariadne=$b/ariadne
-work_dir=$(mktemp -d)
-trap 'rm -rf "$work_dir"' EXIT
-
-need() { [ -e "$1" ] || { echo "replay_overhead.sh: no $1 (build the targets: $2)" >&2; exit 1; }; }
-need "$ariadne" ariadne
-
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# shellcheck source=bench/replay_common.sh
+. "$top/bench/replay_common.sh"
 
 # The record command's last stderr line:
 # "... replayable: E events (H hand-offs, C calls logged), T threads, B bytes of log; ..."
@@ -64,47 +58,17 @@ record_figures() {
   tail -n 1 "$1" | sed -nE 's/.*replayable: ([0-9]+) events \(([0-9]+) hand-offs, ([0-9]+) calls logged\), [0-9]+ threads?, ([0-9]+) bytes of log.*/\1 \2 \3 \4/p'
 }
 
-# run_mode ARCH MODE TAG PROG ARGS...: one run of MODE (native, record, replay)
-# pinned to $cpu; appends its wall time in ns to $work_dir/TAG.MODE.ns and keeps
-# stdout in TAG.MODE.out (record: the log figures in TAG.record.fig).
-# $qemu_env: extra environment for ariadne (ARIADNE_QEMU=...), $native_cmd:
-# what runs PROG natively (empty, or qemu-aarch64 [-plugin ...]).
-run_mode() {
-  local arch=$1 mode=$2 tag=$3 t0 t1 rc=0
-  shift 3
-  local out=$work_dir/$tag.$mode.out err=$work_dir/$tag.$mode.err dir=$work_dir/$tag.rec
-  t0=$(date +%s%N)
-  case $mode in
-    native) taskset -c "$cpu" ${native_cmd[@]+"${native_cmd[@]}"} "$@" >"$out" 2>"$err" || rc=$? ;;
-    record) rm -rf "$dir"
-            taskset -c "$cpu" env ${qemu_env[@]+"${qemu_env[@]}"} "$ariadne" record --replayable -o "$dir" -- "$@" \
-              >"$out" 2>"$err" || rc=$? ;;
-    replay) taskset -c "$cpu" env ${qemu_env[@]+"${qemu_env[@]}"} "$ariadne" replay "$dir" >"$out" 2>"$err" || rc=$? ;;
-  esac
-  t1=$(date +%s%N)
-  if [ "$rc" != 0 ]; then
-    echo "replay_overhead.sh: $arch $tag $mode exited with $rc:" >&2
-    tail -n 5 "$err" >&2
-    exit 1
-  fi
+# check_run ARCH MODE TAG (run_mode, replay_common.sh): record's and replay's
+# stdout must be the native run's; record's log figures go to TAG.record.fig.
+check_run() {
+  local arch=$1 mode=$2 tag=$3
+  local out=$work_dir/$tag.$mode.out err=$work_dir/$tag.$mode.err
   [ "$mode" = native ] || cmp -s "$work_dir/$tag.native.out" "$out" ||
     { echo "replay_overhead.sh: $arch $tag: $mode's output differs from the native run's" >&2; diff "$work_dir/$tag.native.out" "$out" | head >&2; exit 1; }
   if [ "$mode" = record ]; then
     record_figures "$err" >"$work_dir/$tag.record.fig"
     [ -s "$work_dir/$tag.record.fig" ] || { echo "replay_overhead.sh: no figures in: $(tail -n 1 "$err")" >&2; exit 1; }
   fi
-  echo $((t1 - t0)) >>"$work_dir/$tag.$mode.ns"
-}
-
-# measure ARCH TAG PROG ARGS...: $runs interleaved runs of the three modes.
-measure() {
-  local arch=$1 tag=$2 r m
-  shift 2
-  rm -f "$work_dir/$tag".*.ns
-  for ((r = 0; r < runs; r++)); do
-    for m in native record replay; do run_mode "$arch" "$m" "$tag" "$@"; done
-  done
-  for m in native record replay; do median <"$work_dir/$tag.$m.ns" >"$work_dir/$tag.$m.med"; done
 }
 
 # count_insns ARCH TAG PROG ARGS...: one more run of each mode under the
@@ -122,7 +86,6 @@ count_insns() {
   done
 }
 
-med() { cat "$work_dir/$1.$2.med"; }
 insns() { if [ -s "$work_dir/$1.$2.insns" ]; then cat "$work_dir/$1.$2.insns"; else echo -; fi; }
 
 # report ARCH LABEL CPU_PROG SYSCALL_PROG CALLS ROUNDS
@@ -207,9 +170,8 @@ run_aarch64() {
   command -v qemu-aarch64 >/dev/null || { echo "replay_overhead.sh: qemu-aarch64 not found" >&2; exit 1; }
   command -v aarch64-linux-gnu-gcc >/dev/null || { echo "replay_overhead.sh: aarch64-linux-gnu-gcc not found" >&2; exit 1; }
   # The build type's flags, as CMake gives them to the x86-64 programs.
-  local type opt flags
-  type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$b/CMakeCache.txt")
-  opt=$(sed -n "s/^CMAKE_C_FLAGS_${type^^}:[A-Z]*=//p" "$b/CMakeCache.txt")
+  local opt flags
+  opt=$(build_opt C)
   flags=$("$ariadne" flags --arch aarch64)
   # shellcheck disable=SC2086 # word splitting of the flag lists is wanted
   aarch64-linux-gnu-gcc $opt $flags -Wall -Wextra -Werror -pthread "$top/bench/replay_cpu.c" -o "$work_dir/replay_cpu.a64"
@@ -220,11 +182,4 @@ run_aarch64() {
   report aarch64 AArch64 "$work_dir/replay_cpu.a64" "$work_dir/replay_syscall.a64" "$a_calls" "$a_rounds"
 }
 
-echo "replay_overhead.sh on $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
-case $which in
-  x86_64|x86-64|x86) run_x86 ;;
-  aarch64) run_aarch64 ;;
-  both) run_x86; run_aarch64 ;;
-  *) sed -n 2p "$0" >&2; exit 2 ;;
-esac
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+run_arches "$which"

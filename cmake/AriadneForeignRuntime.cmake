@@ -17,7 +17,8 @@ if(ARIADNE_ARCH STREQUAL "x86_64")
         -DARIADNE_RT_OUTPUT_DIR=${CMAKE_BINARY_DIR}/lib/aarch64
       BUILD_ALWAYS ON
       INSTALL_COMMAND ""
-      BUILD_BYPRODUCTS ${CMAKE_BINARY_DIR}/lib/aarch64/libariadne-rt.so ${CMAKE_BINARY_DIR}/lib/aarch64/libariadne-replay.so)
+      BUILD_BYPRODUCTS ${CMAKE_BINARY_DIR}/lib/aarch64/libariadne-rt.so ${CMAKE_BINARY_DIR}/lib/aarch64/libariadne-replay.so
+        ${CMAKE_BINARY_DIR}/lib/aarch64/libariadne-cov.so)
     set(ARIADNE_FOREIGN_ARCHES aarch64)
   else()
     message(WARNING "aarch64-linux-gnu-g++ not found: this `ariadne` will not launch AArch64 programs (run scripts/setup)")

@@ -33,3 +33,18 @@ function(ariadne_instrument target)
   target_compile_options(${target} PRIVATE ${cflags})
   target_link_options(${target} PRIVATE ${ldflags})
 endfunction()
+
+# `ariadne flags --replayable` adds these: GCC calls __sanitizer_cov_trace_pc()
+# at every basic block, a tick in a replayable run, so that loops with no
+# calls reach the baton's hand-offs (docs/replay.md, "Loops with no calls").
+# The program links libariadne-cov.so (src/replay: an empty definition), so
+# that it runs without Ariadne too.
+set(ARIADNE_REPLAYABLE_CFLAGS "-fsanitize-coverage=trace-pc")
+
+# ariadne_instrument() and the flags above: what `ariadne flags --replayable` prints.
+function(ariadne_replayable target)
+  ariadne_instrument(${target})
+  separate_arguments(cflags UNIX_COMMAND "${ARIADNE_REPLAYABLE_CFLAGS}")
+  target_compile_options(${target} PRIVATE ${cflags})
+  target_link_libraries(${target} PRIVATE ariadne_cov)
+endfunction()

@@ -185,8 +185,12 @@ inline constexpr std::size_t kCallDataSize = 192;
 ARIADNE_TRACE_API void* call_data() noexcept;
 
 // Function-entry ticks of the calling thread: one per traced entry
-// (enabled sites only). Record/replay counts these.
+// (enabled sites only) and one per count_tick(). Record/replay counts these.
 ARIADNE_TRACE_API std::uint64_t thread_ticks() noexcept;
+// Counts one tick for the calling thread, as an instrumented entry does, and
+// returns its tick count: the compiler-inserted ticks of `ariadne flags
+// --replayable` (libariadne-replay.so's __sanitizer_cov_trace_pc).
+ARIADNE_TRACE_API std::uint64_t count_tick() noexcept;
 
 // Tick handlers (replay's clock). h is registered as a lean entry handler
 // that matters only at the entries bringing the calling thread's ticks to

@@ -30,6 +30,9 @@ Isa host();
 struct InstrumentFlags {
   std::string_view cflags;
   std::string_view ldflags;
+  // Added by `ariadne flags --replayable` (with libariadne-cov.so linked):
+  // a tick at every basic block, for loops with no calls.
+  std::string_view replayable_cflags;
 };
 InstrumentFlags instrument_flags(Isa isa);
 

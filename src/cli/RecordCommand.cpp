@@ -250,10 +250,10 @@ void add_record_command(CLI::App& app) {
       "Record PROG so that `ariadne replay DIR` can run it again exactly: its threads run one at a time, "
       "hand-offs and the results of the libc calls replay intercepts are logged in DIR/replay.log, its "
       "output is kept (docs/replay.md; no function trace is recorded beside it yet)");
-  cmd->add_option(
-         "--ticks", o->ticks,
-         "With --replayable: instrumented function entries a thread runs before it hands over to the "
-         "next runnable thread (default 20000; 1 to 10^12)")
+  cmd->add_option("--ticks", o->ticks,
+                  "With --replayable: ticks a thread runs before it hands over to the next runnable thread: "
+                  "instrumented function entries, and basic blocks of code built with `ariadne flags "
+                  "--replayable` (default 20000; 1 to 10^12)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000000}))
       ->needs(replayable_flag);
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();

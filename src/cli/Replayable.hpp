@@ -9,6 +9,9 @@
 namespace ariadne::cli {
 
 inline constexpr const char* kReplayLibrary = "libariadne-replay.so";
+// What programs built with `ariadne flags --replayable` link: an empty
+// __sanitizer_cov_trace_pc, which libariadne-replay.so's replaces.
+inline constexpr const char* kCovLibrary = "libariadne-cov.so";
 
 // Lines of a replayable recording's session options ("Y replayable",
 // "B <build-id>", "C <cwd>", "Q <ticks>").

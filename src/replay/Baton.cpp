@@ -245,12 +245,14 @@ void wait_on(ReplayThread* me, const void* addr) noexcept {
 }
 
 int wake(const void* addr, int n) noexcept {
-  // Most unlocks find nobody waiting: no scan, no lock.
+  // Most unlocks find nobody waiting: no scan, no lock. Who waits on what
+  // changes only by the holder's hand (wait_on, here), so the waiters are
+  // chosen without the lock; only the run queue needs it. (A thread in
+  // pthread_join waits for the whole run: every unlock took the lock.)
   if (g_waiters == 0) return 0;
   int woken = 0;
   const bool record = mode() == Mode::record;
   const std::uint32_t count = thread_count();
-  if (record) lock_q();
   while (woken < n) {
     ReplayThread* pick = nullptr;
     for (std::uint32_t i = 0; i < count; ++i) {
@@ -261,10 +263,13 @@ int wake(const void* addr, int n) noexcept {
     if (pick == nullptr) break;
     --g_waiters;
     pick->state.store(kRunnable, std::memory_order_relaxed);
-    if (record) push(pick->index);
+    if (record) {
+      lock_q();
+      push(pick->index);
+      unlock_q();
+    }
     ++woken;
   }
-  if (record) unlock_q();
   return woken;
 }
 

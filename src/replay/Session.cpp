@@ -61,6 +61,25 @@ void on_entry(const trace::Site&, trace::Frame&, void*) {
   if (ticks >= me->budget) tick_point(me, ticks);
 }
 
+}  // namespace
+
+// Compiler-inserted ticks (`ariadne flags --replayable`: GCC's
+// -fsanitize-coverage=trace-pc calls this at every basic block), so that a
+// loop with no calls reaches scheduling points: one tick, as an instrumented
+// entry counts, in record and replay alike, and on_entry's budget check.
+// Programs built with the flags link libariadne-cov.so's empty definition;
+// this one, preloaded, comes first in symbol lookup. The common case is a
+// call, an increment and two compares: no lock, no allocation, no libc.
+extern "C" __attribute__((visibility("default"))) void __sanitizer_cov_trace_pc() {
+  const std::uint64_t ticks = trace::count_tick();
+  ReplayThread* me = t_self;
+  if (me != nullptr && ticks >= me->budget && me->state.load(std::memory_order_relaxed) == kRunning &&
+      !trace::runtime_busy())
+    tick_point(me, ticks);
+}
+
+namespace {
+
 void at_exit_hook() { process_exiting(t_self, 0, false); }
 
 // A thread's end, seen as late as the program's code can run on it: after

@@ -102,10 +102,17 @@ bool parse_mode(const char* mode, StreamMode& out) noexcept {
   if (mode == nullptr) return false;
   int access = 0;
   switch (mode[0]) {
-    case 'r': access = 0; break;
-    case 'w': access = O_CREAT | O_TRUNC; break;
-    case 'a': access = O_CREAT | O_APPEND; break;
-    default: return false;
+    case 'r':
+      access = 0;
+      break;
+    case 'w':
+      access = O_CREAT | O_TRUNC;
+      break;
+    case 'a':
+      access = O_CREAT | O_APPEND;
+      break;
+    default:
+      return false;
   }
   bool plus = false;
   for (const char* c = mode + 1; *c != '\0'; ++c) {

@@ -568,6 +568,7 @@ long for_each_site(Selector s, void (*fn)(const Site&, void*), void* user) noexc
 std::uint64_t thread_ticks() noexcept { return thread_state().ticks; }
 void set_tick_budget(const std::uint64_t* budget) noexcept { thread_state().tick_budget = budget; }
 std::uintptr_t last_entry_site() noexcept { return thread_state().last_entry; }
+std::uint64_t count_tick() noexcept { return ++thread_state().ticks; }
 
 const char* error() noexcept { return thread_state().error; }
 

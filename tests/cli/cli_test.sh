@@ -60,6 +60,24 @@ case $case_name in
       || fail "runtime not shown loaded: $out"
     echo "ok: $(echo "$out" | head -n1)"
     ;;
+  flags-replayable)
+    # A call of __sanitizer_cov_trace_pc at every basic block, bound to
+    # libariadne-cov.so's empty one, so the probe runs without Ariadne too; the
+    # library is kept when --as-needed comes before the flags (Ubuntu's default).
+    flags=$("$ARIADNE" flags --arch "$arch" --replayable) || fail "ariadne flags --replayable failed"
+    probe=$WORK/probe-$arch-$case_name
+    # shellcheck disable=SC2086
+    "$(cc_for "$arch")" -Wl,--as-needed $flags -o "$probe" "$PROBE_SRC" || fail "cannot compile the probe with: $flags"
+    readelf -dW "$probe" | grep -q 'NEEDED.*\[libariadne-cov\.so\]' || fail "libariadne-cov.so not linked"
+    readelf --dyn-syms -W "$probe" | grep -q 'UND __sanitizer_cov_trace_pc' || fail "no call of __sanitizer_cov_trace_pc"
+    out=$("$probe") || fail "does not run without ariadne: $out"
+    [ "$out" != "${out#runtime absent}" ] || fail "probe sees a runtime without ariadne: $out"
+    out=$("$ARIADNE" exec -- "$probe") || fail "ariadne exec failed: $out"
+    echo "$out" | grep -q "^runtime loaded" || fail "runtime not shown loaded: $out"
+    [ "$("$ARIADNE" flags --arch "$arch" --replayable --cflags)" = "$("$ARIADNE" flags --arch "$arch" --cflags) -fsanitize-coverage=trace-pc" ] \
+      || fail "--replayable --cflags: $("$ARIADNE" flags --arch "$arch" --replayable --cflags)"
+    echo "ok: $flags"
+    ;;
   exit-status)
     probe=$(build_probe "$arch")
     "$ARIADNE" exec -- "$probe" exit 42 >/dev/null; rc=$?
@@ -108,6 +126,7 @@ case $case_name in
     "$ARIADNE" --help | grep -q "exec" || fail "--help does not list exec"
     "$ARIADNE" help exec | grep -q "PROG ARGS" || fail "help exec does not explain exec"
     "$ARIADNE" help flags | grep -q -- "--arch" || fail "help flags does not explain --arch"
+    "$ARIADNE" help flags | grep -q -- "--replayable" || fail "help flags does not explain --replayable"
     expect_error "help nope: no such command" "$ARIADNE" help nope
     ;;
   version)

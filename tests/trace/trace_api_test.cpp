@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "ariadne/trace.hpp"
 #include "maps_util.hpp"
@@ -321,6 +322,19 @@ TEST(TraceApi, TickHandlerRunsAtTheBudgetOnly) {
   EXPECT_EQ(runs, 10);
   EXPECT_EQ(last, site->address);
   EXPECT_EQ(runs_without_budget, 7);
+}
+
+// The compiler-inserted ticks of `ariadne flags --replayable` go to the same
+// per-thread count as function entries.
+TEST(TraceApi, CountTickAddsOneToTheThreadsTicks) {
+  const std::uint64_t before = t::thread_ticks();
+  EXPECT_EQ(t::count_tick(), before + 1);
+  EXPECT_EQ(t::count_tick(), before + 2);
+  EXPECT_EQ(t::thread_ticks(), before + 2);
+  std::thread([] {
+    for (int i = 0; i < 3; ++i) t::count_tick();
+  }).join();
+  EXPECT_EQ(t::thread_ticks(), before + 2);  // per thread
 }
 
 TEST(TraceApi, NoWritableExecutablePagesAfterStart) {
