@@ -319,9 +319,13 @@ const char* register_name(std::uint32_t reg) noexcept {
 }
 
 void summary_at_exit() noexcept {
-  lock_report();
   const std::uint64_t violations = g_violations.load(std::memory_order_relaxed);
   const std::uint64_t checked = g_checked.load(std::memory_order_relaxed);
+  // A process of the run with nothing instrumented (a shell that starts the
+  // instrumented program, an uninstrumented PROG) has nothing to sum up:
+  // `ariadne abicheck` says so when the whole run had nothing.
+  if (violations == 0 && trace::detail::sites().site_count() == 0) return;
+  lock_report();
   if (violations == 0) {
     add("ariadne abicheck: %llu calls checked, no violation\n", static_cast<unsigned long long>(checked));
     flush();
