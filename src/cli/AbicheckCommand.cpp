@@ -30,7 +30,9 @@ constexpr const char* kDescription =
     "it runs. When PROG has ended and none of them had any, one line says \"nothing is instrumented "
     "in PROG\" and the exit status is 2 (not PROG's).\n"
     "A violation report names the function (demangled) and its module, the thread, each register "
-    "that changed (value at entry and at exit) and the call stack.\n"
+    "that changed (value at entry and at exit) and the call stack. When PROG ends, one line sums up: "
+    "the calls checked, and the calls not compared because they never returned (left by longjmp or "
+    "an exception).\n"
     "Exit status: 3 at a violation (with --continue: after PROG ends, if there was any); "
     "otherwise PROG's own exit status (or its fatal signal); 2 for bad input (an invalid regex, "
     "PROG not found, not an ELF, statically linked, ...; nothing instrumented in the whole run).";
