@@ -284,7 +284,8 @@ void add_record_command(CLI::App& app) {
     for (const auto& r : o->retvals) line(capture_line("-R", r, true));
     if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
     if (o->generic_path) line("P generic");
-    if (!o->no_drain) line(fmt::format("L {}", record::kMaxLiveFiles));
+    // 1: the runtime's default, said so that the session shows --no-drain.
+    line(fmt::format("L {}", o->no_drain ? 1 : record::kMaxLiveFiles));
     if (o->no_env) line("E off");
     const std::uint64_t max_size = o->max_size.empty() ? 0 : parse_max_size(o->max_size);
 
@@ -353,7 +354,7 @@ void add_record_command(CLI::App& app) {
       stopped.varint(max_size);
       record::write_chunk(fd, tracefile::ChunkType::session_stopped, stopped);
     }
-    session.end(status);
+    session.end(status, static_cast<std::uint32_t>(pid));
     sites.refuse_if_nothing_instrumented("record", o->command.front());
 
     const RecordTotals t = compressor.totals();

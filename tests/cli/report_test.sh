@@ -7,17 +7,9 @@
 #   diff: `report NEW --diff BASE` names first the one function made 3x slower.
 #   filter: -F keeps a function and its callees, -N leaves them out.
 # Environment: ARIADNE, SRC_DIR (recursion.c, spin.c), WORK.
-set -u
-case_name=$1 arch=$2
-mkdir -p "$WORK"
-fail() { echo "FAIL [report-$case_name/$arch]: $*" >&2; exit 1; }
-case $arch in x86_64) cc=${CC_X86_64:-gcc} ;; aarch64) cc=${CC_AARCH64:-aarch64-linux-gnu-gcc} ;; esac
-flags=$("$ARIADNE" flags --arch "$arch") || fail "ariadne flags failed"
-
-build() {  # build NAME -> $WORK/NAME-ARCH
-  # shellcheck disable=SC2086
-  $cc $flags -O0 -o "$WORK/$1-$arch" "$SRC_DIR/$1.c" || fail "cannot compile $1.c"
-}
+suite=report case_name=$1 arch=$2
+# shellcheck source=tests/cli/test_lib.sh
+. "$(dirname "$0")/test_lib.sh"
 
 # total_ns NAME [COLUMN]: a column (1 = Total, 3 = Self) of NAME's row in $report, in ns.
 total_ns() {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# readers_test.sh CASE ARCH — what `info`, `show` and `dump` say about a real
+# recording (issue 20, "small things that confused").
+#   info-options: the session's options spelled out in words, one per line,
+#     not as the runtime's one-letter lines ("Options L 2").
+#   info-killed: PROG killed by SIGKILL -- the session and the process say the
+#     same ("killed by signal 9"), not "not recorded" for the process.
+# Environment: ARIADNE, SRC_DIR (probe.c, recursion.c), WORK.
+suite=readers case_name=$1 arch=$2
+# shellcheck source=tests/cli/test_lib.sh
+. "$(dirname "$0")/test_lib.sh"
+
+# record NAME OPTIONS... -- PROG ARGS: a fresh recording in $dir
+record() {
+  dir=$WORK/readers-$1-$arch.data
+  shift
+  rm -rf "$dir"
+  "$ARIADNE" record -o "$dir" "$@" >/dev/null 2>&1
+}
+
+case $case_name in
+info-options)
+  build probe
+  record options -F probe -N nothing -D 3 -t 1us -A 'probe_work@arg1' -R 'probe_work@retval' \
+    --segment-size 64K --no-env --no-drain -- "$WORK/probe-$arch" || fail "record failed"
+  info=$("$ARIADNE" info "$dir") || fail "info failed: $info"
+  echo "$info"
+  grep -E '^(Options)? +[A-Z] ' <<<"$info" && fail "an option shown as the runtime's one-letter line"
+  for want in "^Options      only functions matching 'probe' \(-F\)$" \
+    "^             not the functions matching 'nothing' \(-N\)$" \
+    "^             only calls less than 3 deep \(-D\)$" \
+    "^             only calls of 1.000 us or more, or with such a callee \(-t\)$" \
+    "^             arguments captured: probe_work@arg1 \(-A\)$" \
+    "^             return value captured: probe_work@retval \(-R\)$" \
+    "^             segments of 64.0 KiB \(--segment-size\)$" \
+    "^             each thread copied its full segments out itself \(--no-drain\)$" \
+    "^             the environment left out \(--no-env\)$"; do
+    grep -qE -- "$want" <<<"$info" || fail "no line /$want/"
+  done
+  record default -- "$WORK/probe-$arch" || fail "record failed"
+  info=$("$ARIADNE" info "$dir") || fail "info failed: $info"
+  # shellcheck disable=SC2016
+  grep -qE '^Options      full segments copied out beside the program by `ariadne record` \(up to 2 live files per thread\)$' \
+    <<<"$info" || fail "the default recording's options: $(grep -A2 '^Options' <<<"$info")"
+  ;;
+info-killed)
+  build probe
+  record killed -- "$WORK/probe-$arch" signal 9
+  info=$("$ARIADNE" info "$dir") || fail "info failed: $info"
+  echo "$info"
+  grep -qx "Exit         killed by signal 9" <<<"$info" || fail "the session's exit is not 'killed by signal 9'"
+  grep -qE "^  Exit       killed by signal 9( \(.*\))?$" <<<"$info" \
+    || fail "the process's exit disagrees with the session's: $(grep '^  Exit' <<<"$info")"
+  ;;
+*) fail "unknown case" ;;
+esac
+echo "readers-$case_name: OK"
