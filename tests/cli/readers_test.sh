@@ -5,6 +5,9 @@
 #     not as the runtime's one-letter lines ("Options L 2").
 #   info-killed: PROG killed by SIGKILL -- the session and the process say the
 #     same ("killed by signal 9"), not "not recorded" for the process.
+#   show-filter: `show -F` indents by the calls it shows: the outermost
+#     matching call at depth 0 (as `uftrace replay -F` does), not at its
+#     depth in the whole recording.
 # Environment: ARIADNE, SRC_DIR (probe.c, recursion.c), WORK.
 suite=readers case_name=$1 arch=$2
 # shellcheck source=tests/cli/test_lib.sh
@@ -51,6 +54,23 @@ info-killed)
   grep -qx "Exit         killed by signal 9" <<<"$info" || fail "the session's exit is not 'killed by signal 9'"
   grep -qE "^  Exit       killed by signal 9( \(.*\))?$" <<<"$info" \
     || fail "the process's exit disagrees with the session's: $(grep '^  Exit' <<<"$info")"
+  ;;
+show-filter)
+  build recursion
+  record recursion -- "$WORK/recursion-$arch" 3 || fail "record failed"
+  for filter in '^is_even$' 'is_even'; do
+    "$ARIADNE" show "$dir" -F "$filter" >"$WORK/show-$arch.txt" || fail "show -F '$filter' failed"
+    # The first is_even tree (is_even(300): 301 nested calls), without the columns before the tree.
+    calls=$(sed -n '3,1000s/^.*\] | //p' "$WORK/show-$arch.txt")
+    head -4 <<<"$calls"
+    [ "$(sed -n 1p <<<"$calls")" = "is_even() {" ] || fail "-F '$filter': the first call is not at depth 0"
+    [ "$(sed -n 2p <<<"$calls")" = "  is_odd() {" ] || fail "-F '$filter': its callee is not at depth 1"
+    grep -qx '} /\* is_even \*/' <<<"$calls" || fail "-F '$filter': no closing line at depth 0"
+    grep -qE '^(main|  is_even)\(' <<<"$calls" && fail "-F '$filter': a line at the unfiltered depth"
+  done
+  # Unfiltered, is_even stays under main.
+  "$ARIADNE" show "$dir" >"$WORK/show-$arch.txt" || fail "show failed"
+  grep -qE '\] \|   is_even\(\) \{$' "$WORK/show-$arch.txt" || fail "unfiltered: is_even not at depth 1 under main"
   ;;
 *) fail "unknown case" ;;
 esac
