@@ -8,7 +8,10 @@
 #   show-filter: `show -F` indents by the calls it shows: the outermost
 #     matching call at depth 0 (as `uftrace replay -F` does), not at its
 #     depth in the whole recording.
-# Environment: ARIADNE, SRC_DIR (probe.c, recursion.c), WORK.
+#   flamegraph: `dump --flamegraph` keeps the paths whose calls timed as 0
+#     (most of paths.c's 32 under qemu-aarch64, whose counter ticks in ~1 us
+#     steps), and `--weight=calls` counts every call on its path.
+# Environment: ARIADNE, SRC_DIR (probe.c, recursion.c, paths.c), WORK.
 suite=readers case_name=$1 arch=$2
 # shellcheck source=tests/cli/test_lib.sh
 . "$(dirname "$0")/test_lib.sh"
@@ -71,6 +74,21 @@ show-filter)
   # Unfiltered, is_even stays under main.
   "$ARIADNE" show "$dir" >"$WORK/show-$arch.txt" || fail "show failed"
   grep -qE '\] \|   is_even\(\) \{$' "$WORK/show-$arch.txt" || fail "unfiltered: is_even not at depth 1 under main"
+  ;;
+flamegraph)
+  build paths
+  record paths -- "$WORK/paths-$arch" || fail "record failed"
+  by_time=$("$ARIADNE" dump --flamegraph "$dir") || fail "dump --flamegraph failed"
+  zero=$(grep -c ' 0$' <<<"$by_time")
+  echo "by time: $(wc -l <<<"$by_time") paths, $zero of them at 0 ns"
+  leaves=$(grep -cE ';main;f[0-9]+;leaf [0-9]+$' <<<"$by_time")
+  [ "$leaves" -eq 32 ] || fail "by time: $leaves of the 32 paths main;fNN;leaf"
+  by_calls=$("$ARIADNE" dump --flamegraph --weight=calls "$dir") || fail "dump --weight=calls failed"
+  grep -E ';main;f0[01](;leaf)? ' <<<"$by_calls"
+  bad=$(grep -vE ' 1$' <<<"$by_calls")
+  [ -z "$bad" ] || fail "by calls: a path not called once: $bad"
+  n=$(grep -cE ';main(;f[0-9]+(;leaf)?)? 1$' <<<"$by_calls")
+  [ "$n" -eq 65 ] || fail "by calls: $n paths, expected main, 32 fNN and 32 leaves"
   ;;
 *) fail "unknown case" ;;
 esac
