@@ -28,7 +28,7 @@ case $case_name in
 info-options)
   build probe
   record options -F probe -N nothing -D 3 -t 1us -A 'probe_work@arg1' -R 'probe_work@retval' \
-    --segment-size 64K --no-env --no-drain -- "$WORK/probe-$arch" || fail "record failed"
+    --segment-size 64K --no-env --no-drain -- "$(prog probe)" || fail "record failed"
   info=$("$ARIADNE" info "$dir") || fail "info failed: $info"
   echo "$info"
   grep -E '^(Options)? +[A-Z] ' <<<"$info" && fail "an option shown as the runtime's one-letter line"
@@ -43,7 +43,7 @@ info-options)
     "^             the environment left out \(--no-env\)$"; do
     grep -qE -- "$want" <<<"$info" || fail "no line /$want/"
   done
-  record default -- "$WORK/probe-$arch" || fail "record failed"
+  record default -- "$(prog probe)" || fail "record failed"
   info=$("$ARIADNE" info "$dir") || fail "info failed: $info"
   # shellcheck disable=SC2016
   grep -qE '^Options      full segments copied out beside the program by `ariadne record` \(up to 2 live files per thread\)$' \
@@ -51,7 +51,7 @@ info-options)
   ;;
 info-killed)
   build probe
-  record killed -- "$WORK/probe-$arch" signal 9
+  record killed -- "$(prog probe)" signal 9
   info=$("$ARIADNE" info "$dir") || fail "info failed: $info"
   echo "$info"
   grep -qx "Exit         killed by signal 9" <<<"$info" || fail "the session's exit is not 'killed by signal 9'"
@@ -60,7 +60,7 @@ info-killed)
   ;;
 show-filter)
   build recursion
-  record recursion -- "$WORK/recursion-$arch" 3 || fail "record failed"
+  record recursion -- "$(prog recursion)" 3 || fail "record failed"
   for filter in '^is_even$' 'is_even'; do
     "$ARIADNE" show "$dir" -F "$filter" >"$WORK/show-$arch.txt" || fail "show -F '$filter' failed"
     # The first is_even tree (is_even(300): 301 nested calls), without the columns before the tree.
@@ -77,7 +77,7 @@ show-filter)
   ;;
 flamegraph)
   build paths
-  record paths -- "$WORK/paths-$arch" || fail "record failed"
+  record paths -- "$(prog paths)" || fail "record failed"
   by_time=$("$ARIADNE" dump --flamegraph "$dir") || fail "dump --flamegraph failed"
   zero=$(grep -c ' 0$' <<<"$by_time")
   echo "by time: $(wc -l <<<"$by_time") paths, $zero of them at 0 ns"
