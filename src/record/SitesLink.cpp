@@ -7,6 +7,7 @@
 
 #include "arch/RawSyscall.hpp"
 #include "record/RecorderLink.hpp"
+#include "trace/SiteTable.hpp"
 #include "trace/Tracer.hpp"
 
 // clang-format off
@@ -34,6 +35,9 @@ void start_sites_link_from_environment() noexcept {
   if (g_fd < 0) return;
   trace::detail::leave_uninstrumented_program_to_launcher();
   (void)trace::detail::add_module_observer(on_module_added);  // the first one: never taken
+  // A program that links the runtime and calls the trace API from its own
+  // constructors has had its first scan already.
+  if (trace::detail::sites().site_count() != 0) on_module_added(0);
 }
 
 }  // namespace ariadne::record
