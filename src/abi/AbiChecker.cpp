@@ -9,7 +9,7 @@
 // Entry: SP alignment; the callee-saved registers (arch/AbiRegisters.hpp)
 // and the return address go into the call's call_data(). Exit: compared.
 // Exits by unwinding (longjmp, exceptions) are not checked: their registers
-// are whatever the unwinder left. A violation ends the program with status 3
+// are whatever the unwinder left. The summary counts them. A violation ends the program with status 3
 // (CONTINUE: at exit, after a summary).
 //
 // The handlers run on every call: no locks, no allocation. Reports take a
@@ -65,6 +65,7 @@ struct Config {
 Config g_config;
 
 std::atomic<std::uint64_t> g_checked{0};
+std::atomic<std::uint64_t> g_unwound{0};  // entered, then left by longjmp or an exception: not compared
 std::atomic<std::uint64_t> g_violations{0};
 
 // Violation counts per (site, register): open addressing, never freed.
@@ -266,9 +267,12 @@ void on_entry(const Site& site, Frame& frame, void*) {
 }
 
 void on_exit(const Site& site, Frame& frame, void*) {
-  if ((frame.flags & trace::kFrameUnwound) != 0) return;
   const auto* record = static_cast<const EntryRecord*>(trace::call_data());
   if (record == nullptr || record->valid != kValid) return;
+  if ((frame.flags & trace::kFrameUnwound) != 0) {
+    g_unwound.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   g_checked.fetch_add(1, std::memory_order_relaxed);
   const arch::AbiRules& rules = arch::abi_rules();
   bool report = false;
@@ -319,17 +323,28 @@ const char* register_name(std::uint32_t reg) noexcept {
 }
 
 void summary_at_exit() noexcept {
-  lock_report();
   const std::uint64_t violations = g_violations.load(std::memory_order_relaxed);
   const std::uint64_t checked = g_checked.load(std::memory_order_relaxed);
+  // A process of the run with nothing instrumented (a shell that starts the
+  // instrumented program, an uninstrumented PROG) has nothing to sum up:
+  // `ariadne abicheck` says so when the whole run had nothing.
+  if (violations == 0 && trace::detail::sites().site_count() == 0) return;
+  lock_report();
+  // Calls that never returned normally have no registers at a return to
+  // compare: said, so that "no violation" is not read as covering them.
+  const std::uint64_t unwound = g_unwound.load(std::memory_order_relaxed);
+  char not_compared[128];
+  std::snprintf(not_compared, sizeof not_compared, "; %llu not compared (left by longjmp or an exception)",
+                static_cast<unsigned long long>(unwound));
   if (violations == 0) {
-    add("ariadne abicheck: %llu calls checked, no violation\n", static_cast<unsigned long long>(checked));
+    add("ariadne abicheck: %llu calls checked, no violation%s\n", static_cast<unsigned long long>(checked),
+        not_compared);
     flush();
     unlock_report();
     return;
   }
-  add("ariadne abicheck: %llu violations in %llu checked calls\n",
-      static_cast<unsigned long long>(violations), static_cast<unsigned long long>(checked));
+  add("ariadne abicheck: %llu violations in %llu checked calls%s\n",
+      static_cast<unsigned long long>(violations), static_cast<unsigned long long>(checked), not_compared);
   for (TallySlot& t : g_tally) {
     const std::uint64_t key = t.key.load(std::memory_order_acquire);
     if (key == 0) continue;

@@ -18,7 +18,7 @@ std::string folded_frame(std::string_view name) {
   return out;
 }
 
-bool write_folded_stacks(const CallTree& tree, std::FILE* out) {
+bool write_folded_stacks(const CallTree& tree, std::FILE* out, FoldedWeight weight) {
   const auto& nodes = tree.nodes();
   std::vector<std::string> frames(tree.names().size());
   for (std::size_t i = 0; i < frames.size(); ++i) frames[i] = folded_frame(tree.names()[i]);
@@ -42,9 +42,13 @@ bool write_folded_stacks(const CallTree& tree, std::FILE* out) {
     path.resize(length);
     if (length != 0) path += ';';
     path += frames[nodes[node].name];
-    if (nodes[node].self_ns != 0) {
+    const std::uint64_t value = weight == FoldedWeight::calls ? nodes[node].calls : nodes[node].self_ns;
+    // A leaf call is written even at 0: its path would be lost otherwise
+    // (an inner path is in its callees' lines).
+    const bool leaf_call = first_child[node] == 0 && nodes[node].depth > 2;
+    if (value != 0 || leaf_call) {
       buffer += path;
-      buffer += fmt::format(" {}\n", nodes[node].self_ns);
+      buffer += fmt::format(" {}\n", value);
       if (buffer.size() >= (1u << 16)) {
         ok &= std::fwrite(buffer.data(), 1, buffer.size(), out) == buffer.size();
         buffer.clear();

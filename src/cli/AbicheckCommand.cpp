@@ -26,12 +26,16 @@ constexpr const char* kDescription =
     "  At exit the call must also return to its caller with SP/RSP restored.\n"
     "Entry and exit are matched by stack pointer, so programs that switch stacks (fibers, "
     "coroutines, longjmp, exceptions) are checked too. Only functions built with the flags "
-    "`ariadne flags` prints are checked.\n"
+    "`ariadne flags` prints are checked: in PROG, the libraries it loads or dlopens, and the programs "
+    "it runs. When PROG has ended and none of them had any, one line says \"nothing is instrumented "
+    "in PROG\" and the exit status is 2 (not PROG's).\n"
     "A violation report names the function (demangled) and its module, the thread, each register "
-    "that changed (value at entry and at exit) and the call stack.\n"
+    "that changed (value at entry and at exit) and the call stack. When PROG ends, one line sums up: "
+    "the calls checked, and the calls not compared because they never returned (left by longjmp or "
+    "an exception).\n"
     "Exit status: 3 at a violation (with --continue: after PROG ends, if there was any); "
     "otherwise PROG's own exit status (or its fatal signal); 2 for bad input (an invalid regex, "
-    "PROG not found, not an ELF, statically linked, ...).";
+    "PROG not found, not an ELF, statically linked, ...; nothing instrumented in the whole run).";
 
 // The runtime takes newline-separated POSIX extended regexes.
 std::string regex_list(const char* option, const std::vector<std::string>& regexes) {
@@ -81,11 +85,17 @@ void add_abicheck_command(CLI::App& app) {
     if (o->keep_going) env.emplace_back("ARIADNE_ABICHECK_CONTINUE=1");
     if (!o->output.empty()) env.push_back("ARIADNE_ABICHECK_OUTPUT=" + o->output);
     unset_environment("ARIADNE_ABICHECK");
+    unset_environment("ARIADNE_SITES_LINK");
+    SitesLink sites;
+    env.push_back(sites.variable());
 
     launch::Launcher launcher;
     const auto plan = launcher.plan(o->command, env);
     const pid_t pid = launcher.spawn(plan);
-    launch::exit_like(launch::wait_forwarding_signals(pid));
+    sites.started();
+    const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
+    sites.refuse_if_nothing_instrumented("abicheck", o->command.front());
+    launch::exit_like(status);
   });
 }
 

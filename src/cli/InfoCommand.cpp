@@ -6,12 +6,15 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <utility>
 
 #include "cli/Commands.hpp"
 #include "cli/ReplayLogSummary.hpp"
+#include "cli/Replayable.hpp"
 #include "cli/TraceCommon.hpp"
 
 namespace ariadne::cli {
@@ -52,6 +55,59 @@ std::string bytes_text(std::uint64_t n) {
   if (n < (1u << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(n) / 1024);
   if (n < (1u << 30)) return fmt::format("{:.1f} MiB", static_cast<double>(n) / (1 << 20));
   return fmt::format("{:.2f} GiB", static_cast<double>(n) / (1 << 30));
+}
+
+// The session's options (the lines `ariadne record` hands the runtime,
+// src/record/RecordOptions.hpp, or a replayable recording's) in words, one
+// per line, each with the option it came from. Lines it does not know are
+// shown as they are.
+std::vector<std::string> options_in_words(const std::string& text) {
+  // The lines whose value goes into the words as it is.
+  static const std::pair<char, const char*> kWords[] = {
+      {'F', "only functions matching '{}' (-F)"},
+      {'N', "not the functions matching '{}' (-N)"},
+      {'D', "only calls less than {} deep (-D)"},
+      {'A', "arguments captured: {} (-A)"},
+      {'R', "return value captured: {} (-R)"},
+      {kReplayBuildIdTag, "the executable's build-id {}"},
+      {kReplayCwdTag, "working directory {}"},
+      {kReplayTicksTag, "{} instrumented entries per turn (--ticks)"},
+  };
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = text.substr(at, nl - at);
+    at = nl + 1;
+    if (line.empty()) continue;
+    const std::string v = line.size() > 2 && line[1] == ' ' ? line.substr(2) : std::string();
+    std::uint64_t n = 0;
+    const bool number = parse_duration(v, n);  // digits: a plain count (ns for T)
+    const auto* words = std::find_if(std::begin(kWords), std::end(kWords),
+                                     [&](const auto& w) { return w.first == line[0] && !v.empty(); });
+    if (words != std::end(kWords)) {
+      out.push_back(fmt::format(fmt::runtime(words->second), v));
+    } else if (line[0] == 'T' && number) {
+      out.push_back(fmt::format("only calls of {} or more, or with such a callee (-t)", format_duration(n)));
+    } else if (line[0] == 'S' && number) {
+      out.push_back(fmt::format("segments of {} (--segment-size)", bytes_text(n)));
+    } else if (line == "P generic") {
+      out.push_back("every call through the generic dispatcher, not the fused path (--generic-path)");
+    } else if (line == "L 1") {
+      out.push_back("each thread copied its full segments out itself (--no-drain)");
+    } else if (line[0] == 'L' && number) {
+      out.push_back(fmt::format(
+          "full segments copied out beside the program by `ariadne record` (up to {} live files per thread)",
+          v));
+    } else if (line == "E off") {
+      out.push_back("the environment left out (--no-env)");
+    } else if (line == fmt::format("{} replayable", kReplayOptionTag)) {
+      out.push_back("replayable: threads one at a time, libc results logged (--replayable)");
+    } else {
+      out.push_back(line);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -162,12 +218,9 @@ void add_info_command(CLI::App& app) {
       std::printf("Duration     %s (first to last event)\n", format_duration(all.last - all.first).c_str());
     std::printf("Exit         %s\n", s.ended ? exit_text(s.exit_kind, s.exit_value).c_str()
                                              : "not recorded (the recording did not finish)");
-    if (!s.options.empty()) {
-      std::string opts = s.options;
-      for (auto& ch : opts)
-        if (ch == '\n') ch = ' ';
-      std::printf("Options      %s\n", opts.c_str());
-    }
+    const std::vector<std::string> options = options_in_words(s.options);
+    for (std::size_t i = 0; i < options.size(); ++i)
+      std::printf("%-13s%s\n", i == 0 ? "Options" : "", options[i].c_str());
     std::printf("Processes    %zu\n", t.dir.processes().size());
     std::printf("Events       %llu\n", static_cast<unsigned long long>(all.events));
     std::printf("Calls        %llu\n", static_cast<unsigned long long>(all.calls));
@@ -196,9 +249,16 @@ void add_info_command(CLI::App& app) {
       // An image replaced by exec has no end of its own: the next image of the pid follows it.
       const bool replaced = i + 1 < t.dir.processes().size() && t.dir.processes()[i + 1].pid == p.pid &&
                             t.dir.processes()[i + 1].key.find('.') != std::string::npos;
-      std::printf("  Exit       %s\n", p.ended    ? exit_text(p.exit_kind, p.exit_value).c_str()
-                                       : replaced ? "replaced by exec"
-                                                  : "not recorded");
+      // A process that could not write its end (SIGKILL, _exit) but is the
+      // one `ariadne record` started and saw end: the session's status.
+      const bool prog = s.ended && s.pid != 0 && p.pid == s.pid;
+      std::printf("  Exit       %s\n",
+                  p.ended    ? exit_text(p.exit_kind, p.exit_value).c_str()
+                  : replaced ? "replaced by exec"
+                  : prog ? (exit_text(s.exit_kind, s.exit_value) + " (seen by `ariadne record`: the process "
+                                                                   "could not record its end)")
+                               .c_str()
+                         : "not recorded (killed, or still running when the recording ended)");
       std::string tids;
       for (const auto& th : p.threads) tids += fmt::format("{}{}", tids.empty() ? "" : " ", th.tid);
       std::printf("  Threads    %zu: %s\n", p.threads.size(), tids.c_str());

@@ -52,13 +52,15 @@ constexpr const char* kDescription =
     "already written. Full segments are copied out of them by this process, beside PROG, and compressed "
     "with zstd.\n"
     "When PROG ends, one line on stderr says how many processes, threads and calls were recorded and "
-    "the bytes on disk.\n"
+    "the bytes on disk; when nothing in the run was instrumented (PROG, the libraries it loads or "
+    "dlopens, the programs it runs), one line says \"nothing is instrumented in PROG\" instead, "
+    "and the exit status is 2.\n"
     "Build PROG with the flags `ariadne flags` prints (e.g. g++ $(ariadne flags) -o prog prog.cpp); "
     "then look at the recording with `ariadne report DIR`, `ariadne show DIR`, `ariadne graph DIR`, "
     "`ariadne info DIR` or `ariadne dump --chrome DIR`.\n"
     "Example: ariadne record -o trace.data -F '^parse' -A 'parse_line@arg1/s' -t 10us -- ./prog input.txt\n"
-    "Exit status: PROG's own (or its fatal signal); 2 for bad options or a DIR that is not a "
-    "recording.";
+    "Exit status: PROG's own (or its fatal signal); 2 for bad options, a DIR that is not a "
+    "recording, or nothing instrumented in the whole run.";
 
 // Digits only, at most 12 of them (no sign, no space: stoull would take
 // " -1" as 2^64-1); false otherwise.
@@ -282,7 +284,8 @@ void add_record_command(CLI::App& app) {
     for (const auto& r : o->retvals) line(capture_line("-R", r, true));
     if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
     if (o->generic_path) line("P generic");
-    if (!o->no_drain) line(fmt::format("L {}", record::kMaxLiveFiles));
+    // 1: the runtime's default, said so that the session shows --no-drain.
+    line(fmt::format("L {}", o->no_drain ? 1 : record::kMaxLiveFiles));
     if (o->no_env) line("E off");
     const std::uint64_t max_size = o->max_size.empty() ? 0 : parse_max_size(o->max_size);
 
@@ -290,13 +293,16 @@ void add_record_command(CLI::App& app) {
     // Read before the ARIADNE_RECORD* variables are cleared for PROG.
     const bool stats = std::getenv("ARIADNE_RECORD_STATS") != nullptr;
     unset_environment("ARIADNE_RECORD");
+    unset_environment("ARIADNE_SITES_LINK");
     RecordingDirectory output(o->output);
     const fs::path dir = output.path();
     record::LinkEnds link;
     if (!record::create_recorder_link(link))
       throw LaunchError(fmt::format("cannot create the link to PROG (pipe): {}", std::strerror(errno)));
+    SitesLink sites;
     const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options,
-                                       fmt::format("{}={}", record::kLinkVariable, link.target_end)};
+                                       fmt::format("{}={}", record::kLinkVariable, link.target_end),
+                                       sites.variable()};
     const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
     output.prepare();
 
@@ -312,6 +318,7 @@ void add_record_command(CLI::App& app) {
     if (!o->no_drain) drainer.start();
     const pid_t pid = launcher.spawn(plan);
     ::close(link.target_end);
+    sites.started();
     SegmentCompressor compressor(dir);
     std::atomic<bool> running{true};
     std::atomic<std::uint64_t> stopped_at{0};  // bytes when --max-size stopped it
@@ -347,7 +354,8 @@ void add_record_command(CLI::App& app) {
       stopped.varint(max_size);
       record::write_chunk(fd, tracefile::ChunkType::session_stopped, stopped);
     }
-    session.end(status);
+    session.end(status, static_cast<std::uint32_t>(pid));
+    sites.refuse_if_nothing_instrumented("record", o->command.front());
 
     const RecordTotals t = compressor.totals();
     fmt::print(

@@ -96,7 +96,7 @@ void record_replayable(const std::string& output, const std::vector<std::string>
   const launch::ExitStatus& status = run.status;
   const bool saved = std::fclose(save_out) == 0 && std::fclose(save_err) == 0;
 
-  session.end(status);
+  session.end(status, 0);
 
   const std::string log_path = (dir / kReplayLog).string();
   ReplayLogSummary log = summarize_replay_log(log_path);

@@ -3,11 +3,16 @@
 #include <fmt/format.h>
 #include <regex.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
 #include "launch/LaunchError.hpp"
+#include "record/RecorderLink.hpp"
+#include "record/SitesLink.hpp"
 
 extern char** environ;
 
@@ -38,6 +43,42 @@ void unset_environment(const char* prefix) {
     }
   }
   for (const auto& name : names) ::unsetenv(name.c_str());
+}
+
+SitesLink::SitesLink() {
+  record::LinkEnds ends;
+  if (!record::create_link(ends, /*target_writes=*/true))
+    throw launch::LaunchError(
+        fmt::format("cannot create the sites link to PROG (pipe): {}", std::strerror(errno)));
+  target_end_ = ends.target_end;
+  own_end_ = ends.recorder_end;
+}
+
+SitesLink::~SitesLink() {
+  if (target_end_ >= 0) ::close(target_end_);
+  if (own_end_ >= 0) ::close(own_end_);
+}
+
+std::string SitesLink::variable() const {
+  return fmt::format("{}={}", record::kSitesLinkVariable, target_end_);
+}
+
+void SitesLink::started() {
+  if (target_end_ >= 0) ::close(target_end_);
+  target_end_ = -1;
+}
+
+void SitesLink::refuse_if_nothing_instrumented(const char* command, const std::string& prog) const {
+  char byte;
+  ssize_t n;
+  do {
+    n = ::read(own_end_, &byte, 1);  // non-blocking: the bytes are there once PROG has ended
+  } while (n < 0 && errno == EINTR);
+  if (n == 1) return;
+  std::fflush(stdout);
+  std::fprintf(stderr, "ariadne %s: nothing is instrumented in %s: build it with `ariadne flags`\n", command,
+               prog.c_str());
+  std::exit(2);
 }
 
 }  // namespace ariadne::cli

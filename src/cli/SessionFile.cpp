@@ -44,11 +44,12 @@ SessionFile::~SessionFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void SessionFile::end(const launch::ExitStatus& status) {
+void SessionFile::end(const launch::ExitStatus& status, std::uint32_t pid) {
   record::Payload end;
   end.varint(unix_ns());
   end.varint(status.signaled ? 1 : 0);
   end.varint(static_cast<std::uint64_t>(status.value));
+  end.varint(pid);
   record::write_chunk(fd_, tracefile::ChunkType::session_end, end);
 }
 

@@ -23,7 +23,9 @@ class SessionFile {
   SessionFile& operator=(const SessionFile&) = delete;
 
   int fd() const { return fd_; }  // for further chunks (session_stopped)
-  void end(const launch::ExitStatus& status);
+  // session_end: PROG's exit status, and its pid (the process whose end it
+  // is; 0: not known, as for a replayable recording, which has no process files).
+  void end(const launch::ExitStatus& status, std::uint32_t pid);
 
  private:
   int fd_ = -1;

@@ -4,6 +4,9 @@
 // as "f<id>". A call with no traced callees
 // is one line ("f(1) = 2;"); one is only known to be a leaf when its exit is
 // the next thing in the stream, so the entry line is held back by one event.
+// Lines are indented by the calls shown around them, not by the recorded
+// depth: with -F (or --since) the outermost call shown is at depth 0, as in
+// `uftrace replay -F`.
 
 #include <fmt/format.h>
 
@@ -50,6 +53,7 @@ class Printer : public CallVisitor {
     s.hidden = (parent != nullptr && parent->hidden) || (f_.hide.set && hide_(c.site));
     const std::uint64_t rel = c.begin_ns - origin_;
     s.shown = s.in_only && !s.hidden && rel >= f_.since && rel < f_.until;
+    s.level = parent != nullptr ? parent->level + (parent->shown ? 1 : 0) : 0;
     if (!s.shown) return;
     pending_ = true;
     pending_depth_ = d;
@@ -68,10 +72,11 @@ class Printer : public CallVisitor {
     if (c.unwound) note = " /* unwound */";
     if (pending_ && pending_depth_ == d) {
       pending_ = false;
-      line(dur, d, pending_text_ + tail + ";" + pending_note_ + note);
+      line(dur, state_[d].level, pending_text_ + tail + ";" + pending_note_ + note);
     } else {
       flush_pending();
-      line(dur, d, "}" + tail + " /* " + function_base_name(p_.site_name(c.site)) + " */" + note);
+      line(dur, state_[d].level,
+           "}" + tail + " /* " + function_base_name(p_.site_name(c.site)) + " */" + note);
     }
   }
 
@@ -115,7 +120,7 @@ class Printer : public CallVisitor {
       default:
         return;  // clock: nothing to show
     }
-    line("", d, "/* " + what + " */");
+    line("", d > 0 ? state_[d - 1].level + 1 : 0, "/* " + what + " */");
   }
 
   void finish() { flush_pending(); }
@@ -125,6 +130,7 @@ class Printer : public CallVisitor {
  private:
   struct State {
     bool in_only = true, hidden = false, shown = false;
+    std::size_t level = 0;  // the depth it is shown at: how many of its callers are shown
   };
 
   // Open calls right now: the depth of the last entry seen minus closed ones
@@ -134,7 +140,7 @@ class Printer : public CallVisitor {
   void flush_pending() {
     if (!pending_) return;
     pending_ = false;
-    line("", pending_depth_, pending_text_ + " {" + pending_note_);
+    line("", state_[pending_depth_].level, pending_text_ + " {" + pending_note_);
   }
 
   // Indentation stops at kMaxIndent levels (deeper lines say their depth):
@@ -200,7 +206,9 @@ void add_show_command(CLI::App& app) {
   o->sel.add_options(*cmd);
   cmd->add_option("--since", o->since, "Only calls and events from this time on");
   cmd->add_option("--until", o->until, "Only calls and events before this time");
-  cmd->add_option("-F,--filter", o->only, "Only calls of functions matching REGEX and their callees");
+  cmd->add_option(
+      "-F,--filter", o->only,
+      "Only calls of functions matching REGEX and their callees (the outermost one shown at depth 0)");
   cmd->add_option("-N,--notrace", o->hide, "Hide calls of functions matching REGEX and their callees");
   cmd->callback([o] {
     Filters f;

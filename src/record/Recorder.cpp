@@ -255,7 +255,7 @@ void start_recorder_from_environment() noexcept {
     if (g_min_ticks == 0) g_min_ticks = 1;
   }
   if (!open_process_log(g_root, 0)) sys_exit_group(2);
-  trace::detail::set_module_observer(on_module_added);
+  if (!trace::detail::add_module_observer(on_module_added)) refuse("modules", "no free module observer slot");
   const bool plain = g_max_depth == 0 && g_min_ticks == 0 && options.captures.empty();
   if (!set_capture_rules(options.captures, error)) refuse("-A/-R", error);
   // Lean: the recorder reads the site, SP, flags and the argument / return

@@ -22,29 +22,23 @@ namespace {
 constexpr int kTargetEndMin = 100;
 
 std::atomic<int> g_link{-1};
-dev_t g_dev = 0;
-ino_t g_ino = 0;
+struct stat g_pipe {};
 std::atomic<bool> g_stopped{false};
-
-// The pipe we were given, not a descriptor the program reused.
-bool still_our_pipe(int fd) noexcept {
-  struct stat st {};
-  return sys_fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_dev == g_dev && st.st_ino == g_ino;
-}
 
 }  // namespace
 
-bool create_recorder_link(LinkEnds& ends) noexcept {
+bool create_link(LinkEnds& ends, bool target_writes) noexcept {
   int p[2];
-  if (sys_pipe2(p, O_CLOEXEC) != 0) return false;
-  const int moved = sys_fcntl(p[0], F_DUPFD, kTargetEndMin);  // without FD_CLOEXEC
-  sys_close(p[0]);
+  if (sys_pipe2(p, O_CLOEXEC | (target_writes ? O_NONBLOCK : 0)) != 0) return false;
+  const int target = target_writes ? p[1] : p[0];
+  const int moved = sys_fcntl(target, F_DUPFD, kTargetEndMin);  // without FD_CLOEXEC
+  sys_close(target);
   if (moved < 0) {
-    sys_close(p[1]);
+    sys_close(target_writes ? p[0] : p[1]);
     return false;
   }
   ends.target_end = moved;
-  ends.recorder_end = p[1];
+  ends.recorder_end = target_writes ? p[0] : p[1];
   return true;
 }
 
@@ -57,20 +51,24 @@ bool request_stop(int recorder_end) noexcept {
   return n == 1;
 }
 
+int pipe_from_environment(const char* name, struct stat& st) noexcept {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return -1;
+  char* end = nullptr;
+  const long fd = std::strtol(v, &end, 10);
+  if (*end != '\0' || fd < 0 || fd > 0x7fffffff) return -1;
+  return sys_fstat(static_cast<int>(fd), &st) == 0 && S_ISFIFO(st.st_mode) ? static_cast<int>(fd) : -1;
+}
+
+bool still_the_pipe(int fd, const struct stat& st) noexcept {
+  struct stat now {};
+  return sys_fstat(fd, &now) == 0 && S_ISFIFO(now.st_mode) && now.st_dev == st.st_dev &&
+         now.st_ino == st.st_ino;
+}
+
 void open_link_from_environment() noexcept {
-  const char* v = std::getenv(kLinkVariable);
-  long fd = -1;
-  if (v != nullptr && *v != '\0') {
-    char* end = nullptr;
-    fd = std::strtol(v, &end, 10);
-    if (*end != '\0') fd = -1;
-  }
-  struct stat st {};
-  if (fd >= 0 && fd <= 0x7fffffff && sys_fstat(static_cast<int>(fd), &st) == 0 && S_ISFIFO(st.st_mode)) {
-    g_dev = st.st_dev;
-    g_ino = st.st_ino;
-    g_link.store(static_cast<int>(fd), std::memory_order_release);
-  }
+  if (const int fd = pipe_from_environment(kLinkVariable, g_pipe); fd >= 0)
+    g_link.store(fd, std::memory_order_release);
 }
 
 bool recording_stopped() noexcept {
@@ -81,7 +79,7 @@ bool recording_stopped() noexcept {
   const int r = sys_poll_now(&p, 1);
   bool stop = false;
   if (r == 1) {
-    if ((p.revents & POLLNVAL) != 0 || !still_our_pipe(fd))
+    if ((p.revents & POLLNVAL) != 0 || !still_the_pipe(fd, g_pipe))
       g_link.store(-1, std::memory_order_release);  // the program closed or reused it
     else
       stop = (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;

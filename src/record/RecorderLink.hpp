@@ -14,6 +14,8 @@
 // kept.
 #pragma once
 
+#include <sys/stat.h>
+
 namespace ariadne::record {
 
 inline constexpr const char* kLinkVariable = "ARIADNE_RECORD_LINK";
@@ -25,14 +27,25 @@ struct LinkEnds {
   int recorder_end = -1;  // close-on-exec; closing it (or dying) tells PROG to stop
 };
 
-// Creates the pipe, the target's end moved out of the low fd numbers a
-// program may expect free. False (errno set) on failure.
-bool create_recorder_link(LinkEnds& ends) noexcept;
+// Creates a pipe with one end for PROG, moved out of the low fd numbers a
+// program may expect free and not close-on-exec, and the other for this
+// process, close-on-exec. `target_writes`: PROG gets the write end, and both
+// ends are non-blocking (the sites link, SitesLink.hpp). False (errno set)
+// on failure.
+bool create_link(LinkEnds& ends, bool target_writes) noexcept;
+inline bool create_recorder_link(LinkEnds& ends) noexcept { return create_link(ends, false); }
 
 // Asks every recorded process to stop at its threads' next segment.
 bool request_stop(int recorder_end) noexcept;
 
 // ---- the runtime --------------------------------------------------------------
+
+// The descriptor the variable `name` holds if it is open and a pipe (its
+// device and inode in `st`), else -1.
+int pipe_from_environment(const char* name, struct stat& st) noexcept;
+// Whether `fd` is still the pipe `st` describes (not closed, nor reused by
+// the program for something else).
+bool still_the_pipe(int fd, const struct stat& st) noexcept;
 
 // Reads ARIADNE_RECORD_LINK (absent: never stops) and checks that it names
 // a pipe. Called at the recorder's start in each image.

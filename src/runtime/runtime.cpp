@@ -10,6 +10,7 @@
 #include "abi/AbiChecker.hpp"
 #include "record/ExecEnvironment.hpp"
 #include "record/Recorder.hpp"
+#include "record/SitesLink.hpp"
 #include "trace/Tracer.hpp"
 
 // clang-format off
@@ -33,6 +34,9 @@ __attribute__((constructor)) void ariadne_rt_init() {
   if (announce != nullptr && announce[0] == '1') {
     say("ariadne-rt " ARIADNE_VERSION " loaded (" ARIADNE_ARCH_NAME ")\n");
   }
+  // Before the scan: the modules it finds are told to `ariadne record` /
+  // `abicheck` when they asked (ARIADNE_SITES_LINK).
+  ariadne::record::start_sites_link_from_environment();
   // Scan the modules loaded at start and prepare their sleds now, while the
   // program is still single-threaded.
   ariadne::trace::detail::ensure_initialized();

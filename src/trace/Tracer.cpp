@@ -33,7 +33,8 @@ namespace {
 
 pthread_mutex_t g_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 std::atomic<int> g_initialized{0};  // 0 no, 1 in progress, 2 done
-std::atomic<ModuleObserver> g_module_observer{nullptr};
+std::atomic<ModuleObserver> g_module_observers[kMaxModuleObservers] = {};
+std::atomic<bool> g_program_note_routine{false};  // leave_uninstrumented_program_to_launcher()
 
 struct Guard {
   Guard() { pthread_mutex_lock(&g_lock); }
@@ -278,7 +279,8 @@ void add_modules() {
   for (patch::ModuleImage& image : images) {
     // Libraries without patch sites are the norm (libc...); the program
     // itself without them is worth saying.
-    const bool routine = !image.instrumented && image.path != program_path();
+    const bool routine = !image.instrumented && (image.path != program_path() ||
+                                                 g_program_note_routine.load(std::memory_order_relaxed));
     // One line per problem.
     for (std::size_t at = 0; at < image.problem.size();) {
       std::size_t nl = image.problem.find('\n', at);
@@ -303,8 +305,9 @@ void add_modules() {
       continue;
     }
     apply_rules(static_cast<std::size_t>(index));
-    if (ModuleObserver observer = g_module_observer.load(std::memory_order_acquire); observer != nullptr) {
-      observer(static_cast<std::size_t>(index));
+    for (const auto& slot : g_module_observers) {
+      if (ModuleObserver observer = slot.load(std::memory_order_acquire); observer != nullptr)
+        observer(static_cast<std::size_t>(index));
     }
   }
 }
@@ -342,8 +345,16 @@ void ensure_initialized() noexcept {
   g_initialized.store(2, std::memory_order_release);
 }
 
-void set_module_observer(ModuleObserver observer) noexcept {
-  g_module_observer.store(observer, std::memory_order_release);
+bool add_module_observer(ModuleObserver observer) noexcept {
+  for (auto& slot : g_module_observers) {
+    ModuleObserver empty = nullptr;
+    if (slot.compare_exchange_strong(empty, observer, std::memory_order_acq_rel)) return true;
+  }
+  return false;
+}
+
+void leave_uninstrumented_program_to_launcher() noexcept {
+  g_program_note_routine.store(true, std::memory_order_relaxed);
 }
 
 void modules_added() noexcept {

@@ -23,11 +23,21 @@ void modules_added() noexcept;
 void lock_modules() noexcept;
 void modules_removed_and_unlock() noexcept;
 
-// Told about each module added after it is set (dlopen), under the
-// tracer's lock, after the module's sites got the enable rules. The recorder
-// writes the module's sites into its process file.
+// Told about each module with sites added after it is set (at start when set
+// before ensure_initialized(), then at dlopen), under the tracer's lock,
+// after the module's sites got the enable rules. The recorder writes the
+// module's sites into its process file; the sites link tells `ariadne
+// record`/`abicheck` the run has instrumented code (src/record/SitesLink.hpp).
+// Up to kMaxModuleObservers; false when they are taken.
 using ModuleObserver = void (*)(std::size_t module_index);
-void set_module_observer(ModuleObserver observer) noexcept;
+inline constexpr std::size_t kMaxModuleObservers = 4;
+bool add_module_observer(ModuleObserver observer) noexcept;
+
+// The command that launched the program says itself when nothing of the run
+// was instrumented (`ariadne record`, `abicheck`): the scan then takes the
+// program built without patch sites as routine, like a library, instead of
+// saying so on stderr. Before ensure_initialized().
+void leave_uninstrumented_program_to_launcher() noexcept;
 
 // ARIADNE_COUNT=<regex>: count calls, print them at exit (CallCounter.cpp).
 void start_call_counter_from_environment() noexcept;

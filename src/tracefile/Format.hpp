@@ -77,7 +77,7 @@ enum class ChunkType : std::uint32_t {
   // session file
   session = 1,      // V format version, S arch ("aarch64"/"x86_64"), V start unix ns,
                     // V argc, S argv..., V envc, S env..., S options (the record options, one per line)
-  session_end = 2,  // V end unix ns, V exit kind (0 exit, 1 signal), V value
+  session_end = 2,  // V end unix ns, V exit kind (0 exit, 1 signal), V value, V PROG's pid (later addition)
   session_stopped =
       3,  // V StopReason, V limit: recording stopped before PROG ended (readers before it skip it)
   // process file

@@ -56,6 +56,7 @@ void parse_session_file(const std::string& path, const std::vector<std::uint8_t>
           case ChunkType::session_end:
             if (std::uint64_t end; !r.varint(end) || !r.varint_as(s.exit_kind) || !r.varint_as(s.exit_value))
               return bad_chunk(path, c, r, "end time and exit status", problems);
+            if (!r.at_end() && !r.varint_as(s.pid)) return bad_chunk(path, c, r, "PROG's pid", problems);
             s.ended = true;
             break;
           case ChunkType::session_stopped:

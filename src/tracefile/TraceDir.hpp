@@ -96,6 +96,7 @@ struct SessionInfo {
   std::string options;
   bool ended = false;
   int exit_kind = 0, exit_value = 0;
+  std::uint32_t pid = 0;  // PROG, whose exit status this is (0: not known; recordings before it was written)
   std::uint32_t stop_reason = 0;  // StopReason: recording stopped before PROG ended (0: not)
   std::uint64_t stop_limit = 0;
 };

@@ -24,6 +24,14 @@ build_probe() {
   echo "$out"
 }
 
+# build_plain ARCH NAME SOURCE [EXTRA FLAGS...] -> prints the path of SOURCE built WITHOUT `ariadne flags`
+build_plain() {
+  local a=$1 name=$2 src=$3; shift 3
+  local out="$WORK/$name-$a-$case_name"
+  "$(cc_for "$a")" "$@" -o "$out" "$src" || fail "cannot compile $src"
+  echo "$out"
+}
+
 # expect_one_line_error EXPECTED_RC PATTERN -- COMMAND...: stderr is one line matching PATTERN
 expect_error() {
   local pattern=$1; shift
@@ -103,6 +111,34 @@ case $case_name in
   static-refused)
     probe=$(build_probe "$arch" -static)
     expect_error "statically linked" "$ARIADNE" exec -- "$probe"
+    ;;
+  nothing-instrumented)
+    # abicheck and record on a program built without the flags: one line, status 2.
+    plain=$(build_plain "$arch" plain "$PROBE_SRC")
+    for cmd in "abicheck" "record -o $WORK/plain-$arch.data"; do
+      # shellcheck disable=SC2086
+      expect_error "^ariadne ${cmd%% *}: nothing is instrumented in $plain: build it with \`ariadne flags\`\$" \
+        "$ARIADNE" $cmd -- "$plain"
+    done
+    ;;
+  dlopen-instrumented|exec-instrumented)
+    # A run whose only instrumented code is a dlopen'ed library, or a program
+    # the uninstrumented PROG execs, is not refused.
+    plain=$(build_plain "$arch" plain "$PROBE_SRC")
+    if [ "$case_name" = dlopen-instrumented ]; then
+      flags=$("$ARIADNE" flags --arch "$arch") || fail "ariadne flags failed"
+      # shellcheck disable=SC2086
+      lib=$(build_plain "$arch" lib.so "$(dirname "$PROBE_SRC")/probe_lib.c" $flags -shared -fPIC)
+      args=(dlopen "$lib") calls=2
+    else
+      args=(exec "$(build_probe "$arch")") calls=3
+    fi
+    out=$("$ARIADNE" abicheck -- "$plain" "${args[@]}" 2>&1) || fail "abicheck exited $?: $out"
+    grep -qxF "ariadne abicheck: $calls calls checked, no violation; 0 not compared (left by longjmp or an exception)" <<<"$out" || fail "abicheck: $out"
+    out=$("$ARIADNE" record -o "$WORK/$case_name-$arch.data" -- "$plain" "${args[@]}" 2>&1) \
+      || fail "record exited $?: $out"
+    grep -qE "^ariadne record: .*, $calls calls, " <<<"$out" || fail "record: $out"
+    echo "ok: abicheck and record count the $calls calls (${args[0]})"
     ;;
   qemu-absent)
     probe=$(build_probe "$arch")

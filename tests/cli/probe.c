@@ -1,10 +1,13 @@
 /* The target the CLI tests launch. It reports whether libariadne-rt.so is in
- * it (by symbol and in /proc/self/maps), and can exit or die on request. */
+ * it (by symbol and in /proc/self/maps), and can exit or die on request, or
+ * dlopen a library and call its probe_lib_work (`dlopen LIB`), or exec
+ * another program (`exec PROG ARGS...`). */
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 __attribute__((noinline)) int probe_work(int x) { return x * 2 + 1; }
 
@@ -29,5 +32,20 @@ int main(int argc, char** argv) {
   fflush(stdout);
   if (argc > 2 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
   if (argc > 2 && strcmp(argv[1], "signal") == 0) raise(atoi(argv[2]));
+  if (argc > 2 && strcmp(argv[1], "dlopen") == 0) {
+    void* lib = dlopen(argv[2], RTLD_NOW);
+    int (*work)(int) = lib ? (int (*)(int))dlsym(lib, "probe_lib_work") : NULL;
+    if (!work) {
+      fprintf(stderr, "probe: %s\n", dlerror());
+      return 3;
+    }
+    printf("probe_lib_work: %d\n", work(20));
+    return 0;
+  }
+  if (argc > 2 && strcmp(argv[1], "exec") == 0) {
+    execv(argv[2], argv + 2);
+    perror("probe: execv");
+    return 3;
+  }
   return probe_work(argc) > 0 ? 0 : 1;
 }

@@ -7,17 +7,9 @@
 #   diff: `report NEW --diff BASE` names first the one function made 3x slower.
 #   filter: -F keeps a function and its callees, -N leaves them out.
 # Environment: ARIADNE, SRC_DIR (recursion.c, spin.c), WORK.
-set -u
-case_name=$1 arch=$2
-mkdir -p "$WORK"
-fail() { echo "FAIL [report-$case_name/$arch]: $*" >&2; exit 1; }
-case $arch in x86_64) cc=${CC_X86_64:-gcc} ;; aarch64) cc=${CC_AARCH64:-aarch64-linux-gnu-gcc} ;; esac
-flags=$("$ARIADNE" flags --arch "$arch") || fail "ariadne flags failed"
-
-build() {  # build NAME -> $WORK/NAME-ARCH
-  # shellcheck disable=SC2086
-  $cc $flags -O0 -o "$WORK/$1-$arch" "$SRC_DIR/$1.c" || fail "cannot compile $1.c"
-}
+suite=report case_name=$1 arch=$2
+# shellcheck source=tests/cli/test_lib.sh
+. "$(dirname "$0")/test_lib.sh"
 
 # total_ns NAME [COLUMN]: a column (1 = Total, 3 = Self) of NAME's row in $report, in ns.
 total_ns() {
@@ -37,8 +29,8 @@ diff)
   # noise can outgrow the change once; three tries before it counts as failed.
   for try in 1 2 3; do
     rm -rf "$base" "$new"
-    "$ARIADNE" record -o "$base" -- "$WORK/spin-$arch" "$n" "$n" >/dev/null || fail "record base failed"
-    "$ARIADNE" record -o "$new" -- "$WORK/spin-$arch" "$n" $((3 * n)) >/dev/null || fail "record new failed"
+    "$ARIADNE" record -o "$base" -- "$(prog spin)" "$n" "$n" >/dev/null || fail "record base failed"
+    "$ARIADNE" record -o "$new" -- "$(prog spin)" "$n" $((3 * n)) >/dev/null || fail "record new failed"
     # By self time: main's total holds changed's, plus whatever the machine's
     # load adds to the whole run; the change is changed's own.
     out=$("$ARIADNE" report "$new" --diff "$base" -s self) || fail "report --diff failed: $out"
@@ -59,7 +51,7 @@ filter)
   build recursion
   dir=$WORK/filter-$arch.data
   rm -rf "$dir"
-  "$ARIADNE" record -o "$dir" -- "$WORK/recursion-$arch" 10 >/dev/null || fail "record failed"
+  "$ARIADNE" record -o "$dir" -- "$(prog recursion)" 10 >/dev/null || fail "record failed"
   only=$("$ARIADNE" report "$dir" -F '^is_even$' -s name) || fail "report -F failed"
   echo "$only"
   names=$(awk 'NR > 2 {print $NF}' <<<"$only" | tr '\n' ' ')
@@ -73,10 +65,10 @@ filter)
 esac
 
 build recursion
-prog=$WORK/recursion-$arch
+binary=$(prog recursion)
 dir=$WORK/recursion-$arch.data
 rm -rf "$dir"
-"$ARIADNE" record -o "$dir" -- "$prog" 20 >/dev/null || fail "record failed"
+"$ARIADNE" record -o "$dir" -- "$binary" 20 >/dev/null || fail "record failed"
 report=$("$ARIADNE" report "$dir") || fail "report failed: $report"
 echo "$report"
 
@@ -95,7 +87,7 @@ if [ "$arch" = x86_64 ] && command -v uftrace >/dev/null && [ "$(uname -m)" = x8
   # file version: 67108864" from its own report): it gets a second try.
   for try in 1 2; do
     rm -rf "$ud"
-    uftrace record --no-sched -P . -d "$ud" "$prog" 20 >/dev/null 2>&1 || fail "uftrace record failed"
+    uftrace record --no-sched -P . -d "$ud" "$binary" 20 >/dev/null 2>&1 || fail "uftrace record failed"
     ureport=$(uftrace report -d "$ud" 2>&1) && break
     echo "uftrace report, try $try: $ureport"
     [ $try -eq 2 ] && fail "uftrace report failed"

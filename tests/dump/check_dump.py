@@ -147,6 +147,20 @@ def case_folded():
     if got != want:
         fail(f"folded stacks:\n got {got}\nwant {want}")
     print(f"folded: {len(got)} stacks, self times sum to {sum(got.values())} ns")
+    # --weight=calls: every path with its number of calls.
+    rc, out, err = dump("--flamegraph", "--weight=calls", trace)
+    if rc != 0:
+        fail(f"--weight=calls: exit {rc}: {err}")
+    calls = folded_lines(out)
+    want_calls = {stack: 1 for stack in want}
+    want_calls.update({"demo [100];thread 100;main;compute(int)": 2,
+                       "demo [100];thread 100;main;compute(int);leaf": 3})
+    if calls != want_calls:
+        fail(f"folded stacks by calls:\n got {calls}\nwant {want_calls}")
+    rc, _, err = dump("--chrome", "--weight=calls", trace)
+    if rc != 2 or "--weight requires --flamegraph" not in err:
+        fail(f"--weight without --flamegraph: exit {rc}: {err}")
+    print(f"folded by calls: {len(calls)} stacks, {sum(calls.values())} calls")
 
 
 def case_html():

@@ -168,31 +168,33 @@ TEST(ChromeTraceWriter, ClosesWhatTheStreamLeftOpenAndNeverGoesBackInTime) {
   EXPECT_NE(json.find("\"incomplete\":true"), std::string::npos);
 }
 
-// main 0..1000 { compute 100..400 { leaf 150..250 }, compute 500..800 { leaf 550..600, leaf 650..700 } }
-CallTree demo_tree() {
+// main 0..1000 { compute 100..400 { leaf 150..250 }, compute 500..800 { leaf 550..600, leaf 650..700 } },
+// then a leaf on thread 102: times read from a clock that ticks every `tick` ns.
+CallTree demo_tree(std::uint64_t tick = 1) {
   CallTree tree;
   CallTreeBuilder builder(tree);
   const ProcessInfo p = demo_process();
   ThreadInfo t;
   t.tid = 100;
   builder.begin_thread(p, t);
+  const auto at = [tick](std::uint64_t ns) { return ns / tick * tick; };
   Script(builder)
-      .enter(1, 0)
-      .enter(2, 100)
-      .enter(3, 150)
-      .exit(250)
-      .exit(400)
-      .enter(2, 500)
-      .enter(3, 550)
-      .exit(600)
-      .enter(3, 650)
-      .exit(700)
-      .exit(800)
-      .exit(1000);
+      .enter(1, at(0))
+      .enter(2, at(100))
+      .enter(3, at(150))
+      .exit(at(250))
+      .exit(at(400))
+      .enter(2, at(500))
+      .enter(3, at(550))
+      .exit(at(600))
+      .enter(3, at(650))
+      .exit(at(700))
+      .exit(at(800))
+      .exit(at(1000));
   ThreadInfo t2;
   t2.tid = 102;
   builder.begin_thread(p, t2);
-  Script(builder).enter(3, 2000).exit(2100);
+  Script(builder).enter(3, at(2000)).exit(at(2100));
   tree.finish();
   return tree;
 }
@@ -226,6 +228,25 @@ TEST(FoldedStacks, OneLinePerPathWithItsSelfTime) {
             "demo [100];thread 100;main;compute(int);leaf 200\n"
             "demo [100];thread 102;leaf 100\n");
   EXPECT_EQ(folded_frame("a;b\nc"), "a:b c");
+}
+
+// A clock that ticks in 1 us steps (QEMU's counter) times short calls as 0:
+// their paths are written all the same, with 0, and --weight=calls counts them.
+TEST(FoldedStacks, KeepsZeroTimePathsAndWeighsByCalls) {
+  const CallTree coarse = demo_tree(1000);
+  MemoryFile by_time;
+  ASSERT_TRUE(write_folded_stacks(coarse, by_time.get()));
+  EXPECT_EQ(by_time.text(),
+            "demo [100];thread 100;main 1000\n"
+            "demo [100];thread 100;main;compute(int);leaf 0\n"
+            "demo [100];thread 102;leaf 0\n");
+  MemoryFile by_calls;
+  ASSERT_TRUE(write_folded_stacks(coarse, by_calls.get(), FoldedWeight::calls));
+  EXPECT_EQ(by_calls.text(),
+            "demo [100];thread 100;main 1\n"
+            "demo [100];thread 100;main;compute(int) 2\n"
+            "demo [100];thread 100;main;compute(int);leaf 3\n"
+            "demo [100];thread 102;leaf 1\n");
 }
 
 TEST(FlameGraphPage, EmbedsTheTreeAndNeedsNoNetwork) {

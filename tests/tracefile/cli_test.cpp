@@ -133,20 +133,22 @@ TEST_F(TraceCli, Show) {
             "             [   101] | /* thread exit */\n");
 }
 
+// The calls shown are indented by the shown calls around them: main is not
+// shown, so its callees are at depth 0 (as `uftrace replay -F` does).
 TEST_F(TraceCli, ShowFilters) {
   CliRun r = ariadne("show --tid 100 --since 3.5us --until 5us " + dir_);
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out,
             "# process 100 (100), thread 100\n"
             "  # DURATION [   TID] | FUNCTION\n"
-            "    1.000 us [   100] |   work(2, \"y\") = 8;\n");
+            "    1.000 us [   100] | work(2, \"y\") = 8;\n");
   r = ariadne("show --tid 100 -F work -N leaf " + dir_);
   EXPECT_EQ(r.out,
             "# process 100 (100), thread 100\n"
             "  # DURATION [   TID] | FUNCTION\n"
-            "             [   100] |   work(1, \"x\") {\n"
-            "    2.000 us [   100] |   } = 7 /* work */\n"
-            "    1.000 us [   100] |   work(2, \"y\") = 8;\n");
+            "             [   100] | work(1, \"x\") {\n"
+            "    2.000 us [   100] | } = 7 /* work */\n"
+            "    1.000 us [   100] | work(2, \"y\") = 8;\n");
   r = ariadne("show --since bogus " + dir_);
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "ariadne: --since 'bogus': expected a duration like 1.5ms\n");
