@@ -4,6 +4,7 @@
 // modes print the process's mappings (lines and bytes of /proc/self/maps)
 // before and after, so the test sees a leak.
 #include <pthread.h>
+#include <time.h>
 #include <ucontext.h>
 
 #include <cstdio>
@@ -68,6 +69,12 @@ void run_threads(int rounds, int batch) {
   }
 }
 
+double seconds_now() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 ucontext_t g_main;
 ucontext_t* g_co = nullptr;
 
@@ -92,10 +99,15 @@ int main(int argc, char** argv) {
     // stacks are unmapped and mapped again, often elsewhere.
     constexpr int kBatch = 16;
     run_threads(1, kBatch);
+    const int ran = n / kBatch * kBatch;
     const Maps before = read_maps();
+    const double start = seconds_now();
     run_threads(n / kBatch, kBatch);
+    const double took = seconds_now() - start;
     const Maps after = read_maps();
     say_maps("threads", before, after);
+    // How long the measured threads took (the per-thread cost, docs/trace.md).
+    std::printf("threads: %d threads in %.2f s, %.1f us each\n", ran, took, ran > 0 ? took * 1e6 / ran : 0.0);
   } else if (std::strcmp(mode, "coros") == 0 || std::strcmp(mode, "coros-unregistered") == 0) {
     const bool registered = std::strcmp(mode, "coros") == 0;
     constexpr std::size_t kStack = 16 * 1024;
