@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 
 #include "trace/Handlers.hpp"
@@ -96,6 +97,9 @@ struct PerThread {
   bool locking;        // holds (or is taking) the lock
   bool exited;         // past the thread-exit hook: no more shadow stacks
   unsigned exit_rounds;
+  // The thread's own stack as pthread_create made it (note_own_stack), or
+  // 0, 0: found without reading /proc/self/maps.
+  std::uintptr_t own_lo, own_hi;
 };
 constinit thread_local PerThread t_self{};
 
@@ -327,6 +331,44 @@ void on_thread_exit(void*) {
   compact();
 }
 
+// In a thread pthread_create started, before its routine: the stack made
+// for it, so that its first hooked call needs no read of /proc/self/maps (a
+// whole file per thread; under qemu-aarch64, which writes the file out at
+// every open, most of what a short thread costs the tracer). Exact for a
+// stack the program gave (pthread_attr_setstack) too, where the mapping
+// would be the whole allocation it was carved from.
+void note_own_stack() {
+  const int saved_errno = errno;
+  pthread_attr_t attr;
+  if (::pthread_getattr_np(::pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    std::size_t size = 0;
+    if (::pthread_attr_getstack(&attr, &addr, &size) == 0 && size != 0) {
+      t_self.own_lo = reinterpret_cast<std::uintptr_t>(addr);
+      t_self.own_hi = t_self.own_lo + size;
+    }
+    ::pthread_attr_destroy(&attr);
+  }
+  errno = saved_errno;
+}
+
+std::atomic<void (*)(std::uint32_t)> g_start_observer{nullptr};
+
+// pthread_create's routine runs inside this (the interposer below).
+struct ThreadStart {
+  void* (*routine)(void*);
+  void* arg;
+  std::uint32_t creator_tid;
+};
+
+void* start_routine(void* p) {
+  const ThreadStart start = *static_cast<ThreadStart*>(p);
+  std::free(p);
+  note_own_stack();
+  if (auto* observer = g_start_observer.load(std::memory_order_acquire)) observer(start.creator_tid);
+  return start.routine(start.arg);
+}
+
 // Under the lock: the region of sp with its shadow stack, or nullptr.
 ShadowStack* known_shadow(std::uintptr_t sp, bool* absent) {
   const long i = find(sp);
@@ -364,10 +406,11 @@ ShadowStack* shadow_stack_for(std::uintptr_t key) noexcept {
     if (!absent && s == nullptr) return nullptr;
   }
   if (s == nullptr) {
-    // Read without the lock (system calls); another thread may meanwhile
+    // The thread's own stack is known from pthread_create; any other is
+    // read without the lock (system calls). Another thread may meanwhile
     // register a stack beside this one, so the regions are looked at again.
-    std::uintptr_t lo, hi;
-    if (!mapping_of(sp, &lo, &hi)) {
+    std::uintptr_t lo = me.own_lo, hi = me.own_hi;
+    if ((sp < lo || sp >= hi) && !mapping_of(sp, &lo, &hi)) {
       note_unhooked("the stack pointer is in no mapping of /proc/self/maps");
       return nullptr;
     }
@@ -443,6 +486,10 @@ StackRegionCounts stack_region_counts() noexcept {
           g_retired.load(std::memory_order_relaxed)};
 }
 
+void set_thread_start_observer(void (*observer)(std::uint32_t creator_tid)) noexcept {
+  g_start_observer.store(observer, std::memory_order_release);
+}
+
 void init_stack_regions() noexcept {
   g_key_ready = ::pthread_key_create(&g_exit_key, on_thread_exit) == 0;
   // A fork while another thread holds the lock must not leave it held in
@@ -491,6 +538,21 @@ ARIADNE_RT_EXPORT int ariadne_trace_unregister_stack(const void* lo_p) noexcept 
   retire(static_cast<std::size_t>(i));
   compact();
   return 0;
+}
+
+// Every thread the program starts learns its stack first (note_own_stack).
+// Forwarded as it is when the start cannot be wrapped.
+ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
+                                     void* arg) {
+  using Fn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  static Fn real = next_definition<Fn>("pthread_create");
+  auto* start = static_cast<ThreadStart*>(std::malloc(sizeof(ThreadStart)));
+  if (start == nullptr) return real(thread, attr, routine, arg);
+  const bool observed = g_start_observer.load(std::memory_order_acquire) != nullptr;
+  *start = {routine, arg, observed ? static_cast<std::uint32_t>(ariadne::sys_gettid()) : 0u};
+  const int rc = real(thread, attr, start_routine, start);
+  if (rc != 0) std::free(start);
+  return rc;
 }
 
 // Stacks whose memory goes are retired first: a mapping made later at the
