@@ -65,6 +65,13 @@ struct MappedArray {
 // ---- shadow stacks ---------------------------------------------------------
 
 constexpr std::size_t kFirstShadowBytes = 32 * 1024;  // 127 entries; doubles when full
+// The shadow stacks of ended threads, at the first size, are kept for the
+// next stacks, so a program that starts and ends threads all the time does
+// not map and unmap one per thread (an munmap in a multi-threaded process is
+// a TLB shootdown on every CPU). At most this many: 2 MiB of address space,
+// little of it touched. (A pooled coroutine stack registered again keeps its
+// shadow stack anyway.)
+constexpr std::size_t kSpareShadows = 64;
 
 std::size_t shadow_bytes(std::uint32_t capacity) {
   return offsetof(ShadowStack, entries) + sizeof(ShadowEntry) * capacity;
@@ -113,6 +120,8 @@ MappedArray<Region> g_index;  // sorted by lo
 std::size_t g_tombstones = 0;
 MappedArray<Watched> g_threads;
 std::atomic<std::uint64_t> g_live{0}, g_made{0}, g_retired{0}, g_unhooked{0};
+ShadowStack* g_spares[kSpareShadows];
+std::size_t g_spare_count = 0;
 pthread_key_t g_exit_key;
 bool g_key_ready = false;
 
@@ -207,8 +216,9 @@ void forget(const ShadowStack* s) {
 }
 
 // Open entries are dropped with the shadow stack: whatever ran on the
-// stack is gone (thread ended, memory unmapped, stack handed back).
-void retire(std::size_t i) {
+// stack is gone (thread ended, memory unmapped, stack handed back). An ended
+// thread's (`spare`) may be kept for another stack.
+void retire(std::size_t i, bool spare = false) {
   Region& r = g_index.data[i];
   ShadowStack* s = r.shadow;
   r.hi = 0;
@@ -218,6 +228,10 @@ void retire(std::size_t i) {
   g_retired.fetch_add(1, std::memory_order_relaxed);
   if (s == nullptr) return;
   forget(s);
+  if (spare && s->capacity == capacity_of(kFirstShadowBytes) && g_spare_count < kSpareShadows) {
+    g_spares[g_spare_count++] = s;
+    return;
+  }
   unmap_bytes(s, shadow_bytes(s->capacity));
 }
 
@@ -245,7 +259,7 @@ void retire_overlapping(std::uintptr_t lo, std::uintptr_t hi) {
 }
 
 ShadowStack* make_shadow(Region& r) {
-  void* p = map_bytes(kFirstShadowBytes);
+  void* p = g_spare_count != 0 ? g_spares[--g_spare_count] : map_bytes(kFirstShadowBytes);
   if (p == nullptr) {
     note_unhooked("cannot map a shadow stack");
     return nullptr;
@@ -326,7 +340,7 @@ void on_thread_exit(void*) {
   if (!l.held()) return;
   me.exited = true;
   const long i = find(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
-  if (i >= 0 && !g_index.data[i].registered) retire(static_cast<std::size_t>(i));
+  if (i >= 0 && !g_index.data[i].registered) retire(static_cast<std::size_t>(i), /*spare=*/true);
   unwatch(me);
   compact();
 }

@@ -11,7 +11,9 @@
 // thread's last few lookups are cached (and the dispatcher keeps the last
 // one in the thread state). A region is retired, and its shadow stack
 // unmapped, when its thread exits, when its memory is unmapped (munmap is
-// interposed), when it is unregistered, or when a registration covers it.
+// interposed), when it is unregistered, or when a registration covers it
+// (an ended thread's shadow stack is kept for the next stack instead, up to
+// 64 of them).
 // Shadow stacks start small and double by mremap when full: deep recursion
 // is exact. A shadow stack that moves or is retired is first forgotten by
 // every thread's caches, so no thread keeps its old address.
@@ -39,7 +41,7 @@ std::uint64_t unhooked_calls() noexcept;
 
 struct StackRegionCounts {
   std::uint64_t live;     // regions known now
-  std::uint64_t made;     // shadow stacks mapped, ever
+  std::uint64_t made;     // shadow stacks made (mapped, or an ended thread's reused), ever
   std::uint64_t retired;  // regions retired, ever
 };
 StackRegionCounts stack_region_counts() noexcept;
