@@ -28,8 +28,13 @@ namespace {
 // program, or one under QEMU, is not kept company by a busy poller.
 constexpr auto kFastPass = std::chrono::microseconds(500);
 constexpr auto kSlowPass = std::chrono::milliseconds(16);
-// New live files appear at thread starts; looked for this often.
+// New live files appear at thread starts; looked for this often, or less:
+// a directory that holds the segments of many ended threads takes long to
+// list (100,000 threads: 100,000 files), so a scan waits at least
+// kScanSpacing times as long as the last one took. A live file found late
+// costs its thread the copying of a full segment, never an event.
 constexpr auto kScanInterval = std::chrono::milliseconds(10);
+constexpr int kScanSpacing = 20;
 
 // A header this drainer can copy from: what the writer makes (a file of
 // some other kind or a damaged one is left to the readers to report).
@@ -47,9 +52,13 @@ void LiveFileDrainer::start() {
     auto next_scan = Clock::now();
     std::chrono::microseconds interval = kFastPass;
     while (running_.load()) {
-      const bool scan = Clock::now() >= next_scan;
-      if (scan) next_scan = Clock::now() + kScanInterval;
-      interval = pass(scan) > 0 ? kFastPass : std::min<std::chrono::microseconds>(interval * 2, kSlowPass);
+      const auto now = Clock::now();
+      if (now >= next_scan) {
+        scan();
+        const auto took = Clock::now() - now;
+        next_scan = Clock::now() + std::max<Clock::duration>(kScanInterval, kScanSpacing * took);
+      }
+      interval = pass(false) > 0 ? kFastPass : std::min<std::chrono::microseconds>(interval * 2, kSlowPass);
       std::this_thread::sleep_for(interval);
     }
   });

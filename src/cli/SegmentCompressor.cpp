@@ -9,13 +9,13 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <memory>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "record/ChunkFile.hpp"
-#include "tracefile/ChunkFile.hpp"
+#include "tracefile/FileAccess.hpp"
 #include "tracefile/Format.hpp"
 #include "tracefile/SegmentDecoder.hpp"
 #include "tracefile/SegmentFile.hpp"
@@ -48,6 +48,24 @@ std::uint64_t count_calls(const std::string& path, const std::vector<std::uint8_
   return calls;
 }
 
+// One compression context per compressing thread, kept from segment to
+// segment: a new one per segment (the summary of many short threads is many
+// small segments) cost more than compressing them.
+ZSTD_CCtx* thread_context() {
+  struct Free {
+    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+  };
+  thread_local const std::unique_ptr<ZSTD_CCtx, Free> cctx = [] {
+    std::unique_ptr<ZSTD_CCtx, Free> c(ZSTD_createCCtx());
+    if (c != nullptr) {
+      ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, 3);
+      ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1);
+    }
+    return c;
+  }();
+  return cctx.get();
+}
+
 void clear_drain_word(const fs::path& live) {
   const int fd = ::open(live.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return;
@@ -59,30 +77,30 @@ void clear_drain_word(const fs::path& live) {
 }  // namespace
 
 bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
+  std::vector<Problem> unreadable;  // a file gone or unreadable is left as it is
+  RegularFile file(seg.string(), "segment", unreadable);
   SegmentHeader h{};
-  {
-    std::ifstream in(seg, std::ios::binary);
-    if (!in.read(reinterpret_cast<char*>(&h), sizeof h)) return false;
-  }
+  if (!file.ok() || file.read_at(0, &h, sizeof h) != static_cast<long>(sizeof h)) return false;
   const bool sealed = std::memcmp(h.magic, kSegmentMagic, sizeof h.magic) == 0 &&
                       h.state == static_cast<std::uint32_t>(SegmentState::sealed);
   if (!sealed && !everything) return false;
+  // Sealed: header + used bytes only (a thread's last segment is its live
+  // file renamed, a megabyte by default however little the thread wrote).
+  // Otherwise the whole file (the reader stops at the first zero tag).
+  std::uint64_t bytes = file.size();
+  if (sealed && kSegmentHeaderSize + std::uint64_t{h.used} <= bytes) bytes = kSegmentHeaderSize + h.used;
+  if (bytes > kMaxChunkFileBytes) return false;
   std::vector<std::uint8_t> raw;
-  std::vector<Problem> unreadable;  // a file gone or unreadable is left as it is
-  if (!read_file(seg.string(), raw, unreadable)) return false;
-  // Sealed: header + used bytes. Otherwise the whole file (the reader stops
-  // at the first zero tag).
-  if (sealed && kSegmentHeaderSize + static_cast<std::size_t>(h.used) <= raw.size()) {
-    raw.resize(kSegmentHeaderSize + h.used);
-  }
+  if (!file.read_at(0, static_cast<std::size_t>(bytes), raw, unreadable)) return false;
   calls_ += count_calls(seg.string(), raw);
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  const std::string name = seg.string();
+  ZSTD_CCtx* cctx = thread_context();
+  if (cctx == nullptr) {
+    say_failed(name, fmt::format("cannot compress {}: no memory for a zstd context", name));
+    return false;
+  }
   std::vector<std::uint8_t> out(ZSTD_compressBound(raw.size()));
   const std::size_t n = ZSTD_compress2(cctx, out.data(), out.size(), raw.data(), raw.size());
-  ZSTD_freeCCtx(cctx);
-  const std::string name = seg.string();
   if (ZSTD_isError(n)) {
     say_failed(name, fmt::format("cannot compress {}: {}", name, ZSTD_getErrorName(n)));
     return false;
@@ -144,6 +162,7 @@ void SegmentCompressor::say_failed(const std::string& name, const std::string& w
 }
 
 int SegmentCompressor::pass(bool everything, unsigned workers, const std::atomic<bool>* go) {
+  const auto listing_start = std::chrono::steady_clock::now();
   std::error_code ec;
   std::vector<fs::path> segments;
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
@@ -153,6 +172,7 @@ int SegmentCompressor::pass(bool everything, unsigned workers, const std::atomic
       if (f.path().extension() == ".seg") segments.push_back(f.path());
     }
   }
+  listing_ = std::chrono::steady_clock::now() - listing_start;
   std::atomic<std::size_t> next{0};
   std::atomic<int> done{0};
   auto work = [&] {
@@ -166,6 +186,12 @@ int SegmentCompressor::pass(bool everything, unsigned workers, const std::atomic
   work();
   for (auto& t : helpers) t.join();
   return done.load();
+}
+
+std::chrono::milliseconds SegmentCompressor::pause() const {
+  constexpr std::chrono::milliseconds kPause{200};
+  constexpr int kListingSpacing = 20;
+  return std::max(kPause, std::chrono::ceil<std::chrono::milliseconds>(kListingSpacing * listing_));
 }
 
 RecordTotals SegmentCompressor::totals() const {

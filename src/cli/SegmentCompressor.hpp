@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -35,6 +36,11 @@ class SegmentCompressor {
   // given `go` takes no further segment once it reads false (the program
   // has ended: the last pass takes the rest with every CPU).
   int pass(bool everything, unsigned workers = 1, const std::atomic<bool>* go = nullptr);
+  // How long to wait before the next pass while the program runs: 200 ms,
+  // or longer after a pass whose listing of the directories took more than
+  // a twentieth of that (the finished segments of many threads: a listing
+  // of 100,000 files each pass would keep a CPU busy).
+  std::chrono::milliseconds pause() const;
 
   // Counts processes, threads and bytes (after the last pass).
   RecordTotals totals() const;
@@ -45,6 +51,7 @@ class SegmentCompressor {
   std::filesystem::path dir_;
   void say_failed(const std::string& name, const std::string& what);
   std::atomic<std::uint64_t> calls_{0};
+  std::chrono::steady_clock::duration listing_{};  // the last pass's
   std::mutex failed_mutex_;
   std::set<std::string> failed_;
 };
