@@ -27,25 +27,32 @@ using namespace ariadne::tracefile;
 
 namespace {
 
-// Calls (entries) in a segment, counted by the readers' own decoder up to
+// Calls (entries) and threads (thread_start, or fork_child for a fork
+// child's thread) in a segment, counted by the readers' own decoder up to
 // anything it cannot decode (the readers say what is wrong; this is only the
-// summary's figure, and it agrees with what `report` will count).
-std::uint64_t count_calls(const std::string& path, const std::vector<std::uint8_t>& raw) {
+// summary's figure, and it agrees with what `report` will count). Threads
+// are counted by their starts, not by the tids of the files: a thread that
+// reuses an ended thread's tid goes on in that tid's files.
+struct Counts {
+  std::uint64_t calls = 0, threads = 0;
+};
+Counts count_events(const std::string& path, const std::vector<std::uint8_t>& raw) {
   SegmentLoader loader;
   LoadedSegment seg;
   std::vector<Problem> ignored;
-  if (!loader.load_bytes(path, raw.data(), raw.size(), /*compressed=*/false, seg, ignored)) return 0;
+  Counts n;
+  if (!loader.load_bytes(path, raw.data(), raw.size(), /*compressed=*/false, seg, ignored)) return n;
   const ProcessInfo no_clock;  // timestamps are not needed to count
   SegmentDecoder decoder(no_clock);
-  std::uint64_t calls = 0;
   decoder.decode(
       path, loader.data(), seg, /*first=*/true,
-      [&calls](const TraceEvent& e) {
-        if (e.kind == Event::entry || e.kind == Event::entry_args) ++calls;
+      [&n](const TraceEvent& e) {
+        if (e.kind == Event::entry || e.kind == Event::entry_args) ++n.calls;
+        if (e.kind == Event::thread_start || e.kind == Event::fork_child) ++n.threads;
         return true;
       },
       ignored);
-  return calls;
+  return n;
 }
 
 // One compression context per compressing thread, kept from segment to
@@ -92,7 +99,9 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
   if (bytes > kMaxChunkFileBytes) return false;
   std::vector<std::uint8_t> raw;
   if (!file.read_at(0, static_cast<std::size_t>(bytes), raw, unreadable)) return false;
-  calls_ += count_calls(seg.string(), raw);
+  const Counts counts = count_events(seg.string(), raw);
+  calls_ += counts.calls;
+  threads_ += counts.threads;
   const std::string name = seg.string();
   ZSTD_CCtx* cctx = thread_context();
   if (cctx == nullptr) {
@@ -197,6 +206,7 @@ std::chrono::milliseconds SegmentCompressor::pause() const {
 RecordTotals SegmentCompressor::totals() const {
   RecordTotals t;
   t.calls = calls_.load();
+  t.threads = threads_.load();
   std::error_code ec;
   for (const auto& e : fs::recursive_directory_iterator(dir_, ec)) {
     if (e.is_regular_file(ec)) t.bytes += e.file_size(ec);
@@ -204,12 +214,6 @@ RecordTotals SegmentCompressor::totals() const {
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
     if (!proc.is_directory(ec) || !fs::exists(proc.path() / "process", ec)) continue;
     ++t.processes;
-    std::set<std::string> tids;
-    for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
-      const std::string name = f.path().filename().string();
-      if (name.size() > 1 && name[0] == 't') tids.insert(name.substr(0, name.find('-')));
-    }
-    t.threads += tids.size();
   }
   return t;
 }

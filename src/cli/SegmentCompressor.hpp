@@ -19,7 +19,7 @@ namespace ariadne::cli {
 
 struct RecordTotals {
   std::uint64_t processes = 0;
-  std::uint64_t threads = 0;
+  std::uint64_t threads = 0;  // thread starts (a tid reused is another thread)
   std::uint64_t calls = 0;
   std::uint64_t bytes = 0;  // on disk, the whole directory
 };
@@ -42,7 +42,8 @@ class SegmentCompressor {
   // of 100,000 files each pass would keep a CPU busy).
   std::chrono::milliseconds pause() const;
 
-  // Counts processes, threads and bytes (after the last pass).
+  // Counts processes and bytes, and the threads and calls of the segments
+  // compressed (after the last pass).
   RecordTotals totals() const;
 
  private:
@@ -50,7 +51,7 @@ class SegmentCompressor {
   void settle_live_files(const std::filesystem::path& proc);
   std::filesystem::path dir_;
   void say_failed(const std::string& name, const std::string& what);
-  std::atomic<std::uint64_t> calls_{0};
+  std::atomic<std::uint64_t> calls_{0}, threads_{0};
   std::chrono::steady_clock::duration listing_{};  // the last pass's
   std::mutex failed_mutex_;
   std::set<std::string> failed_;
