@@ -174,14 +174,20 @@ int SegmentCompressor::pass(bool everything, unsigned workers, const std::atomic
   const auto listing_start = std::chrono::steady_clock::now();
   std::error_code ec;
   std::vector<fs::path> segments;
+  std::size_t names = 0;
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
     if (!proc.is_directory(ec)) continue;
     if (everything) settle_live_files(proc.path());
     for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
+      ++names;
       if (f.path().extension() == ".seg") segments.push_back(f.path());
     }
   }
-  listing_ = std::chrono::steady_clock::now() - listing_start;
+  // A small directory lists fast: what a listing of one takes is other
+  // costs (under QEMU, the code being translated), and does not space passes.
+  constexpr std::size_t kManyNames = 1024;
+  listing_ = names < kManyNames ? std::chrono::steady_clock::duration{}
+                                : std::chrono::steady_clock::now() - listing_start;
   std::atomic<std::size_t> next{0};
   std::atomic<int> done{0};
   auto work = [&] {

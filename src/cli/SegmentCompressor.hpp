@@ -37,9 +37,9 @@ class SegmentCompressor {
   // has ended: the last pass takes the rest with every CPU).
   int pass(bool everything, unsigned workers = 1, const std::atomic<bool>* go = nullptr);
   // How long to wait before the next pass while the program runs: 200 ms,
-  // or longer after a pass whose listing of the directories took more than
-  // a twentieth of that (the finished segments of many threads: a listing
-  // of 100,000 files each pass would keep a CPU busy).
+  // or longer after a pass whose listing of the directories (1024 names or
+  // more) took more than a twentieth of that (the finished segments of many
+  // threads: a listing of 100,000 files each pass would keep a CPU busy).
   std::chrono::milliseconds pause() const;
 
   // Counts processes and bytes, and the threads and calls of the segments
