@@ -28,8 +28,16 @@ namespace {
 // program, or one under QEMU, is not kept company by a busy poller.
 constexpr auto kFastPass = std::chrono::microseconds(500);
 constexpr auto kSlowPass = std::chrono::milliseconds(16);
-// New live files appear at thread starts; looked for this often.
+// New live files appear at thread starts; looked for this often, or less:
+// a directory that holds the segments of many ended threads takes long to
+// list (100,000 threads: 100,000 files), so after a scan of kManyNames
+// names or more the next waits kScanSpacing times as long as it took. (Not
+// after a small one: the first scans under QEMU are slow because their code
+// is being translated, not because of the directory.) A live file found
+// late costs its thread the copying of a full segment, never an event.
 constexpr auto kScanInterval = std::chrono::milliseconds(10);
+constexpr int kScanSpacing = 20;
+constexpr std::size_t kManyNames = 1024;
 
 // A header this drainer can copy from: what the writer makes (a file of
 // some other kind or a damaged one is left to the readers to report).
@@ -47,9 +55,15 @@ void LiveFileDrainer::start() {
     auto next_scan = Clock::now();
     std::chrono::microseconds interval = kFastPass;
     while (running_.load()) {
-      const bool scan = Clock::now() >= next_scan;
-      if (scan) next_scan = Clock::now() + kScanInterval;
-      interval = pass(scan) > 0 ? kFastPass : std::min<std::chrono::microseconds>(interval * 2, kSlowPass);
+      const auto now = Clock::now();
+      if (now >= next_scan) {
+        const std::size_t names = scan();
+        const auto took = Clock::now() - now;
+        next_scan = Clock::now() + (names < kManyNames
+                                        ? kScanInterval
+                                        : std::max<Clock::duration>(kScanInterval, kScanSpacing * took));
+      }
+      interval = pass(false) > 0 ? kFastPass : std::min<std::chrono::microseconds>(interval * 2, kSlowPass);
       std::this_thread::sleep_for(interval);
     }
   });
@@ -73,12 +87,14 @@ void LiveFileDrainer::release(Mapped& m) {
 }
 
 // Maps the live files not mapped yet; lets go of those gone or replaced.
-void LiveFileDrainer::scan() {
+std::size_t LiveFileDrainer::scan() {
   std::error_code ec;
   std::set<std::string> seen;
+  std::size_t names = 0;
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
     if (!proc.is_directory(ec)) continue;
     for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
+      ++names;
       if (f.path().extension() != ".live") continue;
       const std::string path = f.path().string();
       struct stat st {};
@@ -116,6 +132,7 @@ void LiveFileDrainer::scan() {
     release(it->second);
     it = files_.erase(it);
   }
+  return names;
 }
 
 int LiveFileDrainer::pass(bool do_scan) {

@@ -46,7 +46,7 @@ class LiveFileDrainer {
     dev_t dev = 0;
     ino_t ino = 0;
   };
-  void scan();
+  std::size_t scan();  // returns how many names the process directories hold
   void release(Mapped& m);
   bool copy_out(const std::filesystem::path& live, tracefile::SegmentHeader* h);
 

@@ -329,7 +329,8 @@ void add_record_command(CLI::App& app) {
           const std::uint64_t bytes = recording_bytes(dir);
           if (bytes > max_size && record::request_stop(link.recorder_end)) stopped_at.store(bytes);
         }
-        for (int i = 0; i < 20 && running.load(); ++i)
+        const auto resume = std::chrono::steady_clock::now() + compressor.pause();
+        while (running.load() && std::chrono::steady_clock::now() < resume)
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     });

@@ -9,13 +9,13 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <memory>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "record/ChunkFile.hpp"
-#include "tracefile/ChunkFile.hpp"
+#include "tracefile/FileAccess.hpp"
 #include "tracefile/Format.hpp"
 #include "tracefile/SegmentDecoder.hpp"
 #include "tracefile/SegmentFile.hpp"
@@ -27,25 +27,50 @@ using namespace ariadne::tracefile;
 
 namespace {
 
-// Calls (entries) in a segment, counted by the readers' own decoder up to
+// Calls (entries) and threads (thread_start, or fork_child for a fork
+// child's thread) in a segment, counted by the readers' own decoder up to
 // anything it cannot decode (the readers say what is wrong; this is only the
-// summary's figure, and it agrees with what `report` will count).
-std::uint64_t count_calls(const std::string& path, const std::vector<std::uint8_t>& raw) {
+// summary's figure, and it agrees with what `report` will count). Threads
+// are counted by their starts, not by the tids of the files: a thread that
+// reuses an ended thread's tid goes on in that tid's files.
+struct Counts {
+  std::uint64_t calls = 0, threads = 0;
+};
+Counts count_events(const std::string& path, const std::vector<std::uint8_t>& raw) {
   SegmentLoader loader;
   LoadedSegment seg;
   std::vector<Problem> ignored;
-  if (!loader.load_bytes(path, raw.data(), raw.size(), /*compressed=*/false, seg, ignored)) return 0;
+  Counts n;
+  if (!loader.load_bytes(path, raw.data(), raw.size(), /*compressed=*/false, seg, ignored)) return n;
   const ProcessInfo no_clock;  // timestamps are not needed to count
   SegmentDecoder decoder(no_clock);
-  std::uint64_t calls = 0;
   decoder.decode(
       path, loader.data(), seg, /*first=*/true,
-      [&calls](const TraceEvent& e) {
-        if (e.kind == Event::entry || e.kind == Event::entry_args) ++calls;
+      [&n](const TraceEvent& e) {
+        if (e.kind == Event::entry || e.kind == Event::entry_args) ++n.calls;
+        if (e.kind == Event::thread_start || e.kind == Event::fork_child) ++n.threads;
         return true;
       },
       ignored);
-  return calls;
+  return n;
+}
+
+// One compression context per compressing thread, kept from segment to
+// segment: a new one per segment (the summary of many short threads is many
+// small segments) cost more than compressing them.
+ZSTD_CCtx* thread_context() {
+  struct Free {
+    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+  };
+  thread_local const std::unique_ptr<ZSTD_CCtx, Free> cctx = [] {
+    std::unique_ptr<ZSTD_CCtx, Free> c(ZSTD_createCCtx());
+    if (c != nullptr) {
+      ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, 3);
+      ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1);
+    }
+    return c;
+  }();
+  return cctx.get();
 }
 
 void clear_drain_word(const fs::path& live) {
@@ -59,30 +84,32 @@ void clear_drain_word(const fs::path& live) {
 }  // namespace
 
 bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
+  std::vector<Problem> unreadable;  // a file gone or unreadable is left as it is
+  RegularFile file(seg.string(), "segment", unreadable);
   SegmentHeader h{};
-  {
-    std::ifstream in(seg, std::ios::binary);
-    if (!in.read(reinterpret_cast<char*>(&h), sizeof h)) return false;
-  }
+  if (!file.ok() || file.read_at(0, &h, sizeof h) != static_cast<long>(sizeof h)) return false;
   const bool sealed = std::memcmp(h.magic, kSegmentMagic, sizeof h.magic) == 0 &&
                       h.state == static_cast<std::uint32_t>(SegmentState::sealed);
   if (!sealed && !everything) return false;
+  // Sealed: header + used bytes only (a thread's last segment is its live
+  // file renamed, a megabyte by default however little the thread wrote).
+  // Otherwise the whole file (the reader stops at the first zero tag).
+  std::uint64_t bytes = file.size();
+  if (sealed && kSegmentHeaderSize + std::uint64_t{h.used} <= bytes) bytes = kSegmentHeaderSize + h.used;
+  if (bytes > kMaxChunkFileBytes) return false;
   std::vector<std::uint8_t> raw;
-  std::vector<Problem> unreadable;  // a file gone or unreadable is left as it is
-  if (!read_file(seg.string(), raw, unreadable)) return false;
-  // Sealed: header + used bytes. Otherwise the whole file (the reader stops
-  // at the first zero tag).
-  if (sealed && kSegmentHeaderSize + static_cast<std::size_t>(h.used) <= raw.size()) {
-    raw.resize(kSegmentHeaderSize + h.used);
+  if (!file.read_at(0, static_cast<std::size_t>(bytes), raw, unreadable)) return false;
+  const Counts counts = count_events(seg.string(), raw);
+  calls_ += counts.calls;
+  threads_ += counts.threads;
+  const std::string name = seg.string();
+  ZSTD_CCtx* cctx = thread_context();
+  if (cctx == nullptr) {
+    say_failed(name, fmt::format("cannot compress {}: no memory for a zstd context", name));
+    return false;
   }
-  calls_ += count_calls(seg.string(), raw);
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
   std::vector<std::uint8_t> out(ZSTD_compressBound(raw.size()));
   const std::size_t n = ZSTD_compress2(cctx, out.data(), out.size(), raw.data(), raw.size());
-  ZSTD_freeCCtx(cctx);
-  const std::string name = seg.string();
   if (ZSTD_isError(n)) {
     say_failed(name, fmt::format("cannot compress {}: {}", name, ZSTD_getErrorName(n)));
     return false;
@@ -144,15 +171,23 @@ void SegmentCompressor::say_failed(const std::string& name, const std::string& w
 }
 
 int SegmentCompressor::pass(bool everything, unsigned workers, const std::atomic<bool>* go) {
+  const auto listing_start = std::chrono::steady_clock::now();
   std::error_code ec;
   std::vector<fs::path> segments;
+  std::size_t names = 0;
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
     if (!proc.is_directory(ec)) continue;
     if (everything) settle_live_files(proc.path());
     for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
+      ++names;
       if (f.path().extension() == ".seg") segments.push_back(f.path());
     }
   }
+  // A small directory lists fast: what a listing of one takes is other
+  // costs (under QEMU, the code being translated), and does not space passes.
+  constexpr std::size_t kManyNames = 1024;
+  listing_ = names < kManyNames ? std::chrono::steady_clock::duration{}
+                                : std::chrono::steady_clock::now() - listing_start;
   std::atomic<std::size_t> next{0};
   std::atomic<int> done{0};
   auto work = [&] {
@@ -168,9 +203,16 @@ int SegmentCompressor::pass(bool everything, unsigned workers, const std::atomic
   return done.load();
 }
 
+std::chrono::milliseconds SegmentCompressor::pause() const {
+  constexpr std::chrono::milliseconds kPause{200};
+  constexpr int kListingSpacing = 20;
+  return std::max(kPause, std::chrono::ceil<std::chrono::milliseconds>(kListingSpacing * listing_));
+}
+
 RecordTotals SegmentCompressor::totals() const {
   RecordTotals t;
   t.calls = calls_.load();
+  t.threads = threads_.load();
   std::error_code ec;
   for (const auto& e : fs::recursive_directory_iterator(dir_, ec)) {
     if (e.is_regular_file(ec)) t.bytes += e.file_size(ec);
@@ -178,12 +220,6 @@ RecordTotals SegmentCompressor::totals() const {
   for (const auto& proc : fs::directory_iterator(dir_, ec)) {
     if (!proc.is_directory(ec) || !fs::exists(proc.path() / "process", ec)) continue;
     ++t.processes;
-    std::set<std::string> tids;
-    for (const auto& f : fs::directory_iterator(proc.path(), ec)) {
-      const std::string name = f.path().filename().string();
-      if (name.size() > 1 && name[0] == 't') tids.insert(name.substr(0, name.find('-')));
-    }
-    t.threads += tids.size();
   }
   return t;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -18,7 +19,7 @@ namespace ariadne::cli {
 
 struct RecordTotals {
   std::uint64_t processes = 0;
-  std::uint64_t threads = 0;
+  std::uint64_t threads = 0;  // thread starts (a tid reused is another thread)
   std::uint64_t calls = 0;
   std::uint64_t bytes = 0;  // on disk, the whole directory
 };
@@ -35,8 +36,14 @@ class SegmentCompressor {
   // given `go` takes no further segment once it reads false (the program
   // has ended: the last pass takes the rest with every CPU).
   int pass(bool everything, unsigned workers = 1, const std::atomic<bool>* go = nullptr);
+  // How long to wait before the next pass while the program runs: 200 ms,
+  // or longer after a pass whose listing of the directories (1024 names or
+  // more) took more than a twentieth of that (the finished segments of many
+  // threads: a listing of 100,000 files each pass would keep a CPU busy).
+  std::chrono::milliseconds pause() const;
 
-  // Counts processes, threads and bytes (after the last pass).
+  // Counts processes and bytes, and the threads and calls of the segments
+  // compressed (after the last pass).
   RecordTotals totals() const;
 
  private:
@@ -44,7 +51,8 @@ class SegmentCompressor {
   void settle_live_files(const std::filesystem::path& proc);
   std::filesystem::path dir_;
   void say_failed(const std::string& name, const std::string& what);
-  std::atomic<std::uint64_t> calls_{0};
+  std::atomic<std::uint64_t> calls_{0}, threads_{0};
+  std::chrono::steady_clock::duration listing_{};  // the last pass's
   std::mutex failed_mutex_;
   std::set<std::string> failed_;
 };

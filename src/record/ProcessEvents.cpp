@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include "record/ProcessLog.hpp"
@@ -22,6 +21,7 @@
 #include "trace/Handlers.hpp"
 #include "trace/Interpose.hpp"
 #include "trace/SignalBroker.hpp"
+#include "trace/StackRegions.hpp"
 
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
@@ -96,6 +96,9 @@ void install_process_events() noexcept {
   g_active = true;
   pthread_atfork(nullptr, nullptr, [] { after_fork_in_child(static_cast<std::uint32_t>(sys_getppid())); });
   trace::detail::set_signal_observer(&g_observer);
+  // The interposed pthread_create (trace/StackRegions.cpp) tells each new
+  // thread its creator: its thread_start names it.
+  trace::detail::set_thread_start_observer([](std::uint32_t creator_tid) { t_parent_tid = creator_tid; });
 }
 
 }  // namespace ariadne::record
@@ -111,33 +114,4 @@ ARIADNE_RT_EXPORT pid_t fork() {
     write_simple_event(thread_log(), ariadne::tracefile::Event::fork, &child, 1);
   }
   return pid;
-}
-
-namespace {
-// pthread_create: the new thread's thread_start names its creator.
-struct ThreadStart {
-  void* (*routine)(void*);
-  void* arg;
-  std::uint32_t parent_tid;
-};
-
-void* start_with_parent(void* p) {
-  const ThreadStart start = *static_cast<ThreadStart*>(p);
-  std::free(p);
-  t_parent_tid = start.parent_tid;
-  return start.routine(start.arg);
-}
-}  // namespace
-
-ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
-                                     void* arg) {
-  using Fn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
-  static Fn real = ariadne::trace::detail::next_definition<Fn>("pthread_create");
-  if (!g_active) return real(thread, attr, routine, arg);
-  auto* start = static_cast<ThreadStart*>(std::malloc(sizeof(ThreadStart)));
-  if (start == nullptr) return real(thread, attr, routine, arg);
-  *start = {routine, arg, current_tid()};
-  const int rc = real(thread, attr, start_with_parent, start);
-  if (rc != 0) std::free(start);
-  return rc;
 }

@@ -62,6 +62,36 @@ ThreadLog g_dead_log{};
 // full disk must not turn every call into a system call.
 constexpr std::uint64_t kRetryEvery = 4096;
 
+// The next segment number of each tid whose thread ended, so that a thread
+// that reuses its tid (the kernel hands tids out again: pid_max is 32768 by
+// default) goes on from there instead of writing t<tid>-0.seg again over the
+// first thread's segments. Indexed by tid (below PID_MAX_LIMIT, 2^22 on
+// 64-bit Linux): 16 MiB of address space, mapped at the first thread's end,
+// a page touched per 1024 tids.
+constexpr std::uint32_t kMaxTids = 1u << 22;
+std::atomic<std::uint32_t*> g_next_seq{nullptr};
+
+std::uint32_t next_seq_of(std::uint32_t tid) noexcept {
+  std::uint32_t* table = g_next_seq.load(std::memory_order_acquire);
+  return table != nullptr && tid < kMaxTids ? __atomic_load_n(&table[tid], __ATOMIC_ACQUIRE) : 0;
+}
+
+void remember_next_seq(std::uint32_t tid, std::uint32_t seq) noexcept {
+  if (tid >= kMaxTids) return;
+  std::uint32_t* table = g_next_seq.load(std::memory_order_acquire);
+  if (table == nullptr) {
+    void* m = sys_mmap(nullptr, kMaxTids * sizeof(std::uint32_t), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return;
+    auto* mine = static_cast<std::uint32_t*>(m);
+    if (g_next_seq.compare_exchange_strong(table, mine, std::memory_order_acq_rel))
+      table = mine;
+    else
+      sys_munmap(mine, kMaxTids * sizeof(std::uint32_t));  // another thread's came first: `table`
+  }
+  __atomic_store_n(&table[tid], seq, __ATOMIC_RELEASE);
+}
+
 void on_thread_exit(void* p) {
   auto* t = static_cast<ThreadLog*>(p);
   if (t != nullptr && t_log == t) finish_thread(t);
@@ -374,6 +404,7 @@ ThreadLog* start_thread() noexcept {
   ThreadLog* t = allocate_log();
   if (t == nullptr) return &g_dead_log;
   t->tid = current_tid();
+  t->seq = next_seq_of(t->tid);
   t->parent_tid = t_parent_tid;
   t->last = arch::timestamp();
   set_thread_log(t);
@@ -397,6 +428,7 @@ void finish_thread(ThreadLog* t) noexcept {
   write_lost_marker(t);
   write_simple_event(t, Event::thread_exit, nullptr, 0);
   seal_segment(t);
+  remember_next_seq(t->tid, t->seq);
   t->dead = true;
   set_thread_log(&g_dead_log);
   __atomic_store_n(&t->in_use, false, __ATOMIC_RELEASE);
@@ -412,6 +444,9 @@ void restart_threads_in_child(std::uint32_t parent_pid, bool record) noexcept {
     t->dead = true;
     t->in_use = false;
   }
+  // A new process directory: its tids start from segment 0.
+  if (std::uint32_t* table = g_next_seq.exchange(nullptr, std::memory_order_acq_rel))
+    sys_munmap(table, kMaxTids * sizeof(std::uint32_t));
   if (!record && self != nullptr) set_thread_log(&g_dead_log);
   if (!record || self == nullptr || self == &g_dead_log) return;
   forget_live_files(self);

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 
 #include "trace/Handlers.hpp"
@@ -64,6 +65,13 @@ struct MappedArray {
 // ---- shadow stacks ---------------------------------------------------------
 
 constexpr std::size_t kFirstShadowBytes = 32 * 1024;  // 127 entries; doubles when full
+// The shadow stacks of ended threads, at the first size, are kept for the
+// next stacks, so a program that starts and ends threads all the time does
+// not map and unmap one per thread (an munmap in a multi-threaded process is
+// a TLB shootdown on every CPU). At most this many: 2 MiB of address space,
+// little of it touched. (A pooled coroutine stack registered again keeps its
+// shadow stack anyway.)
+constexpr std::size_t kSpareShadows = 64;
 
 std::size_t shadow_bytes(std::uint32_t capacity) {
   return offsetof(ShadowStack, entries) + sizeof(ShadowEntry) * capacity;
@@ -96,6 +104,9 @@ struct PerThread {
   bool locking;        // holds (or is taking) the lock
   bool exited;         // past the thread-exit hook: no more shadow stacks
   unsigned exit_rounds;
+  // The thread's own stack as pthread_create made it (note_own_stack), or
+  // 0, 0: found without reading /proc/self/maps.
+  std::uintptr_t own_lo, own_hi;
 };
 constinit thread_local PerThread t_self{};
 
@@ -109,6 +120,8 @@ MappedArray<Region> g_index;  // sorted by lo
 std::size_t g_tombstones = 0;
 MappedArray<Watched> g_threads;
 std::atomic<std::uint64_t> g_live{0}, g_made{0}, g_retired{0}, g_unhooked{0};
+ShadowStack* g_spares[kSpareShadows];
+std::size_t g_spare_count = 0;
 pthread_key_t g_exit_key;
 bool g_key_ready = false;
 
@@ -203,8 +216,9 @@ void forget(const ShadowStack* s) {
 }
 
 // Open entries are dropped with the shadow stack: whatever ran on the
-// stack is gone (thread ended, memory unmapped, stack handed back).
-void retire(std::size_t i) {
+// stack is gone (thread ended, memory unmapped, stack handed back). An ended
+// thread's (`spare`) may be kept for another stack.
+void retire(std::size_t i, bool spare = false) {
   Region& r = g_index.data[i];
   ShadowStack* s = r.shadow;
   r.hi = 0;
@@ -214,6 +228,10 @@ void retire(std::size_t i) {
   g_retired.fetch_add(1, std::memory_order_relaxed);
   if (s == nullptr) return;
   forget(s);
+  if (spare && s->capacity == capacity_of(kFirstShadowBytes) && g_spare_count < kSpareShadows) {
+    g_spares[g_spare_count++] = s;
+    return;
+  }
   unmap_bytes(s, shadow_bytes(s->capacity));
 }
 
@@ -241,7 +259,7 @@ void retire_overlapping(std::uintptr_t lo, std::uintptr_t hi) {
 }
 
 ShadowStack* make_shadow(Region& r) {
-  void* p = map_bytes(kFirstShadowBytes);
+  void* p = g_spare_count != 0 ? g_spares[--g_spare_count] : map_bytes(kFirstShadowBytes);
   if (p == nullptr) {
     note_unhooked("cannot map a shadow stack");
     return nullptr;
@@ -322,9 +340,47 @@ void on_thread_exit(void*) {
   if (!l.held()) return;
   me.exited = true;
   const long i = find(reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0)));
-  if (i >= 0 && !g_index.data[i].registered) retire(static_cast<std::size_t>(i));
+  if (i >= 0 && !g_index.data[i].registered) retire(static_cast<std::size_t>(i), /*spare=*/true);
   unwatch(me);
   compact();
+}
+
+// In a thread pthread_create started, before its routine: the stack made
+// for it, so that its first hooked call needs no read of /proc/self/maps (a
+// whole file per thread; under qemu-aarch64, which writes the file out at
+// every open, most of what a short thread costs the tracer). Exact for a
+// stack the program gave (pthread_attr_setstack) too, where the mapping
+// would be the whole allocation it was carved from.
+void note_own_stack() {
+  const int saved_errno = errno;
+  pthread_attr_t attr;
+  if (::pthread_getattr_np(::pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    std::size_t size = 0;
+    if (::pthread_attr_getstack(&attr, &addr, &size) == 0 && size != 0) {
+      t_self.own_lo = reinterpret_cast<std::uintptr_t>(addr);
+      t_self.own_hi = t_self.own_lo + size;
+    }
+    ::pthread_attr_destroy(&attr);
+  }
+  errno = saved_errno;
+}
+
+std::atomic<void (*)(std::uint32_t)> g_start_observer{nullptr};
+
+// pthread_create's routine runs inside this (the interposer below).
+struct ThreadStart {
+  void* (*routine)(void*);
+  void* arg;
+  std::uint32_t creator_tid;
+};
+
+void* start_routine(void* p) {
+  const ThreadStart start = *static_cast<ThreadStart*>(p);
+  std::free(p);
+  note_own_stack();
+  if (auto* observer = g_start_observer.load(std::memory_order_acquire)) observer(start.creator_tid);
+  return start.routine(start.arg);
 }
 
 // Under the lock: the region of sp with its shadow stack, or nullptr.
@@ -364,10 +420,11 @@ ShadowStack* shadow_stack_for(std::uintptr_t key) noexcept {
     if (!absent && s == nullptr) return nullptr;
   }
   if (s == nullptr) {
-    // Read without the lock (system calls); another thread may meanwhile
+    // The thread's own stack is known from pthread_create; any other is
+    // read without the lock (system calls). Another thread may meanwhile
     // register a stack beside this one, so the regions are looked at again.
-    std::uintptr_t lo, hi;
-    if (!mapping_of(sp, &lo, &hi)) {
+    std::uintptr_t lo = me.own_lo, hi = me.own_hi;
+    if ((sp < lo || sp >= hi) && !mapping_of(sp, &lo, &hi)) {
       note_unhooked("the stack pointer is in no mapping of /proc/self/maps");
       return nullptr;
     }
@@ -443,6 +500,10 @@ StackRegionCounts stack_region_counts() noexcept {
           g_retired.load(std::memory_order_relaxed)};
 }
 
+void set_thread_start_observer(void (*observer)(std::uint32_t creator_tid)) noexcept {
+  g_start_observer.store(observer, std::memory_order_release);
+}
+
 void init_stack_regions() noexcept {
   g_key_ready = ::pthread_key_create(&g_exit_key, on_thread_exit) == 0;
   // A fork while another thread holds the lock must not leave it held in
@@ -491,6 +552,21 @@ ARIADNE_RT_EXPORT int ariadne_trace_unregister_stack(const void* lo_p) noexcept 
   retire(static_cast<std::size_t>(i));
   compact();
   return 0;
+}
+
+// Every thread the program starts learns its stack first (note_own_stack).
+// Forwarded as it is when the start cannot be wrapped.
+ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
+                                     void* arg) {
+  using Fn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  static Fn real = next_definition<Fn>("pthread_create");
+  auto* start = static_cast<ThreadStart*>(std::malloc(sizeof(ThreadStart)));
+  if (start == nullptr) return real(thread, attr, routine, arg);
+  const bool observed = g_start_observer.load(std::memory_order_acquire) != nullptr;
+  *start = {routine, arg, observed ? static_cast<std::uint32_t>(ariadne::sys_gettid()) : 0u};
+  const int rc = real(thread, attr, start_routine, start);
+  if (rc != 0) std::free(start);
+  return rc;
 }
 
 // Stacks whose memory goes are retired first: a mapping made later at the
