@@ -9,8 +9,14 @@
 #                   different;
 #   killed          the target SIGKILLed mid-run while recording replays up to
 #                   the kill, its output reproduced up to there;
-#   info            `ariadne info` shows the replay log.
-# Environment: ARIADNE, WORK, BIN (the directory of the suite's programs).
+#   info            `ariadne info` shows the replay log;
+#   llsc            llsc_counter's atomics are inline load/store-exclusive
+#                   loops (AArch64: checked in the disassembly), recorded
+#                   RECORDS times on a CPU without LSE (QEMU_CPU=cortex-a53)
+#                   with tick budgets from 7 to 2000, each replayed without
+#                   QEMU_CPU in ariadne's environment: same output, exact count.
+# Environment: ARIADNE, WORK, BIN (the directory of the suite's programs);
+# llsc also ARCH (aarch64 or x86_64) and RECORDS.
 set -u
 : "${ARIADNE:?}" "${WORK:?}" "${BIN:?}"
 case_name=${1:?usage: replay_checks.sh CASE}
@@ -148,6 +154,35 @@ case $case_name in
     grep -q "^Replay log" "$work/info" || fail "no replay log section"
     grep -Eq "^  Hand-offs  [1-9][0-9]* \(.*(budget|wait|exit) [0-9]+" "$work/info" || fail "no hand-offs by reason"
     grep -q "the program's exit is logged" "$work/info" || fail "no end"
+    ;;
+  llsc)
+    prog=$BIN/llsc_counter
+    records=${RECORDS:-20}
+    if [ "${ARCH:?}" = aarch64 ]; then
+      objdump=aarch64-linux-gnu-objdump
+      command -v "$objdump" >/dev/null || objdump=objdump
+      "$objdump" -d "$prog" | awk '/<worker>:/,/^$/' >"$work/worker.s"
+      exclusive=$(grep -Ec '\s(ldaxr|ldxr|stlxr|stxr)\s' "$work/worker.s")
+      lse=$(grep -Ec '\s(ldadd[a-z]*|cas[a-z]*|swp[a-z]*)\s|__aarch64_' "$work/worker.s")
+      echo "llsc: worker() holds $exclusive load/store-exclusive instructions and $lse LSE instructions or outline-atomic calls"
+      [ "$exclusive" -ge 2 ] && [ "$lse" -eq 0 ] || fail "llsc_counter is not built with inline LL/SC loops"
+      export QEMU_CPU=cortex-a53
+    fi
+    same=0
+    for ((r = 1; r <= records; r++)); do
+      d=$work/r$r
+      ticks=$((7 + (r - 1) * 105))
+      "$ARIADNE" record --replayable --ticks "$ticks" -o "$d" -- "$prog" >"$d.rec" 2>"$d.recerr" ||
+        fail "recording $r (--ticks $ticks) failed: $(tail -n1 "$d.recerr")"
+      grep -qx "count: 800000 of 800000" "$d.rec" || fail "recording $r: $(grep count: "$d.rec")"
+      if [ "$ARCH" = aarch64 ]; then
+        grep -qx "LSE atomics: no" "$d.rec" || fail "recording $r did not run on a CPU without LSE"
+      fi
+      env -u QEMU_CPU "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err" || fail "replay $r: exit $?: $(tail -n1 "$d.err")"
+      cmp -s "$d.rec" "$d.rep" || fail "replay $r differs: $(diff "$d.rec" "$d.rep" | head -n 4)"
+      same=$((same + 1))
+    done
+    echo "llsc: $same of $records recordings (--ticks 7 to $ticks${QEMU_CPU:+, QEMU_CPU=$QEMU_CPU}) replayed identically, count 800000 of 800000 in each; first: $(grep seen "$work/r1.rec")"
     ;;
   *)
     echo "replay_checks.sh: unknown case '$case_name'" >&2
