@@ -21,6 +21,8 @@
 #ifndef ARIADNE_TRACE_HPP
 #define ARIADNE_TRACE_HPP
 
+#include <signal.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -239,6 +241,26 @@ ARIADNE_TRACE_API void end_program_code(bool saved) noexcept;
 // interrupts a call the thread waits in). nullptr: none.
 using SignalDeferral = bool (*)(int sig);
 ARIADNE_TRACE_API void set_signal_deferral(SignalDeferral deferral) noexcept;
+
+// Asked first when the runtime's SIGTRAP handler runs (the runtime owns
+// SIGTRAP): true means the trap was the caller's own (replay's diverted
+// instructions on x86-64) and is handled. Runs in the signal handler.
+using TrapHandler = bool (*)(siginfo_t* info, void* context);
+ARIADNE_TRACE_API void set_trap_handler(TrapHandler handler) noexcept;
+
+// Executable code of instrumented modules (their SHF_EXECINSTR sections):
+// `observer` is called at once for every section of the modules loaded now,
+// then for those of every module loaded later (dlopen), under the tracer's
+// lock, before the module's code runs. One observer. False if one is set.
+using CodeObserver = void (*)(const char* module, std::uintptr_t start, std::uintptr_t end);
+ARIADNE_TRACE_API bool set_code_observer(CodeObserver observer) noexcept;
+// Room for `size` bytes of code that a direct branch anywhere in the module
+// holding `address` reaches, written by `write(at, ctx)` while writable, then
+// read-execute; for a CodeObserver only (under the tracer's lock). 0 if
+// none could be had.
+using CodePlacer = bool (*)(std::byte* at, void* ctx);
+ARIADNE_TRACE_API std::uintptr_t place_code_near(std::uintptr_t address, std::size_t size, CodePlacer write,
+                                                 void* ctx) noexcept;
 
 // The last error (bad regex...), or "" — per thread.
 ARIADNE_TRACE_API const char* error() noexcept;

@@ -104,6 +104,9 @@ void frames() {
   for (const auto& f : arch::kSwitchFrameFields) define(f.name, f.offset);
   define("SF_SIZE", sizeof(arch::SwitchFrame));
 
+  block("NondetFrame (arch/<arch>/AsmLayout.hpp), replay's frame around a diverted instruction");
+  for (const auto& f : arch::kNondetFrameFields) define(f.name, f.offset);
+
   block("Indexed fields");
   for (const char* line : arch::kAsmMacros) std::printf("%s\n", line);
 }

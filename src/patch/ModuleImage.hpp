@@ -33,6 +33,14 @@ struct ModuleImage {
   std::string problem;
   bool skip = false;         // true: do not patch anything in this module
   bool instrumented = true;  // false: no __patchable_function_entries at all (libc...)
+  // Run-time [start, end) of each allocated SHF_EXECINSTR section (.text,
+  // .plt...) of an instrumented module: where replay looks for instructions
+  // whose results differ between runs (docs/replay.md).
+  struct CodeRange {
+    std::uintptr_t start = 0;
+    std::uintptr_t end = 0;
+  };
+  std::vector<CodeRange> code;
 };
 
 }  // namespace ariadne::patch

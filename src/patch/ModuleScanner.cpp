@@ -257,6 +257,14 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
     if (gelf_getshdr(scn, &shdr) == nullptr) continue;
     if (shdr.sh_type == SHT_SYMTAB) symtab = scn;
     if (shdr.sh_type == SHT_DYNSYM) dynsym = scn;
+    constexpr auto kCode = SHF_ALLOC | SHF_EXECINSTR;
+    if ((shdr.sh_flags & kCode) == kCode && shdr.sh_type == SHT_PROGBITS && shdr.sh_size != 0) {
+      const ModuleImage::CodeRange range{module.bias + shdr.sh_addr,
+                                         module.bias + shdr.sh_addr + shdr.sh_size};
+      if (std::any_of(executable.begin(), executable.end(),
+                      [&](const Segment& x) { return range.start >= x.start && range.end <= x.end; }))
+        module.code.push_back(range);
+    }
   }
   if (symtab == nullptr) add_problem(module, "stripped (no .symtab): names from .dynsym only");
   std::vector<FunctionSymbol> symbols;

@@ -77,6 +77,8 @@ const char* call_name(std::uint64_t nr) noexcept {
       return "mkdir";
     case kCallRename:
       return "rename";
+    case kCallNondetInsn:
+      return "a nondeterministic instruction";
     default:
       return "call";
   }

@@ -71,6 +71,7 @@ enum Call : std::uint64_t {
   kCallRmdir,
   kCallMkdir,
   kCallRename,
+  kCallNondetInsn,  // an instruction diverted by NondetInsns.cpp (rdtsc, mrs cntvct_el0...)
 };
 
 struct EventHead {

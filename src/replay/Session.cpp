@@ -175,6 +175,7 @@ void start_from_environment() noexcept {
   hold_async_signals();
   trace::add_tick_handler(on_entry, nullptr);
   trace::enable(trace::all());
+  divert_nondet_instructions();
   std::atexit(at_exit_hook);
   replace_stdin();
   if (g_mode == Mode::replay) set_replay_budget(main_thread);

@@ -67,6 +67,10 @@ ReplayThread* self() noexcept;
 // Starts from the environment (ARIADNE_REPLAY): called from the library's
 // constructor.
 void start_from_environment() noexcept;
+// Diverts the nondeterministic instructions of every instrumented module,
+// now and at each dlopen (NondetInsns.cpp); how many are diverted.
+void divert_nondet_instructions() noexcept;
+std::size_t nondet_sites() noexcept;
 // stdin as a stream whose reads are intercepted (StdioInterposers.cpp).
 void replace_stdin() noexcept;
 

@@ -264,8 +264,14 @@ void reset_to_default(int sig, bool reinstall) noexcept {
   }
 }
 
+std::atomic<trace::TrapHandler> g_trap_handler{nullptr};
+
 void on_owned_signal(int sig, siginfo_t* info, void* context) {
-  if (sig == SIGTRAP && arch::handle_patch_trap(info, context)) return;
+  if (sig == SIGTRAP) {
+    if (arch::handle_patch_trap(info, context)) return;
+    const trace::TrapHandler own = g_trap_handler.load(std::memory_order_acquire);
+    if (own != nullptr && own(info, context)) return;
+  }
   // si_code > 0: raised by the kernel for this instruction (a trap of the
   // program's own); it cannot wait, as the kernel would not let it.
   const bool synchronous = info != nullptr && info->si_code > 0;
@@ -414,6 +420,10 @@ void set_signal_observer(const SignalObserver* observer) noexcept {
 std::uint64_t signals_forwarded() noexcept { return g_forwarded.load(std::memory_order_relaxed); }
 
 }  // namespace ariadne::trace::detail
+
+void ariadne::trace::set_trap_handler(TrapHandler handler) noexcept {
+  detail::g_trap_handler.store(handler, std::memory_order_release);
+}
 
 void ariadne::trace::set_signal_deferral(SignalDeferral deferral) noexcept {
   detail::g_deferral.store(deferral, std::memory_order_release);

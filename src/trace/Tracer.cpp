@@ -272,6 +272,15 @@ const std::string& program_path() {
   return path;
 }
 
+std::atomic<trace::CodeObserver> g_code_observer{nullptr};
+
+void tell_code_observer(const patch::ModuleImage& image) {
+  const trace::CodeObserver observer = g_code_observer.load(std::memory_order_acquire);
+  if (observer == nullptr) return;
+  for (const patch::ModuleImage::CodeRange& range : image.code)
+    observer(image.path.c_str(), range.start, range.end);
+}
+
 void add_modules() {
   std::vector<patch::ModuleImage> images = patch::scan_loaded_modules([](const patch::ModuleImage& m) {
     return known(m.path.c_str(), m.bias) || is_runtime(m.lowest, m.highest);
@@ -305,6 +314,7 @@ void add_modules() {
       continue;
     }
     apply_rules(static_cast<std::size_t>(index));
+    tell_code_observer(*kept);
     for (const auto& slot : g_module_observers) {
       if (ModuleObserver observer = slot.load(std::memory_order_acquire); observer != nullptr)
         observer(static_cast<std::size_t>(index));
@@ -343,6 +353,17 @@ void ensure_initialized() noexcept {
                  [] { pthread_mutex_unlock(&g_lock); });
   add_modules();
   g_initialized.store(2, std::memory_order_release);
+}
+
+// Under the lock (a CodeObserver's caller holds it).
+std::uintptr_t place_code(std::uintptr_t address, std::size_t size, trace::CodePlacer write, void* ctx) {
+  for (std::size_t i = 0; i < sites().module_count(); ++i) {
+    const ModuleRecord& m = sites().module(i);
+    if (!m.live.load(std::memory_order_acquire) || m.image == nullptr) continue;
+    if (address < m.image->lowest || address >= m.image->highest) continue;
+    return state().veneers.place(*m.image, size, write, ctx);
+  }
+  return 0;
 }
 
 bool add_module_observer(ModuleObserver observer) noexcept {
@@ -580,6 +601,24 @@ std::uint64_t thread_ticks() noexcept { return thread_state().ticks; }
 void set_tick_budget(const std::uint64_t* budget) noexcept { thread_state().tick_budget = budget; }
 std::uintptr_t last_entry_site() noexcept { return thread_state().last_entry; }
 std::uint64_t count_tick() noexcept { return ++thread_state().ticks; }
+
+bool set_code_observer(CodeObserver observer) noexcept {
+  ensure_initialized();
+  Guard g;
+  CodeObserver none = nullptr;
+  if (observer == nullptr || !g_code_observer.compare_exchange_strong(none, observer)) return false;
+  SiteTable& t = sites();
+  for (std::size_t i = 0; i < t.module_count(); ++i) {
+    const ModuleRecord& m = t.module(i);
+    if (m.live.load(std::memory_order_acquire) && m.image != nullptr) tell_code_observer(*m.image);
+  }
+  return true;
+}
+
+std::uintptr_t place_code_near(std::uintptr_t address, std::size_t size, CodePlacer write,
+                               void* ctx) noexcept {
+  return place_code(address, size, write, ctx);
+}
 
 const char* error() noexcept { return thread_state().error; }
 

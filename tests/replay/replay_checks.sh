@@ -10,13 +10,18 @@
 #   killed          the target SIGKILLed mid-run while recording replays up to
 #                   the kill, its output reproduced up to there;
 #   info            `ariadne info` shows the replay log;
+#   sve             sve_first_fault (AArch64: SVE ldff1b/rdffr) runs natively,
+#                   and record --replayable refuses it naming sve_strlen;
+#   nondet          nondet (time-stamp counter, CPU identity, hardware random
+#                   numbers read by instructions, branches on them) recorded
+#                   RECORDS times, each replay identical;
 #   llsc            llsc_counter's atomics are inline load/store-exclusive
 #                   loops (AArch64: checked in the disassembly), recorded
 #                   RECORDS times on a CPU without LSE (QEMU_CPU=cortex-a53)
 #                   with tick budgets from 7 to 2000, each replayed without
 #                   QEMU_CPU in ariadne's environment: same output, exact count.
 # Environment: ARIADNE, WORK, BIN (the directory of the suite's programs);
-# llsc also ARCH (aarch64 or x86_64) and RECORDS.
+# llsc and nondet also ARCH (aarch64 or x86_64) and RECORDS.
 set -u
 : "${ARIADNE:?}" "${WORK:?}" "${BIN:?}"
 case_name=${1:?usage: replay_checks.sh CASE}
@@ -32,7 +37,7 @@ fail() {
 case $case_name in
   ignore-results)
     caught=0
-    for prog in clocks random ids; do
+    for prog in clocks random ids nondet; do
       "$ARIADNE" record --replayable -o "$work/$prog" -- "$BIN/$prog" >"$work/$prog.rec" 2>/dev/null ||
         fail "$prog: recording failed"
       "$ARIADNE" replay "$work/$prog" >"$work/$prog.rep" 2>"$work/$prog.err" || fail "$prog: the faithful replay failed"
@@ -42,8 +47,8 @@ case $case_name in
       echo "$prog: faithful replay exit 0, same output; replay ignoring the log: exit $status, $(tail -n1 "$work/$prog.baderr")"
       [ $status -eq 4 ] && caught=$((caught + 1))
     done
-    echo "ignore-results: $caught of 3 replays that ignore the logged results were reported diverged"
-    [ $caught -eq 3 ] || fail "a replay ignoring the log was not caught"
+    echo "ignore-results: $caught of 4 replays that ignore the logged results were reported diverged"
+    [ $caught -eq 4 ] || fail "a replay ignoring the log was not caught"
     ;;
   divergence)
     faithful=0 diverged=0 silent=0
@@ -154,6 +159,36 @@ case $case_name in
     grep -q "^Replay log" "$work/info" || fail "no replay log section"
     grep -Eq "^  Hand-offs  [1-9][0-9]* \(.*(budget|wait|exit) [0-9]+" "$work/info" || fail "no hand-offs by reason"
     grep -q "the program's exit is logged" "$work/info" || fail "no end"
+    ;;
+  sve)
+    prog=$BIN/sve_first_fault
+    QEMU_CPU=max "$prog" >"$work/native.out" 2>&1 || fail "the program fails natively: $(tail -n1 "$work/native.out")"
+    grep -qx EXIT-SUCCESS "$work/native.out" || fail "no EXIT-SUCCESS natively"
+    echo "sve: natively (QEMU_CPU=max): $(grep -c '^length' "$work/native.out") lengths right, e.g. $(head -n1 "$work/native.out")"
+    QEMU_CPU=max "$ARIADNE" record --replayable -o "$work/rec" -- "$prog" >"$work/rec.out" 2>"$work/rec.err"
+    status=$?
+    echo "sve: ariadne record --replayable: exit $status"
+    sed 's/^/  stderr: /' "$work/rec.err"
+    [ $status -ne 0 ] || fail "the recording of first-fault loads was not refused"
+    grep -q "sve_strlen uses \`rdffr\|sve_strlen uses \`ldff1" "$work/rec.err" || fail "the refusal does not name sve_strlen"
+    ! grep -q '^length' "$work/rec.out" || fail "the program ran although the recording was refused"
+    ;;
+  nondet)
+    records=${RECORDS:-20}
+    same=0
+    for ((r = 1; r <= records; r++)); do
+      d=$work/r$r
+      "$ARIADNE" record --replayable -o "$d" -- "$BIN/nondet" >"$d.rec" 2>"$d.recerr" ||
+        fail "recording $r failed: $(tail -n1 "$d.recerr")"
+      "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err" || fail "replay $r: exit $?: $(tail -n1 "$d.err")"
+      cmp -s "$d.rec" "$d.rep" || fail "replay $r differs: $(diff "$d.rec" "$d.rep" | head -n 4)"
+      same=$((same + 1))
+    done
+    distinct=$(cat "$work"/r*.rec | grep '^counter:' | sort -u | wc -l)
+    echo "nondet ($ARCH): $same of $records recordings replayed identically; $distinct distinct counter lines among them"
+    echo "first recording:"
+    sed 's/^/  /' "$work/r1.rec"
+    [ "$distinct" -ge 2 ] || fail "the counter read the same in every recording: the check proves nothing"
     ;;
   llsc)
     prog=$BIN/llsc_counter

@@ -44,12 +44,36 @@ inline constexpr AsmField kSwitchFrameFields[] = {
     {"SF_FPCR", offsetof(SwitchFrame, fpcr)},
 };
 
+// What replay's common stub for a diverted `mrs` saves (nondet_stub.S,
+// NondetInsn.hpp): every register the C++ code it calls may change, so the
+// program sees only the instruction's own result. x16, x17 and x30 are the
+// program's (the per-site stub pushed them before it called in).
+struct NondetFrame {
+  std::uint64_t x[31];  // x0-x30 as at the site, the result already in Rt
+  std::uint64_t nzcv;   // RNDR reports failure in Z
+  std::uint64_t fpcr;
+  std::uint64_t fpsr;
+  std::uint64_t back;  // the return address into the per-site stub
+  std::uint64_t pad;
+  unsigned __int128 q[32];  // all of v0-v31: the C++ code may use any
+};
+static_assert(sizeof(NondetFrame) % 16 == 0 && offsetof(NondetFrame, q) % 16 == 0, "SP and q stay aligned");
+
+inline constexpr AsmField kNondetFrameFields[] = {
+    {"NF_X0", offsetof(NondetFrame, x)},      {"NF_NZCV", offsetof(NondetFrame, nzcv)},
+    {"NF_FPCR", offsetof(NondetFrame, fpcr)}, {"NF_FPSR", offsetof(NondetFrame, fpsr)},
+    {"NF_BACK", offsetof(NondetFrame, back)}, {"NF_Q0", offsetof(NondetFrame, q)},
+    {"NF_SIZE", sizeof(NondetFrame)},
+};
+
 // Lines the generated header carries as they are: indexed registers.
 inline constexpr const char* kAsmMacros[] = {
     "#define REGS_X(n) (REGS_X0 + (n) * 8) /* x0-x30 */",
     "#define REGS_Q(n) (REGS_Q0 + (n) * 16) /* q0-q7 */",
     "#define SF_X(n) (SF_X19 + ((n) - 19) * 8) /* x19-x28 */",
     "#define SF_D(n) (SF_D8 + ((n) - 8) * 8) /* d8-d15 */",
+    "#define NF_X(n) (NF_X0 + (n) * 8) /* x0-x30 */",
+    "#define NF_Q(n) (NF_Q0 + (n) * 16) /* q0-q31 */",
 };
 
 }  // namespace ariadne::arch

@@ -51,6 +51,10 @@ inline constexpr AsmField kSwitchFrameFields[] = {
 };
 #undef ARIADNE_SWITCH_FIELD
 
+// x86-64 diverts nondeterministic instructions through SIGTRAP (the
+// signal's ucontext is the frame): no frame of its own.
+inline constexpr AsmField kNondetFrameFields[] = {{"NF_NONE", 0}};
+
 // Lines the generated header carries as they are.
 inline constexpr const char* kAsmMacros[] = {
     "/* xmm<n> at REGS_XMM + 16 * n, 16-byte aligned */",
