@@ -12,6 +12,7 @@ struct IsaInfo {
   std::uint16_t elf_machine;
   InstrumentFlags flags;  // defined once, in cmake/AriadneTarget.cmake
   std::string_view qemu;
+  std::size_t sled_bytes;  // the patchable entry's NOPs (-fpatchable-function-entry=N)
 };
 
 constexpr IsaInfo kIsas[] = {
@@ -19,12 +20,14 @@ constexpr IsaInfo kIsas[] = {
      "x86_64",
      EM_X86_64,
      {ARIADNE_INSTRUMENT_CFLAGS_X86_64, ARIADNE_INSTRUMENT_LDFLAGS, ARIADNE_REPLAYABLE_CFLAGS},
-     "qemu-x86_64"},
+     "qemu-x86_64",
+     5},
     {Isa::aarch64,
      "aarch64",
      EM_AARCH64,
      {ARIADNE_INSTRUMENT_CFLAGS_AARCH64, ARIADNE_INSTRUMENT_LDFLAGS, ARIADNE_REPLAYABLE_CFLAGS},
-     "qemu-aarch64"},
+     "qemu-aarch64",
+     8},
 };
 
 const IsaInfo& info(Isa isa) {
@@ -85,5 +88,6 @@ std::string_view elf_machine_name(std::uint16_t m) {
 InstrumentFlags instrument_flags(Isa isa) { return info(isa).flags; }
 
 std::string_view qemu_user_binary(Isa isa) { return info(isa).qemu; }
+std::size_t sled_bytes(Isa isa) { return info(isa).sled_bytes; }
 
 }  // namespace ariadne::arch

@@ -3,6 +3,7 @@
 // trampolines) lives under src/arch/<arch>/; this header is the only door to it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -35,6 +36,10 @@ struct InstrumentFlags {
   std::string_view replayable_cflags;
 };
 InstrumentFlags instrument_flags(Isa isa);
+
+// Bytes of NOPs at a function's entry that make it patchable. On AArch64 the
+// function's DWARF range begins after them (GCC's DW_AT_low_pc).
+std::size_t sled_bytes(Isa isa);
 
 // Name of the qemu-user binary that runs programs of this ISA on another host.
 std::string_view qemu_user_binary(Isa isa);

@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
+#include "analysis/SourceLines.hpp"
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
 
@@ -25,6 +27,7 @@ using namespace tracefile;
 // Average, min and max are over every call's own duration (`sum`).
 struct Stats {
   std::uint64_t calls = 0, total = 0, sum = 0, self = 0, min = UINT64_MAX, max = 0;
+  std::string source;  // --srcline: "file.c:12", or
   void add(std::uint64_t dur, std::uint64_t self_ns, bool outermost) {
     ++calls;
     if (outermost) total += dur;
@@ -117,10 +120,10 @@ void print_table(const Table& t, const std::string& sort) {
               "==========", "==========", "====================");
   for (const auto& [name, s] : rows) {
     if (s.calls == 0) continue;
-    std::printf("%12s %12s %10llu %12s %12s %12s  %s\n", format_duration(s.total).c_str(),
+    std::printf("%12s %12s %10llu %12s %12s %12s  %s%s%s\n", format_duration(s.total).c_str(),
                 format_duration(s.self).c_str(), static_cast<unsigned long long>(s.calls),
                 format_duration(s.sum / s.calls).c_str(), format_duration(s.min).c_str(),
-                format_duration(s.max).c_str(), name.c_str());
+                format_duration(s.max).c_str(), name.c_str(), s.source.empty() ? "" : "  ", s.source.c_str());
   }
 }
 
@@ -163,8 +166,13 @@ void print_diff(const Table& base, const Table& now, const std::string& sort) {
   }
 }
 
-void merge_into(Table& t, const ProcessInfo& p, const Collector& c) {
-  for (const auto& [site, s] : c.by_site) t[p.site_name(site)].merge(s);
+// lines: the process's source locations (--srcline), or nullptr.
+void merge_into(Table& t, const ProcessInfo& p, const Collector& c, analysis::SourceLines* lines) {
+  for (const auto& [site, s] : c.by_site) {
+    Stats& row = t[p.site_name(site)];
+    row.merge(s);
+    if (lines != nullptr && row.source.empty()) row.source = lines->at(site);
+  }
 }
 
 struct Opts {
@@ -172,7 +180,7 @@ struct Opts {
   std::string base;
   std::string sort = "total";
   std::string only, hide;
-  bool threads = false;
+  bool threads = false, srcline = false;
   Selection sel;
   Regex only_re, hide_re;
   std::vector<std::string> notes;  // printed below the table
@@ -199,6 +207,7 @@ Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_
   attach(t.dir, progress);
   Table all;
   bool first = true;
+  analysis::SourceLinesByProcess lines_of(o.srcline);
   o.sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
     Collector c(p, o.only_re, o.hide_re);
     walk_calls(t.dir, p, th, c, t.problems);
@@ -206,13 +215,13 @@ Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_
     lost += c.lost;
     if (print_threads) {
       Table one;
-      merge_into(one, p, c);
+      merge_into(one, p, c, lines_of(p));
       progress.done();
       std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
       print_table(one, o.sort);
       first = false;
     } else {
-      merge_into(all, p, c);
+      merge_into(all, p, c, lines_of(p));
     }
   });
   // Each fiber's calls, paired across the threads it ran on.
@@ -234,10 +243,10 @@ Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_
         open += fc->open;
         if (print_threads) {
           Table one;
-          merge_into(one, *fiber_process, *fc);
+          merge_into(one, *fiber_process, *fc, lines_of(*fiber_process));
           print_table(one, o.sort);
         } else {
-          merge_into(all, *fiber_process, *fc);
+          merge_into(all, *fiber_process, *fc, lines_of(*fiber_process));
         }
       });
   progress.done();
@@ -265,6 +274,10 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("-F,--filter", o->only, "Only calls of functions matching REGEX and their callees");
   cmd->add_option("-N,--notrace", o->hide, "Leave out calls of functions matching REGEX and their callees");
   cmd->add_flag("--threads", o->threads, "One table per thread")->excludes("--diff");
+  cmd->add_flag("--srcline", o->srcline,
+                "Each function's source file and line, after its name (from the DWARF line table: programs "
+                "built with -g)")
+      ->excludes("--diff");
   o->sel.add_options(*cmd);
   cmd->callback([o] {
     if (!o->only.empty()) o->only_re.compile(o->only, "-F");

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "analysis/SourceLines.hpp"
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
 #include "tracefile/FunctionName.hpp"
@@ -39,8 +40,10 @@ std::string args_text(const std::vector<Value>& args) {
 class Printer : public CallVisitor {
  public:
   // `lane`: what the TID column shows (the tid, or f<id> for a fiber).
-  Printer(const ProcessInfo& p, std::string lane, std::uint64_t origin, const Filters& f)
-      : p_(p), lane_(std::move(lane)), origin_(origin), f_(f) {}
+  // `lines`: source locations to show after each call (--srcline), or nullptr.
+  Printer(const ProcessInfo& p, std::string lane, std::uint64_t origin, const Filters& f,
+          analysis::SourceLines* lines)
+      : p_(p), lane_(std::move(lane)), origin_(origin), f_(f), lines_(lines) {}
 
   void on_enter(const Call& c) override {
     flush_pending();
@@ -59,6 +62,10 @@ class Printer : public CallVisitor {
     pending_depth_ = d;
     pending_text_ = fmt::format("{}({})", function_base_name(name), args_text(c.args));
     pending_note_ = c.inherited ? " /* open at the fork */" : "";
+    if (lines_ != nullptr) {
+      const std::string& where = lines_->at(c.site);
+      if (!where.empty()) pending_note_ += " /* " + where + " */";
+    }
   }
 
   void on_exit(const Call& c) override {
@@ -161,6 +168,7 @@ class Printer : public CallVisitor {
   std::string lane_;
   std::uint64_t origin_;
   const Filters& f_;
+  analysis::SourceLines* lines_;
   std::vector<State> state_;
   SiteMatch only_{p_, f_.only}, hide_{p_, f_.hide};
   bool pending_ = false;
@@ -199,6 +207,7 @@ void add_show_command(CLI::App& app) {
   struct Opts {
     std::string dir = "ariadne.data";
     std::string since, until, only, hide;
+    bool srcline = false;
     Selection sel;
   };
   auto o = std::make_shared<Opts>();
@@ -210,6 +219,9 @@ void add_show_command(CLI::App& app) {
       "-F,--filter", o->only,
       "Only calls of functions matching REGEX and their callees (the outermost one shown at depth 0)");
   cmd->add_option("-N,--notrace", o->hide, "Hide calls of functions matching REGEX and their callees");
+  cmd->add_flag("--srcline", o->srcline,
+                "After each call, its function's source file and line /* file.c:12 */ (from the DWARF line "
+                "table: programs built with -g)");
   cmd->callback([o] {
     Filters f;
     if (!o->since.empty() && !parse_duration(o->since, f.since)) {
@@ -225,11 +237,12 @@ void add_show_command(CLI::App& app) {
     OpenTrace t = open_trace(o->dir);
     o->sel.check(t.dir, o->dir);
     bool first = true;
+    analysis::SourceLinesByProcess lines_of(o->srcline);
     o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
       std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
       std::printf("%12s [%6s] | %s\n", "# DURATION", "TID", "FUNCTION");
       first = false;
-      Printer printer(p, std::to_string(th.tid), t.dir.start_ns(), f);
+      Printer printer(p, std::to_string(th.tid), t.dir.start_ns(), f, lines_of(p));
       DepthTracker tracker(printer);
       walk_calls(t.dir, p, th, tracker, t.problems);
       printer.finish();
@@ -246,7 +259,7 @@ void add_show_command(CLI::App& app) {
                       on.c_str());
           std::printf("%12s [%6s] | %s\n", "# DURATION", "FIBER", "FUNCTION");
           first = false;
-          printer.emplace(p, fmt::format("f{}", id), t.dir.start_ns(), f);
+          printer.emplace(p, fmt::format("f{}", id), t.dir.start_ns(), f, lines_of(p));
           return tracker.emplace(*printer);
         },
         [&] { printer->finish(); });

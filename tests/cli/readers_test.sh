@@ -11,6 +11,10 @@
 #   flamegraph: `dump --flamegraph` keeps the paths whose calls timed as 0
 #     (most of paths.c's 32 under qemu-aarch64, whose counter ticks in ~1 us
 #     steps), and `--weight=calls` counts every call on its path.
+#   srcline: `show --srcline` and `report --srcline` name each function's
+#     file:line from the DWARF line table of a -g build (recursion.c: fib at
+#     line 9, is_even at 12); none for a build without -g, and none once the
+#     file was rebuilt differently (its build-id no longer matches).
 # Environment: ARIADNE, SRC_DIR (probe.c, recursion.c, paths.c), WORK.
 suite=readers case_name=$1 arch=$2
 # shellcheck source=tests/cli/test_lib.sh
@@ -25,6 +29,29 @@ record() {
 }
 
 case $case_name in
+srcline)
+  # shellcheck disable=SC2086
+  $cc $flags -g -O0 -o "$(prog recursion)" "$SRC_DIR/recursion.c" || fail "cannot compile recursion.c -g"
+  record srcline -- "$(prog recursion)" 4 || fail "record failed"
+  shown=$("$ARIADNE" show "$dir" --srcline) || fail "show --srcline failed"
+  head -n 6 <<<"$shown"
+  grep -Eq '^ +\[ *[0-9]+\] \| +fib\(\) \{ /\* [^ ]*tests/cli/recursion\.c:9 \*/$' <<<"$shown" ||
+    fail "show --srcline: no 'fib() { /* .../recursion.c:9 */' line"
+  grep -Eq 'is_even\(\).* /\* [^ ]*recursion\.c:12 \*/$' <<<"$shown" || fail "show --srcline: is_even not at line 12"
+  report=$("$ARIADNE" report "$dir" --srcline -s name) || fail "report --srcline failed"
+  echo "$report"
+  grep -Eq ' fib  [^ ]*recursion\.c:9$' <<<"$report" || fail "report --srcline: fib's row has no recursion.c:9"
+  grep -Eq ' main  [^ ]*recursion\.c:20$' <<<"$report" || fail "report --srcline: main's row has no recursion.c:20"
+  # Without -g: no locations, and no complaint.
+  build recursion
+  record srcline-nog -- "$(prog recursion)" 4 || fail "record (no -g) failed"
+  "$ARIADNE" show "$dir" --srcline | grep -q 'recursion\.c:' && fail "a location shown for a build without -g"
+  # The -g recording again, its file since rebuilt without -g: the build-id differs.
+  dir=$WORK/readers-srcline-$arch.data
+  "$ARIADNE" show "$dir" --srcline | grep -q 'recursion\.c:' && fail "a location shown from a rebuilt file"
+  echo "srcline: OK"
+  exit 0
+  ;;
 info-options)
   build probe
   record options -F probe -N nothing -D 3 -t 1us -A 'probe_work@arg1' -R 'probe_work@retval' \
