@@ -55,12 +55,21 @@ void deliver(int sig) noexcept {
   raw_syscall(SYS_rt_sigsuspend, &mask, sizeof mask);
 }
 
+// The kernel's handler for `sig` (SIG_DFL, SIG_IGN or a function) into
+// *handler, read directly: the broker's view is the program's. False if it
+// cannot be read.
+bool kernel_handler(int sig, std::uint64_t* handler) noexcept {
+  std::uint64_t action[8] = {};  // the kernel's struct sigaction: the handler first
+  if (raw_syscall(SYS_rt_sigaction, sig, nullptr, action, sizeof(KernelSet)) != 0) return false;
+  *handler = action[0];
+  return true;
+}
+
 // Whether delivering `sig` runs anything: not when it is ignored, or left at
 // a default action that ignores it (rt_sigsuspend would wait for good).
 bool has_effect(int sig) noexcept {
-  std::uint64_t action[8] = {};  // the kernel's struct sigaction: the handler first
-  if (raw_syscall(SYS_rt_sigaction, sig, nullptr, action, sizeof(KernelSet)) != 0) return true;
-  const auto handler = action[0];
+  std::uint64_t handler = 0;
+  if (!kernel_handler(sig, &handler)) return true;
   if (handler == reinterpret_cast<std::uint64_t>(SIG_IGN)) return false;
   if (handler == reinterpret_cast<std::uint64_t>(SIG_DFL))
     return sig != SIGCHLD && sig != SIGWINCH && sig != SIGURG && sig != SIGCONT;
@@ -109,10 +118,8 @@ KernelSet open_in_wait() noexcept {
   for (int sig : kFatalByDefault) fatal |= bit(sig);
   KernelSet open = 0;
   for (int sig : kHeld) {
-    std::uint64_t action[8] = {};  // the kernel's struct sigaction: the handler first
-    if (raw_syscall(SYS_rt_sigaction, sig, nullptr, action, sizeof(KernelSet)) != 0) continue;
-    const auto handler = action[0];
-    if (handler == reinterpret_cast<std::uint64_t>(SIG_IGN)) continue;
+    std::uint64_t handler = 0;
+    if (!kernel_handler(sig, &handler) || handler == reinterpret_cast<std::uint64_t>(SIG_IGN)) continue;
     if (handler != reinterpret_cast<std::uint64_t>(SIG_DFL) || (fatal & bit(sig)) != 0) open |= bit(sig);
   }
   g_open_in_wait.store(open, std::memory_order_relaxed);

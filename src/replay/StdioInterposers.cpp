@@ -166,16 +166,20 @@ ARIADNE_REPLAY_EXPORT FILE* fdopen(int fd, const char* mode) {
   return f != nullptr ? f : real(fd, mode);
 }
 
-ARIADNE_REPLAY_EXPORT int fileno(FILE* f) {
-  REAL(fileno);
+// fileno and fileno_unlocked: a cookie stream's fd, else libc's answer.
+static int fd_of(FILE* f, int (*real)(FILE*)) {
   const CookieSlot* s = f != nullptr ? slot_of(f) : nullptr;
   return s != nullptr ? s->fd : real(f);
 }
 
+ARIADNE_REPLAY_EXPORT int fileno(FILE* f) {
+  REAL(fileno);
+  return fd_of(f, real);
+}
+
 ARIADNE_REPLAY_EXPORT int fileno_unlocked(FILE* f) {
   REAL(fileno_unlocked);
-  const CookieSlot* s = f != nullptr ? slot_of(f) : nullptr;
-  return s != nullptr ? s->fd : real(f);
+  return fd_of(f, real);
 }
 
 ARIADNE_REPLAY_EXPORT int fclose(FILE* f) {
