@@ -50,6 +50,11 @@ struct FiberControl {
   std::vector<FlsSlot> fls;
   std::atomic<int> last_worker{-1};
 
+  // Preemption (Preempt.cpp): NoPreempt regions open, and where a fiber
+  // preempted at a function entry goes on (the entry path's resume).
+  std::atomic<int> no_preempt{0};
+  std::uintptr_t entry_resume = 0;
+
   void release() noexcept {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }

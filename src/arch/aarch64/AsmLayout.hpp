@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "ariadne/trace.hpp"
+#include "arch/aarch64/PreemptFrame.hpp"
 
 namespace ariadne::arch {
 
