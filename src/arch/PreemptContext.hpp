@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "ariadne/trace.hpp"
+
 extern "C" {
 // Where a fiber preempted at a function entry goes: the entry path resumes
 // here (trace Frame::resume) with the function's entry registers. Saves
@@ -19,6 +21,9 @@ std::uintptr_t ariadne_preempt_at_entry();
 
 namespace ariadne::arch {
 
+// The SP a function was entered with, from the entry path's frame (the
+// runtime's Frame::stack_pointer(), which the fiber library cannot link).
+std::uintptr_t preempt_entry_sp(const trace::Regs& regs) noexcept;
 std::uintptr_t interrupted_pc(const void* ucontext) noexcept;
 std::uintptr_t interrupted_sp(const void* ucontext) noexcept;
 // Mutant only (ARIADNE_PREEMPT_MUTANT=skip_fp): the FP/SIMD registers the

@@ -48,7 +48,13 @@ int g_signal = 0;             // the level-2 signal, once installed
 
 // The interrupted PCs of asynchronous preemptions (for tests).
 std::uintptr_t g_pc_log[kPreemptPcLog];
-std::atomic<std::uint64_t> g_pc_count{0};
+std::atomic<std::uint64_t> g_pc_count{0};  // also: asynchronous preemptions in all
+std::atomic<std::uint64_t> g_total_entry{0}, g_total_deferred{0};
+
+void count_deferred(Worker& w) noexcept {
+  w.sched().preempt_deferred.fetch_add(1, std::memory_order_relaxed);
+  g_total_deferred.fetch_add(1, std::memory_order_relaxed);
+}
 
 std::int64_t now_ns() noexcept {
   timespec ts;
@@ -86,14 +92,14 @@ void slice_taken(Worker& w) noexcept {
 void on_tick(const trace::Site&, trace::Frame& frame, void*) {
   Worker* w = current_worker();
   if (w == nullptr) return;
-  switch (judge(w, frame.stack_pointer())) {
+  switch (judge(w, arch::preempt_entry_sp(frame))) {
     case Verdict::not_due:
       // A stale budget (the slice was taken by the signal, or ended).
       if (w->due_seq.load(std::memory_order_relaxed) != w->run_seq.load(std::memory_order_relaxed))
         w->tick_budget.store(~std::uint64_t{0}, std::memory_order_relaxed);
       return;
     case Verdict::unsafe:
-      w->sched().preempt_deferred.fetch_add(1, std::memory_order_relaxed);
+      count_deferred(*w);
       return;  // the budget stays 0: the next entry asks again
     case Verdict::preempt:
       break;
@@ -102,6 +108,7 @@ void on_tick(const trace::Site&, trace::Frame& frame, void*) {
   w->current()->entry_resume = frame.resume;
   frame.resume = reinterpret_cast<std::uintptr_t>(&ariadne_preempt_entry_stub);
   w->sched().preempt_entry.fetch_add(1, std::memory_order_relaxed);
+  g_total_entry.fetch_add(1, std::memory_order_relaxed);
 }
 
 void set_to_current_thread(void* ucontext) noexcept {
@@ -131,7 +138,7 @@ void on_signal(int sig, siginfo_t*, void* ucontext) {
   // Only code the runtime knows as a site's function, and not while the
   // runtime itself works on this thread (a handler calling such code).
   if (v == Verdict::unsafe || g_rt.find_site(pc) == nullptr || g_rt.runtime_busy()) {
-    w->sched().preempt_deferred.fetch_add(1, std::memory_order_relaxed);
+    count_deferred(*w);
     errno = saved_errno;
     return;
   }
@@ -250,6 +257,11 @@ void preempt_slice_begins(Worker& w) noexcept {
 }
 
 void preempt_slice_ends(Worker& w) noexcept { w.running.store(false, std::memory_order_release); }
+
+PreemptTotals preempt_totals() noexcept {
+  return {g_total_entry.load(std::memory_order_relaxed), g_pc_count.load(std::memory_order_relaxed),
+          g_total_deferred.load(std::memory_order_relaxed)};
+}
 
 std::size_t preempted_pcs(std::uintptr_t* out, std::size_t max) noexcept {
   const std::uint64_t n = g_pc_count.load(std::memory_order_acquire);

@@ -54,6 +54,12 @@ void preempt_worker_started(Worker& w) noexcept;
 void preempt_slice_begins(Worker& w) noexcept;
 void preempt_slice_ends(Worker& w) noexcept;
 
+// For tests: preemptions of every scheduler in the process so far.
+struct PreemptTotals {
+  std::uint64_t at_entry, async, deferred;
+};
+PreemptTotals preempt_totals() noexcept;
+
 // For tests: the interrupted PCs of the last (up to) kPreemptPcLog
 // asynchronous preemptions, oldest first; returns how many were written.
 inline constexpr std::size_t kPreemptPcLog = 4096;

@@ -44,7 +44,18 @@ SchedulerCore::~SchedulerCore() = default;
 
 }  // namespace detail
 
-Scheduler::Scheduler(unsigned workers) : Scheduler(workers, SchedulerOptions{}) {}
+namespace {
+// ARIADNE_FIBER_TIME_SLICE_US=N turns preemption on (N microseconds) for
+// schedulers made without options: a way to run a program's or a test
+// suite's fibers preemptively without changing it.
+SchedulerOptions default_options() {
+  SchedulerOptions o;
+  if (const char* us = std::getenv("ARIADNE_FIBER_TIME_SLICE_US")) o.time_slice = std::chrono::microseconds(std::atoll(us));
+  return o;
+}
+}  // namespace
+
+Scheduler::Scheduler(unsigned workers) : Scheduler(workers, default_options()) {}
 
 Scheduler::Scheduler(unsigned workers, SchedulerOptions options)
     : core_(std::make_unique<detail::SchedulerCore>(this, options)) {

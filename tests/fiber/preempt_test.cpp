@@ -110,10 +110,11 @@ int main(int argc, char** argv) {
     sched.run([&] {
       fib::Fiber h = fib::spawn("malloc-hog", malloc_forever);
       fib::Fiber o = fib::spawn("other", [] {
-        for (int k = 0; k < 200; ++k) fib::this_fiber::yield();
+        // Each yield needs the hog preempted, which waits while it is in libc.
+        for (int k = 0; k < 20; ++k) fib::this_fiber::yield();
       });
       o.join();
-      fib::this_fiber::sleep_for(300ms);
+      fib::this_fiber::sleep_for(20ms);
       g_stop.store(true);
       h.join();
     });

@@ -25,6 +25,8 @@ struct FpsimdRecord {
 constexpr std::uint32_t kFpsimdMagic = 0x46508001;
 }  // namespace
 
+std::uintptr_t preempt_entry_sp(const trace::Regs& regs) noexcept { return regs.sp; }
+
 std::uintptr_t interrupted_pc(const void* ucontext) noexcept {
   return static_cast<std::uintptr_t>(static_cast<const ucontext_t*>(ucontext)->uc_mcontext.pc);
 }
