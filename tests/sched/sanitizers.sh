@@ -23,9 +23,16 @@ configure_build() {  # <sanitizer|valgrind> <targets...>
 }
 
 mkdir -p "$work"
+# sched_test_preempt: the same suite plus the preemption cases, built with
+# Ariadne's flags and linked with the runtime, preempted every 100 us.
+preempt_env="ARIADNE_FIBER_TIME_SLICE_US=100"
+
 echo "== address"
-configure_build address sched_test sched_uaf
+configure_build address sched_test sched_uaf sched_test_preempt
 ASAN_OPTIONS=detect_leaks=1 "$work/address/tests/sched/sched_test" --gtest_brief=1 --gtest_filter="$filter"
+echo "== address, preemption on"
+env $preempt_env ASAN_OPTIONS=detect_leaks=1 "$work/address/tests/sched/sched_test_preempt" --gtest_brief=1 \
+  --gtest_filter="$filter"
 
 echo "== planted use-after-free"
 set +e
@@ -41,9 +48,14 @@ grep -q "planted_use_after_free_fiber" "$work/uaf.access" ||
 echo "ASan report names the fiber: $(grep -m1 planted_use_after_free_fiber "$work/uaf.access")"
 
 echo "== thread"
-configure_build thread sched_test
+configure_build thread sched_test sched_test_preempt
 # TSan needs a non-randomised layout on kernels with large mmap_rnd_bits.
 TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R "$work/thread/tests/sched/sched_test" --gtest_brief=1 --gtest_filter="$filter"
+# Under TSan only level 1 preempts (Preempt.cpp: TSan runs signal handlers
+# from its own interceptors).
+echo "== thread, preemption on"
+env $preempt_env TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R "$work/thread/tests/sched/sched_test_preempt" \
+  --gtest_brief=1 --gtest_filter="$filter"
 
 if command -v valgrind >/dev/null; then
   echo "== valgrind"
