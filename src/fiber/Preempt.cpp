@@ -179,7 +179,8 @@ bool find_runtime() noexcept {
     look_up(g_rt.enable, "_ZN7ariadne5trace6enableENS0_8SelectorE");
     look_up(g_rt.find_site, "_ZN7ariadne5trace9find_siteEm");
     look_up(g_rt.runtime_busy, "_ZN7ariadne5trace12runtime_busyEv");
-    if (!g_rt.add_tick_handler || !g_rt.set_tick_budget || !g_rt.enable || !g_rt.find_site || !g_rt.runtime_busy)
+    if (!g_rt.add_tick_handler || !g_rt.set_tick_budget || !g_rt.enable || !g_rt.find_site ||
+        !g_rt.runtime_busy)
       return false;
     if (!arch::preempt_arch_init()) return false;
     const char* mutant = std::getenv("ARIADNE_PREEMPT_MUTANT");

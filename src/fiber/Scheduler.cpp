@@ -50,7 +50,8 @@ namespace {
 // suite's fibers preemptively without changing it.
 SchedulerOptions default_options() {
   SchedulerOptions o;
-  if (const char* us = std::getenv("ARIADNE_FIBER_TIME_SLICE_US")) o.time_slice = std::chrono::microseconds(std::atoll(us));
+  if (const char* us = std::getenv("ARIADNE_FIBER_TIME_SLICE_US"))
+    o.time_slice = std::chrono::microseconds(std::atoll(us));
   return o;
 }
 }  // namespace

@@ -34,6 +34,7 @@ int main() {
     g_stop.store(true);
     spinner.join();
   });
-  std::printf("preempt_gdb: %llu signal preemptions\n", static_cast<unsigned long long>(sched.stats().preemptions_async));
+  std::printf("preempt_gdb: %llu signal preemptions\n",
+              static_cast<unsigned long long>(sched.stats().preemptions_async));
   return 0;
 }

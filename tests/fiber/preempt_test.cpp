@@ -4,6 +4,8 @@
 // and a fiber in malloc-heavy code is never preempted inside libc.
 //
 // usage: preempt_test spin | calls | malloc
+#include "fiber/Preempt.hpp"
+
 #include <dlfcn.h>
 
 #include <atomic>
@@ -15,7 +17,6 @@
 
 #include "ariadne/fiber.hpp"
 #include "ariadne/trace.hpp"
-#include "fiber/Preempt.hpp"
 
 namespace fib = ariadne::fiber;
 using namespace std::chrono_literals;
@@ -128,10 +129,12 @@ int main(int argc, char** argv) {
     std::size_t outside = 0;
     for (std::uintptr_t pc : pcs) {
       Dl_info info{};
-      const bool in_self = dladdr(reinterpret_cast<void*>(pc), &info) != 0 && info.dli_fbase == self.dli_fbase;
+      const bool in_self =
+          dladdr(reinterpret_cast<void*>(pc), &info) != 0 && info.dli_fbase == self.dli_fbase;
       if (!in_self || ariadne::trace::find_site(pc) == nullptr) ++outside;
     }
-    std::printf("%zu signal preemptions logged, %zu with a PC outside instrumented code\n", pcs.size(), outside);
+    std::printf("%zu signal preemptions logged, %zu with a PC outside instrumented code\n", pcs.size(),
+                outside);
     if (pcs.empty() || outside != 0) return 1;
     std::printf("preempt_test malloc: ok\n");
     return 0;

@@ -8,6 +8,8 @@
 // Prints "all registers intact" when every check held and the fibers were
 // preempted at least PREEMPTIONS times; else names the first register that
 // differed. ARIADNE_PREEMPT_MUTANT=skip_fp breaks the FP/SIMD restore.
+#include "arch/preempt_torture.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "arch/preempt_torture.h"
 #include "ariadne/fiber.hpp"
 
 namespace fib = ariadne::fiber;
@@ -58,7 +59,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < kFibers; ++i) {
       state[i].seed = 0x1234567890abcdefULL * static_cast<std::uint64_t>(i + 1);
       state[i].has_avx = cpu_has_avx() ? 1 : 0;
-      fibers.push_back(fib::spawn("torture-" + std::to_string(i), [i] { ariadne_preempt_torture_run(&state[i]); }));
+      fibers.push_back(
+          fib::spawn("torture-" + std::to_string(i), [i] { ariadne_preempt_torture_run(&state[i]); }));
     }
     // This fiber only gets its worker back because the others are preempted.
     while (sched.stats().preemptions_async < want) {
@@ -78,21 +80,22 @@ int main(int argc, char** argv) {
     mismatches += s.mismatches;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("preempted %llu times (signal %llu, at entry %llu, deferred %llu) in %.2f s; %llu rounds of %u words, "
-              "%llu mismatches\n",
-              static_cast<unsigned long long>(st.preemptions_async + st.preemptions_at_entry),
-              static_cast<unsigned long long>(st.preemptions_async),
-              static_cast<unsigned long long>(st.preemptions_at_entry),
-              static_cast<unsigned long long>(st.preemptions_deferred), secs,
-              static_cast<unsigned long long>(rounds), ariadne_preempt_torture_words,
-              static_cast<unsigned long long>(mismatches));
+  std::printf(
+      "preempted %llu times (signal %llu, at entry %llu, deferred %llu) in %.2f s; %llu rounds of %u words, "
+      "%llu mismatches\n",
+      static_cast<unsigned long long>(st.preemptions_async + st.preemptions_at_entry),
+      static_cast<unsigned long long>(st.preemptions_async),
+      static_cast<unsigned long long>(st.preemptions_at_entry),
+      static_cast<unsigned long long>(st.preemptions_deferred), secs, static_cast<unsigned long long>(rounds),
+      ariadne_preempt_torture_words, static_cast<unsigned long long>(mismatches));
   for (const auto& s : state) {
     if (s.first_bad == 0) continue;
     std::printf("register %s mismatch (word %llu): expected 0x%016llx, found 0x%016llx\n",
                 word_name(s.first_bad - 1).c_str(), static_cast<unsigned long long>(s.first_bad - 1),
                 static_cast<unsigned long long>(s.expected_bad), static_cast<unsigned long long>(s.seen_bad));
   }
-  if (timed_out) std::printf("FAIL: fewer than %llu preemptions in time\n", static_cast<unsigned long long>(want));
+  if (timed_out)
+    std::printf("FAIL: fewer than %llu preemptions in time\n", static_cast<unsigned long long>(want));
   if (mismatches == 0 && !timed_out) std::printf("all registers intact\n");
   return mismatches == 0 && !timed_out ? 0 : 1;
 }

@@ -4,11 +4,11 @@
 // that is a COMDAT copy the linker drops (a gtest or libstdc++ inline), the
 // whole unit's entries go with it and the runtime sees no sites there
 // (docs/fibers-scheduler.md, "Preemption").
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-
-#include <time.h>
 
 namespace sched_preempt {
 

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "ariadne/trace.hpp"
 #include "arch/aarch64/PreemptFrame.hpp"
+#include "ariadne/trace.hpp"
 
 namespace ariadne::arch {
 

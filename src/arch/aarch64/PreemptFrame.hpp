@@ -29,8 +29,8 @@ struct alignas(16) PreemptFrame {
 static_assert(sizeof(PreemptFrame) % 16 == 0, "SP stays 16-byte aligned");
 
 inline constexpr AsmField kPreemptFrameFields[] = {
-    {"PF_X0", offsetof(PreemptFrame, x)},       {"PF_NZCV", offsetof(PreemptFrame, nzcv)},
-    {"PF_FPCR", offsetof(PreemptFrame, fpcr)},  {"PF_FPSR", offsetof(PreemptFrame, fpsr)},
+    {"PF_X0", offsetof(PreemptFrame, x)},      {"PF_NZCV", offsetof(PreemptFrame, nzcv)},
+    {"PF_FPCR", offsetof(PreemptFrame, fpcr)}, {"PF_FPSR", offsetof(PreemptFrame, fpsr)},
     {"PF_Q0", offsetof(PreemptFrame, q)},
 };
 

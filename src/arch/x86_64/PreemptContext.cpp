@@ -29,7 +29,8 @@ std::uintptr_t interrupted_sp(const void* ucontext) noexcept {
 
 void drop_fp_simd(void* ucontext) noexcept {
   auto* uc = static_cast<ucontext_t*>(ucontext);
-  if (uc->uc_mcontext.fpregs != nullptr) std::memset(uc->uc_mcontext.fpregs->_xmm, 0, sizeof uc->uc_mcontext.fpregs->_xmm);
+  if (uc->uc_mcontext.fpregs != nullptr)
+    std::memset(uc->uc_mcontext.fpregs->_xmm, 0, sizeof uc->uc_mcontext.fpregs->_xmm);
 }
 
 bool preempt_arch_init() noexcept {
