@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <ucontext.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -23,6 +24,12 @@ struct FpsimdRecord {
   unsigned char vregs[32][16];
 };
 constexpr std::uint32_t kFpsimdMagic = 0x46508001;
+// struct sve_context: header, vl (bytes), flags, reserved; Z0-Z31 follow at
+// offset 16 when the record carries registers. Restored after the fpsimd
+// record, so its Z registers' low halves win (QEMU writes one whenever the
+// CPU has SVE).
+constexpr std::uint32_t kSveMagic = 0x53564501;
+constexpr std::uint32_t kSveRegsOffset = 16;
 }  // namespace
 
 std::uintptr_t preempt_entry_sp(const trace::Regs& regs) noexcept { return regs.sp; }
@@ -44,7 +51,11 @@ void drop_fp_simd(void* ucontext) noexcept {
     if (h->magic == 0 || h->size == 0) return;
     if (h->magic == kFpsimdMagic) {
       std::memset(reinterpret_cast<FpsimdRecord*>(p)->vregs, 0, sizeof(FpsimdRecord::vregs));
-      return;
+    } else if (h->magic == kSveMagic && h->size > kSveRegsOffset) {
+      std::uint16_t vl = 0;
+      std::memcpy(&vl, p + sizeof(RecordHeader), sizeof vl);
+      const std::size_t z_bytes = std::size_t{32} * vl;
+      std::memset(p + kSveRegsOffset, 0, std::min<std::size_t>(z_bytes, h->size - kSveRegsOffset));
     }
     p += h->size;
   }
