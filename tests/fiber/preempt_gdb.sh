@@ -15,7 +15,11 @@ trap 'rm -f "$out"; [ -n "$qpid" ] && kill "$qpid" 2>/dev/null' EXIT
 # The preemption signal (SIGRTMIN + 7) must reach the program unseen.
 if [ "$mode" = qemu ]; then
   port=$((20000 + $$ % 20000))
-  qemu-aarch64 -g "$port" "$prog" >/dev/null 2>&1 &
+  # gdb-multiarch sizes SVE registers by the largest vector length QEMU's
+  # gdbstub describes (2048 bits) and refuses a signal frame whose SVE
+  # record has another ("Invalid vector length in signal frame 4 vs 16"):
+  # run the guest at that length.
+  qemu-aarch64 -cpu max,sve-default-vector-length=256 -g "$port" "$prog" >/dev/null 2>&1 &
   qpid=$!
   sleep 0.5
   gdb-multiarch -nx -batch -ex 'set pagination off' -ex 'set sysroot /' -ex "file $prog" \
