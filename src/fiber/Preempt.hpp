@@ -11,7 +11,11 @@
 //    the red zone) holds every register, and rt_sigreturn restores them all
 //    when the fiber runs again, on whichever worker.
 // Never inside the runtime, libc or any code without a site, the scheduler,
-// a held SpinLock or a NoPreempt region: there the preemption waits.
+// a held SpinLock or a NoPreempt region: there the preemption waits. The
+// library's entry points that run on a fiber (spawn, join, Mutex, ...) hold
+// a NoPreempt: an inline or template function they call may be the copy the
+// linker took from an instrumented unit (in -O0 builds, std::atomic's
+// members), which is instrumented code running inside the scheduler.
 #ifndef ARIADNE_FIBER_PREEMPT_HPP
 #define ARIADNE_FIBER_PREEMPT_HPP
 

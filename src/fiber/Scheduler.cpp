@@ -87,6 +87,7 @@ Scheduler::~Scheduler() {
 }
 
 Fiber Scheduler::spawn(std::string name, std::function<void()> fn, std::size_t stack_size) {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   if (!fn) throw std::invalid_argument("ariadne::fiber::spawn: empty function");
   auto* f = new detail::FiberControl;
   f->name = std::move(name);
