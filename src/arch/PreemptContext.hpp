@@ -24,6 +24,8 @@ namespace ariadne::arch {
 // The SP a function was entered with, from the entry path's frame (the
 // runtime's Frame::stack_pointer(), which the fiber library cannot link).
 std::uintptr_t preempt_entry_sp(const trace::Regs& regs) noexcept;
+// Where the entered function returns to (its caller).
+std::uintptr_t preempt_return_address(const trace::Regs& regs) noexcept;
 std::uintptr_t interrupted_pc(const void* ucontext) noexcept;
 std::uintptr_t interrupted_sp(const void* ucontext) noexcept;
 // Mutant only (ARIADNE_PREEMPT_MUTANT=skip_fp): the FP/SIMD registers the

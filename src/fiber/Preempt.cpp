@@ -62,6 +62,13 @@ std::int64_t now_ns() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// Set while this thread runs the signal handler's own code: at -O0 the
+// std::atomic members it calls may be instrumented copies (the linker's
+// pick among the COMDAT copies), and their entries must not be preemption
+// points (on_tick runs for them). Only plain thread-local reads and writes
+// come before it is set.
+thread_local int t_in_signal_handler = 0;
+
 enum class Verdict { not_due, unsafe, preempt };
 
 // Whether the fiber running on w may leave it now, at stack pointer sp.
@@ -90,6 +97,7 @@ void slice_taken(Worker& w) noexcept {
 // sends the entry on to ariadne_preempt_entry_stub, which yields once the
 // runtime is done with the call.
 void on_tick(const trace::Site&, trace::Frame& frame, void*) {
+  if (t_in_signal_handler != 0) return;  // an entry the signal handler made
   Worker* w = current_worker();
   if (w == nullptr) return;
   switch (judge(w, arch::preempt_entry_sp(frame))) {
@@ -103,6 +111,14 @@ void on_tick(const trace::Site&, trace::Frame& frame, void*) {
       return;  // the budget stays 0: the next entry asks again
     case Verdict::preempt:
       break;
+  }
+  // Only an entry called from instrumented code: in a -O0 build the
+  // library's own calls to inline functions (std::move, std::atomic's
+  // members) may reach the instrumented copies the linker kept, and such an
+  // entry is inside the scheduler (or another library), not a safe point.
+  if (g_rt.find_site(arch::preempt_return_address(frame)) == nullptr) {
+    count_deferred(*w);
+    return;
   }
   slice_taken(*w);
   w->current()->entry_resume = frame.resume;
@@ -126,12 +142,14 @@ void set_to_current_thread(void* ucontext) noexcept {
 // so that the worker takes the next one. One in flight per worker
 // (signal_sent), so instances never pile up.
 void on_signal(int sig, siginfo_t*, void* ucontext) {
+  ++t_in_signal_handler;
   const int saved_errno = errno;
   Worker* w = current_worker();
   if (w != nullptr) w->signal_sent.store(false, std::memory_order_relaxed);
   const Verdict v = judge(w, arch::interrupted_sp(ucontext));
   if (v == Verdict::not_due) {
     errno = saved_errno;
+    --t_in_signal_handler;
     return;
   }
   const std::uintptr_t pc = arch::interrupted_pc(ucontext);
@@ -140,6 +158,7 @@ void on_signal(int sig, siginfo_t*, void* ucontext) {
   if (v == Verdict::unsafe || g_rt.find_site(pc) == nullptr || g_rt.runtime_busy()) {
     count_deferred(*w);
     errno = saved_errno;
+    --t_in_signal_handler;
     return;
   }
   slice_taken(*w);
@@ -150,12 +169,19 @@ void on_signal(int sig, siginfo_t*, void* ucontext) {
   sigemptyset(&self);
   sigaddset(&self, sig);
   syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &self, nullptr, 8);
+  // The fiber goes with its own guard (the thread's stays with the thread).
+  FiberControl* f = w->current();
+  f->no_preempt.fetch_add(1, std::memory_order_relaxed);
+  --t_in_signal_handler;
   PostAction action{PostAction::yield};
   w->suspend_current(action);
   // Running again, perhaps on another worker.
+  ++t_in_signal_handler;
+  f->no_preempt.fetch_sub(1, std::memory_order_relaxed);
   set_to_current_thread(ucontext);
   if (g_drop_fp_simd) arch::drop_fp_simd(ucontext);
   errno = saved_errno;
+  --t_in_signal_handler;
 }
 
 using SigactionFn = int (*)(int, const struct sigaction*, struct sigaction*);
@@ -281,8 +307,12 @@ using namespace ariadne::fiber::detail;
 extern "C" std::uintptr_t ariadne_preempt_at_entry() {
   FiberControl* f = current_fiber();
   const std::uintptr_t resume = f->entry_resume;
+  // The switch is library code too (a preemption inside it, at an
+  // instrumented copy of an inline it calls, would nest switches).
+  f->no_preempt.fetch_add(1, std::memory_order_relaxed);
   PostAction action{PostAction::yield};
   current_worker()->suspend_current(action);
+  f->no_preempt.fetch_sub(1, std::memory_order_relaxed);
   return resume;
 }
 

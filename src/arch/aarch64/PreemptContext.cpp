@@ -34,6 +34,8 @@ constexpr std::uint32_t kSveRegsOffset = 16;
 
 std::uintptr_t preempt_entry_sp(const trace::Regs& regs) noexcept { return regs.sp; }
 
+std::uintptr_t preempt_return_address(const trace::Regs& regs) noexcept { return regs.x[30]; }
+
 std::uintptr_t interrupted_pc(const void* ucontext) noexcept {
   return static_cast<std::uintptr_t>(static_cast<const ucontext_t*>(ucontext)->uc_mcontext.pc);
 }

@@ -19,6 +19,10 @@ namespace ariadne::arch {
 
 std::uintptr_t preempt_entry_sp(const trace::Regs& regs) noexcept { return regs.rsp; }
 
+std::uintptr_t preempt_return_address(const trace::Regs& regs) noexcept {
+  return *reinterpret_cast<const std::uintptr_t*>(regs.rsp);
+}
+
 std::uintptr_t interrupted_pc(const void* ucontext) noexcept {
   return static_cast<std::uintptr_t>(static_cast<const ucontext_t*>(ucontext)->uc_mcontext.gregs[REG_RIP]);
 }

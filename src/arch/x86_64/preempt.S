@@ -59,9 +59,12 @@ ariadne_preempt_entry_stub:
 	movq	-8(%rbp), %rax
 	movq	%rax, PF_RFLAGS(%rsp)
 	/* FP/SIMD and control state (x87 CW, MXCSR, xmm, ymm uppers, ...):
-	 * XSAVE of every component XCR0 enables. XSAVE writes only XSTATE_BV
-	 * of the header; the rest must be zero for XRSTOR to accept it. */
+	 * XSAVE of every component XCR0 enables. The 64-byte header must be
+	 * zero first: XSAVE writes only the XSTATE_BV bits of the components
+	 * it saves (the others keep whatever the stack held), and XRSTOR
+	 * refuses a header with any other bit set. */
 	xorl	%eax, %eax
+	movq	%rax, PF_SIZE + 512(%rsp)
 	movq	%rax, PF_SIZE + 512 + 8(%rsp)
 	movq	%rax, PF_SIZE + 512 + 16(%rsp)
 	movq	%rax, PF_SIZE + 512 + 24(%rsp)
