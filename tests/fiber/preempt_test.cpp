@@ -23,13 +23,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::atomic<bool> g_stop{false};
+// Read with the __atomic builtins: std::atomic's load makes an out-of-line
+// call at -O0 (std::operator& of the memory order), and the hogs must stay
+// call-free in Debug builds.
+int g_stop = 0;
 std::atomic<std::uint64_t> g_sink{0};
 
 // Call-free: only the timer signal can take it off its worker.
 __attribute__((noinline)) void spin_forever() {
   std::uint64_t n = 0;
-  while (!g_stop.load(std::memory_order_relaxed)) ++n;
+  while (__atomic_load_n(&g_stop, __ATOMIC_RELAXED) == 0) ++n;
   g_sink.fetch_add(n, std::memory_order_relaxed);
 }
 
@@ -41,7 +44,7 @@ __attribute__((noinline)) std::uint64_t step(std::uint64_t x) {
 // Calls an instrumented function in a loop: level 1 takes it at an entry.
 __attribute__((noinline)) void call_forever() {
   std::uint64_t x = 1;
-  while (!g_stop.load(std::memory_order_relaxed)) x = step(x);
+  while (__atomic_load_n(&g_stop, __ATOMIC_RELAXED) == 0) x = step(x);
   g_sink.fetch_add(x, std::memory_order_relaxed);
 }
 
@@ -49,7 +52,7 @@ __attribute__((noinline)) void call_forever() {
 __attribute__((noinline)) void malloc_forever() {
   std::uint64_t i = 0;
   void* keep[64] = {};
-  while (!g_stop.load(std::memory_order_relaxed)) {
+  while (__atomic_load_n(&g_stop, __ATOMIC_RELAXED) == 0) {
     const std::size_t slot = i % 64;
     std::free(keep[slot]);
     keep[slot] = std::malloc(16 + (i * 7919) % 4096);
@@ -76,7 +79,7 @@ int run_others(fib::Scheduler& sched, void (*hog)()) {
     finished = done.load();
     // Let the hog be preempted a while longer, then stop it.
     fib::this_fiber::sleep_for(50ms);
-    g_stop.store(true);
+    __atomic_store_n(&g_stop, 1, __ATOMIC_RELAXED);
     h.join();
   });
   return finished;
@@ -116,7 +119,7 @@ int main(int argc, char** argv) {
       });
       o.join();
       fib::this_fiber::sleep_for(20ms);
-      g_stop.store(true);
+      __atomic_store_n(&g_stop, 1, __ATOMIC_RELAXED);
       h.join();
     });
     print_stats(sched);
