@@ -141,7 +141,7 @@ void set_to_current_thread(void* ucontext) noexcept {
 // queued instances); it is unblocked just before the fiber switches away,
 // so that the worker takes the next one. One in flight per worker
 // (signal_sent), so instances never pile up.
-void on_signal(int sig, siginfo_t*, void* ucontext) {
+[[maybe_unused]] void on_signal(int sig, siginfo_t*, void* ucontext) {
   ++t_in_signal_handler;
   const int saved_errno = errno;
   Worker* w = current_worker();
@@ -189,7 +189,7 @@ using SigactionFn = int (*)(int, const struct sigaction*, struct sigaction*);
 // libc's own sigaction: the runtime's signal broker, which interposes
 // sigaction, would run the handler inside its own frames, and a fiber must
 // not carry runtime frames to another thread.
-SigactionFn libc_sigaction() noexcept {
+[[maybe_unused]] SigactionFn libc_sigaction() noexcept {
   if (void* libc = ::dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) {
     auto fn = reinterpret_cast<SigactionFn>(::dlsym(libc, "sigaction"));
     ::dlclose(libc);
