@@ -11,6 +11,13 @@
 // (not a fiber), they block that thread on a futex instead, so a thread can
 // feed a Channel or join a Fiber. this_fiber::yield/sleep fall back to
 // std::this_thread outside a fiber. See docs/fibers-scheduler.md.
+//
+// Preemption (opt-in): Scheduler(n, {.time_slice = 10ms}) takes a fiber off
+// its worker once it has run for a slice -- at its next instrumented function
+// entry, or asynchronously (a timer signal) inside call-free code built with
+// `ariadne flags`, never inside libc, the runtime or the scheduler, nor in a
+// NoPreempt region. Needs libariadne-rt.so loaded; without it the scheduler
+// stays cooperative. See docs/fibers-scheduler.md, "Preemption".
 #ifndef ARIADNE_FIBER_HPP
 #define ARIADNE_FIBER_HPP
 
@@ -39,14 +46,28 @@ struct Waiter;
 // Guards the short critical sections of the wait lists. Held for a handful of
 // instructions only; it is also what makes "switch then publish" safe: a
 // blocking fiber's worker releases it only after the fiber has switched out.
+// Spin locks held by this thread: preemption never takes a fiber off its
+// worker while it holds one (the worker that unlocks after a switch is the
+// thread that locked, so the count stays per thread).
+inline thread_local unsigned t_spin_depth = 0;
+
 class SpinLock {
  public:
   void lock() noexcept {
+    ++t_spin_depth;
     if (!held_.exchange(true, std::memory_order_acquire)) return;
     lock_slow();
   }
-  bool try_lock() noexcept { return !held_.exchange(true, std::memory_order_acquire); }
-  void unlock() noexcept { held_.store(false, std::memory_order_release); }
+  bool try_lock() noexcept {
+    ++t_spin_depth;
+    if (!held_.exchange(true, std::memory_order_acquire)) return true;
+    --t_spin_depth;
+    return false;
+  }
+  void unlock() noexcept {
+    held_.store(false, std::memory_order_release);
+    --t_spin_depth;
+  }
 
  private:
   void lock_slow() noexcept;
@@ -94,12 +115,23 @@ struct SchedulerStats {
   std::uint64_t switches = 0;     // worker -> fiber switches
   std::uint64_t steals = 0;       // fibers taken from another worker's queue
   std::uint64_t futex_waits = 0;  // times an idle worker parked on the futex
+  // Preemption (SchedulerOptions::time_slice):
+  std::uint64_t preemptions_at_entry = 0;  // taken off at an instrumented function entry
+  std::uint64_t preemptions_async = 0;     // taken off by the timer signal in call-free code
+  std::uint64_t preemptions_deferred = 0;  // slice over but not safe there (libc, NoPreempt...)
+};
+
+struct SchedulerOptions {
+  // > 0: a fiber that runs this long without blocking or yielding is
+  // preempted at the next safe point. 0: cooperative only.
+  std::chrono::nanoseconds time_slice{0};
 };
 
 class Scheduler {
  public:
   // workers == 0: std::thread::hardware_concurrency().
   explicit Scheduler(unsigned workers = 0);
+  Scheduler(unsigned workers, SchedulerOptions options);
   // Waits until every fiber has finished, then stops and joins the workers.
   // Must not be called from one of this scheduler's own fibers.
   ~Scheduler();
@@ -119,6 +151,20 @@ class Scheduler {
 
  private:
   std::unique_ptr<detail::SchedulerCore> core_;
+};
+
+// While one lives, the fiber that made it is not preempted (a preemption
+// that falls due waits for the next safe point after it). Nests; it may span
+// blocking calls. Outside a fiber it does nothing.
+class NoPreempt {
+ public:
+  NoPreempt() noexcept;
+  ~NoPreempt();
+  NoPreempt(const NoPreempt&) = delete;
+  NoPreempt& operator=(const NoPreempt&) = delete;
+
+ private:
+  detail::FiberControl* fiber_;
 };
 
 // Spawns on Scheduler::current(); std::logic_error outside a scheduler's workers.

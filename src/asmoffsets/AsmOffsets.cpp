@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "arch/AsmLayout.hpp"
+#include "arch/preempt_torture.h"
 #include "ariadne/trace.hpp"
 #include "record/ThreadLog.hpp"
 #include "trace/Handlers.hpp"
@@ -106,6 +107,20 @@ void frames() {
 
   block("NondetFrame (arch/<arch>/AsmLayout.hpp), replay's frame around a diverted instruction");
   for (const auto& f : arch::kNondetFrameFields) define(f.name, f.offset);
+
+  block("PreemptFrame (arch/<arch>/PreemptFrame.hpp), the frame of a fiber preempted at an entry");
+  for (const auto& f : arch::kPreemptFrameFields) define(f.name, f.offset);
+  define("PF_SIZE", sizeof(arch::PreemptFrame));
+
+  block("ariadne_preempt_torture (arch/preempt_torture.h), the torture loop's state");
+  define("PT_SEED", offsetof(ariadne_preempt_torture, seed));
+  define("PT_STOP", offsetof(ariadne_preempt_torture, stop));
+  define("PT_ROUNDS", offsetof(ariadne_preempt_torture, rounds));
+  define("PT_MISMATCHES", offsetof(ariadne_preempt_torture, mismatches));
+  define("PT_FIRST_BAD", offsetof(ariadne_preempt_torture, first_bad));
+  define("PT_HAS_AVX", offsetof(ariadne_preempt_torture, has_avx));
+  define("PT_EXPECTED_BAD", offsetof(ariadne_preempt_torture, expected_bad));
+  define("PT_SEEN_BAD", offsetof(ariadne_preempt_torture, seen_bad));
 
   block("Indexed fields");
   for (const char* line : arch::kAsmMacros) std::printf("%s\n", line);

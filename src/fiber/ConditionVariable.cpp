@@ -3,6 +3,7 @@
 namespace ariadne::fiber {
 
 void ConditionVariable::wait(std::unique_lock<Mutex>& lock) {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   spin_.lock();
   detail::Waiter w;
   w.fiber = detail::current_fiber();
@@ -14,6 +15,7 @@ void ConditionVariable::wait(std::unique_lock<Mutex>& lock) {
 }
 
 void ConditionVariable::notify_one() noexcept {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   spin_.lock();
   detail::Waiter* w = waiters_.pop();
   spin_.unlock();
@@ -21,6 +23,7 @@ void ConditionVariable::notify_one() noexcept {
 }
 
 void ConditionVariable::notify_all() noexcept {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   spin_.lock();
   detail::Waiter* w = waiters_.head;
   waiters_ = detail::WaitList{};

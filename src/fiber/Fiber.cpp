@@ -27,11 +27,16 @@ void destroy_fls(FiberControl& f) noexcept {
   on_fiber_entry();
   current_worker()->fiber_started(t.from);
   FiberControl* self = current_fiber();
+  // From here on only the fiber's function and what it calls are safe
+  // points: the library code after it never gives the count back (the last
+  // switch does not return).
+  self->no_preempt.fetch_sub(1, std::memory_order_relaxed);
   try {
     self->fn();
   } catch (...) {
     self->error = std::current_exception();
   }
+  self->no_preempt.fetch_add(1, std::memory_order_relaxed);
   self->fn = nullptr;  // captured state dies on the fiber, like any local
   destroy_fls(*self);
   PostAction action{PostAction::finish};
@@ -57,12 +62,14 @@ std::vector<FlsSlot>& fls_slots() {
 }
 
 void* fls_get(const void* key) noexcept {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   for (const FlsSlot& s : fls_slots())
     if (s.key == key) return s.value;
   return nullptr;
 }
 
 void fls_set(const void* key, void* value, void (*destroy)(void*)) {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   fls_slots().push_back(FlsSlot{key, value, destroy});
 }
 
@@ -79,12 +86,14 @@ Fiber& Fiber::operator=(Fiber&& o) noexcept {
 Fiber::~Fiber() { detach(); }
 
 void Fiber::detach() noexcept {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   if (c_) std::exchange(c_, nullptr)->release();
 }
 
 std::uint64_t Fiber::id() const noexcept { return c_ ? c_->id : 0; }
 
 void Fiber::join() {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   if (!c_) throw std::logic_error("ariadne::fiber::Fiber::join: not joinable");
   detail::FiberControl* f = c_;
   if (f == detail::current_fiber())
@@ -111,6 +120,7 @@ void Fiber::join() {
 namespace this_fiber {
 
 void yield() {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   detail::Worker* w = detail::current_worker();
   if (!w || !w->current()) {
     std::this_thread::yield();
@@ -121,6 +131,7 @@ void yield() {
 }
 
 void sleep_until(std::chrono::steady_clock::time_point deadline) {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   detail::FiberControl* f = detail::current_fiber();
   if (!f) {
     std::this_thread::sleep_until(deadline);

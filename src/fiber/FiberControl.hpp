@@ -50,6 +50,13 @@ struct FiberControl {
   std::vector<FlsSlot> fls;
   std::atomic<int> last_worker{-1};
 
+  // Preemption (Preempt.cpp): NoPreempt regions open (the library's entry
+  // points open one: its code is never a safe point; 1 until fiber_entry
+  // calls the fiber's function), and where a fiber preempted at a function
+  // entry goes on (the entry path's resume).
+  std::atomic<int> no_preempt{1};
+  std::uintptr_t entry_resume = 0;
+
   void release() noexcept {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }

@@ -5,6 +5,7 @@
 namespace ariadne::fiber {
 
 void Mutex::lock() {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   spin_.lock();
   if (!locked_) {
     locked_ = true;
@@ -19,6 +20,7 @@ void Mutex::lock() {
 }
 
 bool Mutex::try_lock() noexcept {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   std::lock_guard g(spin_);
   if (locked_) return false;
   locked_ = true;
@@ -26,6 +28,7 @@ bool Mutex::try_lock() noexcept {
 }
 
 void Mutex::unlock() noexcept {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   spin_.lock();
   detail::Waiter* w = waiters_.pop();
   if (!w) locked_ = false;

@@ -5,6 +5,7 @@
 #include "fiber/FiberControl.hpp"
 #include "fiber/FiberStack.hpp"
 #include "fiber/Futex.hpp"
+#include "fiber/Preempt.hpp"
 #include "fiber/SchedulerCore.hpp"
 #include "fiber/Waiter.hpp"
 
@@ -39,14 +40,32 @@ void SchedulerCore::fiber_finished() noexcept {
   }
 }
 
+SchedulerCore::~SchedulerCore() = default;
+
 }  // namespace detail
 
-Scheduler::Scheduler(unsigned workers) : core_(std::make_unique<detail::SchedulerCore>(this)) {
+namespace {
+// ARIADNE_FIBER_TIME_SLICE_US=N turns preemption on (N microseconds) for
+// schedulers made without options: a way to run a program's or a test
+// suite's fibers preemptively without changing it.
+SchedulerOptions default_options() {
+  SchedulerOptions o;
+  if (const char* us = std::getenv("ARIADNE_FIBER_TIME_SLICE_US"))
+    o.time_slice = std::chrono::microseconds(std::atoll(us));
+  return o;
+}
+}  // namespace
+
+Scheduler::Scheduler(unsigned workers) : Scheduler(workers, default_options()) {}
+
+Scheduler::Scheduler(unsigned workers, SchedulerOptions options)
+    : core_(std::make_unique<detail::SchedulerCore>(this, options)) {
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   detail::find_stack_switch_hook();
   for (unsigned i = 0; i < workers; ++i)
     core_->workers.push_back(std::make_unique<detail::Worker>(*core_, i));
   for (auto& w : core_->workers) w->start();
+  core_->ticker = detail::start_preemption(*core_);
 }
 
 Scheduler::~Scheduler() {
@@ -60,6 +79,7 @@ Scheduler::~Scheduler() {
     if (core_->live.load(std::memory_order_acquire) == 0) break;
     detail::futex_wait(&core_->drained_seq, seq);
   }
+  core_->ticker.reset();  // no signal may reach a worker that is gone
   core_->stopping.store(true, std::memory_order_seq_cst);
   core_->wake_seq.fetch_add(1, std::memory_order_seq_cst);
   detail::futex_wake(&core_->wake_seq, INT32_MAX);
@@ -67,6 +87,7 @@ Scheduler::~Scheduler() {
 }
 
 Fiber Scheduler::spawn(std::string name, std::function<void()> fn, std::size_t stack_size) {
+  const NoPreempt in_scheduler;  // Preempt.hpp: library code is no safe point
   if (!fn) throw std::invalid_argument("ariadne::fiber::spawn: empty function");
   auto* f = new detail::FiberControl;
   f->name = std::move(name);
@@ -104,6 +125,9 @@ SchedulerStats Scheduler::stats() const noexcept {
   s.switches = core_->switches.load(std::memory_order_relaxed);
   s.steals = core_->steals.load(std::memory_order_relaxed);
   s.futex_waits = core_->futex_waits.load(std::memory_order_relaxed);
+  s.preemptions_at_entry = core_->preempt_entry.load(std::memory_order_relaxed);
+  s.preemptions_async = core_->preempt_async.load(std::memory_order_relaxed);
+  s.preemptions_deferred = core_->preempt_deferred.load(std::memory_order_relaxed);
   return s;
 }
 

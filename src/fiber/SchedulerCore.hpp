@@ -8,13 +8,15 @@
 #include <vector>
 
 #include "ariadne/fiber.hpp"
+#include "fiber/Preempt.hpp"
 #include "fiber/TimerQueue.hpp"
 #include "fiber/Worker.hpp"
 
 namespace ariadne::fiber::detail {
 
 struct SchedulerCore {
-  explicit SchedulerCore(Scheduler* owner) : owner(owner) {}
+  explicit SchedulerCore(Scheduler* owner, SchedulerOptions options = {}) : owner(owner), options(options) {}
+  ~SchedulerCore();
 
   // Makes f runnable: on the calling worker's queue if it belongs to this
   // scheduler (cache-warm), else round-robin; wakes a parked worker.
@@ -24,6 +26,8 @@ struct SchedulerCore {
   void fiber_finished() noexcept;
 
   Scheduler* owner;
+  const SchedulerOptions options;
+  std::unique_ptr<PreemptTicker> ticker;  // set while time_slice > 0 and the runtime is there
   std::vector<std::unique_ptr<Worker>> workers;
   TimerQueue timers;
 
@@ -38,6 +42,7 @@ struct SchedulerCore {
   std::atomic<std::uint32_t> round_robin{0};
 
   std::atomic<std::uint64_t> spawned{0}, switches{0}, steals{0}, futex_waits{0};
+  std::atomic<std::uint64_t> preempt_entry{0}, preempt_async{0}, preempt_deferred{0};
 };
 
 }  // namespace ariadne::fiber::detail

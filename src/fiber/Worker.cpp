@@ -1,12 +1,15 @@
 #include "fiber/Worker.hpp"
 
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 
 #include "fiber/FiberStack.hpp"
 #include "fiber/Futex.hpp"
+#include "fiber/Preempt.hpp"
 #include "fiber/SchedulerCore.hpp"
 #include "fiber/StackOverflow.hpp"
 #include "fiber/Waiter.hpp"
@@ -48,6 +51,8 @@ void Worker::start() {
 
 void Worker::loop() {
   tls_worker = this;
+  tid_.store(static_cast<pid_t>(::syscall(SYS_gettid)), std::memory_order_release);
+  preempt_worker_started(*this);
   install_overflow_handler_for_this_thread();  // fibers overflow on this thread
   loop_target_ = thread_stack_target();
   steal_from_ = index_ + 1;
@@ -107,7 +112,9 @@ void Worker::run(FiberControl* f) {
   sched_.switches.fetch_add(1, std::memory_order_relaxed);
   f->record.saved_ctx = nullptr;  // its registers are this thread's now
   f->record.state = ARIADNE_FIBER_RUNNING;
+  preempt_slice_begins(*this);
   ariadne_transfer_t t = switch_context(f->ctx, nullptr, f->target);
+  preempt_slice_ends(*this);
   // Back on the worker loop: f is fully switched out; only now may anyone
   // else see it (the "switch then publish" rule).
   f->ctx = t.from;

@@ -4,6 +4,10 @@
 #ifndef ARIADNE_FIBER_WORKER_HPP
 #define ARIADNE_FIBER_WORKER_HPP
 
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -31,6 +35,19 @@ class Worker {
   unsigned index() const noexcept { return index_; }
   SchedulerCore& sched() noexcept { return sched_; }
   FiberControl* current() const noexcept { return current_; }
+  pid_t tid() const noexcept { return tid_.load(std::memory_order_acquire); }
+
+  // Preemption state, shared with the ticker thread and the signal handler
+  // (Preempt.cpp). run_seq counts the fibers this worker started running; a
+  // slice is over when due_seq equals it. tick_budget is the runtime's
+  // budget for this thread (trace::set_tick_budget): 0 sends the next
+  // instrumented entry to the tick handler.
+  std::atomic<std::uint64_t> run_seq{0};
+  std::atomic<std::uint64_t> due_seq{~std::uint64_t{0}};
+  std::atomic<std::int64_t> slice_start_ns{0};
+  std::atomic<bool> running{false};
+  std::atomic<bool> signal_sent{false};  // a level-2 signal is on its way
+  std::atomic<std::uint64_t> tick_budget{~std::uint64_t{0}};
 
   // Called on a fiber's stack: switch to this worker's loop, which performs
   // `action` once the fiber is saved. Returns when the fiber is resumed (by
@@ -48,6 +65,7 @@ class Worker {
   SchedulerCore& sched_;
   const unsigned index_;
   std::thread thread_;
+  std::atomic<pid_t> tid_{0};
   RunQueue queue_;
   FiberControl* current_ = nullptr;
   ariadne_ctx_t loop_ctx_ = nullptr;  // the worker loop, while a fiber runs

@@ -23,9 +23,18 @@ configure_build() {  # <sanitizer|valgrind> <targets...>
 }
 
 mkdir -p "$work"
+# sched_test_preempt: the same suite plus the preemption cases, built with
+# Ariadne's flags and linked with the runtime, preempted every 100 us.
+# Less the two cases that test cooperative order itself (tests/sched/CMakeLists.txt).
+preempt_env="ARIADNE_FIBER_TIME_SLICE_US=100"
+preempt_filter="$filter:SchedFiber.YieldIsRoundRobinOnOneWorker:SchedFiber.SleepersWakeInDeadlineOrderAndNotEarly"
+
 echo "== address"
-configure_build address sched_test sched_uaf
+configure_build address sched_test sched_uaf sched_test_preempt
 ASAN_OPTIONS=detect_leaks=1 "$work/address/tests/sched/sched_test" --gtest_brief=1 --gtest_filter="$filter"
+echo "== address, preemption on"
+env $preempt_env ASAN_OPTIONS=detect_leaks=1 "$work/address/tests/sched/sched_test_preempt" --gtest_brief=1 \
+  --gtest_filter="$preempt_filter"
 
 echo "== planted use-after-free"
 set +e
@@ -44,6 +53,8 @@ echo "== thread"
 configure_build thread sched_test
 # TSan needs a non-randomised layout on kernels with large mmap_rnd_bits.
 TSAN_OPTIONS="halt_on_error=1" setarch "$(uname -m)" -R "$work/thread/tests/sched/sched_test" --gtest_brief=1 --gtest_filter="$filter"
+# No preemption run under TSan: libariadne-rt.so, which preemption needs,
+# does not run in a TSan process (docs/fibers-scheduler.md, "Sanitizers").
 
 if command -v valgrind >/dev/null; then
   echo "== valgrind"

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/x86_64/PreemptFrame.hpp"
 #include "ariadne/trace.hpp"
 
 namespace ariadne::arch {
