@@ -28,15 +28,20 @@ TEST(SchedStackPool, SpawnJoinInAFiberMapsNoStackInTheSteadyState) {
   });
 }
 
-TEST(SchedStackPool, SpawnsFromAPlainThreadReuseStacksTooAfterAWarmUp) {
-  af::Scheduler sched(2);
-  // Workers keep what they free until their own caches are full, then share.
-  for (std::size_t i = 0; i < 2 * af::kLocalStacks + 8; ++i) sched.spawn("warm-up", [] {}).join();
+TEST(SchedStackPool, SpawnsFromAPlainThreadMapABoundedNumberOfStacks) {
+  // A plain thread's own cache stays empty (workers free the stacks): it
+  // takes from the shared cache, which the workers fill once their own
+  // caches are full. A stack is mapped only while the shared cache is empty,
+  // so at most every worker cache's worth plus the one in use, however many
+  // fibers the thread spawns one after the other.
+  constexpr unsigned kWorkers = 2;
+  constexpr int kSpawns = 500;
+  af::Scheduler sched(kWorkers);
   const auto before = af::stack_pool_stats();
-  for (int i = 0; i < 200; ++i) sched.spawn("from-thread", [] {}).join();
+  for (int i = 0; i < kSpawns; ++i) sched.spawn("from-thread", [] {}).join();
   const auto after = af::stack_pool_stats();
-  EXPECT_EQ(after.mapped - before.mapped, 0u);
-  EXPECT_EQ(after.reused - before.reused, 200u);
+  EXPECT_LE(after.mapped - before.mapped, kWorkers * af::kLocalStacks + 1);
+  EXPECT_GE(after.reused - before.reused, kSpawns - (kWorkers * af::kLocalStacks + 1));
 }
 
 TEST(SchedStackPool, AReusedStackStartsFromItsTopWithFreshLocals) {
