@@ -50,12 +50,12 @@ struct Op {
 };
 
 // One operation's with_<op>(body) as a type.
-#define ARIADNE_FIBER_OP(Name, call)     \
-  struct Name {                          \
-    template <class Body>                \
-    static void run(Body body) {         \
-      call(body);                        \
-    }                                    \
+#define ARIADNE_FIBER_OP(Name, call) \
+  struct Name {                      \
+    template <class Body>            \
+    static void run(Body body) {     \
+      call(body);                    \
+    }                                \
   };
 ARIADNE_FIBER_OP(SpawnJoinAriadne, fibers_spawn_join<AriadneFibers>)
 ARIADNE_FIBER_OP(SpawnJoinAriadneThread, ariadne_spawn_join_from_thread)

@@ -32,7 +32,6 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
-
 #include <utility>
 
 namespace ariadne::bench {

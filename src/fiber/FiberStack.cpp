@@ -8,7 +8,7 @@ namespace ariadne::fiber::detail {
 void allocate_fiber_stack(FiberControl& f, std::size_t usable) {
   // Below ~16 KiB the entry frame plus one libc call can already overflow.
   if (usable < 16 * 1024) usable = 16 * 1024;
-  f.stack.emplace(acquire_stack(f.name, usable));
+  acquire_stack(f.stack, f.name, usable);
   const Stack& s = *f.stack;
   const char* lo = static_cast<const char*>(s.guard_end());
   f.target.stack_bottom = lo;

@@ -37,8 +37,8 @@ Stack::Stack(std::string owner, std::size_t size) : owner_(std::move(owner)) {
   ariadne::trace::register_stack(guard_end(), top());
 }
 
-void Stack::reassign(std::string owner) {
-  owner_ = std::move(owner);
+void Stack::reassign(std::string_view owner) {
+  owner_.assign(owner);
   if (registration_ >= 0) rename_guard(registration_, owner_.c_str());
   // Registered again with the same bounds: the runtime's shadow stack for
   // it starts empty, so the new fiber cannot inherit the old one's entries.

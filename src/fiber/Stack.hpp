@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace ariadne::fiber {
 
@@ -31,7 +32,7 @@ class Stack {
   // The stack now belongs to `owner`: an overflow names it, and the tracer
   // (when loaded) forgets the calls the previous owner left on the stack.
   // Only while no code runs on the stack.
-  void reassign(std::string owner);
+  void reassign(std::string_view owner);
   // Gives the usable pages back to the kernel (MADV_DONTNEED): they read as
   // zeros at the next touch. The mapping and the guard stay. Only while no
   // code runs on the stack.

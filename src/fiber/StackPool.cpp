@@ -34,19 +34,20 @@ std::size_t rounded(std::size_t size) {
 
 }  // namespace
 
-StackCache::StackCache(std::size_t capacity, std::size_t resident) : capacity_(capacity), resident_(resident) {
+StackCache::StackCache(std::size_t capacity, std::size_t resident)
+    : capacity_(capacity), resident_(resident) {
   stacks_.reserve(capacity);
 }
 
-std::optional<Stack> StackCache::take(std::size_t size) {
+bool StackCache::take(std::size_t size, std::optional<Stack>& out) {
   for (std::size_t i = stacks_.size(); i-- > 0;) {
     if (stacks_[i].size() != size) continue;
-    std::optional<Stack> s(std::move(stacks_[i]));
+    out.emplace(std::move(stacks_[i]));
     stacks_.erase(stacks_.begin() + static_cast<std::ptrdiff_t>(i));
     if (i < released_) --released_;
-    return s;
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 bool StackCache::put(Stack& s) {
@@ -59,20 +60,20 @@ bool StackCache::put(Stack& s) {
   return true;
 }
 
-Stack acquire_stack(std::string owner, std::size_t size) {
+void acquire_stack(std::optional<Stack>& slot, std::string_view owner, std::size_t size) {
   size = rounded(size);
-  std::optional<Stack> s = t_local.take(size);
-  if (!s) {
+  bool cached = t_local.take(size, slot);
+  if (!cached) {
     std::lock_guard<std::mutex> l(shared().lock);
-    s = shared().cache.take(size);
+    cached = shared().cache.take(size, slot);
   }
-  if (!s) {
+  if (!cached) {
+    slot.emplace(std::string(owner), size);
     g_mapped.fetch_add(1, std::memory_order_relaxed);
-    return Stack(std::move(owner), size);
+    return;
   }
   g_reused.fetch_add(1, std::memory_order_relaxed);
-  s->reassign(std::move(owner));
-  return std::move(*s);
+  slot->reassign(owner);
 }
 
 void recycle_stack(Stack&& s) noexcept {

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fiber/Stack.hpp"
@@ -40,8 +41,9 @@ class StackCache {
   // Reserves room for `capacity` stacks up front: put() never allocates.
   StackCache(std::size_t capacity, std::size_t resident);
 
-  // The most recently put stack whose usable size is `size`, if any.
-  std::optional<Stack> take(std::size_t size);
+  // Moves the most recently put stack whose usable size is `size` into
+  // `out` and returns true; false if there is none.
+  bool take(std::size_t size, std::optional<Stack>& out);
   // Keeps `s` and returns true, or returns false (s untouched) when full.
   bool put(Stack& s);
 
@@ -56,10 +58,12 @@ class StackCache {
   std::size_t released_ = 0;
 };
 
-// A stack of `size` usable bytes (rounded up to pages) for `owner`: from the
-// calling thread's cache, else the shared one, else freshly mapped. Throws
-// std::system_error when mapping fails.
-Stack acquire_stack(std::string owner, std::size_t size);
+// Puts in `slot` a stack of `size` usable bytes (rounded up to pages) for
+// `owner`: from the calling thread's cache, else the shared one, else
+// freshly mapped. Throws std::system_error when mapping fails. In place
+// rather than returned: each move of a Stack costs tens of instructions, on
+// a path that should cost a few hundred in all.
+void acquire_stack(std::optional<Stack>& slot, std::string_view owner, std::size_t size);
 // Takes a stack no code runs on any more: cached, or unmapped.
 void recycle_stack(Stack&& s) noexcept;
 

@@ -1,25 +1,39 @@
 // The stack pool (src/fiber/StackPool.hpp): a freed stack is handed out
 // again with its mapping and guard, caches are bounded, and the pages of
 // stacks cached past the resident limit are given back to the kernel.
-#include "fiber/StackPool.hpp"
-
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <vector>
+
+#include "fiber/StackPool.hpp"
 
 namespace {
 
 using ariadne::fiber::Stack;
-using ariadne::fiber::StackCache;
 using ariadne::fiber::stack_pool_stats;
+using ariadne::fiber::StackCache;
 
 std::size_t page() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
 
 char* lowest(const Stack& s) { return static_cast<char*>(const_cast<void*>(s.guard_end())); }
+
+std::optional<Stack> take(StackCache& cache, std::size_t size) {
+  std::optional<Stack> s;
+  const bool got = cache.take(size, s);
+  EXPECT_EQ(got, s.has_value());
+  return s;
+}
+
+Stack acquire(const char* owner, std::size_t size) {
+  std::optional<Stack> s;
+  ariadne::fiber::acquire_stack(s, owner, size);
+  return std::move(*s);
+}
 
 void touch_all(const Stack& s, char value) { std::memset(lowest(s), value, s.size()); }
 
@@ -41,15 +55,15 @@ TEST(StackCache, HandsBackTheLastPutStackOfTheSameSize) {
   ASSERT_TRUE(cache.put(big));
   ASSERT_TRUE(cache.put(b));
   EXPECT_EQ(cache.size(), 3u);
-  auto first = cache.take(64 * 1024);
+  auto first = take(cache, 64 * 1024);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->top(), top_b);  // LIFO: the warmest stack first
-  auto second = cache.take(64 * 1024);
+  auto second = take(cache, 64 * 1024);
   ASSERT_TRUE(second);
   EXPECT_EQ(second->top(), top_a);
-  EXPECT_FALSE(cache.take(64 * 1024));
-  EXPECT_FALSE(cache.take(32 * 1024));
-  EXPECT_TRUE(cache.take(128 * 1024));
+  EXPECT_FALSE(take(cache, 64 * 1024));
+  EXPECT_FALSE(take(cache, 32 * 1024));
+  EXPECT_TRUE(take(cache, 128 * 1024));
   EXPECT_EQ(cache.size(), 0u);
 }
 
@@ -81,8 +95,8 @@ TEST(StackCache, PagesPastTheResidentLimitAreGivenBack) {
   EXPECT_EQ(resident_pages(lo[1], size), 0u);
   EXPECT_EQ(resident_pages(lo[2], size), size / page());  // the last put keeps its pages
   // Taken again: the mapping is intact; given-back pages read as zeros.
-  auto warm = cache.take(size);
-  auto cold = cache.take(size);
+  auto warm = take(cache, size);
+  auto cold = take(cache, size);
   ASSERT_TRUE(warm && cold);
   EXPECT_EQ(lowest(*warm), lo[2]);
   EXPECT_EQ(lowest(*warm)[0], 'x');
@@ -97,11 +111,11 @@ TEST(StackPool, ReusesTheMappingAndRenamesTheOwner) {
   std::thread([] {
     constexpr std::size_t kOdd = 72 * 1024;  // a size no other test uses
     const auto before = stack_pool_stats();
-    Stack a = ariadne::fiber::acquire_stack("first", kOdd);
+    Stack a = acquire("first", kOdd);
     void* const top = a.top();
     EXPECT_EQ(a.owner(), "first");
     ariadne::fiber::recycle_stack(std::move(a));
-    Stack b = ariadne::fiber::acquire_stack("second", kOdd);
+    Stack b = acquire("second", kOdd);
     EXPECT_EQ(b.top(), top);
     EXPECT_EQ(b.owner(), "second");
     const auto after = stack_pool_stats();
@@ -117,7 +131,7 @@ TEST(StackPool, CachesAreBoundedAndReleasePastTheLimit) {
     constexpr std::size_t kOdd = 76 * 1024;  // a size no other test uses
     constexpr std::size_t n = kLocalStacks + kSharedStacks + 5;
     std::vector<Stack> stacks;
-    for (std::size_t i = 0; i < n; ++i) stacks.push_back(acquire_stack("b", kOdd));
+    for (std::size_t i = 0; i < n; ++i) stacks.push_back(acquire("b", kOdd));
     const auto before = stack_pool_stats();
     for (Stack& s : stacks) recycle_stack(std::move(s));
     const auto after = stack_pool_stats();
@@ -127,7 +141,7 @@ TEST(StackPool, CachesAreBoundedAndReleasePastTheLimit) {
     EXPECT_GE(after.released - before.released, kLocalStacks - kLocalResident);
     // Everything cached comes back, and nothing else is mapped meanwhile.
     stacks.clear();
-    for (std::size_t i = 0; i < n - unmapped; ++i) stacks.push_back(acquire_stack("c", kOdd));
+    for (std::size_t i = 0; i < n - unmapped; ++i) stacks.push_back(acquire("c", kOdd));
     const auto again = stack_pool_stats();
     EXPECT_EQ(again.mapped, after.mapped);
     EXPECT_EQ(again.reused - after.reused, n - unmapped);

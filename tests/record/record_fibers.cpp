@@ -6,8 +6,8 @@
 // recording must show. WAVES (default 1) spawns the fibers in that many
 // waves, each joined before the next starts: later waves run on stacks
 // reused from the pool, as the record.fibers-reused case checks.
-#include <ariadne/fiber.hpp>
 #include <algorithm>
+#include <ariadne/fiber.hpp>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
