@@ -18,11 +18,7 @@ harness=$build/bench/fiber_peer_bench
 source "$(dirname "$0")/insns_common.sh"
 insns_setup "$build" "$harness"
 
-region() { # MODE N -> instructions between the markers
-  "$qemu" -plugin "$plugin,out=$tmp/out,atomic=on" "$harness" insns "$1" "$2"
-  awk '$1=="regions" && $2!=1 {exit 1} $1=="region" {r=$2} END {print r}' "$tmp/out" ||
-    { echo "$1: markers did not pair up" >&2; exit 1; }
-}
+region() { insns_region ,atomic=on insns "$@"; }  # MODE N -> instructions between the markers
 
 declare -A per
 modes=(spawn_join/ariadne spawn_join/boost spawn_join/boost-guarded yield/ariadne yield/boost
