@@ -30,13 +30,13 @@ struct Slot {
 };
 
 Slot g_slots[kSlots];
+std::atomic<int> g_high_water{0};  // slots at or above are unused
 
 void copy_name(Slot& s, const char* name) {
   std::size_t k = 0;
   for (; name[k] != '\0' && k + 1 < kNameLen; ++k) s.name[k] = name[k];
   s.name[k] = '\0';
 }
-std::atomic<int> g_high_water{0};  // slots at or above are unused
 
 struct sigaction g_previous;
 std::once_flag g_install_once;
