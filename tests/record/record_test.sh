@@ -589,7 +589,10 @@ $(diff <(printf '%s\n' "$fused" | tr '|' '\n') <(printf '%s\n' "$generic" | tr '
       m=$(printf '%s\n' "$shown" | grep -cE '^# process .*, fiber [0-9]+ \(on threads ')
       migrated=$((migrated + m))
     done
-    [ "$migrated" -gt 0 ] || fail "no fiber ran on two threads in $runs runs: nothing was tested"
+    # Migration is this case's point, not fibers-reused's (waves of 4 fibers
+    # migrate less: about one fiber per run).
+    [ "$migrated" -gt 0 ] || [ "$case_name" = fibers-reused ] ||
+      fail "no fiber ran on two threads in $runs runs: nothing was tested"
     echo "$case_name: $runs runs exact; $migrated fiber timelines spanned two threads"
     ;;
   *) fail "unknown case" ;;
