@@ -12,7 +12,7 @@
 # work in its rt_sigprocmask system calls: QEMU counts guest instructions.
 # fiber-yield is one round of two yields (main -> peer -> main) on a
 # one-worker scheduler; fiber-spawn-join spawns and joins an empty fiber
-# (its mmap/mprotect/munmap system calls are not counted either).
+# (from the stack pool: no system call in the steady state).
 set -euo pipefail
 build=${1:?usage: insns_per_switch.sh BUILD_DIR [N]}
 n=${2:-10000}
