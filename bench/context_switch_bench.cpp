@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 
+#include "best_of_reporter.hpp"
 #include "fiber_ops.hpp"
 #include "switch_peers.hpp"
 
@@ -42,23 +43,8 @@ void fiber_spawn_join(benchmark::State& state) {
   });
 }
 
-class RatioReporter : public benchmark::ConsoleReporter {
+class RatioReporter : public BestOfReporter {
  public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      double ns = r.GetAdjustedRealTime();  // every benchmark here reports in ns
-      const std::string& name = r.run_name.function_name;
-      if (r.run_type == Run::RT_Iteration) {
-        auto [it, fresh] = best_.try_emplace(name, ns);
-        if (!fresh) it->second = std::min(it->second, ns);
-      } else if (r.aggregate_name == "median") {
-        median_[name] = ns;  // all there is with --benchmark_report_aggregates_only
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-
   void Finalize() override {
     ConsoleReporter::Finalize();
     std::FILE* out = stdout;
@@ -78,8 +64,6 @@ class RatioReporter : public benchmark::ConsoleReporter {
     std::fprintf(out, "ratio %s / %s = %.3f%s%s\n", num.c_str(), den.c_str(), a->second / b->second,
                  *target ? "   (target " : "", *target ? (std::string(target) + ")").c_str() : "");
   }
-  std::map<std::string, double> best_;
-  std::map<std::string, double> median_;
 };
 
 }  // namespace
@@ -97,10 +81,6 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kNanosecond);
   benchmark::RegisterBenchmark("fiber/yield_round", fiber_yield_round)->Unit(benchmark::kNanosecond);
   benchmark::RegisterBenchmark("fiber/spawn_join", fiber_spawn_join)->Unit(benchmark::kNanosecond);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  return run_benchmarks(argc, argv, reporter);
 }

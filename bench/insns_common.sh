@@ -3,6 +3,7 @@
 # insn_count plugin are built, and finds the harness's architecture and the
 # qemu-user binary that runs it.
 #   insns_setup BUILD_DIR HARNESS   -> sets $plugin, $arch, $qemu, $tmp (removed at exit)
+#   insns_region OPTS ARGS...       -> instructions counted in one run of $harness ARGS
 insns_setup() {
   local build=$1 harness=$2
   plugin=$build/tools/qemu-plugin/libinsn_count.so
@@ -16,4 +17,14 @@ insns_setup() {
   qemu=$(command -v "qemu-$arch") || { echo "qemu-$arch not found" >&2; exit 1; }
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
+}
+
+# insns_region ',atomic=on'|'' ARGS... -> instructions between the markers of
+# one run of $harness ARGS under the plugin (exactly one region expected).
+insns_region() {
+  local opts=$1
+  shift
+  "$qemu" -plugin "$plugin,out=$tmp/out$opts" "$harness" "$@"
+  awk '$1=="regions" && $2!=1 {exit 1} $1=="region" {r=$2} END {print r}' "$tmp/out" ||
+    { echo "$*: markers did not pair up" >&2; exit 1; }
 }

@@ -12,7 +12,7 @@
 # work in its rt_sigprocmask system calls: QEMU counts guest instructions.
 # fiber-yield is one round of two yields (main -> peer -> main) on a
 # one-worker scheduler; fiber-spawn-join spawns and joins an empty fiber
-# (its mmap/mprotect/munmap system calls are not counted either).
+# (from the stack pool: no system call in the steady state).
 set -euo pipefail
 build=${1:?usage: insns_per_switch.sh BUILD_DIR [N]}
 n=${2:-10000}
@@ -23,11 +23,7 @@ insns_setup "$build" "$harness"
 
 region() { # MODE N -> instructions between the markers
   # fiber-* modes run on a worker thread: count atomically across vCPUs.
-  local opts=out=$tmp/out
-  case $1 in fiber-*) opts=$opts,atomic=on ;; esac
-  "$qemu" -plugin "$plugin,$opts" "$harness" "$1" "$2"
-  awk '$1=="regions" && $2!=1 {exit 1} $1=="region" {r=$2} END {print r}' "$tmp/out" ||
-    { echo "$1: markers did not pair up" >&2; exit 1; }
+  case $1 in fiber-*) insns_region ,atomic=on "$@" ;; *) insns_region '' "$@" ;; esac
 }
 
 declare -A per

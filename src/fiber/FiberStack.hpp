@@ -1,5 +1,6 @@
-// A fiber's stack: allocated at spawn, freed by the worker after the fiber's
-// last switch (never by the fiber itself, which is still running on it).
+// A fiber's stack: taken from the stack pool (StackPool.hpp) at spawn, given
+// back to it by the worker after the fiber's last switch (never by the fiber
+// itself, which is still running on it).
 // The mapping and its guard page are Stack's (Stack.hpp); this adds what the
 // scheduler's tooling needs: sanitizer bounds, Valgrind registration, and the
 // debugger registry record.

@@ -37,6 +37,18 @@ Stack::Stack(std::string owner, std::size_t size) : owner_(std::move(owner)) {
   ariadne::trace::register_stack(guard_end(), top());
 }
 
+void Stack::reassign(std::string_view owner) {
+  owner_.assign(owner);
+  if (registration_ >= 0) rename_guard(registration_, owner_.c_str());
+  // Registered again with the same bounds: the runtime's shadow stack for
+  // it starts empty, so the new fiber cannot inherit the old one's entries.
+  ariadne::trace::register_stack(guard_end(), top());
+}
+
+void Stack::release_pages() noexcept {
+  if (base_ != nullptr) madvise(const_cast<void*>(guard_end()), size_, MADV_DONTNEED);
+}
+
 Stack::~Stack() { release(); }
 
 Stack::Stack(Stack&& other) noexcept

@@ -1,11 +1,14 @@
 // A fiber stack: an mmap'd region with a PROT_NONE guard page below it, so
 // running off the end faults instead of silently overwriting a neighbour.
 // The guard is registered with the overflow detector (StackOverflow.hpp)
-// under the owner's name for as long as the Stack lives.
+// under the owner's name for as long as the Stack lives. A Stack can be
+// handed to another owner (StackPool.hpp): the mapping and guard stay, the
+// overflow report and the tracer learn the new owner.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace ariadne::fiber {
 
@@ -25,6 +28,15 @@ class Stack {
   const std::string& owner() const { return owner_; }
   const void* guard_begin() const { return base_; }
   const void* guard_end() const { return static_cast<char*>(base_) + guard_; }
+
+  // The stack now belongs to `owner`: an overflow names it, and the tracer
+  // (when loaded) forgets the calls the previous owner left on the stack.
+  // Only while no code runs on the stack.
+  void reassign(std::string_view owner);
+  // Gives the usable pages back to the kernel (MADV_DONTNEED): they read as
+  // zeros at the next touch. The mapping and the guard stay. Only while no
+  // code runs on the stack.
+  void release_pages() noexcept;
 
  private:
   void release() noexcept;

@@ -32,6 +32,12 @@ struct Slot {
 Slot g_slots[kSlots];
 std::atomic<int> g_high_water{0};  // slots at or above are unused
 
+void copy_name(Slot& s, const char* name) {
+  std::size_t k = 0;
+  for (; name[k] != '\0' && k + 1 < kNameLen; ++k) s.name[k] = name[k];
+  s.name[k] = '\0';
+}
+
 struct sigaction g_previous;
 std::once_flag g_install_once;
 
@@ -125,9 +131,7 @@ int register_guard(const void* begin, const void* end, const char* name, std::si
     Slot& s = g_slots[i];
     s.end = reinterpret_cast<std::uintptr_t>(end);
     s.size = stack_size;
-    std::size_t k = 0;
-    for (; name[k] != '\0' && k + 1 < kNameLen; ++k) s.name[k] = name[k];
-    s.name[k] = '\0';
+    copy_name(s, name);
     s.begin.store(reinterpret_cast<std::uintptr_t>(begin), std::memory_order_release);
     int high = g_high_water.load(std::memory_order_relaxed);
     while (high < i + 1 && !g_high_water.compare_exchange_weak(high, i + 1, std::memory_order_release)) {
@@ -141,6 +145,16 @@ void unregister_guard(int slot) {
   if (slot < 0 || slot >= kSlots) return;
   g_slots[slot].begin.store(0, std::memory_order_release);
   g_slots[slot].used.store(false, std::memory_order_release);
+}
+
+void rename_guard(int slot, const char* name) {
+  if (slot < 0 || slot >= kSlots) return;
+  Slot& s = g_slots[slot];
+  // Unpublished while the name changes, so the handler never reads half of
+  // it (no fault can be pending: the stack is between owners).
+  const std::uintptr_t begin = s.begin.exchange(0, std::memory_order_acq_rel);
+  copy_name(s, name);
+  s.begin.store(begin, std::memory_order_release);
 }
 
 void install_overflow_handler_for_this_thread() {

@@ -21,6 +21,8 @@ void install_overflow_handler_for_this_thread();
 // an overflow is reported as a plain SIGSEGV). `name` is copied (truncated).
 int register_guard(const void* begin, const void* end, const char* name, std::size_t stack_size);
 void unregister_guard(int slot);
+// The guard in `slot` now belongs to `name` (a pooled stack's new fiber).
+void rename_guard(int slot, const char* name);
 
 // Formats the report line for `name`/`size` into buf (async-signal-safe);
 // returns its length. Exposed for tests.

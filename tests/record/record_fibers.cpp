@@ -3,13 +3,18 @@
 // middle() -> inner() that yields between two leaf() calls, so calls are
 // open while the fiber is switched out and resumes, often on the other
 // worker. Prints the exact number of calls of each function, which the
-// recording must show.
+// recording must show. WAVES (default 1) spawns the fibers in that many
+// waves, each joined before the next starts: later waves run on stacks
+// reused from the pool, as the record.fibers-reused case checks.
+#include <algorithm>
 #include <ariadne/fiber.hpp>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "fiber/StackPool.hpp"
 
 namespace af = ariadne::fiber;
 
@@ -42,14 +47,18 @@ int main(int argc, char** argv) {
   const int fibers = argc > 1 ? std::atoi(argv[1]) : 20;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 100;
   const unsigned workers = argc > 3 ? static_cast<unsigned>(std::atoi(argv[3])) : 2;
+  const int waves = argc > 4 ? std::max(1, std::atoi(argv[4])) : 1;
   af::Scheduler sched(workers);
   sched.run([&] {
-    std::vector<af::Fiber> all;
-    for (int f = 0; f < fibers; ++f)
-      all.push_back(af::spawn("worker" + std::to_string(f), [rounds] { fiber_body(rounds); }));
-    for (auto& f : all) f.join();
+    for (int w = 0, f = 0; w < waves; ++w) {
+      std::vector<af::Fiber> wave;
+      for (; f < fibers * (w + 1) / waves; ++f)
+        wave.push_back(af::spawn("worker" + std::to_string(f), [rounds] { fiber_body(rounds); }));
+      for (auto& fiber : wave) fiber.join();
+    }
   });
   std::printf("fiber_body %d\nmiddle %d\ninner %d\nleaf %d\n", fibers, fibers * rounds, fibers * rounds,
               3 * fibers * rounds);
+  std::printf("stacks reused %llu\n", static_cast<unsigned long long>(af::stack_pool_stats().reused));
   return 0;
 }

@@ -60,7 +60,7 @@ if command -v valgrind >/dev/null; then
   echo "== valgrind"
   configure_build valgrind sched_test
   valgrind -q --error-exitcode=99 "$work/valgrind/tests/sched/sched_test" --gtest_brief=1 \
-    --gtest_filter='SchedFiber.SpawnJoin*:SchedFiber.JoinRethrows*:SchedSync.Channel*:SchedSync.Mutex*'
+    --gtest_filter='SchedFiber.SpawnJoin*:SchedFiber.JoinRethrows*:SchedSync.Channel*:SchedSync.Mutex*:SchedStackPool.*'
 else
   echo "== valgrind: not installed, skipped"
 fi
