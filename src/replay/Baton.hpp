@@ -26,6 +26,8 @@ void check_position(ReplayThread* me, const EventView& ev) noexcept;
 
 // Baton.cpp
 void set_first_holder(ReplayThread* main_thread) noexcept;
+// Replay: the recorded run was killed by a fault of its own (Baton.cpp).
+void set_ends_in_crash() noexcept;
 void record_release(ReplayThread* me, Reason why) noexcept;
 void record_acquire(ReplayThread* me) noexcept;
 void replay_turn(ReplayThread* me) noexcept;  // waits for the thread's turn

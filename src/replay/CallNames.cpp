@@ -77,6 +77,12 @@ const char* call_name(std::uint64_t nr) noexcept {
       return "mkdir";
     case kCallRename:
       return "rename";
+    case kCallGetNprocs:
+      return "get_nprocs";
+    case kCallGetNprocsConf:
+      return "get_nprocs_conf";
+    case kCallSysconf:
+      return "sysconf";
     default:
       return "call";
   }

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# chaos_test.sh CASE — `ariadne chaos` (issue 18, docs/replay.md "Chaos mode"):
+#   find-PROG        chaos finds PROG's bug (atomicity, order, lost_wakeup)
+#                    within RUNS runs, keeps that recording, and `ariadne
+#                    replay` reproduces the failure REPLAYS times out of
+#                    REPLAYS: the recorded exit status or signal, the same
+#                    stdout and stderr;
+#   same-seed        one seed gives the same schedules (the same per-run
+#                    lines, schedule digests included, and the same run
+#                    fails); another seed gives others;
+#   passing-deleted  passing runs leave nothing behind; a search that fails
+#                    at run k > 1 leaves one recording, the failing one;
+#   bad-options      bad options and a PROG that cannot run: exit 2, one line.
+# Environment: ARIADNE, WORK, BIN (the bug programs), REPLAYS, MUTEX (a
+# program from the replay suite that never fails).
+set -u
+: "${ARIADNE:?}" "${WORK:?}" "${BIN:?}" "${REPLAYS:?}" "${MUTEX:?}"
+case_name=${1:?usage: chaos_test.sh CASE}
+work=$WORK/$case_name
+rm -rf "$work"
+mkdir -p "$work"
+export TMPDIR=$work
+RUNS=${RUNS:-100}
+fail() {
+  echo "FAIL: $*"
+  exit 1
+}
+
+# find PROG SEED: runs the search; sets found_line (the "run K failed" line).
+find_bug() {
+  local prog=$1 seed=$2
+  "$ARIADNE" chaos -n "$RUNS" --seed "$seed" -o "$work/rec" -- "$BIN/$prog" >"$work/chaos.out" 2>"$work/chaos.err"
+  local status=$?
+  [ $status -eq 1 ] || {
+    tail -n 3 "$work/chaos.err"
+    fail "$prog: chaos exited with $status, not 1 (no failure found in $RUNS runs?)"
+  }
+  found_line=$(grep 'failed (PROG' "$work/chaos.err") || fail "$prog: no 'failed' line"
+  grep -qx "ariadne chaos: replay it: ariadne replay $work/rec" "$work/chaos.err" ||
+    fail "$prog: the replay command is not printed: $(tail -n 1 "$work/chaos.err")"
+  [ -s "$work/chaos.out" ] && fail "$prog: chaos printed PROG's output on stdout"
+  [ -f "$work/rec/replay.log" ] || fail "$prog: the failing recording was not kept"
+}
+
+case $case_name in
+  find-*)
+    prog=${case_name#find-}
+    find_bug "$prog" 1
+    echo "$prog: $found_line"
+    recorded_status=$(sed -n 's/.*failed (PROG \(.*\)); its recording.*/\1/p' <<<"$found_line")
+    case $recorded_status in
+      "exited with 0" | "") fail "$prog: the kept run did not fail ($recorded_status)" ;;
+    esac
+    same=0
+    for i in $(seq 1 "$REPLAYS"); do
+      "$ARIADNE" replay "$work/rec" >"$work/rep.out" 2>"$work/rep.err"
+      status=$?
+      grep -v '^ariadne replay: ' "$work/rep.err" >"$work/rep.progerr"
+      last=$(tail -n 1 "$work/rep.err")
+      if [ $status -eq 0 ] && cmp -s "$work/rep.out" "$work/rec/replay.stdout" &&
+        cmp -s "$work/rep.progerr" "$work/rec/replay.stderr" && [[ $last == *"as recorded" ]]; then
+        same=$((same + 1))
+      else
+        echo "replay $i: exit $status: $last"
+      fi
+    done
+    echo "$prog: last replay: $last"
+    echo "$prog: $same of $REPLAYS replays reproduced the failure (PROG $recorded_status, same stdout and stderr)"
+    [ "$same" -eq "$REPLAYS" ] || fail "$prog: a replay did not reproduce the failure"
+    ;;
+  same-seed)
+    for n in 1 2; do
+      "$ARIADNE" chaos -n 6 --seed 7 -o "$work/rec$n" -- "$BIN/atomicity" 2>"$work/seed7.$n.err"
+      grep '^ariadne chaos: run ' "$work/seed7.$n.err" >"$work/seed7.$n"
+    done
+    "$ARIADNE" chaos -n 6 --seed 8 -o "$work/rec3" -- "$BIN/atomicity" 2>"$work/seed8.err"
+    grep '^ariadne chaos: run ' "$work/seed8.err" >"$work/seed8"
+    cat "$work/seed7.1"
+    [ "$(wc -l <"$work/seed7.1")" -ge 2 ] || fail "fewer than 2 runs to compare"
+    cmp -s "$work/seed7.1" "$work/seed7.2" || {
+      diff "$work/seed7.1" "$work/seed7.2"
+      fail "seed 7 twice: the schedules differ"
+    }
+    cmp -s "$work/seed7.1" "$work/seed8" && fail "seeds 7 and 8 gave the same schedules"
+    echo "same-seed: seed 7 twice: $(wc -l <"$work/seed7.1") identical run lines (schedule digests, the same run fails or none); seed 8 differs"
+    ;;
+  passing-deleted)
+    "$ARIADNE" chaos -n 3 --seed 5 -o "$work/rec" -- "$MUTEX" >"$work/out" 2>"$work/err"
+    status=$?
+    cat "$work/err"
+    [ $status -eq 0 ] || fail "chaos on a program that never fails exited with $status"
+    grep -q 'no failure in 3 runs (seed 5); no recording kept' "$work/err" || fail "no closing line"
+    [ "$(grep -c 'exited with 0;' "$work/err")" -eq 3 ] || fail "not 3 passing runs"
+    [ -e "$work/rec" ] && fail "a passing recording was left in $work/rec"
+    # A search whose first runs pass: only the failing run's recording stays.
+    for seed in 1 2 3 4 5 6 7 8 9; do
+      rm -rf "$work/rec2"
+      "$ARIADNE" chaos -n 40 --seed "$seed" -o "$work/rec2" -- "$BIN/atomicity" 2>"$work/err2"
+      k=$(sed -n 's/^ariadne chaos: run \([0-9]*\) failed.*/\1/p' "$work/err2")
+      [ -n "$k" ] && [ "$k" -gt 1 ] && break
+    done
+    [ -n "$k" ] && [ "$k" -gt 1 ] || fail "no seed whose search failed after run 1"
+    sessions=$(find "$work/rec2" -name ariadne.session | wc -l)
+    logs=$(find "$work/rec2" -name replay.log | wc -l)
+    echo "passing-deleted: seed $seed failed at run $k; $work/rec2 holds $sessions session, $logs log"
+    [ "$sessions" -eq 1 ] && [ "$logs" -eq 1 ] || fail "more than the failing recording is kept"
+    ;;
+  bad-options)
+    mkdir -p "$work/mine"
+    echo keep >"$work/mine/notes.txt"
+    ok=0 total=0
+    expect_refused() {
+      total=$((total + 1))
+      "$ARIADNE" chaos "$@" >"$work/out" 2>"$work/err"
+      local status=$?
+      local lines
+      lines=$(grep -c . "$work/err")
+      if [ $status -eq 2 ] && [ "$lines" -ge 1 ] && [ ! -s "$work/out" ]; then
+        ok=$((ok + 1))
+        echo "ok: chaos $*: $(head -n 1 "$work/err")"
+      else
+        echo "NOT REFUSED: chaos $*: exit $status: $(head -n 2 "$work/err")"
+      fi
+    }
+    expect_refused -n 0 -- "$MUTEX"
+    expect_refused -n x -- "$MUTEX"
+    expect_refused -n 1000001 -- "$MUTEX"
+    expect_refused --seed 0 -- "$MUTEX"
+    expect_refused --seed -3 -- "$MUTEX"
+    expect_refused --seed 18446744073709551616 -- "$MUTEX"
+    expect_refused --seed 12x -- "$MUTEX"
+    expect_refused --ticks 0 -- "$MUTEX"
+    expect_refused -n 2
+    expect_refused -n 2 -- "$work/no-such-program"
+    expect_refused -n 2 -o "$work/mine" -- "$MUTEX"
+    [ "$(cat "$work/mine/notes.txt")" = keep ] || fail "chaos touched a directory that is not a recording"
+    "$ARIADNE" --help | grep -q '^ *chaos ' || fail "ariadne --help does not list chaos"
+    "$ARIADNE" chaos --help | grep -q -- '--seed' || fail "ariadne chaos --help does not explain --seed"
+    echo "bad-options: $ok of $total refused with exit 2"
+    [ "$ok" -eq "$total" ] || fail "an option was not refused"
+    ;;
+  *)
+    fail "unknown case $case_name"
+    ;;
+esac
