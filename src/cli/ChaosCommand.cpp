@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "cli/Commands.hpp"
+#include "cli/RecordingDirectory.hpp"
 #include "cli/Replayable.hpp"
 #include "launch/LaunchError.hpp"
+#include "launch/Launcher.hpp"
 
 namespace ariadne::cli {
 
@@ -111,6 +113,12 @@ struct Opts {
 
 void chaos(const Opts& o) {
   const std::uint64_t seed = o.seed.empty() ? random_seed() : parse_seed(o.seed);
+  // PROG and DIR checked before the first line: a bad one is the only line.
+  launch::Launcher().plan(o.command, {});
+  {
+    RecordingDirectory dir(o.output);
+    dir.prepare();
+  }
   std::fprintf(stderr, "ariadne chaos: up to %llu runs of %s, seed %llu (--seed %llu repeats them)\n",
                static_cast<unsigned long long>(o.runs), o.command.front().c_str(),
                static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));

@@ -139,6 +139,18 @@ void record_acquire(ReplayThread* me) noexcept {
   me->budget = current_ticks() + chaos::turn_budget(quantum());
 }
 
+void record_queue_new_thread(std::uint32_t index) noexcept {
+  lock_q();
+  push(index);
+  unlock_q();
+}
+
+void record_first_turn(ReplayThread* me) noexcept {
+  wait_go(me);
+  me->state.store(kRunning, std::memory_order_relaxed);
+  me->budget = current_ticks() + chaos::turn_budget(quantum());
+}
+
 // ---------------------------------------------------------------- replay
 
 void replay_turn(ReplayThread* me) noexcept {
@@ -232,7 +244,7 @@ void chaos_point(ReplayThread* me) noexcept {
   if (mode() == Mode::record) {
     if (!chaos::on()) return;
     lock_q();
-    const bool preempt = chaos::outranked(g_queue, g_qlen, me->index);
+    const bool preempt = chaos::switch_at_point(g_queue, g_qlen, me->index);
     unlock_q();
     if (preempt) yield(me, Reason::preempt);
     return;

@@ -30,7 +30,11 @@ void set_first_holder(ReplayThread* main_thread) noexcept;
 void set_ends_in_crash() noexcept;
 void record_release(ReplayThread* me, Reason why) noexcept;
 void record_acquire(ReplayThread* me) noexcept;
-void replay_turn(ReplayThread* me) noexcept;  // waits for the thread's turn
+// A new thread is queued by its maker, in the order of creation, not when
+// the kernel starts it: the schedule must not depend on how fast that is.
+void record_queue_new_thread(std::uint32_t index) noexcept;
+void record_first_turn(ReplayThread* me) noexcept;  // on the new thread
+void replay_turn(ReplayThread* me) noexcept;        // waits for the thread's turn
 void consume(ReplayThread* me, const EventView& ev) noexcept;
 void set_replay_budget(ReplayThread* me) noexcept;
 bool yield(ReplayThread* me, Reason why) noexcept;

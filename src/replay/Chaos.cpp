@@ -14,10 +14,16 @@ constinit bool g_on = false;
 constinit std::uint64_t g_state = 0;  // splitmix64
 constinit Priority g_priority[kMaxThreads];
 constinit std::uint32_t g_threads = 0;  // slots with a priority
-constinit std::uint64_t g_decisions = 0;
-constinit std::uint64_t g_refresh_at = 0;  // decisions before priorities are drawn again
+// The run's clock for priorities: the ticks of all turns drawn so far (an
+// upper bound of the ticks run; a turn cut short by a call counts whole).
+constinit std::uint64_t g_ticks_drawn = 0;
+constinit std::uint64_t g_refresh_at = 0;  // when priorities are drawn again
+// Up to ten million ticks between draws (rr: up to 20 s): a starved thread
+// stays starved long enough to matter, not for ever (a spin wait on it ends).
+constexpr std::uint64_t kRefreshTicks = 10000000;
 constinit long g_cores = 0;
 constinit std::uint64_t g_longest = 0;  // the run's longest turn
+constinit unsigned g_point_switch = 0;  // per mille: a switch at a runtime point to an equal
 
 std::uint64_t next() noexcept {
   std::uint64_t z = (g_state += 0x9e3779b97f4a7c15ull);
@@ -39,13 +45,12 @@ Priority draw_priority(std::uint32_t index) noexcept {
   return chance(200) ? kMediumUntilDescheduled : kLow;
 }
 
-// Each decision may draw all priorities again: a starved thread is not
-// starved forever (a spin wait on it would not end), and each stretch of
-// the run gets its own victims.
+// Priorities are drawn again for all now and then: a starved thread is not
+// starved for ever, and each stretch of the run gets its own victims.
 void decided() noexcept {
-  if (++g_decisions < g_refresh_at) return;
+  if (g_ticks_drawn < g_refresh_at) return;
   for (std::uint32_t i = 0; i < g_threads; ++i) g_priority[i] = draw_priority(i);
-  g_refresh_at = g_decisions + 1 + below(2000);
+  g_refresh_at = g_ticks_drawn + 1 + below(kRefreshTicks);
 }
 
 Priority priority_of(std::uint32_t index) noexcept { return index < g_threads ? g_priority[index] : kHigh; }
@@ -57,7 +62,11 @@ void start(std::uint64_t seed, std::uint64_t quantum) noexcept {
   g_on = true;
   g_state = seed;
   g_cores = static_cast<long>(1 + below(8));
-  g_refresh_at = 1 + below(2000);
+  g_refresh_at = 1 + below(kRefreshTicks);
+  // How often a runtime point switches to a queued thread of equal or higher
+  // priority: never in a quarter of the runs, up to every other point.
+  static constexpr unsigned kPointSwitch[] = {0, 30, 125, 500};
+  g_point_switch = kPointSwitch[below(4)];
   // The run's scale, log-uniform from 16 ticks to twice the quantum: some
   // runs switch every few ticks everywhere, others seldom.
   const std::uint64_t top = quantum > 8 ? 2 * quantum : 16;
@@ -77,7 +86,9 @@ std::uint64_t turn_budget(std::uint64_t quantum) noexcept {
   const std::uint64_t kind = below(10);
   std::uint64_t most = kind == 0 ? 64 : kind == 1 ? 2048 : g_longest;
   if (most > g_longest) most = g_longest;
-  return 1 + below(most);
+  const std::uint64_t budget = 1 + below(most);
+  g_ticks_drawn += budget;
+  return budget;
 }
 
 void thread_made(std::uint32_t index) noexcept {
@@ -109,11 +120,14 @@ int choose(const std::uint32_t* queue, std::uint32_t len, std::uint32_t me, bool
   return chosen;
 }
 
-bool outranked(const std::uint32_t* queue, std::uint32_t len, std::uint32_t me) noexcept {
+bool switch_at_point(const std::uint32_t* queue, std::uint32_t len, std::uint32_t me) noexcept {
   if (!g_on) return false;
-  for (std::uint32_t i = 0; i < len; ++i)
+  bool peer = false;
+  for (std::uint32_t i = 0; i < len; ++i) {
     if (priority_of(queue[i]) < priority_of(me)) return true;
-  return false;
+    peer = peer || priority_of(queue[i]) == priority_of(me);
+  }
+  return peer && chance(g_point_switch);
 }
 
 long pretend_cores() noexcept { return g_cores; }

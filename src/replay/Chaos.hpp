@@ -11,14 +11,16 @@
 //   longest turn, itself drawn per run from 16 ticks to twice the --ticks
 //   budget (log-uniform: some runs switch every few ticks, some seldom);
 // * every thread has a priority, drawn when it is made and drawn again for
-//   all after a random number of decisions: low with probability 0.1 (0.3
+//   all after a random number of ticks (up to 10^7): low with probability 0.1 (0.3
 //   for the main thread), and a fifth of those "medium" until their first
 //   turn ends. A lower-priority thread runs only when no higher one is
 //   runnable, and a runtime point (the end of an intercepted call, a thread
 //   made, a waiter woken) hands the baton to a queued thread of higher
 //   priority at once -- so a thread can be starved at any such point;
 // * threads of equal priority are picked at random, and at the end of a
-//   turn the running thread is one of the candidates;
+//   turn the running thread is one of the candidates; a runtime point also
+//   switches to a queued thread of equal priority, with a chance drawn per
+//   run (never, 3%, 12.5% or 50% of the points);
 // * the program is told it has 1 to 8 processors (sysconf, get_nprocs).
 //
 // Everything here is called by the baton's holder (under the run queue's
@@ -46,8 +48,9 @@ void thread_made(std::uint32_t index) noexcept;
 // for an empty queue). Off: the head of the queue (round robin).
 int choose(const std::uint32_t* queue, std::uint32_t len, std::uint32_t me, bool me_may_continue) noexcept;
 
-// At a runtime point: does a queued thread outrank `me`? (false when off)
-bool outranked(const std::uint32_t* queue, std::uint32_t len, std::uint32_t me) noexcept;
+// At a runtime point: should `me` hand over -- a queued thread outranks it,
+// or one of its own priority wins the run's draw? (false when off)
+bool switch_at_point(const std::uint32_t* queue, std::uint32_t len, std::uint32_t me) noexcept;
 
 // The processor count the program is told: 0 when off (the real one).
 long pretend_cores() noexcept;

@@ -377,6 +377,7 @@ void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexc
     h.a = child;
     h.b = static_cast<std::uint64_t>(result);
     append_event(h, nullptr, 0);
+    if (result == 0) record_queue_new_thread(child);
     chaos_point(parent);
     return;
   }
@@ -395,7 +396,7 @@ void thread_started(ReplayThread* me) noexcept {
   trace::set_tick_budget(&me->budget);
   pthread_setspecific(g_exit_key, me);
   if (g_mode == Mode::record) {
-    record_acquire(me);
+    record_first_turn(me);
   } else {
     replay_turn(me);
   }

@@ -70,10 +70,12 @@ case $case_name in
     ;;
   same-seed)
     for n in 1 2; do
-      "$ARIADNE" chaos -n 6 --seed 7 -o "$work/rec$n" -- "$BIN/atomicity" 2>"$work/seed7.$n.err"
+      rm -rf "$work/rec"
+      "$ARIADNE" chaos -n 6 --seed 7 -o "$work/rec" -- "$BIN/atomicity" 2>"$work/seed7.$n.err"
       grep '^ariadne chaos: run ' "$work/seed7.$n.err" >"$work/seed7.$n"
     done
-    "$ARIADNE" chaos -n 6 --seed 8 -o "$work/rec3" -- "$BIN/atomicity" 2>"$work/seed8.err"
+    rm -rf "$work/rec"
+    "$ARIADNE" chaos -n 6 --seed 8 -o "$work/rec" -- "$BIN/atomicity" 2>"$work/seed8.err"
     grep '^ariadne chaos: run ' "$work/seed8.err" >"$work/seed8"
     cat "$work/seed7.1"
     [ "$(wc -l <"$work/seed7.1")" -ge 2 ] || fail "fewer than 2 runs to compare"

@@ -26,6 +26,7 @@ static void* consumer(void* arg) {
   if (!g_ready) {  // the bug: checked without the lock
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);  // "log when we started waiting"
+    work_n(now.tv_nsec, 50);               // and get the buffer ready
     CHECK(pthread_mutex_lock(&g_lock) == 0);
     CHECK(pthread_cond_wait(&g_cond, &g_lock) == 0);
     CHECK(pthread_mutex_unlock(&g_lock) == 0);
