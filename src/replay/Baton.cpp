@@ -242,7 +242,8 @@ void chaos_point(ReplayThread* me) noexcept {
   ++me->points;
   if (me->in_stream != 0) return;
   if (mode() == Mode::record) {
-    if (!chaos::on()) return;
+    // Once the exit is logged the process is ending: nobody else runs.
+    if (!chaos::on() || exit_logged()) return;
     lock_q();
     const bool preempt = chaos::switch_at_point(g_queue, g_qlen, me->index);
     unlock_q();

@@ -13,6 +13,7 @@ namespace ariadne::replay {
 std::uint64_t current_ticks() noexcept;
 std::uint64_t quantum() noexcept;
 std::uint32_t thread_count() noexcept;
+bool exit_logged() noexcept;  // the process's exit event is in the log
 // An event by `me` at its position now (thread, ticks, calls), of `kind`.
 EventHead event_by(ReplayThread* me, EventKind kind) noexcept;
 // Replay: the next event must be `kind`, by `me`, at me's position (else

@@ -109,6 +109,7 @@ ReplayThread* self() noexcept {
 std::uint64_t current_ticks() noexcept { return trace::thread_ticks(); }
 std::uint64_t quantum() noexcept { return g_quantum; }
 std::uint32_t thread_count() noexcept { return g_threads_made.load(std::memory_order_acquire); }
+bool exit_logged() noexcept { return g_exit_logged; }
 
 namespace {
 

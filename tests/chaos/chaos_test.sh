@@ -6,8 +6,9 @@
 #                    REPLAYS: the recorded exit status or signal, the same
 #                    stdout and stderr;
 #   same-seed        one seed gives the same schedules (the same per-run
-#                    lines, schedule digests included, and the same run
-#                    fails); another seed gives others;
+#                    lines, schedule digests included, for a program that
+#                    never fails; the same run fails for a bug); another
+#                    seed gives others;
 #   passing-deleted  passing runs leave nothing behind; a search that fails
 #                    at run k > 1 leaves one recording, the failing one;
 #   bad-options      bad options and a PROG that cannot run: exit 2, one line.
@@ -69,22 +70,35 @@ case $case_name in
     [ "$same" -eq "$REPLAYS" ] || fail "$prog: a replay did not reproduce the failure"
     ;;
   same-seed)
-    for n in 1 2; do
+    # search PROG SEED RUNS TAG: the per-run lines of one search in $work/TAG.
+    search() {
       rm -rf "$work/rec"
-      "$ARIADNE" chaos -n 6 --seed 7 -o "$work/rec" -- "$BIN/atomicity" 2>"$work/seed7.$n.err"
-      grep '^ariadne chaos: run ' "$work/seed7.$n.err" >"$work/seed7.$n"
-    done
-    rm -rf "$work/rec"
-    "$ARIADNE" chaos -n 6 --seed 8 -o "$work/rec" -- "$BIN/atomicity" 2>"$work/seed8.err"
-    grep '^ariadne chaos: run ' "$work/seed8.err" >"$work/seed8"
-    cat "$work/seed7.1"
-    [ "$(wc -l <"$work/seed7.1")" -ge 2 ] || fail "fewer than 2 runs to compare"
-    cmp -s "$work/seed7.1" "$work/seed7.2" || {
-      diff "$work/seed7.1" "$work/seed7.2"
-      fail "seed 7 twice: the schedules differ"
+      "$ARIADNE" chaos -n "$3" --seed "$2" -o "$work/rec" -- "$1" 2>"$work/$4.err" >/dev/null
+      grep '^ariadne chaos: run ' "$work/$4.err" >"$work/$4"
     }
-    cmp -s "$work/seed7.1" "$work/seed8" && fail "seeds 7 and 8 gave the same schedules"
-    echo "same-seed: seed 7 twice: $(wc -l <"$work/seed7.1") identical run lines (schedule digests, the same run fails or none); seed 8 differs"
+    same() {
+      cmp -s "$work/$1" "$work/$2" || {
+        diff "$work/$1" "$work/$2"
+        fail "$3"
+      }
+    }
+    # A program that never fails: every run's schedule compared.
+    search "$MUTEX" 7 5 mutex7a
+    search "$MUTEX" 7 5 mutex7b
+    search "$MUTEX" 8 5 mutex8
+    cat "$work/mutex7a"
+    [ "$(wc -l <"$work/mutex7a")" -eq 5 ] || fail "not 5 runs of mutex"
+    same mutex7a mutex7b "mutex, seed 7 twice: the schedules differ"
+    cmp -s "$work/mutex7a" "$work/mutex8" && fail "mutex: seeds 7 and 8 gave the same schedules"
+    [ "$(sed 's/.*schedule //' "$work/mutex7a" | sort -u | wc -l)" -ge 2 ] ||
+      fail "mutex: all 5 runs of seed 7 were scheduled alike"
+    # A bug: the same run fails.
+    search "$BIN/atomicity" 7 40 bug7a
+    search "$BIN/atomicity" 7 40 bug7b
+    same bug7a bug7b "atomicity, seed 7 twice: the schedules differ"
+    failed=$(sed -n 's/^ariadne chaos: run \([0-9]*\) failed.*/\1/p' "$work/bug7a")
+    [ -n "$failed" ] || fail "atomicity: no failure in 40 runs of seed 7"
+    echo "same-seed: mutex, seed 7 twice: 5 identical run lines ($(sed 's/.*schedule //' "$work/mutex7a" | sort -u | wc -l) distinct schedules), seed 8 differs; atomicity, seed 7 twice: run $failed fails both times, $(wc -l <"$work/bug7a") identical lines"
     ;;
   passing-deleted)
     "$ARIADNE" chaos -n 3 --seed 5 -o "$work/rec" -- "$MUTEX" >"$work/out" 2>"$work/err"
