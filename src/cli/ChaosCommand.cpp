@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -150,6 +151,14 @@ void chaos(const Opts& o) {
                    o.output.c_str());
       std::fprintf(stderr, "ariadne chaos: replay it: ariadne replay %s\n", quoted(o.output).c_str());
       throw CommandExit{1};
+    }
+    // Test-only (chaos_test.sh suite-replays): the passing run is kept and
+    // the search ends, so that a chaos recording of a program that never
+    // fails can be replayed.
+    if (std::getenv("ARIADNE_CHAOS_KEEP_PASSING") != nullptr) {
+      std::fprintf(stderr, "ariadne chaos: run %llu passed; kept in %s (ARIADNE_CHAOS_KEEP_PASSING)\n",
+                   static_cast<unsigned long long>(k), o.output.c_str());
+      return;
     }
     // A passing run's recording: only its own files are in DIR (the
     // recorder refuses a DIR holding anything else).

@@ -11,9 +11,14 @@
 #                    seed gives others;
 #   passing-deleted  passing runs leave nothing behind; a search that fails
 #                    at run k > 1 leaves one recording, the failing one;
-#   bad-options      bad options and a PROG that cannot run: exit 2, one line.
+#   bad-options      bad options and a PROG that cannot run: exit 2, one line;
+#   suite-replays    a chaos recording of each program of the replay suite
+#                    (SEEDS seeds each) replays faithfully: the same exit 0
+#                    and stdout (the test-only ARIADNE_CHAOS_KEEP_PASSING
+#                    keeps a passing run).
 # Environment: ARIADNE, WORK, BIN (the bug programs), REPLAYS, MUTEX (a
-# program from the replay suite that never fails).
+# program from the replay suite that never fails), SEEDS, SUITE (the replay
+# suite's programs, separated by ':').
 set -u
 : "${ARIADNE:?}" "${WORK:?}" "${BIN:?}" "${REPLAYS:?}" "${MUTEX:?}"
 case_name=${1:?usage: chaos_test.sh CASE}
@@ -158,6 +163,34 @@ case $case_name in
     "$ARIADNE" chaos --help | grep -q -- '--seed' || fail "ariadne chaos --help does not explain --seed"
     echo "bad-options: $ok of $total refused with exit 2"
     [ "$ok" -eq "$total" ] || fail "an option was not refused"
+    ;;
+  suite-replays)
+    : "${SEEDS:?}" "${SUITE:?}"
+    IFS=':' read -r -a programs <<<"$SUITE"
+    ok=0 total=0
+    for prog in "${programs[@]}"; do
+      for ((seed = 1; seed <= SEEDS; seed++)); do
+        total=$((total + 1))
+        name=$(basename "$prog")
+        rm -rf "$work/rec"
+        ARIADNE_CHAOS_KEEP_PASSING=1 "$ARIADNE" chaos -n 1 --seed "$seed" -o "$work/rec" -- "$prog" \
+          >/dev/null 2>"$work/chaos.err"
+        status=$?
+        if [ $status -ne 0 ]; then
+          echo "$name seed $seed: chaos exited with $status: $(tail -n 1 "$work/chaos.err")"
+          continue
+        fi
+        "$ARIADNE" replay "$work/rec" >"$work/rep.out" 2>"$work/rep.err"
+        status=$?
+        if [ $status -eq 0 ] && cmp -s "$work/rep.out" "$work/rec/replay.stdout"; then
+          ok=$((ok + 1))
+        else
+          echo "$name seed $seed: replay exited with $status: $(tail -n 1 "$work/rep.err")"
+        fi
+      done
+    done
+    echo "suite-replays: ${#programs[@]} programs, $total chaos recordings, $ok replayed faithfully"
+    [ "$ok" -eq "$total" ] || fail "a chaos recording did not replay"
     ;;
   *)
     fail "unknown case $case_name"
