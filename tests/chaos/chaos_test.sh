@@ -15,7 +15,10 @@
 #   suite-replays    a chaos recording of each program of the replay suite
 #                    (SEEDS seeds each) replays faithfully: the same exit 0
 #                    and stdout (the test-only ARIADNE_CHAOS_KEEP_PASSING
-#                    keeps a passing run).
+#                    keeps a passing run);
+#   cores            each chaos run tells the program a processor count of
+#                    1 to 8 (sysconf, get_nprocs), the same through each
+#                    call, not always the same one; its replay prints it too.
 # Environment: ARIADNE, WORK, BIN (the bug programs), REPLAYS, MUTEX (a
 # program from the replay suite that never fails), SEEDS, SUITE (the replay
 # suite's programs, separated by ':').
@@ -163,6 +166,23 @@ case $case_name in
     "$ARIADNE" chaos --help | grep -q -- '--seed' || fail "ariadne chaos --help does not explain --seed"
     echo "bad-options: $ok of $total refused with exit 2"
     [ "$ok" -eq "$total" ] || fail "an option was not refused"
+    ;;
+  cores)
+    counts=""
+    for seed in 1 2 3 4 5 6; do
+      rm -rf "$work/rec"
+      ARIADNE_CHAOS_KEEP_PASSING=1 "$ARIADNE" chaos -n 1 --seed "$seed" -o "$work/rec" -- "$BIN/cores" \
+        >/dev/null 2>"$work/err" || fail "seed $seed: chaos failed: $(tail -n 1 "$work/err")"
+      line=$(cat "$work/rec/replay.stdout")
+      n=$(sed -n 's/^sysconf \([1-8]\) \1 get_nprocs \1 \1$/\1/p' <<<"$line")
+      [ -n "$n" ] || fail "seed $seed: not one count from 1 to 8: $line"
+      "$ARIADNE" replay "$work/rec" >"$work/out" 2>"$work/err" || fail "seed $seed: replay failed: $(tail -n 1 "$work/err")"
+      [ "$(cat "$work/out")" = "$line" ] || fail "seed $seed: the replay printed $(cat "$work/out")"
+      counts="$counts $n"
+    done
+    distinct=$(tr ' ' '\n' <<<"$counts" | sort -u | grep -c .)
+    echo "cores: seeds 1-6 told the program$counts processors; each replay printed the same"
+    [ "$distinct" -ge 2 ] || fail "every run told the same count"
     ;;
   suite-replays)
     : "${SEEDS:?}" "${SUITE:?}"
