@@ -16,6 +16,7 @@ struct CommandExit {
 bool output_written();
 
 void add_abicheck_command(CLI::App& app);
+void add_chaos_command(CLI::App& app);
 void add_dump_command(CLI::App& app);
 void add_exec_command(CLI::App& app);
 void add_flags_command(CLI::App& app);

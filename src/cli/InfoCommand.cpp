@@ -72,6 +72,7 @@ std::vector<std::string> options_in_words(const std::string& text) {
       {kReplayBuildIdTag, "the executable's build-id {}"},
       {kReplayCwdTag, "working directory {}"},
       {kReplayTicksTag, "{} instrumented entries per turn (--ticks)"},
+      {kReplayChaosTag, "scheduled at random by `ariadne chaos`, run seed {}"},
   };
   std::vector<std::string> out;
   for (std::size_t at = 0; at < text.size();) {

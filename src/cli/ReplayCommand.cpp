@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -72,6 +73,11 @@ std::string option(const std::string& options, char tag) {
   return "";
 }
 
+bool is_crash_signal(int sig) {
+  return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGABRT ||
+         sig == SIGTRAP || sig == SIGSYS;
+}
+
 std::string status_text(int kind, int value) {
   return kind != 0 ? fmt::format("was killed by signal {}", value) : fmt::format("exited with {}", value);
 }
@@ -103,6 +109,11 @@ void replay(const std::string& dir_arg) {
                     "the file was truncated",
                     log_path, log.torn ? log.stop_offset : log.bytes,
                     status_text(session.exit_kind, session.exit_value)));
+  // Killed by a fault of its own (a crash): no exit event ends the log, and
+  // the replay must crash at the same place (the runtime lets the thread
+  // that held the baton last run on to it).
+  const bool crashed = session.ended && session.exit_kind == 1 && !log.ended && !log.torn &&
+                       is_crash_signal(session.exit_value);
   const std::string expect_out = read_whole(dir / kReplayStdout);
   const std::string expect_err = read_whole(dir / kReplayStderr);
 
@@ -126,7 +137,7 @@ void replay(const std::string& dir_arg) {
   // The test-only switch rides inside the fixed-length settings: the stack
   // must not move, or the replay would diverge for that reason alone.
   const std::vector<std::string> env{replay_settings(ignore_results ? "replay-ignoring-results" : "replay",
-                                                     log_abs.string(), result_path, 0)};
+                                                     log_abs.string(), result_path, 0, 0, crashed)};
   const auto plan = launcher.plan(session.argv, env, {kReplayLibrary});
   const std::string recorded_id = option(session.options, kReplayBuildIdTag);
   const std::string id = launch::identify_elf(plan.program).build_id;
@@ -149,6 +160,10 @@ void replay(const std::string& dir_arg) {
   if (pumped.diverged) diverged(pumped.message);
   const std::string recorded = status_text(session.exit_kind, session.exit_value);
   const std::string now = status_text(status.signaled ? 1 : 0, status.value);
+  if (crashed && result.rfind("cut", 0) == 0)
+    diverged(
+        fmt::format("the program needed events past the end of the log (it {}); when recorded it {} there",
+                    now, recorded));
   if (result.rfind("cut", 0) == 0) {
     std::fprintf(
         stderr,
@@ -159,7 +174,8 @@ void replay(const std::string& dir_arg) {
     throw CommandExit{0};
   }
   if (!pumped.missing.empty()) diverged(pumped.missing);
-  if (result.rfind("ok", 0) != 0)
+  const bool crashed_as_recorded = crashed && result.empty() && recorded == now;
+  if (result.rfind("ok", 0) != 0 && !crashed_as_recorded)
     diverged(fmt::format("the program {} before the end of the log (event {} of {})", now,
                          result.empty() ? std::string("?") : result, log.events));
   if (session.ended && recorded != now)

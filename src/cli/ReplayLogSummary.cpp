@@ -51,6 +51,10 @@ ReplayLogSummary summarize_replay_bytes(const std::uint8_t* bytes, std::size_t s
     switch (ev.head.kind) {
       case replay::EventKind::handoff:
         ++s.handoffs_by_reason[replay::reason_name(ev.head.reason)];
+        for (const std::uint64_t w : {std::uint64_t{ev.head.thread}, ev.head.ticks, ev.head.points,
+                                      std::uint64_t{static_cast<std::uint8_t>(ev.head.reason)}, ev.head.a})
+          for (int i = 0; i < 8; ++i)
+            s.schedule_digest = (s.schedule_digest ^ ((w >> (8 * i)) & 0xff)) * 0x100000001b3ull;
         break;
       case replay::EventKind::call:
         s.syscall_bytes += ev.head.data_len;

@@ -19,6 +19,9 @@ struct ReplayLogSummary {
   std::uint64_t events = 0;
   std::array<std::uint64_t, 8> by_kind{};  // index: EventKind
   std::map<std::string, std::uint64_t> handoffs_by_reason;
+  // FNV-1a of every hand-off (thread, tick, point, reason, to whom): equal
+  // for two runs that were scheduled alike (`ariadne chaos` prints it).
+  std::uint64_t schedule_digest = 0xcbf29ce484222325ull;
   std::uint64_t syscall_bytes = 0;  // memory logged for the kernel's writes
   std::uint32_t threads = 1;
   bool ended = false;  // an exit event is there

@@ -16,6 +16,7 @@ namespace ariadne::cli {
 namespace {
 
 bool write_all(int fd, const char* p, std::size_t n) {
+  if (fd < 0) return true;  // not passed through
   while (n > 0) {
     const ssize_t w = ::write(fd, p, n);
     if (w < 0 && errno == EINTR) continue;
@@ -56,7 +57,7 @@ void OutputPipes::close_child_ends() {
 }
 
 PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_out, std::FILE* save_err,
-                       const std::string* expect_out, const std::string* expect_err) {
+                       const std::string* expect_out, const std::string* expect_err, bool pass_through) {
   PumpResult result;
   struct Stream {
     int fd;
@@ -65,8 +66,9 @@ PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_ou
     const std::string* expect;
     std::uint64_t* count;
     const char* name;
-  } streams[2] = {{pipes.out[0], STDOUT_FILENO, save_out, expect_out, &result.out_bytes, "stdout"},
-                  {pipes.err[0], STDERR_FILENO, save_err, expect_err, &result.err_bytes, "stderr"}};
+  } streams[2] = {
+      {pipes.out[0], pass_through ? STDOUT_FILENO : -1, save_out, expect_out, &result.out_bytes, "stdout"},
+      {pipes.err[0], pass_through ? STDERR_FILENO : -1, save_err, expect_err, &result.err_bytes, "stderr"}};
   char buf[65536];
   int open_streams = 2;
   while (open_streams > 0) {
@@ -131,7 +133,8 @@ PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_ou
 }
 
 ReplayRun run_replayable(const launch::Launcher& launcher, launch::LaunchPlan plan, std::FILE* save_out,
-                         std::FILE* save_err, const std::string* expect_out, const std::string* expect_err) {
+                         std::FILE* save_err, const std::string* expect_out, const std::string* expect_err,
+                         bool pass_through) {
   OutputPipes pipes;
   pipes.open();
   plan.no_aslr = true;
@@ -143,7 +146,7 @@ ReplayRun run_replayable(const launch::Launcher& launcher, launch::LaunchPlan pl
   launch::forward_signals_to(pid);
   pipes.close_child_ends();
   ReplayRun run;
-  run.pumped = pump_output(pipes, pid, save_out, save_err, expect_out, expect_err);
+  run.pumped = pump_output(pipes, pid, save_out, save_err, expect_out, expect_err, pass_through);
   run.status = launch::wait_forwarding_signals(pid);
   return run;
 }

@@ -40,9 +40,11 @@ struct PumpResult {
 // Copies the program's output to this process's stdout/stderr until both
 // pipes close. save_*: also appended there (record). expect_*: compared
 // (replay); at the first difference the child is killed and the result says
-// where. Less output than expected is told apart (`missing`).
+// where. Less output than expected is told apart (`missing`). pass_through
+// false: the output is only saved or compared (`ariadne chaos`).
 PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_out, std::FILE* save_err,
-                       const std::string* expect_out, const std::string* expect_err);
+                       const std::string* expect_out, const std::string* expect_err,
+                       bool pass_through = true);
 
 // Runs `plan` as replay runs a program in both modes -- no ASLR, its stdout
 // and stderr through the pump above -- and waits for it.
@@ -51,6 +53,7 @@ struct ReplayRun {
   launch::ExitStatus status;
 };
 ReplayRun run_replayable(const launch::Launcher& launcher, launch::LaunchPlan plan, std::FILE* save_out,
-                         std::FILE* save_err, const std::string* expect_out, const std::string* expect_err);
+                         std::FILE* save_err, const std::string* expect_out, const std::string* expect_err,
+                         bool pass_through = true);
 
 }  // namespace ariadne::cli

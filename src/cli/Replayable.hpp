@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/ReplayLogSummary.hpp"
+#include "cli/ReplayOutput.hpp"
+
 namespace ariadne::cli {
 
 inline constexpr const char* kReplayLibrary = "libariadne-replay.so";
@@ -19,17 +22,39 @@ inline constexpr char kReplayOptionTag = 'Y';
 inline constexpr char kReplayBuildIdTag = 'B';
 inline constexpr char kReplayCwdTag = 'C';
 inline constexpr char kReplayTicksTag = 'Q';
+inline constexpr char kReplayChaosTag = 'X';  // "X <seed>": scheduled by `ariadne chaos`
 inline constexpr std::uint64_t kDefaultReplayTicks = 20000;
 
 // ARIADNE_REPLAY=... for the target, padded to one length whatever the
 // paths: the environment lies on the program's stack, and the stack must be
 // laid out the same in record and replay. Throws LaunchError for paths too long.
+// chaos_seed: nonzero turns on the recorder's chaos mode (src/replay/Chaos.hpp).
+// ends_in_crash (replay): the recorded run was killed by a fault of its own.
 std::string replay_settings(const std::string& mode, const std::string& log, const std::string& result,
-                            std::uint64_t ticks);
+                            std::uint64_t ticks, std::uint64_t chaos_seed = 0, bool ends_in_crash = false);
 
-std::string replay_options(const std::string& build_id, const std::string& cwd, std::uint64_t ticks);
+std::string replay_options(const std::string& build_id, const std::string& cwd, std::uint64_t ticks,
+                           std::uint64_t chaos_seed = 0);
 
-// Never returns: ends like PROG.
+// One replayable recording of `command` into `output`.
+struct ReplayableRecording {
+  std::string output;
+  std::vector<std::string> command;
+  std::uint64_t ticks = kDefaultReplayTicks;
+  std::uint64_t chaos_seed = 0;  // 0: round robin
+  bool pass_output = true;       // PROG's output also goes to ours
+};
+struct RecordedRun {
+  launch::ExitStatus status;
+  PumpResult pumped;
+  ReplayLogSummary log;  // of the log as cut after its last event
+  bool output_saved = false;
+};
+// Throws launch::LaunchError for a PROG that cannot be run or a DIR that
+// cannot be written (nothing recorded then).
+RecordedRun record_replayable_run(const ReplayableRecording& what);
+
+// `record --replayable`: never returns, ends like PROG.
 [[noreturn]] void record_replayable(const std::string& output, const std::vector<std::string>& command,
                                     std::uint64_t ticks);
 

@@ -47,14 +47,20 @@ std::string current_directory() {
 
 }  // namespace
 
-std::string replay_options(const std::string& build_id, const std::string& cwd, std::uint64_t ticks) {
-  return fmt::format("{} replayable\n{} {}\n{} {}\n{} {}\n", kReplayOptionTag, kReplayBuildIdTag,
-                     build_id.empty() ? "-" : build_id, kReplayCwdTag, cwd, kReplayTicksTag, ticks);
+std::string replay_options(const std::string& build_id, const std::string& cwd, std::uint64_t ticks,
+                           std::uint64_t chaos_seed) {
+  std::string options =
+      fmt::format("{} replayable\n{} {}\n{} {}\n{} {}\n", kReplayOptionTag, kReplayBuildIdTag,
+                  build_id.empty() ? "-" : build_id, kReplayCwdTag, cwd, kReplayTicksTag, ticks);
+  if (chaos_seed != 0) options += fmt::format("{} {}\n", kReplayChaosTag, chaos_seed);
+  return options;
 }
 
 std::string replay_settings(const std::string& mode, const std::string& log, const std::string& result,
-                            std::uint64_t ticks) {
+                            std::uint64_t ticks, std::uint64_t chaos_seed, bool ends_in_crash) {
   std::string v = fmt::format("mode={}|log={}|result={}|ticks={}|", mode, log, result, ticks);
+  if (chaos_seed != 0) v += fmt::format("chaos={}|", chaos_seed);
+  if (ends_in_crash) v += "crash=1|";
   if (v.size() > kSettingsLength)
     throw LaunchError(fmt::format("{}: the path is too long for replay (at most about {} characters)", log,
                                   kSettingsLength / 2 - 40));
@@ -62,24 +68,23 @@ std::string replay_settings(const std::string& mode, const std::string& log, con
   return "ARIADNE_REPLAY=" + v;
 }
 
-void record_replayable(const std::string& output, const std::vector<std::string>& command,
-                       std::uint64_t ticks) {
+RecordedRun record_replayable_run(const ReplayableRecording& what) {
   launch::Launcher launcher;
   unset_environment("ARIADNE_RECORD");
   unset_environment("ARIADNE_REPLAY");
-  RecordingDirectory out(output);
+  RecordingDirectory out(what.output);
   const fs::path dir = out.path();
   // The program's own environment, kept before ours is added.
   std::vector<std::string> target_env;
   for (char** e = environ; *e != nullptr; ++e) target_env.emplace_back(*e);
   const std::vector<std::string> env{
-      replay_settings("record", fs::absolute(dir / kReplayLog).string(), "", ticks)};
-  const auto plan = launcher.plan(command, env, {kReplayLibrary});
+      replay_settings("record", fs::absolute(dir / kReplayLog).string(), "", what.ticks, what.chaos_seed)};
+  const auto plan = launcher.plan(what.command, env, {kReplayLibrary});
   const launch::ElfIdentity id = launch::identify_elf(plan.program);
   out.prepare();
 
-  SessionFile session(dir.string(), plan.isa, command, target_env,
-                      replay_options(id.build_id, current_directory(), ticks));
+  SessionFile session(dir.string(), plan.isa, what.command, target_env,
+                      replay_options(id.build_id, current_directory(), what.ticks, what.chaos_seed));
 
   const auto open_copy = [&](const char* name) {
     const std::string p = (dir / name).string();
@@ -91,20 +96,37 @@ void record_replayable(const std::string& output, const std::vector<std::string>
   std::FILE* save_out = open_copy(kReplayStdout);
   std::FILE* save_err = open_copy(kReplayStderr);
 
-  const ReplayRun run = run_replayable(launcher, plan, save_out, save_err, nullptr, nullptr);
-  const PumpResult& pumped = run.pumped;
-  const launch::ExitStatus& status = run.status;
-  const bool saved = std::fclose(save_out) == 0 && std::fclose(save_err) == 0;
+  const ReplayRun run =
+      run_replayable(launcher, plan, save_out, save_err, nullptr, nullptr, what.pass_output);
+  RecordedRun result;
+  result.pumped = run.pumped;
+  result.status = run.status;
+  result.output_saved = std::fclose(save_out) == 0 && std::fclose(save_err) == 0;
 
-  session.end(status, 0);
+  session.end(run.status, 0);
 
   const std::string log_path = (dir / kReplayLog).string();
-  ReplayLogSummary log = summarize_replay_log(log_path);
+  ReplayLogSummary& log = result.log;
+  log = summarize_replay_log(log_path);
   // The log grows a megabyte at a time: cut it after its last event.
   if (log.readable && log.end_offset != 0 && log.end_offset < log.bytes &&
       ::truncate(log_path.c_str(), static_cast<off_t>(log.end_offset)) == 0)
     log.bytes = log.end_offset;
-  if (!saved) fmt::print(stderr, "ariadne record: cannot write the copy of PROG's output in {}\n", output);
+  return result;
+}
+
+void record_replayable(const std::string& output, const std::vector<std::string>& command,
+                       std::uint64_t ticks) {
+  ReplayableRecording what;
+  what.output = output;
+  what.command = command;
+  what.ticks = ticks;
+  const RecordedRun run = record_replayable_run(what);
+  const ReplayLogSummary& log = run.log;
+  const PumpResult& pumped = run.pumped;
+  const launch::ExitStatus& status = run.status;
+  if (!run.output_saved)
+    fmt::print(stderr, "ariadne record: cannot write the copy of PROG's output in {}\n", output);
   if (!log.readable) {
     fmt::print(stderr, "ariadne record: {}: no replay log was written ({}): was PROG started?\n", output,
                log.header_problem);

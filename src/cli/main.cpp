@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   cli::add_abicheck_command(app);
   cli::add_record_command(app);
   cli::add_replay_command(app);
+  cli::add_chaos_command(app);
   cli::add_flags_command(app);
   cli::add_show_command(app);
   cli::add_report_command(app);

@@ -6,6 +6,7 @@
 #include <linux/futex.h>
 
 #include "arch/RawSyscall.hpp"
+#include "replay/Chaos.hpp"
 #include "replay/ReplayLog.hpp"
 
 // clang-format off
@@ -18,11 +19,10 @@ namespace {
 
 constinit ReplayThread g_threads[kMaxThreads];
 
-// Record: the run queue and the holder, under a futex lock (threads coming
-// back from a blocking call queue while the holder runs).
+// Record: the run queue (oldest first) and the holder, under a futex lock
+// (threads coming back from a blocking call queue while the holder runs).
 constinit std::atomic<std::uint32_t> g_qlock{0};
 constinit std::uint32_t g_queue[kMaxThreads];
-constinit std::uint32_t g_qhead = 0;
 constinit std::uint32_t g_qlen = 0;
 constinit std::uint32_t g_holder = 0;
 
@@ -30,6 +30,10 @@ constinit std::uint32_t g_holder = 0;
 // log ended before the program's exit, kFinished after it.
 constexpr std::uint32_t kFinished = kNoThread - 1;
 constinit std::atomic<std::uint32_t> g_current{0};
+// Replay of a recording that ended in a crash (a fault killed it: no exit
+// event): at the end of the log the thread that held the baton runs on, to
+// its crash.
+constinit bool g_ends_in_crash = false;
 
 constinit std::uint64_t g_wait_seq = 0;
 // Threads in a runtime wait (kWaiting); changed by the baton holder only,
@@ -56,13 +60,13 @@ void unlock_q() noexcept {
   if (g_qlock.exchange(0, std::memory_order_release) == 2) futex_wake(&g_qlock);
 }
 
-void push(std::uint32_t index) noexcept {
-  g_queue[(g_qhead + g_qlen) % kMaxThreads] = index;
-  ++g_qlen;
-}
-std::uint32_t pop() noexcept {
-  const std::uint32_t i = g_queue[g_qhead];
-  g_qhead = (g_qhead + 1) % kMaxThreads;
+void push(std::uint32_t index) noexcept { g_queue[g_qlen++] = index; }
+// Takes the queued thread at `at` (the head in round robin; chaos mode
+// picks anywhere, Chaos.hpp).
+std::uint32_t take(int at) noexcept {
+  const auto k = static_cast<std::uint32_t>(at);
+  const std::uint32_t i = g_queue[k];
+  for (std::uint32_t j = k + 1; j < g_qlen; ++j) g_queue[j - 1] = g_queue[j];
   --g_qlen;
   return i;
 }
@@ -99,6 +103,8 @@ void replay_handoff(ReplayThread* me, Reason why) noexcept {
 
 ReplayThread* thread_slot(std::uint32_t index) noexcept { return &g_threads[index]; }
 
+void set_ends_in_crash() noexcept { g_ends_in_crash = true; }
+
 void set_first_holder(ReplayThread* main_thread) noexcept {
   g_holder = main_thread->index;
   g_current.store(main_thread->index, std::memory_order_relaxed);
@@ -108,7 +114,8 @@ void set_first_holder(ReplayThread* main_thread) noexcept {
 
 void record_release(ReplayThread* me, Reason why) noexcept {
   lock_q();
-  const std::uint32_t to = g_qlen > 0 ? pop() : kNoThread;
+  const int at = chaos::choose(g_queue, g_qlen, me->index, false);
+  const std::uint32_t to = at >= 0 ? take(at) : kNoThread;
   // Logged before the baton is free: nobody else may log until then.
   log_handoff(me, why, to);
   g_holder = to;
@@ -129,7 +136,19 @@ void record_acquire(ReplayThread* me) noexcept {
     wait_go(me);
   }
   me->state.store(kRunning, std::memory_order_relaxed);
-  me->budget = current_ticks() + quantum();
+  me->budget = current_ticks() + chaos::turn_budget(quantum());
+}
+
+void record_queue_new_thread(std::uint32_t index) noexcept {
+  lock_q();
+  push(index);
+  unlock_q();
+}
+
+void record_first_turn(ReplayThread* me) noexcept {
+  wait_go(me);
+  me->state.store(kRunning, std::memory_order_relaxed);
+  me->budget = current_ticks() + chaos::turn_budget(quantum());
 }
 
 // ---------------------------------------------------------------- replay
@@ -159,7 +178,12 @@ void consume(ReplayThread* me, const EventView& ev) noexcept {
   advance_event(ev);
   EventView next;
   if (!peek_event(next)) {
-    g_current.store(ev.head.kind == EventKind::exit ? kFinished : kNoThread, std::memory_order_release);
+    std::uint32_t last = ev.head.kind == EventKind::exit ? kFinished : kNoThread;
+    if (g_ends_in_crash && ev.head.kind != EventKind::exit)
+      last = ev.head.kind == EventKind::handoff ? static_cast<std::uint32_t>(ev.head.a) : ev.head.thread;
+    if (last >= kMaxThreads && last != kFinished) last = kNoThread;
+    g_current.store(last, std::memory_order_release);
+    if (last < kMaxThreads && last != me->index) hand_go(last);
     return;
   }
   const std::uint32_t nt = next.head.thread;
@@ -180,15 +204,18 @@ void set_replay_budget(ReplayThread* me) noexcept {
 
 bool yield(ReplayThread* me, Reason why) noexcept {
   // A yield asked for by the program is a point of its own (two in a row
-  // with no call between must not be confused in replay); a budget is not.
-  if (why != Reason::budget) ++me->points;
+  // with no call between must not be confused in replay); a budget is not,
+  // nor a chaos point (chaos_point counted it).
+  if (why != Reason::budget && why != Reason::preempt) ++me->points;
   if (mode() == Mode::record) {
     lock_q();
-    if (g_qlen == 0) {
+    // At the end of a turn the thread may be chosen again (chaos mode).
+    const int at = chaos::choose(g_queue, g_qlen, me->index, why == Reason::budget);
+    if (at < 0) {
       unlock_q();
       return false;
     }
-    const std::uint32_t to = pop();
+    const std::uint32_t to = take(at);
     push(me->index);
     me->state.store(kRunnable, std::memory_order_relaxed);
     log_handoff(me, why, to);
@@ -197,7 +224,7 @@ bool yield(ReplayThread* me, Reason why) noexcept {
     hand_go(to);
     wait_go(me);
     me->state.store(kRunning, std::memory_order_relaxed);
-    me->budget = current_ticks() + quantum();
+    me->budget = current_ticks() + chaos::turn_budget(quantum());
     return true;
   }
   EventView ev;
@@ -208,6 +235,22 @@ bool yield(ReplayThread* me, Reason why) noexcept {
   consume(me, ev);
   replay_turn(me);
   return true;
+}
+
+void chaos_point(ReplayThread* me) noexcept {
+  // Counted in both runs, chaos or not: each point is a position of its own.
+  ++me->points;
+  if (me->in_stream != 0) return;
+  if (mode() == Mode::record) {
+    // Once the exit is logged the process is ending: nobody else runs.
+    if (!chaos::on() || exit_logged()) return;
+    lock_q();
+    const bool preempt = chaos::switch_at_point(g_queue, g_qlen, me->index);
+    unlock_q();
+    if (preempt) yield(me, Reason::preempt);
+    return;
+  }
+  yield(me, Reason::preempt);  // replay: only if the log has it here
 }
 
 void release_for_blocking_call(ReplayThread* me) noexcept {
@@ -236,7 +279,7 @@ void wait_on(ReplayThread* me, const void* addr) noexcept {
     record_release(me, Reason::wait);
     wait_go(me);
     me->state.store(kRunning, std::memory_order_relaxed);
-    me->budget = current_ticks() + quantum();
+    me->budget = current_ticks() + chaos::turn_budget(quantum());
   } else {
     replay_handoff(me, Reason::wait);
     replay_turn(me);

@@ -13,6 +13,7 @@ namespace ariadne::replay {
 std::uint64_t current_ticks() noexcept;
 std::uint64_t quantum() noexcept;
 std::uint32_t thread_count() noexcept;
+bool exit_logged() noexcept;  // the process's exit event is in the log
 // An event by `me` at its position now (thread, ticks, calls), of `kind`.
 EventHead event_by(ReplayThread* me, EventKind kind) noexcept;
 // Replay: the next event must be `kind`, by `me`, at me's position (else
@@ -26,9 +27,15 @@ void check_position(ReplayThread* me, const EventView& ev) noexcept;
 
 // Baton.cpp
 void set_first_holder(ReplayThread* main_thread) noexcept;
+// Replay: the recorded run was killed by a fault of its own (Baton.cpp).
+void set_ends_in_crash() noexcept;
 void record_release(ReplayThread* me, Reason why) noexcept;
 void record_acquire(ReplayThread* me) noexcept;
-void replay_turn(ReplayThread* me) noexcept;  // waits for the thread's turn
+// A new thread is queued by its maker, in the order of creation, not when
+// the kernel starts it: the schedule must not depend on how fast that is.
+void record_queue_new_thread(std::uint32_t index) noexcept;
+void record_first_turn(ReplayThread* me) noexcept;  // on the new thread
+void replay_turn(ReplayThread* me) noexcept;        // waits for the thread's turn
 void consume(ReplayThread* me, const EventView& ev) noexcept;
 void set_replay_budget(ReplayThread* me) noexcept;
 bool yield(ReplayThread* me, Reason why) noexcept;

@@ -79,6 +79,12 @@ const char* call_name(std::uint64_t nr) noexcept {
       return "rename";
     case kCallNondetInsn:
       return "a nondeterministic instruction";
+    case kCallGetNprocs:
+      return "get_nprocs";
+    case kCallGetNprocsConf:
+      return "get_nprocs_conf";
+    case kCallSysconf:
+      return "sysconf";
     default:
       return "call";
   }

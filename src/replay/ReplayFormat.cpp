@@ -48,6 +48,8 @@ const char* reason_name(Reason r) noexcept {
       return "exit";
     case Reason::yield:
       return "yield";
+    case Reason::preempt:
+      return "preempt";
   }
   return "?";
 }

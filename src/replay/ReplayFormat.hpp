@@ -51,6 +51,7 @@ enum class Reason : std::uint8_t {
   wait,      // a wait in the runtime (mutex, condvar, futex, join, barrier...)
   exit,      // the thread ended
   yield,     // sched_yield, pthread_yield
+  preempt,   // chaos mode: a thread of higher priority was queued (Chaos.hpp)
 };
 const char* reason_name(Reason r) noexcept;
 
@@ -72,6 +73,9 @@ enum Call : std::uint64_t {
   kCallMkdir,
   kCallRename,
   kCallNondetInsn,  // an instruction diverted by NondetInsns.cpp (rdtsc, mrs cntvct_el0...)
+  kCallGetNprocs,
+  kCallGetNprocsConf,
+  kCallSysconf,  // _SC_NPROCESSORS_ONLN / _SC_NPROCESSORS_CONF only
 };
 
 struct EventHead {

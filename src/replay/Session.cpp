@@ -13,6 +13,7 @@
 #include "ariadne/trace.hpp"
 #include "replay/Baton.hpp"
 #include "replay/CallNames.hpp"
+#include "replay/Chaos.hpp"
 #include "replay/ReplayLog.hpp"
 #include "replay/Signals.hpp"
 
@@ -108,6 +109,7 @@ ReplayThread* self() noexcept {
 std::uint64_t current_ticks() noexcept { return trace::thread_ticks(); }
 std::uint64_t quantum() noexcept { return g_quantum; }
 std::uint32_t thread_count() noexcept { return g_threads_made.load(std::memory_order_acquire); }
+bool exit_logged() noexcept { return g_exit_logged; }
 
 namespace {
 
@@ -139,6 +141,8 @@ void start_from_environment() noexcept {
   if (settings == nullptr || std::strlen(settings) > kReplaySettingsLength) return;
   std::memcpy(g_settings, settings, std::strlen(settings) + 1);
   // Later fields first: cutting one out ends the string there.
+  const char* crash = field("crash");
+  const char* chaos_seed = field("chaos");
   const char* ticks = field("ticks");
   const char* result = field("result");
   const char* path = field("log");
@@ -147,6 +151,7 @@ void start_from_environment() noexcept {
   g_result_path = result != nullptr && result[0] != '\0' ? result : nullptr;
   if (std::strcmp(m, "record") == 0) {
     if (ticks != nullptr && std::atoll(ticks) > 0) g_quantum = static_cast<std::uint64_t>(std::atoll(ticks));
+    if (chaos_seed != nullptr) chaos::start(std::strtoull(chaos_seed, nullptr, 10), g_quantum);
     if (!open_log_for_writing(path, g_quantum)) sys_exit_group(125);
     g_mode = Mode::record;
   } else if (std::strcmp(m, "replay") == 0 || std::strcmp(m, "replay-ignoring-results") == 0) {
@@ -157,13 +162,15 @@ void start_from_environment() noexcept {
     }
     g_quantum = logged_quantum();
     g_mode = Mode::replay;
+    if (crash != nullptr && crash[0] == '1') set_ends_in_crash();
   } else {
     return;
   }
   ReplayThread* main_thread = thread_slot(0);
   main_thread->index = 0;
   main_thread->state.store(kRunning, std::memory_order_relaxed);
-  main_thread->budget = g_quantum;
+  chaos::thread_made(0);
+  main_thread->budget = chaos::turn_budget(g_quantum);
   g_threads_made.store(1, std::memory_order_release);
   t_self = main_thread;
   trace::set_tick_budget(&main_thread->budget);
@@ -262,7 +269,7 @@ void deliver_at_budget(ReplayThread* me) noexcept {
 
 void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept {
   if (g_mode == Mode::record) {
-    me->budget = ticks + g_quantum;
+    me->budget = ticks + chaos::turn_budget(g_quantum);
     yield(me, Reason::budget);
     deliver_at_budget(me);
     return;
@@ -307,6 +314,7 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
     h.c = spec.digest;
     append_event(h, ob, n);
     if (check_signals_now(me, spec.blocking)) deliver_pending_signals(me, Reason::none);
+    chaos_point(me);
     errno = err;
     return r;
   }
@@ -324,7 +332,9 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   if (g_ignore_results) {
     consume(me, ev);
     set_replay_budget(me);
-    return real(ctx);
+    const long again = real(ctx);
+    chaos_point(me);
+    return again;
   }
   if (spec.execute_in_replay) real(ctx);
   const long r = static_cast<long>(ev.head.b);
@@ -344,6 +354,7 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   consume(me, ev);
   set_replay_budget(me);
   deliver_pending_signals(me, Reason::none);
+  chaos_point(me);
   errno = err;
   return r;
 }
@@ -356,6 +367,7 @@ std::uint32_t reserve_thread(ReplayThread*) noexcept {
   ReplayThread* t = thread_slot(index);
   t->index = index;
   t->state.store(kRunnable, std::memory_order_relaxed);
+  chaos::thread_made(index);
   g_threads_made.store(index + 1, std::memory_order_release);
   return index;
 }
@@ -367,6 +379,8 @@ void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexc
     h.a = child;
     h.b = static_cast<std::uint64_t>(result);
     append_event(h, nullptr, 0);
+    if (result == 0) record_queue_new_thread(child);
+    chaos_point(parent);
     return;
   }
   EventView ev;
@@ -376,6 +390,7 @@ void thread_created(ReplayThread* parent, std::uint32_t child, int result) noexc
             static_cast<unsigned long long>(ev.head.a), child);
   consume(parent, ev);
   set_replay_budget(parent);
+  chaos_point(parent);
 }
 
 void thread_started(ReplayThread* me) noexcept {
@@ -383,7 +398,7 @@ void thread_started(ReplayThread* me) noexcept {
   trace::set_tick_budget(&me->budget);
   pthread_setspecific(g_exit_key, me);
   if (g_mode == Mode::record) {
-    record_acquire(me);
+    record_first_turn(me);
   } else {
     replay_turn(me);
   }

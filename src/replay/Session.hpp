@@ -42,6 +42,7 @@ struct ReplayThread {
   // that arrived meanwhile, to be sent again once the call returned.
   std::atomic<bool> in_wait{false};
   std::atomic<std::uint64_t> deferred{0};
+  std::uint32_t in_stream = 0;  // in a stdio stream's function (StdioInterposers.cpp)
   bool exit_seen = false;
   bool exit_deferred = false;  // the exit key's destructor ran once (Session.cpp)
   // pthread_create's start routine and argument, kept here (no allocation).
@@ -110,6 +111,11 @@ int requeue(const void* from, const void* to, int n) noexcept;
 // Lets the other runnable threads run (sched_yield, and polling waits);
 // false when no other thread was runnable.
 bool yield(ReplayThread* me, Reason why) noexcept;
+// A runtime point where chaos mode (Chaos.hpp) may hand the baton to a
+// queued thread of higher priority: after an intercepted call, a thread
+// made, a waiter woken. Counted as a point in every run; replay hands over
+// where the log says the recording did.
+void chaos_point(ReplayThread* me) noexcept;
 
 // 64-bit FNV-1a, for argument digests.
 inline std::uint64_t digest(std::uint64_t h, const void* p, std::size_t n) noexcept {

@@ -43,14 +43,31 @@ CookieSlot* slot_of(const FILE* f) noexcept {
 
 int fd_of(void* cookie) noexcept { return static_cast<int>(reinterpret_cast<std::intptr_t>(cookie)); }
 
+// Inside a stream's function the thread holds the FILE's lock, which glibc
+// takes in the kernel: no chaos hand-off there (another thread of the
+// program locking the same FILE would wait in the kernel with the baton).
+struct InStream {
+  ReplayThread* me = self();
+  InStream() {
+    if (me != nullptr) ++me->in_stream;
+  }
+  ~InStream() {
+    if (me != nullptr) --me->in_stream;
+  }
+  InStream(const InStream&) = delete;
+  InStream& operator=(const InStream&) = delete;
+};
+
 // The intercepted calls (ours, exported: SyscallInterposers.cpp and
 // FdInterposers.cpp), so each is logged or replayed as the program's own.
 ssize_t cookie_read(void* cookie, char* buf, size_t n) {
+  const InStream in;
   const ssize_t r = ::read(fd_of(cookie), buf, n);
   return r < 0 ? -1 : r;
 }
 
 ssize_t cookie_write(void* cookie, const char* buf, size_t n) {
+  const InStream in;
   size_t done = 0;
   while (done < n) {
     const ssize_t w = ::write(fd_of(cookie), buf + done, n - done);
@@ -62,13 +79,17 @@ ssize_t cookie_write(void* cookie, const char* buf, size_t n) {
 }
 
 int cookie_seek(void* cookie, off64_t* offset, int whence) {
+  const InStream in;
   const off_t r = ::lseek(fd_of(cookie), static_cast<off_t>(*offset), whence);
   if (r < 0) return -1;
   *offset = r;
   return 0;
 }
 
-int cookie_close(void* cookie) { return ::close(fd_of(cookie)); }
+int cookie_close(void* cookie) {
+  const InStream in;
+  return ::close(fd_of(cookie));
+}
 
 // A stream over fd, or nullptr (fd left open) when there is no slot for
 // fileno() or fopencookie fails. mode: "r", "w", "a", with "+" or not.

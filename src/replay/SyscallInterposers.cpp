@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "replay/Chaos.hpp"
 #include "replay/Interposer.hpp"
 #include "replay/StandIn.hpp"
 
@@ -266,6 +268,42 @@ ARIADNE_REPLAY_EXPORT time_t time(time_t* out) {
   const time_t t = call(me, kCallTime, digest_words({kCallTime}), false, false, a);
   if (out != nullptr) *out = t;
   return t;
+}
+
+// The processor count differs between machines, and chaos mode tells the
+// program one of its own (Chaos.hpp): logged, replayed from the log.
+namespace {
+long processors(std::uint64_t nr, long (*ask)(const Args&), std::uint64_t what) {
+  ReplayThread* me = self();
+  Args a{[](const Args& x) -> long {
+           const long pretend = chaos::pretend_cores();
+           return pretend != 0 ? pretend : reinterpret_cast<long (*)(const Args&)>(x.a[0])(x);
+         },
+         {reinterpret_cast<std::uint64_t>(ask), what},
+         nullptr};
+  if (me == nullptr) return ask(a);
+  return call(me, nr, digest_words({nr, what}), false, false, a);
+}
+}  // namespace
+
+ARIADNE_REPLAY_EXPORT int get_nprocs() {
+  REAL(get_nprocs);
+  return static_cast<int>(processors(
+      kCallGetNprocs, [](const Args&) -> long { return real(); }, 0));
+}
+
+ARIADNE_REPLAY_EXPORT int get_nprocs_conf() {
+  REAL(get_nprocs_conf);
+  return static_cast<int>(processors(
+      kCallGetNprocsConf, [](const Args&) -> long { return real(); }, 0));
+}
+
+ARIADNE_REPLAY_EXPORT long sysconf(int name) {
+  REAL(sysconf);
+  if ((name != _SC_NPROCESSORS_ONLN && name != _SC_NPROCESSORS_CONF) || self() == nullptr) return real(name);
+  return processors(
+      kCallSysconf, [](const Args& x) -> long { return real(static_cast<int>(x.a[1])); },
+      static_cast<std::uint64_t>(name));
 }
 
 ARIADNE_REPLAY_EXPORT ssize_t getrandom(void* buf, size_t n, unsigned flags) {

@@ -52,6 +52,21 @@ Barrier* barrier_of(const void* addr, bool create) {
   return nullptr;
 }
 
+// A wake-up is a runtime point: chaos mode may hand the baton to the woken
+// thread there (Chaos.hpp). `me` is nullptr outside a replayable run.
+void woke(ReplayThread* me, const void* addr, int n) {
+  if (me != nullptr && wake(addr, n) > 0) chaos_point(me);
+}
+
+// The unlock in a condition wait: no hand-off between it and the wait, which
+// pthread_cond_wait makes one step (a signal between them is not lost).
+int unlock_for_wait(pthread_mutex_t* m) {
+  REAL(pthread_mutex_unlock);
+  const int r = real(m);
+  wake(m, 1);
+  return r;
+}
+
 }  // namespace
 
 ARIADNE_REPLAY_EXPORT int pthread_create(pthread_t* th, const pthread_attr_t* attr, void* (*start)(void*),
@@ -112,7 +127,7 @@ ARIADNE_REPLAY_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
 ARIADNE_REPLAY_EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
   REAL(pthread_mutex_unlock);
   const int r = real(m);
-  if (self() != nullptr) wake(m, 1);
+  woke(self(), m, 1);
   return r;
 }
 
@@ -120,7 +135,7 @@ ARIADNE_REPLAY_EXPORT int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* 
   REAL(pthread_cond_wait);
   ReplayThread* me = self();
   if (me == nullptr) return real(c, m);
-  pthread_mutex_unlock(m);
+  unlock_for_wait(m);
   wait_on(me, c);
   return pthread_mutex_lock(m);
 }
@@ -132,7 +147,7 @@ ARIADNE_REPLAY_EXPORT int pthread_cond_timedwait(pthread_cond_t* c, pthread_mute
   REAL(pthread_cond_timedwait);
   ReplayThread* me = self();
   if (me == nullptr) return real(c, m, deadline);
-  pthread_mutex_unlock(m);
+  unlock_for_wait(m);
   if (!yield(me, Reason::yield)) {
     const struct timespec pause { 0, 1000000 };
     nanosleep(&pause, nullptr);
@@ -148,15 +163,17 @@ ARIADNE_REPLAY_EXPORT int pthread_cond_timedwait(pthread_cond_t* c, pthread_mute
 
 ARIADNE_REPLAY_EXPORT int pthread_cond_signal(pthread_cond_t* c) {
   REAL(pthread_cond_signal);
-  if (self() == nullptr) return real(c);
-  wake(c, 1);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(c);
+  woke(me, c, 1);
   return 0;
 }
 
 ARIADNE_REPLAY_EXPORT int pthread_cond_broadcast(pthread_cond_t* c) {
   REAL(pthread_cond_broadcast);
-  if (self() == nullptr) return real(c);
-  wake(c, 1 << 30);
+  ReplayThread* me = self();
+  if (me == nullptr) return real(c);
+  woke(me, c, 1 << 30);
   return 0;
 }
 
@@ -218,7 +235,7 @@ ARIADNE_REPLAY_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t* l) {
 ARIADNE_REPLAY_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* l) {
   REAL(pthread_rwlock_unlock);
   const int r = real(l);
-  if (self() != nullptr) wake(l, 1 << 30);
+  woke(self(), l, 1 << 30);
   return r;
 }
 
@@ -254,7 +271,7 @@ ARIADNE_REPLAY_EXPORT int sem_wait(sem_t* s) {
 ARIADNE_REPLAY_EXPORT int sem_post(sem_t* s) {
   REAL(sem_post);
   const int r = real(s);
-  if (self() != nullptr) wake(s, 1);
+  woke(self(), s, 1);
   return r;
 }
 
