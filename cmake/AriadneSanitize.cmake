@@ -14,3 +14,16 @@ elseif(ARIADNE_SANITIZE STREQUAL "thread")
 elseif(NOT ARIADNE_SANITIZE STREQUAL "")
   message(FATAL_ERROR "ARIADNE_SANITIZE must be address, thread or empty, not '${ARIADNE_SANITIZE}'")
 endif()
+
+# The runtime's own code (what libariadne-rt.so and libariadne-replay.so are
+# made of) is never instrumented by a sanitizer: it runs inside signal
+# handlers, before any constructor (its sigaction interposer is called by
+# TSan's own initialisation, when TSan's per-thread state does not exist
+# yet), and on stacks the sanitizer does not know. Called at the top of
+# those directories; the program around it stays instrumented.
+macro(ariadne_runtime_not_sanitized)
+  if(NOT ARIADNE_SANITIZE STREQUAL "")
+    add_compile_options(-fno-sanitize=all)
+    add_link_options(-fno-sanitize=all)
+  endif()
+endmacro()

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -34,7 +35,7 @@ struct Runtime {
   long (*enable)(trace::Selector) = nullptr;
   const trace::Site* (*find_site)(std::uintptr_t) = nullptr;
   bool (*runtime_busy)() = nullptr;
-  bool found = false;
+  std::atomic<bool> found{false};  // read by workers of any scheduler
 };
 Runtime g_rt;
 
@@ -224,7 +225,7 @@ bool find_runtime() noexcept {
     const int sig = SIGRTMIN + 7;
     if (libc_sigaction()(sig, &sa, nullptr) == 0) g_signal = sig;
 #endif
-    g_rt.found = true;
+    g_rt.found.store(true, std::memory_order_release);
     return true;
   }();
   return found;
@@ -272,7 +273,7 @@ std::unique_ptr<PreemptTicker> start_preemption(SchedulerCore& sched) {
 }
 
 void preempt_worker_started(Worker& w) noexcept {
-  if (w.sched().options.time_slice.count() > 0 && g_rt.found)
+  if (w.sched().options.time_slice.count() > 0 && g_rt.found.load(std::memory_order_acquire))
     g_rt.set_tick_budget(reinterpret_cast<const std::uint64_t*>(&w.tick_budget));
 }
 

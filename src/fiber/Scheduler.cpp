@@ -64,8 +64,10 @@ Scheduler::Scheduler(unsigned workers, SchedulerOptions options)
   detail::find_stack_switch_hook();
   for (unsigned i = 0; i < workers; ++i)
     core_->workers.push_back(std::make_unique<detail::Worker>(*core_, i));
-  for (auto& w : core_->workers) w->start();
+  // The runtime is looked up (and the ticker started) before any worker
+  // runs: each worker reads at its start whether preemption is on.
   core_->ticker = detail::start_preemption(*core_);
+  for (auto& w : core_->workers) w->start();
 }
 
 Scheduler::~Scheduler() {

@@ -1,5 +1,6 @@
 #include "trace/StackRegions.hpp"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -555,11 +556,19 @@ ARIADNE_RT_EXPORT int ariadne_trace_unregister_stack(const void* lo_p) noexcept 
 }
 
 // Every thread the program starts learns its stack first (note_own_stack).
-// Forwarded as it is when the start cannot be wrapped.
+// Forwarded as it is when the start cannot be wrapped, and in a process
+// with ThreadSanitizer: its pthread_create runs first and hands us its own
+// start routine, so ours would run on the new thread before TSan has set
+// the thread up, and the malloc/free and pthread_getattr_np (which
+// allocates) there crash in TSan's allocator. Such threads learn their
+// stacks from the mapping at their first hooked call, as threads started
+// without pthread_create do.
 ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
                                      void* arg) {
   using Fn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
   static Fn real = next_definition<Fn>("pthread_create");
+  static const bool under_tsan = ::dlsym(RTLD_DEFAULT, "__tsan_init") != nullptr;
+  if (under_tsan) return real(thread, attr, routine, arg);
   auto* start = static_cast<ThreadStart*>(std::malloc(sizeof(ThreadStart)));
   if (start == nullptr) return real(thread, attr, routine, arg);
   const bool observed = g_start_observer.load(std::memory_order_acquire) != nullptr;
