@@ -109,11 +109,13 @@ void on_code(const char* module, std::uintptr_t start, std::uintptr_t end) {
     const std::size_t index = g_site_count.load(std::memory_order_relaxed);
     if (index == kMaxSites) refuse(module, site, "more than 65536 such instructions");
     g_sites[index] = site;
+    // Findable before the int3 is written: a thread that traps on it at
+    // once (another thread in a dlopen'ed module) must find its site.
+    index_site(site.address, static_cast<std::uint32_t>(index));
     std::string error;
     arch::NondetPatch patch;
     if (!arch::nondet_patch(site, index, place, &patch, &error) || !write_patch(site.address, patch, &error))
       refuse(module, site, error.c_str());
-    index_site(site.address, static_cast<std::uint32_t>(index));
     g_site_count.store(index + 1, std::memory_order_release);
   }
 }
