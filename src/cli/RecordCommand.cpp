@@ -28,6 +28,7 @@
 #include "cli/RuntimeSettings.hpp"
 #include "cli/SegmentCompressor.hpp"
 #include "cli/SessionFile.hpp"
+#include "cli/TraceOptions.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
 #include "record/ChunkFile.hpp"
@@ -62,76 +63,6 @@ constexpr const char* kDescription =
     "Exit status: PROG's own (or its fatal signal); 2 for bad options, a DIR that is not a "
     "recording, or nothing instrumented in the whole run.";
 
-// Digits only, at most 12 of them (no sign, no space: stoull would take
-// " -1" as 2^64-1); false otherwise.
-bool parse_digits(const std::string& text, std::size_t length, std::uint64_t& v) {
-  if (length == 0 || length > 12) return false;
-  v = 0;
-  for (std::size_t i = 0; i < length; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    v = v * 10 + static_cast<std::uint64_t>(text[i] - '0');
-  }
-  return true;
-}
-
-// "10us", "2ms", "1s", "500ns", "250" (ns): from 1 ns to record::kMaxMinDurationNs.
-std::uint64_t parse_duration(const std::string& text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  const std::string unit = text.substr(digits);
-  std::uint64_t scale = 0;
-  if (unit.empty() || unit == "ns")
-    scale = 1;
-  else if (unit == "us")
-    scale = 1000;
-  else if (unit == "ms")
-    scale = 1000000;
-  else if (unit == "s")
-    scale = 1000000000;
-  std::uint64_t v = 0;
-  if (scale == 0 || !parse_digits(text, digits, v) || v == 0 || v > record::kMaxMinDurationNs / scale)
-    throw LaunchError(
-        fmt::format("-t '{}': expected a duration from 1ns to 86400s, like 500ns, 10us, 2ms or 1s", text));
-  return v * scale;
-}
-
-// -D: 1 to 100000 (the runtime's limit, RecordOptions.cpp).
-std::uint32_t parse_depth(const std::string& text) {
-  std::uint64_t v = 0;
-  if (!parse_digits(text, text.size(), v) || v < 1 || v > 100000)
-    throw LaunchError(fmt::format("-D '{}': expected a depth from 1 to 100000", text));
-  return static_cast<std::uint32_t>(v);
-}
-
-// Bytes, or a number with the suffix K, M or G (powers of 1024); false if
-// malformed or past 2^64.
-bool parse_bytes(const std::string& text, std::uint64_t& bytes) {
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  const std::string unit = text.substr(digits);
-  std::uint64_t scale = 0;
-  if (unit.empty())
-    scale = 1;
-  else if (unit == "K" || unit == "k")
-    scale = 1ull << 10;
-  else if (unit == "M" || unit == "m")
-    scale = 1ull << 20;
-  else if (unit == "G" || unit == "g")
-    scale = 1ull << 30;
-  std::uint64_t v = 0;
-  if (scale == 0 || !parse_digits(text, digits, v) || v > UINT64_MAX / scale) return false;
-  bytes = v * scale;
-  return true;
-}
-
-std::uint64_t parse_size(const std::string& text) {
-  std::uint64_t v = 0;
-  if (!parse_bytes(text, v) || v < record::kMinSegmentBytes || v > record::kMaxSegmentBytes)
-    throw LaunchError(fmt::format("--segment-size '{}': expected bytes from {} to {} (suffix K or M allowed)",
-                                  text, record::kMinSegmentBytes, record::kMaxSegmentBytes));
-  return v;
-}
-
 // --max-size: at least 64K (the files every recording has take a few K).
 std::uint64_t parse_max_size(const std::string& text) {
   std::uint64_t v = 0;
@@ -160,28 +91,14 @@ std::uint64_t recording_bytes(const fs::path& dir) {
   return total;
 }
 
-std::string capture_line(const char* option, const std::string& text, bool retval) {
-  const std::size_t at = text.rfind('@');
-  if (at == std::string::npos || at == 0 || at + 1 == text.size())
-    throw LaunchError(
-        fmt::format("{} '{}': expected FUNC@{}", option, text, retval ? "retval[/FMT]" : "SPEC"));
-  check_regex(option, text.substr(0, at));
-  record::CaptureRule rule;
-  std::string error;
-  if (!record::parse_capture_spec(text.substr(at + 1), retval, rule, error))
-    throw LaunchError(fmt::format("{} '{}': {}", option, text, error));
-  return fmt::format("{} {}", retval ? 'R' : 'A', text);
-}
-
 }  // namespace
 
 void add_record_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("record", kDescription);
   struct Opts {
     std::string output = "ariadne.data";
-    std::vector<std::string> include, exclude, args, retvals;
-    std::string depth, min_duration, segment_size, max_size;
-    bool generic_path = false;
+    TraceOptions trace;
+    std::string max_size;
     bool no_drain = false;
     bool no_env = false;
     bool replayable = false;
@@ -194,52 +111,13 @@ void add_record_command(CLI::App& app) {
          "Write the recording to DIR (default ariadne.data). An earlier recording there is replaced; "
          "a directory that is not a recording and not empty is refused")
       ->type_name("DIR");
-  cmd->add_option("-F,--function", o->include,
-                  "Record only functions whose demangled name matches REGEX (POSIX extended, searched; "
-                  "repeatable; default: every instrumented function)")
-      ->type_name("REGEX")
-      ->allow_extra_args(false);
-  cmd->add_option("-N,--not-function", o->exclude,
-                  "Do not record functions matching REGEX (repeatable; applied after -F)")
-      ->type_name("REGEX")
-      ->allow_extra_args(false);
-  auto* depth_option =
-      cmd->add_option("-D,--depth", o->depth,
-                      "Record only calls nested less than DEPTH deep (1 to 100000; 1: outermost calls only)")
-          ->type_name("DEPTH");
-  auto* time_option =
-      cmd->add_option(
-             "-t,--time-filter", o->min_duration,
-             "Drop calls shorter than DURATION (1ns to 86400s: 500ns, 10us, 2ms, 1s); a call is kept if it "
-             "lasts long enough or if one of its callees is kept")
-          ->type_name("DURATION");
-  cmd->add_option(
-         "-A,--argument", o->args,
-         "Capture arguments of the functions whose name matches the regex FUNC: FUNC@arg1,arg2/s,fparg1 — "
-         "argN is the N-th "
-         "integer/pointer argument, fpargN the N-th floating-point one; formats /i int (default), /u "
-         "unsigned, /x hex, /s string, /c char, /f double, /p pointer (repeatable)")
-      ->type_name("FUNC@SPEC")
-      ->allow_extra_args(false);
-  cmd->add_option(
-         "-R,--retval", o->retvals,
-         "Capture the return value of the functions matching the regex FUNC: FUNC@retval[/FMT], same formats "
-         "(repeatable)")
-      ->type_name("FUNC@retval")
-      ->allow_extra_args(false);
-  cmd->add_option("--segment-size", o->segment_size,
-                  "Size of each per-thread segment file (default 1M; 4096 to 64M, suffix K or M)")
-      ->type_name("BYTES");
+  add_trace_options(cmd, o->trace);
   cmd->add_option(
          "--max-size", o->max_size,
          "Stop recording once the recording's files pass SIZE (bytes, K, M or G; at least 64K): each "
          "thread stops at its next segment, PROG runs on unrecorded, and the recording and "
          "`ariadne report` say where it stopped")
       ->type_name("SIZE");
-  cmd->add_flag(
-      "--generic-path", o->generic_path,
-      "Record each call through the trace runtime's generic dispatcher and C handlers instead of the "
-      "fused assembly path (same trace, slower: for comparison, or if the fast path is suspected)");
   cmd->add_flag(
       "--no-drain", o->no_drain,
       "Let each thread of PROG copy its full segments out itself, as without `ariadne record`, instead "
@@ -251,7 +129,8 @@ void add_record_command(CLI::App& app) {
       "--replayable", o->replayable,
       "Record PROG so that `ariadne replay DIR` can run it again exactly: its threads run one at a time, "
       "hand-offs and the results of the libc calls replay intercepts are logged in DIR/replay.log, its "
-      "output is kept (docs/replay.md; no function trace is recorded beside it yet)");
+      "output is kept (docs/replay.md). No function trace is recorded beside it: `ariadne replay DIR "
+      "--trace-to TDIR` traces the replayed run, with these trace options");
   cmd->add_option("--ticks", o->ticks,
                   "With --replayable: ticks a thread runs before it hands over to the next runnable thread: "
                   "instrumented function entries, and basic blocks of code built with `ariadne flags "
@@ -261,32 +140,19 @@ void add_record_command(CLI::App& app) {
   cmd->add_option("command", o->command, "PROG ARGS... (put them after --)")->required();
   cmd->prefix_command();
   cmd->positionals_at_end();
-  cmd->callback([o, depth_option, time_option] {
+  cmd->callback([o] {
     if (o->replayable) {
-      const bool trace_options = !o->include.empty() || !o->exclude.empty() || depth_option->count() != 0 ||
-                                 time_option->count() != 0 || !o->args.empty() || !o->retvals.empty() ||
-                                 !o->segment_size.empty() || !o->max_size.empty() || o->generic_path ||
-                                 o->no_drain || o->no_env;
-      if (trace_options)
+      if (o->trace.any() || !o->max_size.empty() || o->no_drain || o->no_env)
         throw LaunchError(
-            "--replayable records no function trace yet: -F, -N, -D, -t, -A, -R, --segment-size, --max-size, "
-            "--generic-path, --no-drain and --no-env do not apply to it");
+            "--replayable records no function trace beside it: -F, -N, -D, -t, -A, -R, --segment-size, "
+            "--max-size, --generic-path, --no-drain and --no-env do not apply to it (trace the replay "
+            "instead: `ariadne replay DIR --trace-to TDIR` takes them)");
       record_replayable(o->output, o->command, o->ticks);
     }
-    std::string options;
-    auto line = [&](const std::string& l) { options += l + '\n'; };
-    for (const auto& re : o->include) line("F " + check_regex("-F", re));
-    for (const auto& re : o->exclude) line("N " + check_regex("-N", re));
-    // Given, even as '': checked (-D '' was taken as "no limit").
-    if (depth_option->count() != 0) line(fmt::format("D {}", parse_depth(o->depth)));
-    if (time_option->count() != 0) line(fmt::format("T {}", parse_duration(o->min_duration)));
-    for (const auto& a : o->args) line(capture_line("-A", a, false));
-    for (const auto& r : o->retvals) line(capture_line("-R", r, true));
-    if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
-    if (o->generic_path) line("P generic");
+    std::string options = o->trace.lines();
     // 1: the runtime's default, said so that the session shows --no-drain.
-    line(fmt::format("L {}", o->no_drain ? 1 : record::kMaxLiveFiles));
-    if (o->no_env) line("E off");
+    options += fmt::format("L {}\n", o->no_drain ? 1 : record::kMaxLiveFiles);
+    if (o->no_env) options += "E off\n";
     const std::uint64_t max_size = o->max_size.empty() ? 0 : parse_max_size(o->max_size);
 
     launch::Launcher launcher;

@@ -12,12 +12,18 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "cli/Commands.hpp"
+#include "cli/RecordingDirectory.hpp"
 #include "cli/ReplayLogSummary.hpp"
 #include "cli/ReplayOutput.hpp"
 #include "cli/Replayable.hpp"
+#include "cli/SegmentCompressor.hpp"
+#include "cli/SessionFile.hpp"
+#include "cli/TraceOptions.hpp"
 #include "launch/ElfIdentity.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
@@ -40,6 +46,11 @@ constexpr const char* kDescription =
     "difference replay stops and says where (event, thread, tick, function) and exits 4: a replay is "
     "never silently different.\n"
     "A recording whose program was killed replays up to the kill.\n"
+    "With --trace-to TDIR the replayed run is also recorded as `ariadne record` would record it, into "
+    "TDIR, with the trace options -F, -N, -D, -t, -A, -R: record once, cheaply, and trace any function "
+    "with any arguments afterwards, as often as needed; `ariadne report`, `show`, `graph`, `dump` read "
+    "TDIR. The trace is of the replayed run: the same calls in the same order on each thread, its times "
+    "those of the replay.\n"
     "The last line on stderr says how many events and threads were replayed and the program's recorded "
     "exit status.\n"
     "Exit status: 0 when the replay reached the end of the recording faithfully, 4 on divergence, 2 for "
@@ -82,7 +93,67 @@ std::string status_text(int kind, int value) {
   return kind != 0 ? fmt::format("was killed by signal {}", value) : fmt::format("exited with {}", value);
 }
 
-void replay(const std::string& dir_arg) {
+struct ReplayOptions {
+  std::string dir = "ariadne.data";
+  std::string trace_to;  // empty: no trace
+  TraceOptions trace;
+};
+
+// `--trace-to TDIR`: the directory, the recorder's options (in a file the
+// runtime reads: they may be long and hold any byte) and the session file.
+class ReplayTrace {
+ public:
+  // Absolute: the replay runs in the recorded working directory.
+  ReplayTrace(const ReplayOptions& o, const fs::path& recording) : out_(fs::absolute(o.trace_to).string()) {
+    std::error_code ec;
+    if (fs::exists(o.trace_to, ec) && fs::equivalent(o.trace_to, recording, ec))
+      bad_input(fmt::format("--trace-to {}: that is the recording being replayed", o.trace_to));
+    // "L 1": each thread copies its full segments out itself (no drainer
+    // beside the replay); compressed when the replay has ended.
+    options_ = o.trace.lines() + "L 1\n";
+    char path[] = "/tmp/ariadne-replay-trace.XXXXXX";
+    const int fd = ::mkstemp(path);
+    if (fd < 0) bad_input(fmt::format("cannot create a file in /tmp: {}", std::strerror(errno)));
+    options_path_ = path;
+    const bool written =
+        ::write(fd, options_.data(), options_.size()) == static_cast<ssize_t>(options_.size());
+    ::close(fd);
+    if (!written) bad_input(fmt::format("{}: cannot write the trace options", options_path_));
+  }
+  ~ReplayTrace() { ::unlink(options_path_.c_str()); }
+  ReplayTrace(const ReplayTrace&) = delete;
+  ReplayTrace& operator=(const ReplayTrace&) = delete;
+
+  std::string dir() const { return out_.path().string(); }
+  const std::string& options_path() const { return options_path_; }
+
+  // Once PROG is known to start: TDIR emptied of an earlier recording and its
+  // session file written.
+  void prepare(const launch::LaunchPlan& plan, const tracefile::SessionInfo& replayed) {
+    out_.prepare();
+    session_.emplace(out_.path().string(), plan.isa, replayed.argv, replayed.env, options_);
+  }
+
+  // PROG has ended: its segments compressed, the session ended.
+  void finish(const launch::ExitStatus& status, const std::string& shown) {
+    SegmentCompressor compressor(out_.path());
+    compressor.pass(true, std::max(1u, std::thread::hardware_concurrency()));
+    session_->end(status, 0);
+    const RecordTotals t = compressor.totals();
+    std::fprintf(stderr, "ariadne replay: traced into %s: %llu thread%s, %llu calls, %llu bytes on disk\n",
+                 shown.c_str(), static_cast<unsigned long long>(t.threads), t.threads == 1 ? "" : "s",
+                 static_cast<unsigned long long>(t.calls), static_cast<unsigned long long>(t.bytes));
+  }
+
+ private:
+  RecordingDirectory out_;
+  std::string options_;
+  std::string options_path_;
+  std::optional<SessionFile> session_;
+};
+
+void replay(const ReplayOptions& o) {
+  const std::string& dir_arg = o.dir;
   const fs::path dir = dir_arg;
   std::vector<tracefile::Problem> problems;
   tracefile::SessionInfo session;
@@ -114,6 +185,12 @@ void replay(const std::string& dir_arg) {
   // that held the baton last run on to it).
   const bool crashed = session.ended && session.exit_kind == 1 && !log.ended && !log.torn &&
                        is_crash_signal(session.exit_value);
+  std::optional<ReplayTrace> trace;
+  try {
+    if (!o.trace_to.empty()) trace.emplace(o, dir);
+  } catch (const LaunchError& e) {
+    bad_input(e.what());
+  }
   const std::string expect_out = read_whole(dir / kReplayStdout);
   const std::string expect_err = read_whole(dir / kReplayStderr);
 
@@ -136,8 +213,9 @@ void replay(const std::string& dir_arg) {
   launch::Launcher launcher;
   // The test-only switch rides inside the fixed-length settings: the stack
   // must not move, or the replay would diverge for that reason alone.
-  const std::vector<std::string> env{replay_settings(ignore_results ? "replay-ignoring-results" : "replay",
-                                                     log_abs.string(), result_path, 0, 0, crashed)};
+  const std::vector<std::string> env{
+      replay_settings(ignore_results ? "replay-ignoring-results" : "replay", log_abs.string(), result_path, 0,
+                      0, crashed, trace ? trace->dir() : "", trace ? trace->options_path() : "")};
   const auto plan = launcher.plan(session.argv, env, {kReplayLibrary});
   const std::string recorded_id = option(session.options, kReplayBuildIdTag);
   const std::string id = launch::identify_elf(plan.program).build_id;
@@ -145,7 +223,9 @@ void replay(const std::string& dir_arg) {
     bad_input(fmt::format("{}: the executable changed since it was recorded (build-id {}, recorded {})",
                           plan.program, id.empty() ? "none" : id, recorded_id));
 
+  if (trace) trace->prepare(plan, session);
   const ReplayRun run = run_replayable(launcher, plan, nullptr, nullptr, &expect_out, &expect_err);
+  if (trace) trace->finish(run.status, o.trace_to);
   const PumpResult& pumped = run.pumped;
   const launch::ExitStatus& status = run.status;
   std::string result;
@@ -189,10 +269,19 @@ void replay(const std::string& dir_arg) {
 
 void add_replay_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("replay", kDescription);
-  auto dir = std::make_shared<std::string>("ariadne.data");
-  cmd->add_option("DIR", *dir, "The recording (default ariadne.data)")->type_name("DIR");
-  cmd->callback([dir] {
-    replay(*dir);
+  auto o = std::make_shared<ReplayOptions>();
+  cmd->add_option("DIR", o->dir, "The recording (default ariadne.data)")->type_name("DIR");
+  auto* trace_to =
+      cmd->add_option("--trace-to", o->trace_to,
+                      "Record a function trace of the replayed run into TDIR, as `ariadne record "
+                      "-o TDIR` would (an earlier recording there is replaced)")
+          ->type_name("TDIR");
+  add_trace_options(cmd, o->trace);
+  cmd->callback([o, trace_to] {
+    if (trace_to->count() != 0 && o->trace_to.empty()) bad_input("--trace-to '': expected a directory");
+    if (o->trace_to.empty() && o->trace.any())
+      bad_input("-F, -N, -D, -t, -A, -R, --segment-size and --generic-path are options of --trace-to TDIR");
+    replay(*o);
     throw CommandExit{0};
   });
 }

@@ -30,8 +30,11 @@ inline constexpr std::uint64_t kDefaultReplayTicks = 20000;
 // laid out the same in record and replay. Throws LaunchError for paths too long.
 // chaos_seed: nonzero turns on the recorder's chaos mode (src/replay/Chaos.hpp).
 // ends_in_crash (replay): the recorded run was killed by a fault of its own.
+// trace_dir (replay --trace-to): the recorder writes a function trace there,
+// with the options in the file trace_options.
 std::string replay_settings(const std::string& mode, const std::string& log, const std::string& result,
-                            std::uint64_t ticks, std::uint64_t chaos_seed = 0, bool ends_in_crash = false);
+                            std::uint64_t ticks, std::uint64_t chaos_seed = 0, bool ends_in_crash = false,
+                            const std::string& trace_dir = "", const std::string& trace_options = "");
 
 std::string replay_options(const std::string& build_id, const std::string& cwd, std::uint64_t ticks,
                            std::uint64_t chaos_seed = 0);

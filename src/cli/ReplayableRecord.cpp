@@ -57,10 +57,15 @@ std::string replay_options(const std::string& build_id, const std::string& cwd, 
 }
 
 std::string replay_settings(const std::string& mode, const std::string& log, const std::string& result,
-                            std::uint64_t ticks, std::uint64_t chaos_seed, bool ends_in_crash) {
+                            std::uint64_t ticks, std::uint64_t chaos_seed, bool ends_in_crash,
+                            const std::string& trace_dir, const std::string& trace_options) {
   std::string v = fmt::format("mode={}|log={}|result={}|ticks={}|", mode, log, result, ticks);
   if (chaos_seed != 0) v += fmt::format("chaos={}|", chaos_seed);
   if (ends_in_crash) v += "crash=1|";
+  // Last: the runtime reads them first (Session.cpp).
+  if (trace_dir.find('|') != std::string::npos)
+    throw LaunchError(fmt::format("--trace-to {}: a '|' cannot be in the path", trace_dir));
+  if (!trace_dir.empty()) v += fmt::format("trace={}|trace-options={}|", trace_dir, trace_options);
   if (v.size() > kSettingsLength)
     throw LaunchError(fmt::format("{}: the path is too long for replay (at most about {} characters)", log,
                                   kSettingsLength / 2 - 40));

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "trace/RuntimeMappings.hpp"
+
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
 // clang-format on
@@ -39,8 +41,14 @@ void mark(const trace::Site& s, void* user) {
 
 // A string argument: at most kMaxStringCapture bytes, page by page, so a
 // string ending just before an unmapped page still reads.
+bool open_string_pipe(ThreadLog* t) noexcept {
+  if (sys_pipe2(t->string_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+  for (int& end : t->string_pipe) end = trace::detail::keep_fd_apart(end);
+  return true;
+}
+
 std::size_t encode_string(ThreadLog* t, std::uint64_t address, std::uint8_t* out) noexcept {
-  if (address == 0 || (t->string_pipe[0] < 0 && sys_pipe2(t->string_pipe, O_CLOEXEC | O_NONBLOCK) != 0)) {
+  if (address == 0 || (t->string_pipe[0] < 0 && !open_string_pipe(t))) {
     out[0] = static_cast<std::uint8_t>(ValueKind::bad_string);
     return 1;
   }
@@ -114,8 +122,8 @@ bool set_capture_rules(const std::vector<CaptureRule>& rules, std::string& error
     error = "too many -A/-R rules (at most 250)";
     return false;
   }
-  void* m = sys_mmap(nullptr, 2 * kMaxSites, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* m = trace::detail::map_runtime(2 * kMaxSites, PROT_READ | PROT_WRITE,
+                                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
   if (m == MAP_FAILED) {
     error = "cannot map the capture tables";
     return false;

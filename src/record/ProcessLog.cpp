@@ -16,6 +16,7 @@
 
 #include "arch/Timestamp.hpp"
 #include "record/ChunkFile.hpp"
+#include "trace/RuntimeMappings.hpp"
 #include "trace/SiteTable.hpp"
 
 // clang-format off
@@ -125,7 +126,8 @@ bool open_process_log(const char* root, std::uint32_t forked_from) noexcept {
   }
   char path[4200];
   std::snprintf(path, sizeof path, "%s/process", g_dir);
-  g_fd = sys_open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  g_fd =
+      trace::detail::keep_fd_apart(sys_open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600));
   if (g_fd < 0) error = -g_fd;
   if (g_fd < 0 || !write_file_header(g_fd, FileKind::process, &error)) {
     sys_print(STDERR_FILENO, "ariadne-rt: record: cannot write %s: %s\n", path, std::strerror(error));

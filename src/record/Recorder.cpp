@@ -218,6 +218,8 @@ void on_module_added(std::size_t index) {
 }
 
 void on_process_exit(int status, void*) {
+  // The runtime's code: what it calls is not the program's (replay).
+  trace::detail::UntracedScope untraced;
   ThreadLog* t = t_log;
   if (t != nullptr) finish_thread(t);
   write_process_end(0, static_cast<std::uint32_t>(status));
@@ -235,14 +237,21 @@ const char* record_root() noexcept { return g_root[0] != '\0' ? g_root : nullptr
 void start_recorder_from_environment() noexcept {
   const char* root = std::getenv("ARIADNE_RECORD");
   if (root == nullptr || root[0] == '\0') return;
-  if (std::strlen(root) >= sizeof g_root - 64) refuse("ARIADNE_RECORD", "path too long");
   open_link_from_environment();
   if (recording_stopped()) return;  // an image exec'd after the recorder went: not recorded
+  start_recorder(root, std::getenv("ARIADNE_RECORD_OPTIONS"), "ARIADNE_RECORD_OPTIONS");
+}
+
+void start_recorder(const char* root, const char* options_text, const char* source) noexcept {
+  // The runtime's code: what it calls is not the program's (replay --trace-to
+  // starts the recorder in a replayed run).
+  trace::detail::UntracedScope untraced;
+  if (std::strlen(root) >= sizeof g_root - 64) refuse(source, "the recording's path is too long");
   std::strcpy(g_root, root);
   RecordOptions options;
   std::string error;
-  if (!parse_record_options(std::getenv("ARIADNE_RECORD_OPTIONS"), options, error)) {
-    refuse("ARIADNE_RECORD_OPTIONS", error);
+  if (!parse_record_options(options_text, options, error)) {
+    refuse(source, error);
   }
   set_segment_bytes(options.segment_bytes);
   set_live_files(options.live_files);

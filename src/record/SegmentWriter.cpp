@@ -34,6 +34,7 @@
 #include "record/ThreadLog.hpp"
 #include "trace/Handlers.hpp"
 #include "trace/ReturnHooks.hpp"
+#include "trace/RuntimeMappings.hpp"
 
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
@@ -80,8 +81,8 @@ void remember_next_seq(std::uint32_t tid, std::uint32_t seq) noexcept {
   if (tid >= kMaxTids) return;
   std::uint32_t* table = g_next_seq.load(std::memory_order_acquire);
   if (table == nullptr) {
-    void* m = sys_mmap(nullptr, kMaxTids * sizeof(std::uint32_t), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* m = trace::detail::map_runtime(kMaxTids * sizeof(std::uint32_t), PROT_READ | PROT_WRITE,
+                                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
     if (m == MAP_FAILED) return;
     auto* mine = static_cast<std::uint32_t*>(m);
     if (g_next_seq.compare_exchange_strong(table, mine, std::memory_order_acq_rel))
@@ -93,6 +94,8 @@ void remember_next_seq(std::uint32_t tid, std::uint32_t seq) noexcept {
 }
 
 void on_thread_exit(void* p) {
+  // The runtime's code: what it calls is not the program's (replay).
+  trace::detail::UntracedScope untraced;
   auto* t = static_cast<ThreadLog*>(p);
   if (t != nullptr && t_log == t) finish_thread(t);
 }
@@ -113,7 +116,8 @@ ThreadLog* allocate_log() noexcept {
       return t;
     }
   }
-  void* m = sys_mmap(nullptr, sizeof(ThreadLog), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* m =
+      trace::detail::map_runtime(sizeof(ThreadLog), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
   if (m == MAP_FAILED) return nullptr;
   auto* t = static_cast<ThreadLog*>(m);
   t->string_pipe[0] = t->string_pipe[1] = -1;
@@ -160,7 +164,7 @@ bool map_live_file(ThreadLog* t, std::uint32_t i) noexcept {
     sys_unlink(path);
     return false;
   }
-  void* m = sys_mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* m = trace::detail::map_runtime(bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   sys_close(fd);
   if (m == MAP_FAILED) {
     sys_unlink(path);

@@ -11,11 +11,14 @@
 
 #include "arch/RawSyscall.hpp"
 #include "ariadne/trace.hpp"
+#include "record/Recorder.hpp"
 #include "replay/Baton.hpp"
 #include "replay/CallNames.hpp"
 #include "replay/Chaos.hpp"
 #include "replay/ReplayLog.hpp"
 #include "replay/Signals.hpp"
+#include "trace/RuntimeMappings.hpp"
+#include "trace/Tracer.hpp"
 
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
@@ -134,6 +137,23 @@ const char* field(const char* name) noexcept {
   return nullptr;
 }
 
+// `replay --trace-to TDIR`: the recorder's options, from the file the CLI
+// wrote them to (they may be longer than the settings and hold any byte).
+char g_trace_options[1 << 16];
+
+bool read_trace_options(const char* path) noexcept {
+  const int fd = sys_open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::size_t got = 0;
+  long n = 0;
+  while (got < sizeof g_trace_options - 1 &&
+         (n = sys_read(fd, g_trace_options + got, sizeof g_trace_options - 1 - got)) > 0)
+    got += static_cast<std::size_t>(n);
+  sys_close(fd);
+  g_trace_options[got] = '\0';
+  return n >= 0 && got < sizeof g_trace_options - 1;
+}
+
 }  // namespace
 
 void start_from_environment() noexcept {
@@ -141,6 +161,8 @@ void start_from_environment() noexcept {
   if (settings == nullptr || std::strlen(settings) > kReplaySettingsLength) return;
   std::memcpy(g_settings, settings, std::strlen(settings) + 1);
   // Later fields first: cutting one out ends the string there.
+  const char* trace_options = field("trace-options");
+  const char* trace_dir = field("trace");
   const char* crash = field("crash");
   const char* chaos_seed = field("chaos");
   const char* ticks = field("ticks");
@@ -148,6 +170,9 @@ void start_from_environment() noexcept {
   const char* path = field("log");
   const char* m = field("mode");
   if (m == nullptr || path == nullptr) return;
+  // Before anything of ours is mapped or opened for this run: what replay
+  // adds (a recorder) must not move the program's mappings or descriptors.
+  trace::detail::set_runtime_resources_apart();
   g_result_path = result != nullptr && result[0] != '\0' ? result : nullptr;
   if (std::strcmp(m, "record") == 0) {
     if (ticks != nullptr && std::atoll(ticks) > 0) g_quantum = static_cast<std::uint64_t>(std::atoll(ticks));
@@ -182,6 +207,14 @@ void start_from_environment() noexcept {
   hold_async_signals();
   trace::add_tick_handler(on_entry, nullptr);
   trace::enable(trace::all());
+  trace::detail::pin_sites();
+  if (g_mode == Mode::replay && trace_dir != nullptr && trace_dir[0] != '\0') {
+    if (trace_options == nullptr || !read_trace_options(trace_options)) {
+      write_result("bad-input cannot read the --trace-to options\n");
+      sys_exit_group(125);
+    }
+    record::start_recorder(trace_dir, g_trace_options, "replay --trace-to");
+  }
   divert_nondet_instructions();
   std::atexit(at_exit_hook);
   replace_stdin();

@@ -163,6 +163,17 @@ __attribute__((noinline)) void count_skipped(ThreadState& t, std::uintptr_t pc) 
   if (r != nullptr && r->enabled.load(std::memory_order_relaxed)) ++t.skipped_calls;
 }
 
+// A pinned site that is not traced (Tracer.hpp pin_sites): its call counts
+// for replay's clock, nothing more.
+__attribute__((noinline)) void run_tick_handler_only(ThreadState& t, HandlerTables& h, SiteRecord* r,
+                                                     Frame& frame) noexcept {
+  const EntryHandler tick = h.tick.load(std::memory_order_acquire);
+  if (tick == nullptr) return;
+  t.in_handler = true;
+  tick(r->site, frame, h.tick_user);
+  t.in_handler = false;
+}
+
 }  // namespace
 
 extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
@@ -176,8 +187,12 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   }
   SiteRecord* r = sites().find(frame->pc);
   if (r == nullptr || !r->enabled.load(std::memory_order_relaxed)) return frame->resume;
-  t.in_handler = true;
   HandlerTables& h = handlers();
+  if (r->muted.load(std::memory_order_relaxed)) [[unlikely]] {
+    run_tick_handler_only(t, h, r, *frame);
+    return frame->resume;
+  }
+  t.in_handler = true;
   ShadowStack* s = nullptr;
   ShadowEntry* e = nullptr;
   std::uintptr_t key = 0;

@@ -23,6 +23,10 @@ struct HandlerTables {
   // Slots ever used (high-water marks): the per-call loops stop there.
   std::atomic<int> entry_used{0};
   std::atomic<int> exit_used{0};
+  // The tick handler (add_tick_handler), also in `entry`: the one handler
+  // that runs at a muted site's calls.
+  std::atomic<EntryHandler> tick{nullptr};
+  void* tick_user = nullptr;
 };
 // Non-zero while every registered handler is lean (kHandlerLean): the
 // trampolines then build lean frames. Defined (0: full frames) next to them

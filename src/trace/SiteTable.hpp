@@ -17,6 +17,9 @@ namespace ariadne::trace::detail {
 struct SiteRecord {
   Site site;  // the public view handed to handlers
   std::atomic<bool> enabled{false};
+  // Pinned sites (Tracer.hpp pin_sites): patched, but only the tick handler
+  // runs at their calls; enable/disable then flip this instead of the code.
+  std::atomic<bool> muted{false};
   std::uint32_t module = 0;         // index into SiteTable's modules
   std::uintptr_t symbol_start = 0;  // [start, end) of the covering symbol
   std::uintptr_t symbol_end = 0;

@@ -18,6 +18,7 @@
 #include "trace/Interpose.hpp"
 #include "trace/MapsScan.hpp"
 #include "trace/ReturnHooks.hpp"
+#include "trace/RuntimeMappings.hpp"
 
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
@@ -30,12 +31,12 @@ namespace {
 // ---- memory, errno left as the program had it (raw syscalls) ---------------
 
 void* map_bytes(std::size_t n) {
-  void* p = sys_mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p = map_runtime(n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
   return p == MAP_FAILED ? nullptr : p;
 }
 
 void* remap_bytes(void* p, std::size_t old_bytes, std::size_t new_bytes) {
-  void* q = sys_mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE);
+  void* q = remap_runtime(p, old_bytes, new_bytes);
   return q == MAP_FAILED ? nullptr : q;
 }
 

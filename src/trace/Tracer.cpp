@@ -49,6 +49,7 @@ struct Rule {
   std::string text;
   std::uintptr_t address;
   bool enable;
+  bool after_pin;  // mutes or unmutes (pin_sites) instead of patching
 };
 
 struct TracerState {
@@ -58,6 +59,7 @@ struct TracerState {
   std::string diagnostics;
   std::vector<std::pair<std::string, std::uintptr_t>> skipped;  // modules seen but not traced
   bool verbose = false;
+  bool pinned = false;
 };
 // Never destroyed: at exit, enabled sites may still call through the
 // veneers it owns, and destructors run while the program's threads (and its
@@ -219,7 +221,30 @@ void patch_sites(const std::vector<SiteRecord*>& changes) {
   }
 }
 
+// Pinned: mutes or unmutes the patched sites `s` matches.
+long change_pinned(const Selector& s, bool enable) {
+  Matcher m(s);
+  if (!m.ok()) return -1;
+  SiteTable& t = sites();
+  long changed = 0;
+  for (std::size_t i = 0; i < t.module_count(); ++i) {
+    ModuleRecord& mod = t.module(i);
+    if (!mod.live.load(std::memory_order_relaxed)) continue;
+    for (std::size_t k = 0; k < mod.count; ++k) {
+      SiteRecord& r = mod.sites[k];
+      if (!r.enabled.load(std::memory_order_relaxed) || r.muted.load(std::memory_order_relaxed) != enable ||
+          !m.matches(r))
+        continue;
+      r.muted.store(!enable, std::memory_order_release);
+      ++changed;
+    }
+  }
+  state().rules.push_back({s.kind, s.text ? s.text : "", s.address, enable, true});
+  return changed;
+}
+
 long change(const Selector& s, bool enable, bool remember) {
+  if (state().pinned) return change_pinned(s, enable);
   Matcher m(s);
   if (!m.ok()) return -1;
   SiteTable& t = sites();
@@ -236,7 +261,7 @@ long change(const Selector& s, bool enable, bool remember) {
     }
   }
   patch_sites(changes);
-  if (remember) state().rules.push_back({s.kind, s.text ? s.text : "", s.address, enable});
+  if (remember) state().rules.push_back({s.kind, s.text ? s.text : "", s.address, enable, false});
   return static_cast<long>(changes.size());
 }
 
@@ -245,16 +270,18 @@ void apply_rules(std::size_t module) {
   SiteTable& t = sites();
   ModuleRecord& mod = t.module(module);
   std::vector<bool> want(mod.count, false);
+  std::vector<bool> traced(mod.count, false);  // pinned: unmuted
   for (const Rule& rule : state().rules) {
     Selector s{rule.kind, rule.text.c_str(), rule.address};
     Matcher m(s);
     if (!m.ok()) continue;
     for (std::size_t k = 0; k < mod.count; ++k) {
-      if (m.matches(mod.sites[k])) want[k] = rule.enable;
+      if (m.matches(mod.sites[k])) (rule.after_pin ? traced : want)[k] = rule.enable;
     }
   }
   std::vector<SiteRecord*> changes;
   for (std::size_t k = 0; k < mod.count; ++k) {
+    if (state().pinned) mod.sites[k].muted.store(!traced[k], std::memory_order_relaxed);
     if (!want[k]) continue;
     mod.sites[k].enabled.store(true, std::memory_order_release);
     changes.push_back(&mod.sites[k]);
@@ -520,6 +547,8 @@ int add_tick_handler(EntryHandler h, void* user) noexcept {
   static FusedPath tick_path{};
   const int id = add_entry_handler(h, user, kHandlerLean);
   if (id < 0) return id;
+  handlers().tick_user = user;
+  handlers().tick.store(h, std::memory_order_release);
   tick_path = FusedPath{h, nullptr, ariadne_tick_fused_entry, nullptr, nullptr};
   detail::set_fused_path(&tick_path);
   return id;
@@ -558,7 +587,20 @@ long disable(Selector s) noexcept {
 
 bool is_enabled(const Site& s) noexcept {
   SiteRecord* r = sites().by_id(s.id);
-  return r != nullptr && r->enabled.load(std::memory_order_acquire);
+  return r != nullptr && r->enabled.load(std::memory_order_acquire) &&
+         !r->muted.load(std::memory_order_acquire);
+}
+
+void detail::pin_sites() noexcept {
+  ensure_initialized();
+  Guard g;
+  if (state().pinned) return;
+  SiteTable& t = sites();
+  for (std::size_t i = 0; i < t.module_count(); ++i) {
+    ModuleRecord& mod = t.module(i);
+    for (std::size_t k = 0; k < mod.count; ++k) mod.sites[k].muted.store(true, std::memory_order_release);
+  }
+  state().pinned = true;
 }
 
 std::size_t site_count() noexcept {

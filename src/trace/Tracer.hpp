@@ -39,6 +39,15 @@ bool add_module_observer(ModuleObserver observer) noexcept;
 // saying so on stderr. Before ensure_initialized().
 void leave_uninstrumented_program_to_launcher() noexcept;
 
+// From now on every patched site stays patched and the sites not patched yet
+// follow the rules made so far: replay's clock counts every entry of every
+// site, whatever is traced later (docs/replay.md, "Ticks"). Each site starts
+// muted (its calls run the tick handler only); enable/disable afterwards
+// unmute and mute sites instead of patching them, for handlers added later
+// (the recorder of `replay --trace-to`).
+// Exported for libariadne-replay.so.
+__attribute__((visibility("default"))) void pin_sites() noexcept;
+
 // ARIADNE_COUNT=<regex>: count calls, print them at exit (CallCounter.cpp).
 void start_call_counter_from_environment() noexcept;
 

@@ -20,6 +20,15 @@
 #                   RECORDS times on a CPU without LSE (QEMU_CPU=cortex-a53)
 #                   with tick budgets from 7 to 2000, each replayed without
 #                   QEMU_CPU in ariadne's environment: same output, exact count.
+#   trace-to        examples/workers (WORKERS) recorded once with --replayable
+#                   and a ticks budget small enough for many hand-offs, then
+#                   traced from replays (`replay --trace-to`): every
+#                   function's calls equal those of `ariadne record` of the
+#                   same program and its own counters; two traces of the same
+#                   recording hold the same calls in the same order on each
+#                   thread; -A/-R values appear in `show`; with -F only the
+#                   functions asked for are traced and the replay still
+#                   holds (their entries tick although nothing else is traced).
 # Environment: ARIADNE, WORK, BIN (the directory of the suite's programs);
 # llsc and nondet also ARCH (aarch64 or x86_64) and RECORDS.
 set -u
@@ -218,6 +227,68 @@ case $case_name in
       same=$((same + 1))
     done
     echo "llsc: $same of $records recordings (--ticks 7 to $ticks${QEMU_CPU:+, QEMU_CPU=$QEMU_CPU}) replayed identically, count 800000 of 800000 in each; first: $(grep seen "$work/r1.rec")"
+    ;;
+  trace-to)
+    : "${WORKERS:?}"
+    args=(4 20)
+    # calls per function of a recording: "CALLS FUNCTION" lines, by name
+    calls_of() {
+      "$ARIADNE" report --sort name "$1" 2>&1 |
+        awk 'NR > 2 { c = $5; for (i = 1; i <= 11; i++) $i = ""; sub(/^ +/, ""); print c, $0 }'
+    }
+    # a trace's calls in order, per thread, without times or thread ids
+    calls_in_order() {
+      "$ARIADNE" show "$1" 2>&1 | sed -E 's/^ *[0-9.]+ [a-z]+ / /; s/\[ *[0-9]+\]//; s/(process|thread|parent) [0-9]+( \([0-9]+\))?/\1 N/g'
+    }
+    "$ARIADNE" record --replayable --ticks 300 -o "$work/rec" -- "$WORKERS" "${args[@]}" >"$work/rec.out" 2>"$work/rec.err" ||
+      fail "recording failed: $(tail -n1 "$work/rec.err")"
+    handoffs=$(grep -o '([0-9]* hand-offs' "$work/rec.err" | tr -dc 0-9)
+    "$ARIADNE" record -o "$work/plain" -- "$WORKERS" "${args[@]}" >"$work/plain.out" 2>"$work/plain.err" ||
+      fail "ariadne record failed: $(tail -n1 "$work/plain.err")"
+    for t in t1 t2; do
+      "$ARIADNE" replay "$work/rec" --trace-to "$work/$t" -A 'fill_block@arg2' -R 'checksum_block@retval/x' \
+        >"$work/$t.out" 2>"$work/$t.err" || fail "replay --trace-to $t: exit $?: $(tail -n2 "$work/$t.err")"
+      cmp -s "$work/rec.out" "$work/$t.out" || fail "replay --trace-to $t: output differs"
+    done
+    echo "trace-to: $(grep '^calls:' "$work/rec.out") (the program's counters; recorded with $handoffs hand-offs)"
+    echo "trace-to: $(grep 'traced into' "$work/t1.err")"
+    echo "trace-to: $(tail -n1 "$work/plain.err")"
+    calls_of "$work/plain" >"$work/plain.calls"
+    calls_of "$work/t1" >"$work/t1.calls"
+    sed 's/^/  record:      /' "$work/plain.calls"
+    cmp -s "$work/plain.calls" "$work/t1.calls" ||
+      fail "calls differ from ariadne record's: $(diff "$work/plain.calls" "$work/t1.calls" | head -n 6)"
+    for f in mix fill_block sort_block checksum_block; do
+      own=$(grep -o "$f=[0-9]*" "$work/rec.out" | cut -d= -f2)
+      traced=$(awk -v f="$f" 'index($0, "::" f "(") { print $1 }' "$work/t1.calls")
+      [ "$own" = "$traced" ] || fail "$f: the program counted $own calls, the trace of the replay $traced"
+    done
+    echo "trace-to: every function's calls in the trace of the replay equal ariadne record's and the program's own counters"
+    calls_in_order "$work/t1" >"$work/t1.order"
+    calls_in_order "$work/t2" >"$work/t2.order"
+    cmp -s "$work/t1.order" "$work/t2.order" ||
+      fail "two traces of one recording differ: $(diff "$work/t1.order" "$work/t2.order" | head -n 6)"
+    echo "trace-to: two traces of the recording: the same $(grep -c '|' "$work/t1.order") lines, in order, per thread"
+    grep -q 'fill_block(3000019) {' "$work/t1.order" || fail "no -A value fill_block(3000019) in show"
+    retval_re='} = 0x[0-9a-f]+ /\* .*checksum_block \*/'
+    grep -Eq "$retval_re" "$work/t1.order" || fail "no -R value of checksum_block in show"
+    echo "trace-to: show: $(grep -m1 -o 'fill_block(3000019) {' "$work/t1.order") ... $(grep -m1 -Eo "$retval_re" "$work/t1.order")"
+    "$ARIADNE" replay "$work/rec" --trace-to "$work/only" -F sort_block >"$work/only.out" 2>"$work/only.err" ||
+      fail "replay --trace-to -F sort_block: exit $?: $(tail -n2 "$work/only.err")"
+    calls_of "$work/only" >"$work/only.calls"
+    [ "$(awk '{ print $1 }' "$work/only.calls" | tr '\n' ' ')" = "80 " ] && grep -q sort_block "$work/only.calls" ||
+      fail "-F sort_block traced: $(cat "$work/only.calls")"
+    echo "trace-to: -F sort_block: $(cat "$work/only.calls"), the replay faithful"
+    # -N unpatches nothing in a replay: the entries of mix still tick (on the
+    # code before pinning, this replay diverged at its first hand-off).
+    "$ARIADNE" replay "$work/rec" --trace-to "$work/not" -N mix >"$work/not.out" 2>"$work/not.err" ||
+      fail "replay --trace-to -N mix: exit $?: $(tail -n2 "$work/not.err")"
+    calls_of "$work/not" >"$work/not.calls"
+    ! grep -q '::mix(' "$work/not.calls" || fail "-N mix traced mix"
+    want=$(awk '!/::mix\(/ { n += $1 } END { print n }' "$work/plain.calls")
+    [ "$(awk '{ n += $1 } END { print n }' "$work/not.calls")" = "$want" ] ||
+      fail "-N mix: $(awk '{ n += $1 } END { print n }' "$work/not.calls") calls traced, expected $want"
+    echo "trace-to: -N mix: $(grep 'traced into' "$work/not.err" | sed 's/.*: //'), the replay faithful"
     ;;
   *)
     echo "replay_checks.sh: unknown case '$case_name'" >&2

@@ -8,6 +8,10 @@
 # replayed REPLAYS times with `ariadne replay`; a replay must exit 0 and print
 # the recorded stdout byte for byte. Every command is bounded by `timeout 120`.
 #
+# With REPLAY_TRACE=1 every replay also traces the replayed run
+# (`--trace-to`), which must not change it, and `ariadne report` must read
+# that trace without a problem.
+#
 # Programs named in the file PENDING beside this script (one per line: name,
 # then the reason) run too, but their failures do not fail the suite; they are
 # printed as `pending: NAME (reason): ...`, and a pending program stops at its
@@ -82,10 +86,16 @@ for prog in "$@"; do
     for ((p = 1; p <= replays; p++)); do
       rep_out=$work/rec$r.rep$p.out rep_err=$work/rec$r.rep$p.err
       n_replays=$((n_replays + 1))
-      timeout -k 10 "$limit" "$ARIADNE" replay "$dir" >"$rep_out" 2>"$rep_err"
+      trace_args=()
+      [ "${REPLAY_TRACE:-0}" = 1 ] && trace_args=(--trace-to "$work/rec$r.rep$p.trace")
+      timeout -k 10 "$limit" "$ARIADNE" replay "$dir" "${trace_args[@]}" >"$rep_out" 2>"$rep_err"
       rc=$?
       kind=""
-      if [ $rc -ne 0 ]; then
+      if [ $rc -eq 0 ] && [ ${#trace_args[@]} -ne 0 ] &&
+        ! "$ARIADNE" report "${trace_args[1]}" >"$rep_out.report" 2>&1; then
+        kind="replay failed"
+        why="ariadne report of its --trace-to: $(grep -m1 -v '^ ' "$rep_out.report")"
+      elif [ $rc -ne 0 ]; then
         kind="replay failed"
         why="exit status $rc"
         [ $rc -eq 4 ] && why="exit status 4 (divergence)"
