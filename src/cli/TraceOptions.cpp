@@ -98,7 +98,6 @@ std::string capture_line(const char* option, const std::string& text, bool retva
   return fmt::format("{} {}", retval ? 'R' : 'A', text);
 }
 
-
 }  // namespace
 
 bool TraceOptions::any() const {

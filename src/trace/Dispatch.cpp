@@ -163,14 +163,15 @@ __attribute__((noinline)) void count_skipped(ThreadState& t, std::uintptr_t pc) 
   if (r != nullptr && r->enabled.load(std::memory_order_relaxed)) ++t.skipped_calls;
 }
 
-// A pinned site that is not traced (Tracer.hpp pin_sites): its call counts
-// for replay's clock, nothing more.
-__attribute__((noinline)) void run_tick_handler_only(ThreadState& t, HandlerTables& h, SiteRecord* r,
-                                                     Frame& frame) noexcept {
-  const EntryHandler tick = h.tick.load(std::memory_order_acquire);
-  if (tick == nullptr) return;
+// Replay's clock (add_tick_handler), first and from here whether the site is
+// traced or muted (Tracer.hpp pin_sites) and whatever else is registered: a
+// signal handler replay runs from it at a budget point then has its frame at
+// the same depth in a traced replay (--trace-to) as when it was recorded
+// (its locals' addresses are arguments replay checks).
+__attribute__((noinline)) void run_tick_handler(ThreadState& t, EntryHandler tick, void* user, SiteRecord* r,
+                                                Frame& frame) noexcept {
   t.in_handler = true;
-  tick(r->site, frame, h.tick_user);
+  tick(r->site, frame, user);
   t.in_handler = false;
 }
 
@@ -188,10 +189,11 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   SiteRecord* r = sites().find(frame->pc);
   if (r == nullptr || !r->enabled.load(std::memory_order_relaxed)) return frame->resume;
   HandlerTables& h = handlers();
-  if (r->muted.load(std::memory_order_relaxed)) [[unlikely]] {
-    run_tick_handler_only(t, h, r, *frame);
+  const EntryHandler tick = h.tick.load(std::memory_order_acquire);
+  if (tick != nullptr) [[unlikely]]
+    run_tick_handler(t, tick, h.tick_user, r, *frame);
+  if (r->muted.load(std::memory_order_relaxed)) [[unlikely]]
     return frame->resume;
-  }
   t.in_handler = true;
   ShadowStack* s = nullptr;
   ShadowEntry* e = nullptr;
@@ -208,7 +210,8 @@ extern "C" std::uintptr_t ariadne_trace_on_entry(Frame* frame) noexcept {
   for (int i = 0; i < used; ++i) {
     HandlerSlot& slot = h.entry[i];
     void* fn = slot.fn.load(std::memory_order_acquire);
-    if (fn != nullptr) reinterpret_cast<EntryHandler>(fn)(r->site, *frame, slot.user);
+    if (fn != nullptr && fn != reinterpret_cast<void*>(tick))
+      reinterpret_cast<EntryHandler>(fn)(r->site, *frame, slot.user);
   }
   t.call_data = nullptr;
   if (e != nullptr) {

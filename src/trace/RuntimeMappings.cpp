@@ -61,7 +61,8 @@ void* remap_runtime(void* old, std::size_t old_bytes, std::size_t new_bytes) noe
 int keep_fd_apart(int fd) noexcept {
   if (fd < 0 || fd >= kFdFloor || !runtime_resources_apart()) return fd;
   const int flags = sys_fcntl(fd, F_GETFD, 0);
-  const int high = sys_fcntl(fd, (flags > 0 && (flags & FD_CLOEXEC) != 0) ? F_DUPFD_CLOEXEC : F_DUPFD, kFdFloor);
+  const int high =
+      sys_fcntl(fd, (flags > 0 && (flags & FD_CLOEXEC) != 0) ? F_DUPFD_CLOEXEC : F_DUPFD, kFdFloor);
   if (high < 0) return fd;
   sys_close(fd);
   return high;
