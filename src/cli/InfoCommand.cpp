@@ -16,6 +16,9 @@
 #include "cli/ReplayLogSummary.hpp"
 #include "cli/Replayable.hpp"
 #include "cli/TraceCommon.hpp"
+#include "replay/CallNames.hpp"
+#include "replay/ReplayFormat.hpp"
+#include "tracefile/FileAccess.hpp"
 
 namespace ariadne::cli {
 namespace {
@@ -113,6 +116,54 @@ std::vector<std::string> options_in_words(const std::string& text) {
 
 }  // namespace
 
+// `info --events`: one line per event of the replay log, numbered as `replay
+// --gdb --at` and divergence reports count them. Calls are named by this
+// build's system call numbers only for a log of its own architecture.
+static void print_replay_events(const std::string& dir) {
+  const std::string path = dir + "/replay.log";
+  std::vector<std::uint8_t> bytes;
+  std::vector<Problem> problems;
+  if (!read_regular_file(path, "replay log", kMaxReplayLogBytes, bytes, problems)) return;
+  if (replay::check_header(bytes.data(), bytes.size(), /*any_arch=*/true) != nullptr) return;
+  const bool own_arch = replay::check_header(bytes.data(), bytes.size(), /*any_arch=*/false) == nullptr;
+  std::printf("\n  %8s %6s %12s %8s  %s\n", "Event", "Thread", "Tick", "Call", "What");
+  replay::Cursor c(bytes.data(), bytes.size());
+  std::uint64_t n = 0;
+  for (replay::EventView ev; c.peek(ev) == replay::Cursor::Status::event; c.advance(ev)) {
+    const replay::EventHead& h = ev.head;
+    std::string what;
+    switch (h.kind) {
+      case replay::EventKind::handoff:
+        what = h.a == replay::kNoThread
+                   ? fmt::format("hand-off, nobody runnable ({})", reason_name(h.reason))
+                   : fmt::format("hand-off to thread {} ({})", h.a, reason_name(h.reason));
+        break;
+      case replay::EventKind::call: {
+        const bool named = own_arch || h.a >= replay::kCallClockGettime;
+        what = fmt::format("{} = {}", named ? replay::call_name(h.a) : fmt::format("system call {}", h.a),
+                           static_cast<std::int64_t>(h.b));
+        if (h.data_len != 0) what += fmt::format(" ({} bytes of results logged)", h.data_len);
+        break;
+      }
+      case replay::EventKind::thread_create:
+        what = fmt::format("creates thread {}", h.a);
+        break;
+      case replay::EventKind::signal:
+        what = fmt::format("signal {} delivered", h.a);
+        break;
+      case replay::EventKind::exit:
+        what = fmt::format("process exit ({})", static_cast<std::int64_t>(h.b));
+        break;
+      default:
+        what = replay::event_name(h.kind);
+        break;
+    }
+    std::printf("  %8llu %6u %12llu %8llu  %s\n", static_cast<unsigned long long>(++n), h.thread,
+                static_cast<unsigned long long>(h.ticks), static_cast<unsigned long long>(h.points),
+                what.c_str());
+  }
+}
+
 // A replayable recording's log (docs/replay.md): what it holds, by kind.
 static void print_replay_log(const std::string& dir) {
   const std::string path = dir + "/replay.log";
@@ -162,9 +213,15 @@ void add_info_command(CLI::App& app) {
   struct Opts {
     std::string dir = "ariadne.data";
     Selection sel;
+    bool events = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("DIR", o->dir, "The recording (default: ariadne.data)");
+  cmd->add_flag(
+      "--events", o->events,
+      "A replayable recording: every event of its replay log, numbered as `ariadne replay --gdb --at "
+      "EVENT` and divergence reports count them (thread, tick, the thread's intercepted calls so "
+      "far, what happened)");
   o->sel.add_options(*cmd, false);
   cmd->callback([o] {
     OpenTrace t = open_trace(o->dir);
@@ -278,6 +335,7 @@ void add_info_command(CLI::App& app) {
       std::printf("  Sites      %zu\n", p.sites.size());
     }
     print_replay_log(t.dir.path());
+    if (o->events) print_replay_events(t.dir.path());
     finish(t.problems);
   });
 }

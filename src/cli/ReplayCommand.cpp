@@ -18,6 +18,7 @@
 
 #include "cli/Commands.hpp"
 #include "cli/RecordingDirectory.hpp"
+#include "cli/ReplayDebugger.hpp"
 #include "cli/ReplayLogSummary.hpp"
 #include "cli/ReplayOutput.hpp"
 #include "cli/Replayable.hpp"
@@ -51,6 +52,9 @@ constexpr const char* kDescription =
     "with any arguments afterwards, as often as needed; `ariadne report`, `show`, `graph`, `dump` read "
     "TDIR. The trace is of the replayed run: the same calls in the same order on each thread, its times "
     "those of the replay.\n"
+    "With --gdb the replay runs under gdb, stopped after event --at EVENT (`ariadne info --events DIR` "
+    "numbers them) or at the N-th call of a function (--at-call FUNCTION:N); from there on gdb is "
+    "yours: every value the program reads from the log is the recorded one.\n"
     "The last line on stderr says how many events and threads were replayed and the program's recorded "
     "exit status.\n"
     "Exit status: 0 when the replay reached the end of the recording faithfully, 4 on divergence, 2 for "
@@ -93,10 +97,25 @@ std::string status_text(int kind, int value) {
   return kind != 0 ? fmt::format("was killed by signal {}", value) : fmt::format("exited with {}", value);
 }
 
+// FUNCTION as `--at-call` takes it: the whole demangled name, or the name
+// without its parameter list (`ns::f` for `ns::f(int)`).
+std::string function_regex(const std::string& name) {
+  if (name.empty()) return "";
+  std::string re = "^";
+  for (const char c : name) {
+    if (c == '|') bad_input("--at-call: a function name cannot hold '|'");
+    if (std::strchr("\\^$.[]()*+?{}", c) != nullptr) re += '\\';
+    re += c;
+  }
+  return re + "(\\(.*)?$";
+}
+
 struct ReplayOptions {
   std::string dir = "ariadne.data";
   std::string trace_to;  // empty: no trace
   TraceOptions trace;
+  bool gdb = false;
+  DebuggerRequest debugger;
 };
 
 // `--trace-to TDIR`: the directory, the recorder's options (in a file the
@@ -213,9 +232,24 @@ void replay(const ReplayOptions& o) {
   launch::Launcher launcher;
   // The test-only switch rides inside the fixed-length settings: the stack
   // must not move, or the replay would diverge for that reason alone.
-  const std::vector<std::string> env{
-      replay_settings(ignore_results ? "replay-ignoring-results" : "replay", log_abs.string(), result_path, 0,
-                      0, crashed, trace ? trace->dir() : "", trace ? trace->options_path() : "")};
+  ReplaySettings settings;
+  settings.mode = ignore_results ? "replay-ignoring-results" : "replay";
+  settings.log = log_abs.string();
+  settings.result = result_path;
+  settings.ends_in_crash = crashed;
+  if (trace) {
+    settings.trace_dir = trace->dir();
+    settings.trace_options = trace->options_path();
+  }
+  if (o.gdb) {
+    settings.stop_at = o.debugger.at_event;
+    settings.stop_call = o.debugger.at_call;
+    settings.stop_call_regex = function_regex(o.debugger.at_function);
+  }
+  if (o.gdb && settings.stop_at > log.events)
+    bad_input(fmt::format("--at {}: the log has {} events (`ariadne info --events {}` lists them)",
+                          settings.stop_at, log.events, dir_arg));
+  const std::vector<std::string> env{replay_settings(settings)};
   const auto plan = launcher.plan(session.argv, env, {kReplayLibrary});
   const std::string recorded_id = option(session.options, kReplayBuildIdTag);
   const std::string id = launch::identify_elf(plan.program).build_id;
@@ -223,6 +257,15 @@ void replay(const ReplayOptions& o) {
     bad_input(fmt::format("{}: the executable changed since it was recorded (build-id {}, recorded {})",
                           plan.program, id.empty() ? "none" : id, recorded_id));
 
+  if (o.gdb) {
+    const int status = run_replay_under_gdb(launcher, plan, o.debugger);
+    std::string result;
+    std::ifstream in(result_path);
+    std::getline(in, result);
+    ::unlink(result_path);
+    if (result.rfind("diverged", 0) == 0) diverged(result.substr(std::strlen("diverged ")));
+    throw CommandExit{status};
+  }
   if (trace) trace->prepare(plan, session);
   const ReplayRun run = run_replayable(launcher, plan, nullptr, nullptr, &expect_out, &expect_err);
   if (trace) trace->finish(run.status, o.trace_to);
@@ -277,7 +320,41 @@ void add_replay_command(CLI::App& app) {
                       "-o TDIR` would (an earlier recording there is replaced)")
           ->type_name("TDIR");
   add_trace_options(cmd, o->trace);
-  cmd->callback([o, trace_to] {
+  auto* gdb =
+      cmd->add_flag("--gdb", o->gdb,
+                    "Run the replay under gdb (gdb-multiarch against qemu-aarch64's gdb stub for AArch64 "
+                    "programs), stopped at --at or --at-call; the program's output goes to the terminal "
+                    "and is not compared");
+  auto* at =
+      cmd->add_option("--at", o->debugger.at_event,
+                      "With --gdb: stop once event EVENT has been replayed (numbered from 1, as `ariadne "
+                      "info --events DIR` lists them), in the program's frame right after the call that "
+                      "made it, its results in place")
+          ->type_name("EVENT")
+          ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62))
+          ->needs(gdb);
+  auto at_call = std::make_shared<std::string>();
+  auto* at_call_option = cmd->add_option("--at-call", *at_call,
+                                         "With --gdb: stop at the N-th call of FUNCTION (default the first), "
+                                         "after its prologue")
+                             ->type_name("FUNCTION:N")
+                             ->needs(gdb)
+                             ->excludes(at);
+  cmd->add_option("--gdb-script", o->debugger.script,
+                  "With --gdb: run FILE's gdb commands once stopped, then quit (gdb -batch)")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile)
+      ->needs(gdb);
+  cmd->callback([o, trace_to, at, at_call, at_call_option] {
+    if (o->gdb && at->count() == 0 && at_call_option->count() == 0)
+      bad_input("--gdb needs where to stop: --at EVENT or --at-call FUNCTION:N");
+    if (o->gdb && !o->trace_to.empty()) bad_input("--gdb and --trace-to cannot be used together");
+    try {
+      if (at_call_option->count() != 0) parse_at_call(*at_call, o->debugger);
+    } catch (const LaunchError& e) {
+      bad_input(e.what());
+    }
+    if (!o->debugger.script.empty()) o->debugger.script = fs::absolute(o->debugger.script).string();
     if (trace_to->count() != 0 && o->trace_to.empty()) bad_input("--trace-to '': expected a directory");
     if (o->trace_to.empty() && o->trace.any())
       bad_input("-F, -N, -D, -t, -A, -R, --segment-size and --generic-path are options of --trace-to TDIR");

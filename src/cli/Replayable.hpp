@@ -28,13 +28,22 @@ inline constexpr std::uint64_t kDefaultReplayTicks = 20000;
 // ARIADNE_REPLAY=... for the target, padded to one length whatever the
 // paths: the environment lies on the program's stack, and the stack must be
 // laid out the same in record and replay. Throws LaunchError for paths too long.
-// chaos_seed: nonzero turns on the recorder's chaos mode (src/replay/Chaos.hpp).
-// ends_in_crash (replay): the recorded run was killed by a fault of its own.
-// trace_dir (replay --trace-to): the recorder writes a function trace there,
-// with the options in the file trace_options.
-std::string replay_settings(const std::string& mode, const std::string& log, const std::string& result,
-                            std::uint64_t ticks, std::uint64_t chaos_seed = 0, bool ends_in_crash = false,
-                            const std::string& trace_dir = "", const std::string& trace_options = "");
+struct ReplaySettings {
+  std::string mode;  // record, replay, replay-ignoring-results
+  std::string log, result;
+  std::uint64_t ticks = 0;
+  std::uint64_t chaos_seed = 0;  // nonzero: the recorder's chaos mode (src/replay/Chaos.hpp)
+  bool ends_in_crash = false;    // replay: the recorded run was killed by a fault of its own
+  // replay --trace-to: the recorder writes a function trace there, with the
+  // options in the file trace_options.
+  std::string trace_dir, trace_options;
+  std::uint64_t stop_at = 0;  // replay --gdb --at N
+  // replay --gdb --at-call: the stop_call-th call of the functions matching
+  // stop_call_regex (POSIX extended, against the sites' demangled names)
+  std::string stop_call_regex;
+  std::uint64_t stop_call = 0;
+};
+std::string replay_settings(const ReplaySettings& s);
 
 std::string replay_options(const std::string& build_id, const std::string& cwd, std::uint64_t ticks,
                            std::uint64_t chaos_seed = 0);

@@ -56,18 +56,18 @@ std::string replay_options(const std::string& build_id, const std::string& cwd, 
   return options;
 }
 
-std::string replay_settings(const std::string& mode, const std::string& log, const std::string& result,
-                            std::uint64_t ticks, std::uint64_t chaos_seed, bool ends_in_crash,
-                            const std::string& trace_dir, const std::string& trace_options) {
-  std::string v = fmt::format("mode={}|log={}|result={}|ticks={}|", mode, log, result, ticks);
-  if (chaos_seed != 0) v += fmt::format("chaos={}|", chaos_seed);
-  if (ends_in_crash) v += "crash=1|";
+std::string replay_settings(const ReplaySettings& s) {
+  std::string v = fmt::format("mode={}|log={}|result={}|ticks={}|", s.mode, s.log, s.result, s.ticks);
+  if (s.chaos_seed != 0) v += fmt::format("chaos={}|", s.chaos_seed);
+  if (s.ends_in_crash) v += "crash=1|";
   // Last: the runtime reads them first (Session.cpp).
-  if (trace_dir.find('|') != std::string::npos)
-    throw LaunchError(fmt::format("--trace-to {}: a '|' cannot be in the path", trace_dir));
-  if (!trace_dir.empty()) v += fmt::format("trace={}|trace-options={}|", trace_dir, trace_options);
+  if (s.trace_dir.find('|') != std::string::npos)
+    throw LaunchError(fmt::format("--trace-to {}: a '|' cannot be in the path", s.trace_dir));
+  if (!s.trace_dir.empty()) v += fmt::format("trace={}|trace-options={}|", s.trace_dir, s.trace_options);
+  if (s.stop_at != 0) v += fmt::format("stop-at={}|", s.stop_at);
+  if (s.stop_call != 0) v += fmt::format("stop-call={}|stop-call-regex={}|", s.stop_call, s.stop_call_regex);
   if (v.size() > kSettingsLength)
-    throw LaunchError(fmt::format("{}: the path is too long for replay (at most about {} characters)", log,
+    throw LaunchError(fmt::format("{}: the path is too long for replay (at most about {} characters)", s.log,
                                   kSettingsLength / 2 - 40));
   v.resize(kSettingsLength, '.');
   return "ARIADNE_REPLAY=" + v;
@@ -82,8 +82,12 @@ RecordedRun record_replayable_run(const ReplayableRecording& what) {
   // The program's own environment, kept before ours is added.
   std::vector<std::string> target_env;
   for (char** e = environ; *e != nullptr; ++e) target_env.emplace_back(*e);
-  const std::vector<std::string> env{
-      replay_settings("record", fs::absolute(dir / kReplayLog).string(), "", what.ticks, what.chaos_seed)};
+  ReplaySettings settings;
+  settings.mode = "record";
+  settings.log = fs::absolute(dir / kReplayLog).string();
+  settings.ticks = what.ticks;
+  settings.chaos_seed = what.chaos_seed;
+  const std::vector<std::string> env{replay_settings(settings)};
   const auto plan = launcher.plan(what.command, env, {kReplayLibrary});
   const launch::ElfIdentity id = launch::identify_elf(plan.program);
   out.prepare();

@@ -71,6 +71,26 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
 // it execs get the preload through QEMU_SET_ENV (src/record/ExecEnvironment.cpp).
 constexpr std::string_view kUnderQemu = "ARIADNE_UNDER_QEMU=1";
 
+volatile sig_atomic_t g_child = 0;
+
+void forward_signal(int sig) {
+  if (g_child > 0) ::kill(static_cast<pid_t>(g_child), sig);
+}
+
+// SIGINT and SIGQUIT typed at the terminal reach the whole foreground
+// process group, PROG included: forwarding those too would deliver them
+// twice. Sent to this process alone (kill, si_code <= 0), they are forwarded.
+void forward_if_sent(int sig, siginfo_t* info, void*) {
+  if (info == nullptr || info->si_code <= 0) forward_signal(sig);
+}
+
+constexpr int kForwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+constexpr int kForwardedIfSent[] = {SIGINT, SIGQUIT};
+
+}  // namespace
+
+Launcher::Launcher(RuntimeLocator locator) : locator_(std::move(locator)) {}
+
 // Whether this ariadne is a qemu-user guest, so that the images it starts are
 // started by the kernel's binfmt handler through a host qemu, whose own loader
 // reads LD_PRELOAD ("ERROR: ld.so: object ... cannot be preloaded").
@@ -94,26 +114,6 @@ bool under_qemu_user() {
   }
   return ::getauxval(AT_SYSINFO_EHDR) == 0;
 }
-
-volatile sig_atomic_t g_child = 0;
-
-void forward_signal(int sig) {
-  if (g_child > 0) ::kill(static_cast<pid_t>(g_child), sig);
-}
-
-// SIGINT and SIGQUIT typed at the terminal reach the whole foreground
-// process group, PROG included: forwarding those too would deliver them
-// twice. Sent to this process alone (kill, si_code <= 0), they are forwarded.
-void forward_if_sent(int sig, siginfo_t* info, void*) {
-  if (info == nullptr || info->si_code <= 0) forward_signal(sig);
-}
-
-constexpr int kForwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
-constexpr int kForwardedIfSent[] = {SIGINT, SIGQUIT};
-
-}  // namespace
-
-Launcher::Launcher(RuntimeLocator locator) : locator_(std::move(locator)) {}
 
 LaunchPlan Launcher::plan(const std::vector<std::string>& command, const std::vector<std::string>& extra_env,
                           const std::vector<std::string>& extra_libraries) const {

@@ -60,6 +60,10 @@ ExitStatus wait_forwarding_signals(pid_t child);
 // SIGTERM meant for the child. wait_forwarding_signals does it too.
 void forward_signals_to(pid_t child);
 
+// Whether this ariadne is a qemu-user guest (an AArch64 build on an x86-64
+// host): the programs it starts run under a host qemu that binfmt starts.
+bool under_qemu_user();
+
 // Ends this process the way the child ended: same exit code, or same signal.
 [[noreturn]] void exit_like(ExitStatus status);
 

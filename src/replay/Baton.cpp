@@ -176,6 +176,7 @@ void replay_turn(ReplayThread* me) noexcept {
 
 void consume(ReplayThread* me, const EventView& ev) noexcept {
   advance_event(ev);
+  after_event(me, ev);
   EventView next;
   if (!peek_event(next)) {
     std::uint32_t last = ev.head.kind == EventKind::exit ? kFinished : kNoThread;

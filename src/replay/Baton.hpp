@@ -25,6 +25,14 @@ void check_position(ReplayThread* me, const EventView& ev) noexcept;
 [[noreturn]] void diverge(ReplayThread* me, const EventView& ev, const char* fmt, ...) noexcept
     __attribute__((format(printf, 3, 4)));
 
+// DebuggerStops.cpp: `replay --gdb`. after_event is called as each event has
+// been replayed; the debugger stops after the one stop_after_event named.
+// stop_at_call: at the call-th call of the sites matching the regex (false
+// when none does).
+void stop_after_event(std::uint64_t event) noexcept;
+bool stop_at_call(const char* regex, std::uint64_t call) noexcept;
+void after_event(ReplayThread* me, const EventView& ev) noexcept;
+
 // Baton.cpp
 void set_first_holder(ReplayThread* main_thread) noexcept;
 // Replay: the recorded run was killed by a fault of its own (Baton.cpp).

@@ -161,6 +161,9 @@ void start_from_environment() noexcept {
   if (settings == nullptr || std::strlen(settings) > kReplaySettingsLength) return;
   std::memcpy(g_settings, settings, std::strlen(settings) + 1);
   // Later fields first: cutting one out ends the string there.
+  const char* stop_call_regex = field("stop-call-regex");
+  const char* stop_call = field("stop-call");
+  const char* stop_at = field("stop-at");
   const char* trace_options = field("trace-options");
   const char* trace_dir = field("trace");
   const char* crash = field("crash");
@@ -188,6 +191,7 @@ void start_from_environment() noexcept {
     g_quantum = logged_quantum();
     g_mode = Mode::replay;
     if (crash != nullptr && crash[0] == '1') set_ends_in_crash();
+    if (stop_at != nullptr) stop_after_event(std::strtoull(stop_at, nullptr, 10));
   } else {
     return;
   }
@@ -214,6 +218,11 @@ void start_from_environment() noexcept {
       sys_exit_group(125);
     }
     record::start_recorder(trace_dir, g_trace_options, "replay --trace-to");
+  }
+  if (g_mode == Mode::replay && stop_call != nullptr && stop_call_regex != nullptr &&
+      !stop_at_call(stop_call_regex, std::strtoull(stop_call, nullptr, 10))) {
+    write_result("bad-input --at-call: no instrumented function of the program matches\n");
+    sys_exit_group(125);
   }
   divert_nondet_instructions();
   std::atexit(at_exit_hook);

@@ -29,6 +29,14 @@
 #                   thread; -A/-R values appear in `show`; with -F only the
 #                   functions asked for are traced and the replay still
 #                   holds (their entries tick although nothing else is traced).
+#   gdb             gdb_target.c built for each architecture with -g at -O$OPT,
+#                   recorded, then replayed under gdb in batch mode: stopped
+#                   after its second clock_gettime (`--at`, the event number
+#                   read from `ariadne info --events`), gdb prints the local
+#                   the call filled, which must be the recorded reading; and
+#                   at the third call of read_clock (`--at-call`), gdb prints
+#                   its argument, 3. An ariadne that itself runs under
+#                   qemu-user (the aarch64 presets) must refuse --gdb.
 # Environment: ARIADNE, WORK, BIN (the directory of the suite's programs);
 # llsc and nondet also ARCH (aarch64 or x86_64) and RECORDS.
 set -u
@@ -289,6 +297,45 @@ case $case_name in
     [ "$(awk '{ n += $1 } END { print n }' "$work/not.calls")" = "$want" ] ||
       fail "-N mix: $(awk '{ n += $1 } END { print n }' "$work/not.calls") calls traced, expected $want"
     echo "trace-to: -N mix: $(grep 'traced into' "$work/not.err" | sed 's/.*: //'), the replay faithful"
+    ;;
+  gdb)
+    : "${ARCH:?}" "${OPT:?}"
+    src=$(cd "$(dirname "$0")" && pwd)
+    if [ "$ARCH" = aarch64 ]; then
+      # This ariadne is an AArch64 build, run under qemu-user itself.
+      "$ARIADNE" record --replayable -o "$work/rec" -- "$BIN/gdb_target" >/dev/null 2>&1 || fail "recording failed"
+      echo 'print 1' >"$work/s.gdb"
+      "$ARIADNE" replay "$work/rec" --gdb --at 1 --gdb-script "$work/s.gdb" >"$work/out" 2>&1
+      status=$?
+      [ $status -eq 2 ] && grep -q "itself running under qemu-user" "$work/out" ||
+        fail "--gdb under qemu-user: exit $status: $(cat "$work/out")"
+      echo "gdb: $(cat "$work/out") (exit $status; the x86-64 presets debug AArch64 programs)"
+      echo OK
+      exit 0
+    fi
+    for arch in x86_64 aarch64; do
+      case $arch in x86_64) cc=gcc ;; aarch64) cc=aarch64-linux-gnu-gcc ;; esac
+      prog=$work/gdb_target-$arch
+      # shellcheck disable=SC2046
+      $cc $("$ARIADNE" flags --arch $arch) -g -O"$OPT" -D_GNU_SOURCE -I"$src" -o "$prog" "$src/gdb_target.c" \
+        -lpthread || fail "cannot build gdb_target for $arch"
+      d=$work/rec-$arch
+      "$ARIADNE" record --replayable -o "$d" -- "$prog" >"$d.out" 2>"$d.err" || fail "$arch: recording failed"
+      event=$("$ARIADNE" info --events "$d" | awk '$5 == "clock_gettime" { if (++n == 2) { print $1; exit } }')
+      [ -n "$event" ] || fail "$arch: no second clock_gettime in info --events"
+      recorded=$(sed -n 's/^reading 2: //p' "$d.out")
+      echo 'print now.tv_nsec' >"$work/at.gdb"
+      timeout 120 "$ARIADNE" replay "$d" --gdb --at "$event" --gdb-script "$work/at.gdb" >"$d.gdb" 2>&1 ||
+        fail "$arch: replay --gdb --at $event: exit $?: $(tail -n 3 "$d.gdb")"
+      got=$(sed -n 's/^\$1 = //p' "$d.gdb")
+      [ "$got" = "$recorded" ] || fail "$arch: gdb printed now.tv_nsec = '$got' after event $event, recorded $recorded"
+      echo "gdb ($arch, -O$OPT): --at $event: $(grep 'stopped for gdb' "$d.gdb" | sed 's/^ariadne replay: //'); gdb: \$1 = $got, the recorded 'reading 2: $recorded'"
+      echo 'print k' >"$work/call.gdb"
+      timeout 120 "$ARIADNE" replay "$d" --gdb --at-call read_clock:3 --gdb-script "$work/call.gdb" >"$d.call" 2>&1 ||
+        fail "$arch: replay --gdb --at-call read_clock:3: exit $?: $(tail -n 3 "$d.call")"
+      grep -qx '\$1 = 3' "$d.call" || fail "$arch: --at-call read_clock:3: $(grep '^\$' "$d.call")"
+      echo "gdb ($arch, -O$OPT): --at-call read_clock:3: $(grep 'stopped for gdb' "$d.call" | sed 's/^ariadne replay: //'); gdb: \$1 = 3"
+    done
     ;;
   *)
     echo "replay_checks.sh: unknown case '$case_name'" >&2
