@@ -152,7 +152,7 @@ static void print_replay_events(const std::string& dir) {
         what = fmt::format("signal {} delivered", h.a);
         break;
       case replay::EventKind::exit:
-        what = fmt::format("process exit ({})", static_cast<std::int64_t>(h.b));
+        what = "process exit";
         break;
       default:
         what = replay::event_name(h.kind);
