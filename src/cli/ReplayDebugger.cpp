@@ -45,7 +45,8 @@ int free_port() {
   const bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
                   ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &n) == 0;
   ::close(s);
-  if (!ok) throw LaunchError(fmt::format("--gdb: no free port for qemu's gdb stub: {}", std::strerror(errno)));
+  if (!ok)
+    throw LaunchError(fmt::format("--gdb: no free port for qemu's gdb stub: {}", std::strerror(errno)));
   return ntohs(a.sin_port);
 }
 
@@ -57,7 +58,8 @@ std::string gdb_quoted(const std::string& arg) {
   if (arg.empty()) return "''";
   std::string q;
   for (const char c : arg) {
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && std::strchr("/._-=:,+@%", c) == nullptr) q += '\\';
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && std::strchr("/._-=:,+@%", c) == nullptr)
+      q += '\\';
     q += c;
   }
   return q;
@@ -66,8 +68,8 @@ std::string gdb_quoted(const std::string& arg) {
 // Signals the replay runtime and programs use that must not stop gdb each
 // time.
 constexpr const char* kPassedSignals =
-    "handle SIGALRM SIGVTALRM SIGPROF SIGUSR1 SIGUSR2 SIGCHLD SIGPIPE SIGURG SIGIO SIGWINCH nostop noprint pass\n";
-
+    "handle SIGALRM SIGVTALRM SIGPROF SIGUSR1 SIGUSR2 SIGCHLD SIGPIPE SIGURG SIGIO SIGWINCH nostop noprint "
+    "pass\n";
 
 // Once gdb stops in ariadne_replay_event_reached or _call_reached: up to the
 // innermost frame of the program's own code (out of libariadne-*.so), then
@@ -124,12 +126,11 @@ std::string gdb_script(const launch::LaunchPlan& plan, const DebuggerRequest& r,
     // debug information says.
     s += fmt::format("eval \"tbreak *%#lx thread %d\", ${}, $_thread\ncontinue\n",
                      plan.isa == arch::Isa::aarch64 ? "x1" : "rsi");
-    s +=
-        "python\n"
-        "f = gdb.selected_frame()\n"
-        "if f.function() is not None and f.find_sal().line == f.function().line:\n"
-        "    gdb.execute('next')\n"
-        "end\n";
+    s += "python\n"
+         "f = gdb.selected_frame()\n"
+         "if f.function() is not None and f.find_sal().line == f.function().line:\n"
+         "    gdb.execute('next')\n"
+         "end\n";
   }
   if (!r.script.empty()) s += fmt::format("source {}\n", r.script);
   return s;
