@@ -69,7 +69,7 @@ std::string cursor_row(const TuiModel& m) { return m.row_text(m.cursor()); }
 TEST(TuiModel, OpensOnTheTreeWithTheOutermostCallsOpen) {
   TuiModel m(fixture_summary(), "demo.data");
   EXPECT_EQ(m.view(), View::tree);
-  EXPECT_EQ(m.title_line(), "ariadne tui demo.data   [1 Tree]  2 Report   3 Graph ");
+  EXPECT_EQ(m.title_line(), "[1 Tree]  2 Report   3 Graph    ariadne tui demo.data");
   EXPECT_EQ(m.header(), "  Total time      Calls  Function");
   const std::vector<std::string> want{
       "   12.000 us             [-] demo [100]",   "   10.000 us               [-] thread 100",

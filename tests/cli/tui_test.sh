@@ -45,11 +45,11 @@ screens) ;;
 *) fail "unknown case" ;;
 esac
 
-# A tmux server of our own (its socket in WORK), gone when the test ends.
-sock=$WORK/tui-$arch.tmux
+# A tmux server of our own (its own socket), gone when the test ends.
+sock=ariadne-tui-$arch-$$
 status_file=$WORK/tui-$arch.status
 rm -f "$status_file"
-T() { tmux -S "$sock" "$@"; }
+T() { tmux -L "$sock" "$@"; }
 trap 'T kill-server 2>/dev/null; true' EXIT
 T new-session -d -s tui -x 120 -y 40 "'$ARIADNE' tui '$dir'; echo \$? >'$status_file'" || fail "tmux new-session failed"
 
@@ -85,7 +85,7 @@ calls_of() { sed -nE "s/^[> ] +[0-9.]+ [mun]?s +[0-9.]+ [mun]?s +([0-9]+) .* $1\
 
 # Open: the title, the column header, the process, thread and main rows, the help line.
 wait_for '^> .*\[-\] tui-screens-recursion-'"$arch"' \[[0-9]+\]$' "open"
-has '^ariadne tui .*\[1 Tree\]  2 Report   3 Graph *$' "open: title"
+has '^\[1 Tree\]  2 Report   3 Graph    ariadne tui /' "open: title"
 has '^ +Total time +Calls +Function$' "open: header"
 has '^  .*\[-\] thread [0-9]+$' "open: thread row"
 has '^  .* 1      \[-\] main$' "open: main row, 1 call"

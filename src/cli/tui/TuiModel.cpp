@@ -220,8 +220,9 @@ std::string TuiModel::title_line() const {
   };
   std::string graph = "3 Graph";
   if (!graph_of_.empty()) graph += ": " + graph_of_;
-  return fmt::format("ariadne tui {}   {} {} {}", title_, tab(View::tree, "1 Tree"),
-                     tab(View::report, "2 Report"), tab(View::graph, graph.c_str()));
+  // The views first: a long path is what the screen's width cuts.
+  return fmt::format("{} {} {}   ariadne tui {}", tab(View::tree, "1 Tree"), tab(View::report, "2 Report"),
+                     tab(View::graph, graph.c_str()), title_);
 }
 
 std::string TuiModel::header() const {
