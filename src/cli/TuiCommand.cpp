@@ -3,6 +3,7 @@
 // graph of one function, search, and a jump from a report row to the
 // function's first call in the tree. The views and commands are
 // tui/TuiModel; the drawing and keys, tui/TuiScreen.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -50,6 +51,10 @@ void add_tui_command(CLI::App& app) {
       t.dir.progress = nullptr;
     }
     tui::TuiModel model(std::move(summary), o->dir);
+    if (!t.problems.empty())
+      model.say(
+          fmt::format("{} problem{} in the recording (on stderr after q): the views show what is intact",
+                      t.problems.size(), t.problems.size() == 1 ? "" : "s"));
     tui::run_screen(model);
     finish(t.problems);
   });

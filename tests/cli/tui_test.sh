@@ -10,6 +10,8 @@
 #     session ends, status 0).
 #   refusals: no terminal, and DIR not a recording: the same line and status
 #     (2) as `ariadne report`.
+#   damaged: a segment cut short: the view opens on what is intact, and after
+#     q the problems are on stderr and the status is 1, as `report` does.
 # The cursor row starts with "> " (besides reverse video), so it shows in text.
 # Environment: ARIADNE, SRC_DIR (recursion.c), WORK.
 suite=tui case_name=$1 arch=$2
@@ -41,17 +43,24 @@ refusals)
   echo "tui-refusals: OK"
   exit 0
   ;;
-screens) ;;
+screens | damaged) ;;
 *) fail "unknown case" ;;
 esac
 
 # A tmux server of our own (its own socket), gone when the test ends.
 sock=ariadne-tui-$arch-$$
-status_file=$WORK/tui-$arch.status
+status_file=$WORK/tui-$case_name-$arch.status
 rm -f "$status_file"
 T() { tmux -L "$sock" "$@"; }
 trap 'T kill-server 2>/dev/null; true' EXIT
-T new-session -d -s tui -x 120 -y 40 "'$ARIADNE' tui '$dir'; echo \$? >'$status_file'" || fail "tmux new-session failed"
+stderr_file=$WORK/tui-$case_name-$arch.stderr
+if [ "$case_name" = damaged ]; then
+  seg=$(find "$dir" -name 't*-0.seg*' | head -1)
+  [ -n "$seg" ] || fail "no segment in $dir"
+  truncate -s 200 "$seg"
+fi
+T new-session -d -s tui -x 120 -y 40 "'$ARIADNE' tui '$dir' 2>'$stderr_file'; echo \$? >'$status_file'" ||
+  fail "tmux new-session failed"
 
 shot=
 screen() { shot=$(T capture-pane -p -t tui) || fail "capture-pane failed (the view ended early?)"; }
@@ -82,6 +91,30 @@ keys() { T send-keys -t tui "$@"; }
 report_names() { sed -n '3,38p' <<<"$shot" | sed -nE 's/^[> ] .* ([A-Za-z_]+)$/\1/p' | tr '\n' ' '; }
 # The Calls column of FUNC's report row.
 calls_of() { sed -nE "s/^[> ] +[0-9.]+ [mun]?s +[0-9.]+ [mun]?s +([0-9]+) .* $1\$/\1/p" <<<"$shot"; }
+
+# quit STATUS: q ends the session with STATUS.
+quit() {
+  keys q
+  local deadline=$((SECONDS + 60))
+  while T has-session -t tui 2>/dev/null; do
+    [ $SECONDS -ge $deadline ] && fail "q: the view still open after 60 s"
+    sleep 0.1
+  done
+  [ "$(cat "$status_file" 2>/dev/null)" = "$1" ] || fail "q: exit status '$(cat "$status_file" 2>/dev/null)', not $1"
+}
+
+if [ "$case_name" = damaged ]; then
+  wait_for '^ +Total time +Calls +Function$' "open a damaged recording"
+  has '^> .*\[-\] tui-damaged-recursion-'"$arch"' \[[0-9]+\]$' "damaged: the process row"
+  has '^[0-9]+ problems? in the recording \(on stderr after q\): the views show what is intact$' "damaged: message"
+  quit 1
+  cat "$stderr_file"
+  grep -q "^ariadne: $dir/.*/t[0-9]*-0.seg" "$stderr_file" || fail "damaged: no problem naming the segment on stderr"
+  grep -qE '^ariadne: [0-9]+ problems? in the recording; the output shows what is intact$' "$stderr_file" ||
+    fail "damaged: no summary line on stderr"
+  echo "tui-damaged: OK"
+  exit 0
+fi
 
 # Open: the title, the column header, the process, thread and main rows, the help line.
 wait_for '^> .*\[-\] tui-screens-recursion-'"$arch"' \[[0-9]+\]$' "open"
@@ -148,11 +181,5 @@ has '^  .* 6    \[[-+]\] fib$' "graph: the 6 calls they make"
 echo "graph: OK"
 
 # Quit: the session ends, status 0.
-keys q
-deadline=$((SECONDS + 60))
-while T has-session -t tui 2>/dev/null; do
-  [ $SECONDS -ge $deadline ] && fail "q: the view still open after 60 s"
-  sleep 0.1
-done
-[ "$(cat "$status_file" 2>/dev/null)" = 0 ] || fail "q: exit status '$(cat "$status_file" 2>/dev/null)', not 0"
+quit 0
 echo "tui-screens: OK"

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/FunctionStats.hpp"
@@ -58,6 +59,8 @@ class TuiModel {
   std::string header() const;
   std::string row_text(std::size_t row) const;
   const std::string& message() const { return message_; }
+  // Puts `text` on the message line (until the next command says something).
+  void say(std::string text) { message_ = std::move(text); }
   static const char* help_line();
 
  private:
