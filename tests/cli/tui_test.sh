@@ -32,7 +32,7 @@ refusals)
   status=$?
   echo "report: $want_status $want"
   echo "tui:    $status $got"
-  [ "$want_status" -eq 2 ] && [ "$status" -eq 2 ] || fail "not a recording: status $status, report's $want_status"
+  { [ "$want_status" -eq 2 ] && [ "$status" -eq 2 ]; } || fail "not a recording: status $status, report's $want_status"
   [ "$got" = "$want" ] || fail "not a recording: '$got', report says '$want'"
   got=$("$ARIADNE" tui "$dir" 2>&1 </dev/null)
   status=$?
@@ -147,8 +147,8 @@ wait_for 'sorted by Calls' "sort by calls"
 has ' Calls\* ' "report: the Calls heading marked"
 echo "$shot" | sed -n '2,8p'
 [ "$(report_names)" = "is_even is_odd dive fib main " ] || fail "by calls: $(report_names)"
-[ "$(calls_of is_even)" = 40100 ] && [ "$(calls_of is_odd)" = 40000 ] && [ "$(calls_of fib)" = 27 ] &&
-  [ "$(calls_of main)" = 1 ] || fail "call counts: is_even $(calls_of is_even), is_odd $(calls_of is_odd), fib $(calls_of fib)"
+{ [ "$(calls_of is_even)" = 40100 ] && [ "$(calls_of is_odd)" = 40000 ] && [ "$(calls_of fib)" = 27 ] &&
+  [ "$(calls_of main)" = 1 ]; } || fail "call counts: is_even $(calls_of is_even), is_odd $(calls_of is_odd), fib $(calls_of fib)"
 keys s s s s
 wait_for 'sorted by Function' "sort by name"
 [ "$(report_names)" = "dive fib is_even is_odd main " ] || fail "by name: $(report_names)"
