@@ -32,6 +32,35 @@ void CallTree::add_call(std::uint32_t node, std::uint64_t total_ns, std::uint64_
   n.self_ns += self_ns;
 }
 
+void CallTree::add_calls(std::uint32_t node, std::uint64_t calls, std::uint64_t total_ns,
+                         std::uint64_t self_ns) {
+  Node& n = nodes_[node];
+  n.calls += calls;
+  n.total_ns += total_ns;
+  n.self_ns += self_ns;
+}
+
+CallTree callee_graph(const CallTree& tree, std::string_view function) {
+  CallTree g;
+  const auto& nodes = tree.nodes();
+  // Per node of `tree`: its node in `g` (kNone: not under `function`). A
+  // child's index is above its parent's, so one forward pass sees callers first.
+  constexpr std::uint32_t kNone = 0xffffffffu;
+  std::vector<std::uint32_t> in_graph(nodes.size(), kNone);
+  for (std::uint32_t i = 1; i < nodes.size(); ++i) {
+    const std::uint32_t above = in_graph[nodes[i].parent];
+    if (above != kNone) {
+      in_graph[i] = g.child(above, tree.name_of(i));
+    } else if (tree.name_of(i) == function) {
+      in_graph[i] = g.child(CallTree::kRoot, tree.name_of(i));
+    } else {
+      continue;
+    }
+    g.add_calls(in_graph[i], nodes[i].calls, nodes[i].total_ns, nodes[i].self_ns);
+  }
+  return g;
+}
+
 void CallTree::finish() {
   // A child's index is always above its parent's, so one backward pass sums
   // the outermost calls into threads, threads into processes, processes into the root.

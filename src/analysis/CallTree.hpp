@@ -35,6 +35,8 @@ class CallTree {
   std::uint32_t child(std::uint32_t parent, std::uint32_t name);
   std::uint32_t child(std::uint32_t parent, std::string_view name) { return child(parent, intern(name)); }
   void add_call(std::uint32_t node, std::uint64_t total_ns, std::uint64_t self_ns);
+  // Figures already summed over `calls` calls (a node copied from another tree).
+  void add_calls(std::uint32_t node, std::uint64_t calls, std::uint64_t total_ns, std::uint64_t self_ns);
   // Once every call is in: the totals of the thread, process and root nodes.
   void finish();
 
@@ -48,6 +50,13 @@ class CallTree {
   std::unordered_map<std::string, std::uint32_t> name_index_;
   std::unordered_map<std::uint64_t, std::uint32_t> children_;  // (parent << 32 | name) -> node
 };
+
+// The calls under `function` aggregated into one graph, as `ariadne graph
+// FUNC` draws it, made from a finished tree instead of the recording: every
+// node of `function` with no caller of the same name is merged, with all it
+// calls, under one node below the root. Empty (the root only) if no node has
+// that name.
+CallTree callee_graph(const CallTree& tree, std::string_view function);
 
 // Display names shared by every dump format.
 std::string process_label(const tracefile::ProcessInfo& p);  // "prog [pid]"

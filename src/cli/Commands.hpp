@@ -27,5 +27,6 @@ void add_graph_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_record_command(CLI::App& app);
 void add_replay_command(CLI::App& app);
+void add_tui_command(CLI::App& app);
 
 }  // namespace ariadne::cli

@@ -14,6 +14,7 @@
 
 #include "analysis/SourceLines.hpp"
 #include "cli/Commands.hpp"
+#include "cli/FunctionStats.hpp"
 #include "cli/TraceCommon.hpp"
 
 namespace ariadne::cli {
@@ -21,105 +22,17 @@ namespace {
 
 using namespace tracefile;
 
-// `total` sums only the outermost active call of a function on its thread:
-// a recursive call's time is already inside its caller's (uftrace's rule, and
-// the only one under which no function's total exceeds its caller's).
-// Average, min and max are over every call's own duration (`sum`).
-struct Stats {
-  std::uint64_t calls = 0, total = 0, sum = 0, self = 0, min = UINT64_MAX, max = 0;
-  std::string source;  // --srcline: "file.c:12", or
-  void add(std::uint64_t dur, std::uint64_t self_ns, bool outermost) {
-    ++calls;
-    if (outermost) total += dur;
-    sum += dur;
-    self += self_ns;
-    min = std::min(min, dur);
-    max = std::max(max, dur);
-  }
-  void merge(const Stats& o) {
-    calls += o.calls;
-    total += o.total;
-    sum += o.sum;
-    self += o.self;
-    min = std::min(min, o.min);
-    max = std::max(max, o.max);
-  }
-};
-
-// Per site id while walking one thread: no string work per call. `active`
-// counts the calls of each site open on the thread, so a call is outermost
-// when it is the only one. -F/-N: per depth, whether the call is under an
-// -F match and whether it or a caller matches -N (as `show` decides).
-class Collector : public CallVisitor {
- public:
-  Collector(const ProcessInfo& p, const Regex& only, const Regex& hide)
-      : only_set_(only.set), hide_set_(hide.set), only_(p, only), hide_(p, hide) {}
-
-  std::unordered_map<std::uint32_t, Stats> by_site;
-  std::uint64_t open = 0;
-  std::uint64_t lost = 0;  // events the recorder could not write (lost markers)
-
-  void on_event(const TraceEvent& e) override {
-    if (e.kind == Event::lost) lost += e.number;
-  }
-
-  void on_enter(const Call& c) override {
-    const std::size_t d = c.depth;
-    if (kept_.size() <= d) kept_.resize(d + 1);
-    const Kept* parent = d > 0 ? &kept_[d - 1] : nullptr;
-    Kept& k = kept_[d];
-    k.in_only = !only_set_ || (parent != nullptr && parent->in_only) || only_(c.site);
-    k.hidden = (parent != nullptr && parent->hidden) || (hide_set_ && hide_(c.site));
-    if (!c.inherited) ++active_[c.site];
-  }
-
-  void on_exit(const Call& c) override {
-    if (c.inherited) return;
-    std::uint32_t& nesting = active_[c.site];
-    if (nesting > 0) --nesting;
-    if (c.depth < kept_.size() && (!kept_[c.depth].in_only || kept_[c.depth].hidden)) return;
-    if (!c.complete) {
-      ++open;
-      return;
-    }
-    const std::uint64_t dur = c.end_ns - c.begin_ns;
-    by_site[c.site].add(dur, dur > c.child_ns ? dur - c.child_ns : 0, nesting == 0);
-  }
-
- private:
-  struct Kept {
-    bool in_only = true, hidden = false;
-  };
-  bool only_set_, hide_set_;
-  SiteMatch only_, hide_;
-  std::vector<Kept> kept_;
-  std::unordered_map<std::uint32_t, std::uint32_t> active_;
-};
-
-using Table = std::map<std::string, Stats>;
-
-std::uint64_t sort_key(const Stats& s, const std::string& sort) {
-  if (sort == "calls") return s.calls;
-  if (sort == "self") return s.self;
-  if (sort == "avg") return s.calls ? s.sum / s.calls : 0;
-  if (sort == "min") return s.calls ? s.min : 0;
-  if (sort == "max") return s.max;
-  return s.total;
-}
+using Stats = FunctionStats;
+using Collector = FunctionStatsCollector;
+using Table = FunctionTable;
 
 void print_table(const Table& t, const std::string& sort) {
-  std::vector<std::pair<std::string, Stats>> rows(t.begin(), t.end());
-  std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
-    if (sort == "name") return a.first < b.first;
-    const auto ka = sort_key(a.second, sort), kb = sort_key(b.second, sort);
-    return ka != kb ? ka > kb : a.first < b.first;
-  });
+  const std::vector<FunctionRow> rows = sorted_rows(t, sort);
   std::printf("%12s %12s %10s %12s %12s %12s  %s\n", "Total time", "Self time", "Calls", "Average", "Min",
               "Max", "Function");
   std::printf("%12s %12s %10s %12s %12s %12s  %s\n", "==========", "==========", "==========", "==========",
               "==========", "==========", "====================");
   for (const auto& [name, s] : rows) {
-    if (s.calls == 0) continue;
     std::printf("%12s %12s %10llu %12s %12s %12s  %s%s%s\n", format_duration(s.total).c_str(),
                 format_duration(s.self).c_str(), static_cast<unsigned long long>(s.calls),
                 format_duration(s.sum / s.calls).c_str(), format_duration(s.min).c_str(),
@@ -163,15 +76,6 @@ void print_diff(const Table& base, const Table& now, const std::string& sort) {
                 format_duration(a.self).c_str(), format_duration(b.self).c_str(),
                 change(a.self, b.self).c_str(), static_cast<unsigned long long>(a.calls),
                 static_cast<unsigned long long>(b.calls), change(a.calls, b.calls).c_str(), name.c_str());
-  }
-}
-
-// lines: the process's source locations (--srcline), or nullptr.
-void merge_into(Table& t, const ProcessInfo& p, const Collector& c, analysis::SourceLines* lines) {
-  for (const auto& [site, s] : c.by_site) {
-    Stats& row = t[p.site_name(site)];
-    row.merge(s);
-    if (lines != nullptr && row.source.empty()) row.source = lines->at(site);
   }
 }
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   cli::add_show_command(app);
   cli::add_report_command(app);
   cli::add_graph_command(app);
+  cli::add_tui_command(app);
   cli::add_info_command(app);
   cli::add_dump_command(app);
   cli::add_help_command(app);
