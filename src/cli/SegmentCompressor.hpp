@@ -36,7 +36,7 @@ class SegmentCompressor {
   // given `go` takes no further segment once it reads false (the program
   // has ended: the last pass takes the rest with every CPU).
   int pass(bool everything, unsigned workers = 1, const std::atomic<bool>* go = nullptr);
-  // How long to wait before the next pass while the program runs: 200 ms,
+  // How long to wait before the next pass while the program runs: 20 ms,
   // or longer after a pass whose listing of the directories (1024 names or
   // more) took more than a twentieth of that (the finished segments of many
   // threads: a listing of 100,000 files each pass would keep a CPU busy).
