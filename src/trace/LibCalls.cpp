@@ -1,0 +1,123 @@
+// See LibCalls.hpp. A slot still lazy (it points back into the module's
+// own .plt: the loader has not bound it yet) is resolved here with dlvsym
+// on the global scope, as the loader would bind it: the preloaded runtime's
+// interposers first, IFUNCs to the implementation the resolver picks.
+// Bound slots (BIND_NOW, or already called) keep their target. The GOT of
+// a BIND_NOW module lies in PT_GNU_RELRO, read-only by now: it is made
+// writable for the store and read-only again.
+#include "trace/LibCalls.hpp"
+
+#include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "arch/CodePatch.hpp"
+#include "trace/Tracer.hpp"
+
+// clang-format off
+#include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
+// clang-format on
+
+namespace ariadne::trace::detail {
+namespace {
+
+// Functions whose calls are not redirected. Returns-twice functions: their
+// second return would go to a return address the first one used up (the
+// exit trampoline, its call already closed). Functions that leave by
+// jumping or unwinding, and the exception machinery, whose callers' frames
+// the unwinder must read unhooked (Unwinding.cpp handles hooked frames from
+// __cxa_throw on; a hooked __cxa_throw or _Unwind_Resume would itself be in
+// the way). The loader's TLS helper runs under the trampolines' own TLS.
+bool never_redirected(std::string_view symbol, std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "setjmp",     "_setjmp",       "__sigsetjmp",  "sigsetjmp",         "savectx",        "vfork",
+      "__vfork",    "getcontext",    "swapcontext",  "setcontext",        "longjmp",        "_longjmp",
+      "siglongjmp", "__longjmp_chk", "pthread_exit", "__libc_start_main", "__tls_get_addr",
+  };
+  for (std::string_view n : kNames)
+    if (symbol == n) return true;
+  return symbol.starts_with("__cxa_") || symbol.starts_with("_Unwind_") ||
+         name.starts_with("std::__throw_") || name.starts_with("std::rethrow_exception");
+}
+
+// Where the loader would bind the slot, or 0.
+std::uintptr_t resolve(const patch::ModuleImage::PltSlot& slot) {
+  void* found = slot.version.empty() ? ::dlsym(RTLD_DEFAULT, slot.symbol.c_str())
+                                     : ::dlvsym(RTLD_DEFAULT, slot.symbol.c_str(), slot.version.c_str());
+  if (found == nullptr && !slot.version.empty()) found = ::dlsym(RTLD_DEFAULT, slot.symbol.c_str());
+  return reinterpret_cast<std::uintptr_t>(found);
+}
+
+// One aligned 8-byte store: a thread calling through the slot meanwhile
+// takes the old target or the stub, both correct.
+bool store_slot(const patch::ModuleImage& image, std::uintptr_t got, std::uintptr_t value) {
+  const bool relro = got >= image.relro_start && got < image.relro_end;
+  static const auto size = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  void* page = reinterpret_cast<void*>(got & ~(size - 1));
+  if (relro && sys_mprotect(page, size, PROT_READ | PROT_WRITE) != 0) return false;
+  __atomic_store_n(reinterpret_cast<std::uintptr_t*>(got), value, __ATOMIC_RELEASE);
+  if (relro) sys_mprotect(page, size, PROT_READ);
+  return true;
+}
+
+}  // namespace
+
+bool libcalls_wanted() noexcept {
+  const char* setting = std::getenv("ARIADNE_LIBCALLS");
+  if (setting != nullptr && std::strcmp(setting, "0") == 0) return false;
+  const char* replay = std::getenv("ARIADNE_REPLAY");
+  return replay == nullptr || replay[0] == '\0';
+}
+
+std::size_t add_libcall_sites(patch::ModuleImage& image, patch::VeneerPool& pool,
+                              const InstrumentedTest& instrumented) {
+  std::size_t added = 0;
+  for (const patch::ModuleImage::PltSlot& slot : image.plt) {
+    if (never_redirected(slot.symbol, slot.name)) continue;
+    const std::uintptr_t current =
+        __atomic_load_n(reinterpret_cast<std::uintptr_t*>(slot.got), __ATOMIC_ACQUIRE);
+    const bool lazy = current >= image.lowest && current < image.highest;
+    const std::uintptr_t target = lazy ? resolve(slot) : current;
+    if (target == 0 || instrumented(target)) continue;
+    struct Code {
+      std::uintptr_t target;
+    } code{target};
+    const std::uintptr_t stub = pool.place(
+        image, arch::libcall_stub_size(),
+        [](std::byte* at, void* ctx) {
+          arch::write_libcall_stub(at, static_cast<const Code*>(ctx)->target);
+          return true;
+        },
+        &code);
+    if (stub == 0) {
+      note_problem((image.path + ": no room near the module for library-call stubs: " + slot.symbol +
+                    " and later library calls not traced")
+                       .c_str());
+      break;
+    }
+    if (!store_slot(image, slot.got, stub + arch::kLibcallStubEntry)) continue;  // the stub stays unused
+    patch::SiteSymbol site;
+    site.address = stub + arch::kLibcallStubSite;
+    site.name = slot.name;
+    site.mangled = slot.symbol;
+    site.symbol_start = stub + arch::kLibcallStubEntry;
+    site.symbol_end = stub + arch::libcall_stub_size();
+    Dl_info info{};
+    site.library = ::dladdr(reinterpret_cast<void*>(target), &info) != 0 && info.dli_fname != nullptr
+                       ? info.dli_fname
+                       : "?";
+    image.sites.push_back(std::move(site));
+    ++added;
+  }
+  if (added != 0)
+    std::sort(image.sites.begin(), image.sites.end(),
+              [](const patch::SiteSymbol& a, const patch::SiteSymbol& b) { return a.address < b.address; });
+  return added;
+}
+
+}  // namespace ariadne::trace::detail
