@@ -1,6 +1,6 @@
 // See LibCalls.hpp. A slot still lazy (it points back into the module's
-// own .plt: the loader has not bound it yet) is resolved here with dlvsym
-// on the global scope, as the loader would bind it: the preloaded runtime's
+// own .plt: the loader has not bound it yet) is resolved here on the global
+// scope, as the loader would bind it (resolve()): the preloaded runtime's
 // interposers first, IFUNCs to the implementation the resolver picks.
 // Bound slots (BIND_NOW, or already called) keep their target. The GOT of
 // a BIND_NOW module lies in PT_GNU_RELRO, read-only by now: it is made
@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "arch/CodePatch.hpp"
@@ -45,12 +46,34 @@ bool never_redirected(std::string_view symbol, std::string_view name) {
          name.starts_with("std::__throw_") || name.starts_with("std::rethrow_exception");
 }
 
-// Where the loader would bind the slot, or 0.
+// Where the loader would bind the slot, or 0. The first object in the
+// global scope that defines the symbol wins, and an unversioned definition
+// (an interposer: the runtime's dlopen, fork, sigaction; a preloaded
+// allocator's malloc) matches any version; dlvsym would skip those (it takes
+// only the exact version), so it decides only between the versions of the
+// object dlsym found first (memcpy@GLIBC_2.2.5 or @GLIBC_2.14 in libc).
 std::uintptr_t resolve(const patch::ModuleImage::PltSlot& slot) {
-  void* found = slot.version.empty() ? ::dlsym(RTLD_DEFAULT, slot.symbol.c_str())
-                                     : ::dlvsym(RTLD_DEFAULT, slot.symbol.c_str(), slot.version.c_str());
-  if (found == nullptr && !slot.version.empty()) found = ::dlsym(RTLD_DEFAULT, slot.symbol.c_str());
-  return reinterpret_cast<std::uintptr_t>(found);
+  void* first = ::dlsym(RTLD_DEFAULT, slot.symbol.c_str());
+  if (slot.version.empty() || first == nullptr) return reinterpret_cast<std::uintptr_t>(first);
+  void* versioned = ::dlvsym(RTLD_DEFAULT, slot.symbol.c_str(), slot.version.c_str());
+  Dl_info a{}, b{};
+  const bool same_object = versioned != nullptr && ::dladdr(first, &a) != 0 && ::dladdr(versioned, &b) != 0 &&
+                           a.dli_fbase == b.dli_fbase;
+  return reinterpret_cast<std::uintptr_t>(same_object ? versioned : first);
+}
+
+// The library the call is shown in, "" when the slot is left alone: one
+// bound to the runtime itself is an interposer (dlopen, pthread_create...),
+// traced as the function it stands for, named after the library that
+// defines it next; the runtime's own API is not a library call.
+std::string library_of(const patch::ModuleImage::PltSlot& slot, std::uintptr_t target) {
+  Dl_info info{}, runtime{};
+  if (::dladdr(reinterpret_cast<void*>(target), &info) == 0 || info.dli_fname == nullptr) return "?";
+  if (::dladdr(reinterpret_cast<void*>(&libcalls_wanted), &runtime) == 0 || info.dli_fbase != runtime.dli_fbase)
+    return info.dli_fname;
+  void* next = ::dlsym(RTLD_NEXT, slot.symbol.c_str());
+  if (next == nullptr || ::dladdr(next, &info) == 0 || info.dli_fname == nullptr) return "";
+  return info.dli_fname;
 }
 
 // One aligned 8-byte store: a thread calling through the slot meanwhile
@@ -84,6 +107,8 @@ std::size_t add_libcall_sites(patch::ModuleImage& image, patch::VeneerPool& pool
     const bool lazy = current >= image.lowest && current < image.highest;
     const std::uintptr_t target = lazy ? resolve(slot) : current;
     if (target == 0 || instrumented(target)) continue;
+    std::string library = library_of(slot, target);
+    if (library.empty()) continue;
     struct Code {
       std::uintptr_t target;
     } code{target};
@@ -107,10 +132,7 @@ std::size_t add_libcall_sites(patch::ModuleImage& image, patch::VeneerPool& pool
     site.mangled = slot.symbol;
     site.symbol_start = stub + arch::kLibcallStubEntry;
     site.symbol_end = stub + arch::libcall_stub_size();
-    Dl_info info{};
-    site.library = ::dladdr(reinterpret_cast<void*>(target), &info) != 0 && info.dli_fname != nullptr
-                       ? info.dli_fname
-                       : "?";
+    site.library = std::move(library);
     image.sites.push_back(std::move(site));
     ++added;
   }
