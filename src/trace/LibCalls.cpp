@@ -69,7 +69,8 @@ std::uintptr_t resolve(const patch::ModuleImage::PltSlot& slot) {
 std::string library_of(const patch::ModuleImage::PltSlot& slot, std::uintptr_t target) {
   Dl_info info{}, runtime{};
   if (::dladdr(reinterpret_cast<void*>(target), &info) == 0 || info.dli_fname == nullptr) return "?";
-  if (::dladdr(reinterpret_cast<void*>(&libcalls_wanted), &runtime) == 0 || info.dli_fbase != runtime.dli_fbase)
+  if (::dladdr(reinterpret_cast<void*>(&libcalls_wanted), &runtime) == 0 ||
+      info.dli_fbase != runtime.dli_fbase)
     return info.dli_fname;
   void* next = ::dlsym(RTLD_NEXT, slot.symbol.c_str());
   if (next == nullptr || ::dladdr(next, &info) == 0 || info.dli_fname == nullptr) return "";
