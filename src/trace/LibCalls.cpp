@@ -33,7 +33,8 @@ namespace {
 // jumping or unwinding, and the exception machinery, whose callers' frames
 // the unwinder must read unhooked (Unwinding.cpp handles hooked frames from
 // __cxa_throw on; a hooked __cxa_throw or _Unwind_Resume would itself be in
-// the way). The loader's TLS helper runs under the trampolines' own TLS.
+// the way). __tls_get_addr is the compiler's, not a call anyone wrote: one
+// per access to a dynamic-TLS variable.
 bool never_redirected(std::string_view symbol, std::string_view name) {
   static constexpr std::string_view kNames[] = {
       "setjmp",     "_setjmp",       "__sigsetjmp",  "sigsetjmp",         "savectx",        "vfork",
