@@ -78,6 +78,21 @@ std::size_t site_stub_size() noexcept;
 std::uintptr_t site_stub_entry() noexcept;
 bool write_site_stub(std::byte* at, std::uintptr_t record, std::uintptr_t target) noexcept;
 
+// Library-call stubs (src/trace/LibCalls.cpp): what an instrumented
+// module's GOT slot points at instead of the library function, so a call
+// through the PLT looks to the trampolines like a call of an instrumented
+// function. Layout (libcall_stub_size() bytes, 16-byte aligned):
+//   +0  padding
+//   +kLibcallStubEntry  landing pad (endbr64 / bti c): the PLT jumps here
+//   +kLibcallStubSite   a prepared sled: the site, toggled like any other
+//   after the sled      a veneer (write_veneer) to `target`: the body
+// The sled sits in one aligned 8-byte word (x86-64 toggles it with one
+// store). The stub is never on the stack: it jumps to the function.
+inline constexpr std::size_t kLibcallStubEntry = 4;
+inline constexpr std::size_t kLibcallStubSite = 8;
+std::size_t libcall_stub_size() noexcept;
+void write_libcall_stub(std::byte* at, std::uintptr_t target) noexcept;
+
 // One site to flip: target != 0 -> calling target; target == 0 -> prepared.
 // jump: the sled jumps to target (a site stub) instead of calling it.
 struct Toggle {

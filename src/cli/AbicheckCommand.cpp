@@ -84,6 +84,10 @@ void add_abicheck_command(CLI::App& app) {
     if (!exclude.empty()) env.push_back("ARIADNE_ABICHECK_EXCLUDE=" + exclude);
     if (o->keep_going) env.emplace_back("ARIADNE_ABICHECK_CONTINUE=1");
     if (!o->output.empty()) env.push_back("ARIADNE_ABICHECK_OUTPUT=" + o->output);
+    // The program's own functions are checked, not the libraries' (docs/abicheck.md):
+    // no library-call sites (src/trace/LibCalls.hpp).
+    env.emplace_back("ARIADNE_LIBCALLS=0");
+    unset_environment("ARIADNE_LIBCALLS");
     unset_environment("ARIADNE_ABICHECK");
     unset_environment("ARIADNE_SITES_LINK");
     SitesLink sites;

@@ -101,6 +101,7 @@ void add_record_command(CLI::App& app) {
     std::string max_size;
     bool no_drain = false;
     bool no_env = false;
+    bool no_libcalls = false;
     bool replayable = false;
     std::uint64_t ticks = kDefaultReplayTicks;
     std::vector<std::string> command;
@@ -125,6 +126,10 @@ void add_record_command(CLI::App& app) {
   cmd->add_flag("--no-env", o->no_env,
                 "Leave PROG's environment out of the recording (it is kept by default, for `ariadne info`; "
                 "it may hold secrets). The recording is readable by its owner only either way");
+  cmd->add_flag("--no-libcalls", o->no_libcalls,
+                "Leave out library calls: the calls PROG's instrumented code makes through its PLT into "
+                "libraries built without Ariadne's flags (memcpy, malloc, printf...), recorded by default "
+                "(docs/trace.md \"Library calls\")");
   auto* replayable_flag = cmd->add_flag(
       "--replayable", o->replayable,
       "Record PROG so that `ariadne replay DIR` can run it again exactly: its threads run one at a time, "
@@ -142,11 +147,11 @@ void add_record_command(CLI::App& app) {
   cmd->positionals_at_end();
   cmd->callback([o] {
     if (o->replayable) {
-      if (o->trace.any() || !o->max_size.empty() || o->no_drain || o->no_env)
+      if (o->trace.any() || !o->max_size.empty() || o->no_drain || o->no_env || o->no_libcalls)
         throw LaunchError(
             "--replayable records no function trace beside it: -F, -N, -D, -t, -A, -R, --segment-size, "
-            "--max-size, --generic-path, --no-drain and --no-env do not apply to it (trace the replay "
-            "instead: `ariadne replay DIR --trace-to TDIR` takes them)");
+            "--max-size, --generic-path, --no-drain, --no-env and --no-libcalls do not apply to it (trace the "
+            "replay instead: `ariadne replay DIR --trace-to TDIR` takes them)");
       record_replayable(o->output, o->command, o->ticks);
     }
     std::string options = o->trace.lines();
@@ -166,9 +171,12 @@ void add_record_command(CLI::App& app) {
     if (!record::create_recorder_link(link))
       throw LaunchError(fmt::format("cannot create the link to PROG (pipe): {}", std::strerror(errno)));
     SitesLink sites;
-    const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options,
-                                       fmt::format("{}={}", record::kLinkVariable, link.target_end),
-                                       sites.variable()};
+    std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options,
+                                 fmt::format("{}={}", record::kLinkVariable, link.target_end),
+                                 sites.variable()};
+    // Read by the trace runtime itself (src/trace/LibCalls.hpp): on unless said.
+    unset_environment("ARIADNE_LIBCALLS");
+    if (o->no_libcalls) env.emplace_back("ARIADNE_LIBCALLS=0");
     const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
     output.prepare();
 

@@ -16,6 +16,9 @@ struct SiteSymbol {
   std::string mangled;              // as in .symtab/.dynsym; ""
   std::uintptr_t symbol_start = 0;  // run-time [start, end) of the covering symbol, 0 if none
   std::uintptr_t symbol_end = 0;
+  // A library call's site (src/trace/LibCalls.cpp): the defining library's
+  // path, which the site names as its module; "" for the module's own sites.
+  std::string library;
 };
 
 struct ModuleImage {
@@ -41,6 +44,19 @@ struct ModuleImage {
     std::uintptr_t end = 0;
   };
   std::vector<CodeRange> code;
+  // The module's PLT slots (.rela.plt JUMP_SLOT relocations) of an
+  // instrumented module: where library calls can be traced (src/trace/LibCalls.cpp).
+  struct PltSlot {
+    std::uintptr_t got = 0;  // run-time address of the GOT slot the PLT jumps through
+    std::string symbol;      // as in .dynsym
+    std::string name;        // demangled
+    std::string version;     // the version it binds to ("GLIBC_2.14"), "" if none
+  };
+  std::vector<PltSlot> plt;
+  // Run-time [start, end) of PT_GNU_RELRO, page-rounded: read-only after
+  // relocation (a BIND_NOW module's GOT is in it); 0, 0 if none.
+  std::uintptr_t relro_start = 0;
+  std::uintptr_t relro_end = 0;
 };
 
 }  // namespace ariadne::patch

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "arch/CodePatch.hpp"
+#include "patch/PltSlots.hpp"
 
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
@@ -295,6 +296,14 @@ void fill_sites(ModuleImage& module, std::span<const ElfW(Phdr)> phdrs) {
   }
   if (unknown > kUnknownLines)
     add_problem(module, std::to_string(unknown) + " sites with unknown NOP patterns in all: not traced");
+  read_plt_slots(elf, module);
+  for (ModuleImage::PltSlot& slot : module.plt) slot.name = demangled(slot.symbol.c_str());
+  const std::uintptr_t page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  for (const ElfW(Phdr) & phdr : phdrs) {
+    if (phdr.p_type != PT_GNU_RELRO) continue;
+    module.relro_start = (module.bias + phdr.p_vaddr) & ~(page - 1);
+    module.relro_end = align_up(module.bias + phdr.p_vaddr + phdr.p_memsz, page);
+  }
   elf_end(elf);
   sys_close(fd);
 }

@@ -99,7 +99,7 @@ long SiteTable::add_module(patch::ModuleImage* image) {
     r.site.address = s.address;
     r.site.name = keep(s.name);
     r.site.mangled = keep(s.mangled);
-    r.site.module = module_path;
+    r.site.module = s.library.empty() ? module_path : keep(s.library);
     r.site.id = static_cast<std::uint32_t>(first_id + i);
     r.site.loaded = true;
     r.module = static_cast<std::uint32_t>(index);

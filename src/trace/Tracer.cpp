@@ -19,6 +19,7 @@
 #include "patch/ModuleScanner.hpp"
 #include "patch/VeneerPool.hpp"
 #include "trace/Handlers.hpp"
+#include "trace/LibCalls.hpp"
 #include "trace/SignalBroker.hpp"
 #include "trace/SiteTable.hpp"
 #include "trace/StackRegions.hpp"
@@ -312,6 +313,19 @@ void add_modules() {
   std::vector<patch::ModuleImage> images = patch::scan_loaded_modules([](const patch::ModuleImage& m) {
     return known(m.path.c_str(), m.bias) || is_runtime(m.lowest, m.highest);
   });
+  // Calls into these are traced by their own sleds, not as library calls.
+  const InstrumentedTest instrumented = [&images](std::uintptr_t address) {
+    for (const patch::ModuleImage& m : images)
+      if (!m.skip && !m.sites.empty() && address >= m.lowest && address < m.highest) return true;
+    const SiteTable& t = sites();
+    for (std::size_t i = 0; i < t.module_count(); ++i) {
+      const ModuleRecord& m = t.module(i);
+      if (m.live.load(std::memory_order_relaxed) && address >= m.image->lowest && address < m.image->highest)
+        return true;
+    }
+    return false;
+  };
+  const bool libcalls = libcalls_wanted();
   for (patch::ModuleImage& image : images) {
     // Libraries without patch sites are the norm (libc...); the program
     // itself without them is worth saying.
@@ -334,6 +348,7 @@ void add_modules() {
       state().skipped.emplace_back(image.path, image.bias);
       continue;
     }
+    if (libcalls) add_libcall_sites(image, state().veneers, instrumented);
     auto* kept = new patch::ModuleImage(std::move(image));
     const long index = sites().add_module(kept);
     if (index < 0) {

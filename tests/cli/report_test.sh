@@ -82,16 +82,7 @@ for f in fib is_even is_odd dive; do
 done
 
 if [ "$arch" = x86_64 ] && command -v uftrace >/dev/null && [ "$(uname -m)" = x86_64 ]; then
-  ud=$WORK/recursion-uftrace.data
-  # uftrace 0.13 once left an unreadable info file under CI load ("unsupported
-  # file version: 67108864" from its own report): it gets a second try.
-  for try in 1 2; do
-    rm -rf "$ud"
-    uftrace record --no-sched -P . -d "$ud" "$binary" 20 >/dev/null 2>&1 || fail "uftrace record failed"
-    ureport=$(uftrace report -d "$ud" 2>&1) && break
-    echo "uftrace report, try $try: $ureport"
-    [ $try -eq 2 ] && fail "uftrace report failed"
-  done
+  uftrace_report "$WORK/recursion-uftrace.data" "$binary" 20
   # --no-sched: uftrace's self time otherwise leaves out the time the thread
   # was preempted, ours does not. The two runs differ in timing (and under
   # load, a lot), so the check is on

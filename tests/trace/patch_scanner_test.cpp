@@ -24,10 +24,10 @@ using ariadne::test::find_module;
 
 // patch_traced_lib.cpp + patch_traced_o3.cpp, one site each.
 const std::set<std::string> kTracedNames = {
-    "ns::f(int)",     "ns::f(double)",   "ns::Widget::get() const", "helper_static(int)",
-    "patch_traced_c", "patch_o3_a(int)", "patch_o3_b(int)",
+    "ns::f(int)",     "ns::f(double)",       "ns::Widget::get() const", "helper_static(int)",
+    "patch_traced_c", "patch_traced_length", "patch_o3_a(int)",         "patch_o3_b(int)",
 };
-constexpr std::size_t kTracedSites = 8;  // the names above + the scale() clone
+constexpr std::size_t kTracedSites = 9;  // the names above + the scale() clone
 
 bool is_clone_name(const std::string& name) {
   return name.rfind("scale(int", 0) == 0 && (name.find("[clone .constprop") != std::string::npos ||
@@ -82,6 +82,26 @@ TEST(PatchScanner, TracedModuleHasOneNamedSitePerFunction) {
   ASSERT_NE(site, traced->sites.end());
   EXPECT_EQ(site->symbol_start, c_entry);
   EXPECT_EQ(site->mangled, "patch_traced_c");
+}
+
+// The PLT slots of an instrumented module: where its library calls are
+// redirected (src/trace/LibCalls.hpp), with the version each one binds to.
+TEST(PatchScanner, PltSlotsNameTheSymbolAndItsVersion) {
+  ASSERT_EQ(patch_traced_length("abc"), 3u);  // bound: the slot holds strlen's implementation
+  const std::vector<ModuleImage> modules = scan_loaded_modules();
+  const ModuleImage* traced = find_module(modules, "/libpatch_traced.so");
+  ASSERT_NE(traced, nullptr);
+  const auto slot = std::find_if(traced->plt.begin(), traced->plt.end(),
+                                 [](const ModuleImage::PltSlot& s) { return s.symbol == "strlen"; });
+  ASSERT_NE(slot, traced->plt.end());
+  EXPECT_EQ(slot->name, "strlen");
+  EXPECT_EQ(slot->version.rfind("GLIBC_", 0), 0u) << slot->version;
+  EXPECT_GE(slot->got, traced->lowest);
+  EXPECT_LT(slot->got, traced->highest);
+  // The loader bound it to the same function dlsym finds (an IFUNC: to the
+  // implementation its resolver picked).
+  const std::uintptr_t bound = *reinterpret_cast<const std::uintptr_t*>(slot->got);
+  EXPECT_EQ(bound, reinterpret_cast<std::uintptr_t>(dlsym(RTLD_DEFAULT, "strlen")));
 }
 
 TEST(PatchScanner, MainProgramWithoutSledsIsNamedAndSkipped) {

@@ -2,6 +2,8 @@
 // patch_traced_o3.cpp), so the test executable really links it.
 #pragma once
 
+#include <cstddef>
+
 namespace ns {
 int f(int x);
 int f(double x);
@@ -12,5 +14,6 @@ struct Widget {
 }  // namespace ns
 
 extern "C" int patch_traced_c(int x);
+extern "C" std::size_t patch_traced_length(const char* text);
 int patch_o3_a(int x);
 int patch_o3_b(int x);

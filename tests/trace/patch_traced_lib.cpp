@@ -2,6 +2,8 @@
 // built stripped as libpatch_stripped.so). Overloads, a namespace, a const
 // member and a static function, so demangled names are checked for real.
 // patch_test.cpp lists the names it expects; keep the two in step.
+#include <cstring>
+
 #include "patch_test_lib.hpp"
 
 namespace ns {
@@ -14,3 +16,6 @@ int Widget::get() const { return value; }
 __attribute__((noinline)) static int helper_static(int x) { return x * 3 + 1; }
 
 extern "C" int patch_traced_c(int x) { return helper_static(x) * 2; }
+
+// A call through the PLT into libc: the scanner lists its slot (PltSlots.hpp).
+extern "C" std::size_t patch_traced_length(const char* text) { return std::strlen(text); }

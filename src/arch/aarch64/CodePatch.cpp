@@ -108,6 +108,22 @@ bool call_reaches(std::uintptr_t site, std::uintptr_t target) noexcept {
 
 std::size_t veneer_size() noexcept { return kVeneerSize; }
 
+// nop padding, bti c (the PLT branches with br x17), mov x9, x30; nop
+// (the prepared sled), then the veneer (x16 only: IP0 is free at a call,
+// the PLT itself uses x16/x17): 4 + 4 + 8 + 16 = 32 bytes, the veneer's
+// literal 8-byte aligned.
+std::size_t libcall_stub_size() noexcept { return 32; }
+
+void write_libcall_stub(std::byte* at, std::uintptr_t target) noexcept {
+  constexpr std::uint32_t kBtiC = 0xd503245f;
+  std::memcpy(at, &kNop, 4);
+  std::memcpy(at + kLibcallStubEntry, &kBtiC, 4);
+  std::memcpy(at + kLibcallStubSite, &kMovX9X30, 4);
+  std::memcpy(at + kLibcallStubSite + 4, &kNop, 4);
+  write_veneer(at + kLibcallStubSite + 8, target);
+  flush_icache(at, libcall_stub_size());
+}
+
 // BL keeps the return predictor balanced as it is (the trampoline returns
 // into the body with `ret x16`), and what is measured here is instructions:
 // no site stubs.

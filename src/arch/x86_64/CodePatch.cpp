@@ -232,6 +232,18 @@ void write_veneer(std::byte* at, std::uintptr_t target) noexcept {
   std::memcpy(at + sizeof kVeneerJmp, &abs, sizeof abs);
 }
 
+// int3 padding, endbr64 (the PLT's jmp is indirect), the prepared sled,
+// then the veneer: 8 + 5 + 14 = 27 bytes.
+std::size_t libcall_stub_size() noexcept { return 32; }
+
+void write_libcall_stub(std::byte* at, std::uintptr_t target) noexcept {
+  constexpr unsigned char kEndbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+  std::memset(at, kInt3, libcall_stub_size());
+  std::memcpy(at + kLibcallStubEntry, kEndbr64, sizeof kEndbr64);
+  std::memcpy(at + kLibcallStubSite, kNop5, sizeof kNop5);
+  write_veneer(at + kLibcallStubSite + sizeof kNop5, target);
+}
+
 std::size_t site_stub_size() noexcept { return 16; }
 std::uintptr_t site_stub_entry() noexcept {
   return reinterpret_cast<std::uintptr_t>(&ariadne_trace_stub_entry);
