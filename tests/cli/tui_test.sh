@@ -22,7 +22,7 @@ command -v tmux >/dev/null || fail "tmux is not installed (scripts/setup install
 build recursion
 dir=$WORK/tui-$case_name-$arch.data
 rm -rf "$dir"
-"$ARIADNE" record -o "$dir" -- "$(prog recursion)" 4 >/dev/null 2>&1 || fail "record failed"
+"$ARIADNE" record --no-libcalls -o "$dir" -- "$(prog recursion)" 4 >/dev/null 2>&1 || fail "record failed"
 
 case $case_name in
 refusals)

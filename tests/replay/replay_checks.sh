@@ -23,8 +23,9 @@
 #   trace-to        examples/workers (WORKERS) recorded once with --replayable
 #                   and a ticks budget small enough for many hand-offs, then
 #                   traced from replays (`replay --trace-to`): every
-#                   function's calls equal those of `ariadne record` of the
-#                   same program and its own counters; two traces of the same
+#                   function's calls equal those of `ariadne record
+#                   --no-libcalls` of the same program (a replay traces no
+#                   library calls) and its own counters; two traces of the same
 #                   recording hold the same calls in the same order on each
 #                   thread; -A/-R values appear in `show`; with -F only the
 #                   functions asked for are traced and the replay still
@@ -251,7 +252,7 @@ case $case_name in
     "$ARIADNE" record --replayable --ticks 300 -o "$work/rec" -- "$WORKERS" "${args[@]}" >"$work/rec.out" 2>"$work/rec.err" ||
       fail "recording failed: $(tail -n1 "$work/rec.err")"
     handoffs=$(grep -o '([0-9]* hand-offs' "$work/rec.err" | tr -dc 0-9)
-    "$ARIADNE" record -o "$work/plain" -- "$WORKERS" "${args[@]}" >"$work/plain.out" 2>"$work/plain.err" ||
+    "$ARIADNE" record --no-libcalls -o "$work/plain" -- "$WORKERS" "${args[@]}" >"$work/plain.out" 2>"$work/plain.err" ||
       fail "ariadne record failed: $(tail -n1 "$work/plain.err")"
     for t in t1 t2; do
       "$ARIADNE" replay "$work/rec" --trace-to "$work/$t" -A 'fill_block@arg2' -R 'checksum_block@retval/x' \
