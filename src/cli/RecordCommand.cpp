@@ -6,6 +6,7 @@
 // the rest when it ends, and passes PROG's exit status through.
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <regex.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/AutoArgs.hpp"
 #include "arch/Isa.hpp"
 #include "cli/Commands.hpp"
 #include "cli/LiveFileDrainer.hpp"
@@ -173,6 +175,47 @@ std::string capture_line(const char* option, const std::string& text, bool retva
   return fmt::format("{} {}", retval ? 'R' : 'A', text);
 }
 
+// The environment's limit on one variable (MAX_ARG_STRLEN, 32 pages), less
+// room for the rest of the options.
+constexpr std::size_t kMaxAutoArgsText = 120 * 1024;
+
+// -a: the capture lines of every function in PROG's DWARF that -F/-N let
+// through (matched as the runtime does: POSIX extended, searched).
+std::string auto_args_lines(const launch::LaunchPlan& plan, const std::vector<std::string>& include,
+                            const std::vector<std::string>& exclude) {
+  struct Filters {
+    std::vector<regex_t> include, exclude;
+    ~Filters() {
+      for (auto* list : {&include, &exclude})
+        for (auto& re : *list) regfree(&re);
+    }
+  } filters;
+  for (const auto* from : {&include, &exclude}) {
+    for (const auto& text : *from) {
+      regex_t re;
+      if (regcomp(&re, text.c_str(), REG_EXTENDED | REG_NOSUB) != 0) continue;  // check_regex said so already
+      (from == &include ? filters.include : filters.exclude).push_back(re);
+    }
+  }
+  const auto wanted = [](const std::string& name, void* user) {
+    const auto* f = static_cast<const Filters*>(user);
+    const auto matches = [&](const regex_t& re) { return regexec(&re, name.c_str(), 0, nullptr, 0) == 0; };
+    return (f->include.empty() || std::any_of(f->include.begin(), f->include.end(), matches)) &&
+           std::none_of(f->exclude.begin(), f->exclude.end(), matches);
+  };
+  std::string error;
+  const auto lines = analysis::auto_capture_lines(plan.program, plan.isa, wanted, &filters, error);
+  if (!error.empty()) throw LaunchError("-a: " + error);
+  std::string text;
+  for (const auto& l : lines) text += l + '\n';
+  if (lines.size() > record::kMaxCaptureRules || text.size() > kMaxAutoArgsText)
+    throw LaunchError(
+        fmt::format("-a: {} functions in {}'s DWARF are more than one recording can capture; "
+                    "choose some with -F/-N",
+                    lines.size() / 2, plan.program));
+  return text + "K dwarf\n";
+}
+
 }  // namespace
 
 void add_record_command(CLI::App& app) {
@@ -185,6 +228,7 @@ void add_record_command(CLI::App& app) {
     bool no_drain = false;
     bool no_env = false;
     bool replayable = false;
+    bool auto_args = false;
     std::uint64_t ticks = kDefaultReplayTicks;
     std::vector<std::string> command;
   };
@@ -227,6 +271,10 @@ void add_record_command(CLI::App& app) {
          "(repeatable)")
       ->type_name("FUNC@retval")
       ->allow_extra_args(false);
+  cmd->add_flag("-a,--auto-args", o->auto_args,
+                "Capture the arguments and return values of every function of PROG (its executable), "
+                "placed and formatted from its DWARF: build it with -g (`ariadne flags --debug`). `show` "
+                "prints them as name: value by type (docs/record.md); not with -A/-R");
   cmd->add_option("--segment-size", o->segment_size,
                   "Size of each per-thread segment file (default 1M; 4096 to 64M, suffix K or M)")
       ->type_name("BYTES");
@@ -266,10 +314,11 @@ void add_record_command(CLI::App& app) {
       const bool trace_options = !o->include.empty() || !o->exclude.empty() || depth_option->count() != 0 ||
                                  time_option->count() != 0 || !o->args.empty() || !o->retvals.empty() ||
                                  !o->segment_size.empty() || !o->max_size.empty() || o->generic_path ||
-                                 o->no_drain || o->no_env;
+                                 o->no_drain || o->no_env || o->auto_args;
       if (trace_options)
         throw LaunchError(
-            "--replayable records no function trace yet: -F, -N, -D, -t, -A, -R, --segment-size, --max-size, "
+            "--replayable records no function trace yet: -F, -N, -D, -t, -A, -R, -a, --segment-size, "
+            "--max-size, "
             "--generic-path, --no-drain and --no-env do not apply to it");
       record_replayable(o->output, o->command, o->ticks);
     }
@@ -282,6 +331,8 @@ void add_record_command(CLI::App& app) {
     if (time_option->count() != 0) line(fmt::format("T {}", parse_duration(o->min_duration)));
     for (const auto& a : o->args) line(capture_line("-A", a, false));
     for (const auto& r : o->retvals) line(capture_line("-R", r, true));
+    if (o->auto_args && (!o->args.empty() || !o->retvals.empty()))
+      throw LaunchError("-a captures every function's arguments from DWARF: give it without -A/-R");
     if (!o->segment_size.empty()) line(fmt::format("S {}", parse_size(o->segment_size)));
     if (o->generic_path) line("P generic");
     // 1: the runtime's default, said so that the session shows --no-drain.
@@ -300,10 +351,12 @@ void add_record_command(CLI::App& app) {
     if (!record::create_recorder_link(link))
       throw LaunchError(fmt::format("cannot create the link to PROG (pipe): {}", std::strerror(errno)));
     SitesLink sites;
+    // PROG checked before DIR is touched; -a reads its DWARF first.
+    if (o->auto_args) options += auto_args_lines(launcher.plan(o->command, {}), o->include, o->exclude);
     const std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options,
                                        fmt::format("{}={}", record::kLinkVariable, link.target_end),
                                        sites.variable()};
-    const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
+    const auto plan = launcher.plan(o->command, env);
     output.prepare();
 
     std::vector<std::string> target_env;

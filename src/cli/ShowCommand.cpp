@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "analysis/AutoArgs.hpp"
 #include "analysis/SourceLines.hpp"
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
@@ -37,13 +38,33 @@ std::string args_text(const std::vector<Value>& args) {
   return s;
 }
 
+// A recording made with -a: each process's functions' layouts from DWARF,
+// made on first use; nullptr for every process otherwise.
+class ArgumentsByProcess {
+ public:
+  explicit ArgumentsByProcess(const SessionInfo& session)
+      : enabled_(session.options.starts_with("K dwarf\n") ||
+                 session.options.find("\nK dwarf\n") != std::string::npos) {}
+  analysis::ProcessArguments* operator()(const ProcessInfo& p) {
+    if (!enabled_) return nullptr;
+    auto& a = by_process_[&p];
+    if (!a) a = std::make_unique<analysis::ProcessArguments>(p);
+    return a.get();
+  }
+
+ private:
+  bool enabled_;
+  std::map<const ProcessInfo*, std::unique_ptr<analysis::ProcessArguments>> by_process_;
+};
+
 class Printer : public CallVisitor {
  public:
   // `lane`: what the TID column shows (the tid, or f<id> for a fiber).
   // `lines`: source locations to show after each call (--srcline), or nullptr.
+  // `arguments`: -a's layouts to show values by (name: value), or nullptr.
   Printer(const ProcessInfo& p, std::string lane, std::uint64_t origin, const Filters& f,
-          analysis::SourceLines* lines)
-      : p_(p), lane_(std::move(lane)), origin_(origin), f_(f), lines_(lines) {}
+          analysis::SourceLines* lines, analysis::ProcessArguments* arguments)
+      : p_(p), lane_(std::move(lane)), origin_(origin), f_(f), lines_(lines), arguments_(arguments) {}
 
   void on_enter(const Call& c) override {
     flush_pending();
@@ -60,7 +81,7 @@ class Printer : public CallVisitor {
     if (!s.shown) return;
     pending_ = true;
     pending_depth_ = d;
-    pending_text_ = fmt::format("{}({})", function_base_name(name), args_text(c.args));
+    pending_text_ = fmt::format("{}({})", function_base_name(name), arguments(c));
     pending_note_ = c.inherited ? " /* open at the fork */" : "";
     if (lines_ != nullptr) {
       const std::string& where = lines_->at(c.site);
@@ -73,7 +94,11 @@ class Printer : public CallVisitor {
     if (d >= state_.size() || !state_[d].shown) return;
     const std::string dur = c.complete ? format_duration(c.end_ns - c.begin_ns) : "";
     std::string tail;
-    if (!c.retval.empty()) tail = " = " + c.retval[0].format();
+    if (!c.retval.empty()) {
+      const analysis::FunctionLayout* layout = arguments_ != nullptr ? arguments_->layout(c.site) : nullptr;
+      tail =
+          " = " + (layout != nullptr ? analysis::format_return(*layout, c.retval[0]) : c.retval[0].format());
+    }
     std::string note;
     if (!c.complete) note = " /* not returned: the recording ends */";
     if (c.unwound) note = " /* unwound */";
@@ -140,6 +165,15 @@ class Printer : public CallVisitor {
     std::size_t level = 0;  // the depth it is shown at: how many of its callers are shown
   };
 
+  // The arguments by DWARF (-a), or as captured when there is none for them.
+  std::string arguments(const Call& c) {
+    const analysis::FunctionLayout* layout = arguments_ != nullptr ? arguments_->layout(c.site) : nullptr;
+    if (layout == nullptr) return args_text(c.args);
+    bool fits = false;
+    std::string text = analysis::format_arguments(*layout, c.args, fits);
+    return fits ? text : args_text(c.args);
+  }
+
   // Open calls right now: the depth of the last entry seen minus closed ones
   // is not tracked separately; the last shown/entered depth serves.
   std::size_t open_depth() const { return depth_hint_; }
@@ -169,6 +203,7 @@ class Printer : public CallVisitor {
   std::uint64_t origin_;
   const Filters& f_;
   analysis::SourceLines* lines_;
+  analysis::ProcessArguments* arguments_;
   std::vector<State> state_;
   SiteMatch only_{p_, f_.only}, hide_{p_, f_.hide};
   bool pending_ = false;
@@ -238,11 +273,12 @@ void add_show_command(CLI::App& app) {
     o->sel.check(t.dir, o->dir);
     bool first = true;
     analysis::SourceLinesByProcess lines_of(o->srcline);
+    ArgumentsByProcess arguments_of(t.dir.session());
     o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
       std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
       std::printf("%12s [%6s] | %s\n", "# DURATION", "TID", "FUNCTION");
       first = false;
-      Printer printer(p, std::to_string(th.tid), t.dir.start_ns(), f, lines_of(p));
+      Printer printer(p, std::to_string(th.tid), t.dir.start_ns(), f, lines_of(p), arguments_of(p));
       DepthTracker tracker(printer);
       walk_calls(t.dir, p, th, tracker, t.problems);
       printer.finish();
@@ -259,7 +295,7 @@ void add_show_command(CLI::App& app) {
                       on.c_str());
           std::printf("%12s [%6s] | %s\n", "# DURATION", "FIBER", "FUNCTION");
           first = false;
-          printer.emplace(p, fmt::format("f{}", id), t.dir.start_ns(), f, lines_of(p));
+          printer.emplace(p, fmt::format("f{}", id), t.dir.start_ns(), f, lines_of(p), arguments_of(p));
           return tracker.emplace(*printer);
         },
         [&] { printer->finish(); });

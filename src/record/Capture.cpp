@@ -22,12 +22,12 @@ namespace {
 // Per site: 1 + index of its entry rule / exit rule (0: none). Site ids are
 // dense; the tables are sparse mappings touched only where rules match.
 constexpr std::size_t kMaxSites = std::size_t{1} << 24;
-std::uint8_t* g_entry_rule = nullptr;
-std::uint8_t* g_exit_rule = nullptr;
+std::uint16_t* g_entry_rule = nullptr;
+std::uint16_t* g_exit_rule = nullptr;
 std::vector<CaptureRule>* g_rules = nullptr;
 
 struct Match {
-  std::uint8_t slot;
+  std::uint16_t slot;
   bool retval;
 };
 
@@ -110,21 +110,22 @@ std::size_t encode_value(ThreadLog* t, const ValueSpec& v, std::uint64_t bits, d
 
 bool set_capture_rules(const std::vector<CaptureRule>& rules, std::string& error) {
   if (rules.empty()) return true;
-  if (rules.size() > 250) {
-    error = "too many -A/-R rules (at most 250)";
+  if (rules.size() > kMaxCaptureRules) {
+    error = "too many -A/-R rules (at most " + std::to_string(kMaxCaptureRules) + ")";
     return false;
   }
-  void* m = sys_mmap(nullptr, 2 * kMaxSites, PROT_READ | PROT_WRITE,
+  // 2 x 32 MiB reserved, touched only at the sites rules match.
+  void* m = sys_mmap(nullptr, 2 * kMaxSites * sizeof(std::uint16_t), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED) {
     error = "cannot map the capture tables";
     return false;
   }
-  g_entry_rule = static_cast<std::uint8_t*>(m);
+  g_entry_rule = static_cast<std::uint16_t*>(m);
   g_exit_rule = g_entry_rule + kMaxSites;
   g_rules = new std::vector<CaptureRule>(rules);
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    Match match{static_cast<std::uint8_t>(i + 1), rules[i].retval};
+    Match match{static_cast<std::uint16_t>(i + 1), rules[i].retval};
     if (trace::for_each_site(trace::by_regex(rules[i].regex.c_str()), mark, &match) < 0) {
       error = std::string(rules[i].regex) + ": " + trace::error();
       return false;
@@ -136,7 +137,7 @@ bool set_capture_rules(const std::vector<CaptureRule>& rules, std::string& error
 void apply_capture_rules() noexcept {
   if (g_rules == nullptr) return;
   for (std::size_t i = 0; i < g_rules->size(); ++i) {
-    Match match{static_cast<std::uint8_t>(i + 1), (*g_rules)[i].retval};
+    Match match{static_cast<std::uint16_t>(i + 1), (*g_rules)[i].retval};
     trace::for_each_site(trace::by_regex((*g_rules)[i].regex.c_str()), mark, &match);
   }
 }
