@@ -110,7 +110,8 @@ bool flatten(Dwarf_Die* raw, std::uint32_t base, std::vector<Leaf>& leaves, int 
           continue;
         }
         Dwarf_Die member;
-        if (!type_of(&child, member) || !flatten(&member, base + static_cast<std::uint32_t>(at), leaves, depth + 1))
+        if (!type_of(&child, member) ||
+            !flatten(&member, base + static_cast<std::uint32_t>(at), leaves, depth + 1))
           return false;
       } while (dwarf_siblingof(&child, &child) == 0);
       return true;
@@ -236,7 +237,8 @@ bool place_argument(Registers& r, const Classified& c, ValueLayout& v) {
   v.passing = Passing::registers;
   for (unsigned i = 0; i < n; ++i) {
     const bool fp = sse_eightbyte(c, i);
-    v.pieces.push_back({fp, u8(fp ? r.next_fp++ : r.next_int++), u8(8 * i), u8(std::min(8u, c.size - 8 * i))});
+    v.pieces.push_back(
+        {fp, u8(fp ? r.next_fp++ : r.next_int++), u8(8 * i), u8(std::min(8u, c.size - 8 * i))});
   }
   return true;
 }
@@ -253,7 +255,8 @@ void place_return(arch::Isa isa, const Classified& c, ValueLayout& v, bool& hidd
   }
   if (isa == arch::Isa::x86_64 && c.size > 16) hidden = true;
   if (c.size > 8) return;
-  const bool fp = isa == arch::Isa::aarch64 ? hfa_member(c) != 0 && c.leaves.size() == 1 : sse_eightbyte(c, 0);
+  const bool fp =
+      isa == arch::Isa::aarch64 ? hfa_member(c) != 0 && c.leaves.size() == 1 : sse_eightbyte(c, 0);
   if (isa == arch::Isa::aarch64 && !fp && hfa_member(c) != 0) return;  // two floats: s0, s1
   v.passing = Passing::registers;
   v.pieces.push_back({fp, 0, 0, u8(c.size)});
@@ -289,6 +292,9 @@ FunctionLayout layout_function(Dwarf_Die* subprogram, arch::Isa isa) {
       ValueLayout v;
       const char* name = dwarf_diename(&child);
       v.name = name != nullptr ? name : "";
+      // A C++ constructor's or destructor's declaration lists __in_chrg and
+      // __vtt_parm, which the complete-object versions called do not take.
+      if (dwarf_hasattr(&child, DW_AT_artificial) && v.name.starts_with("__")) continue;
       if (!type_of(&child, v.type)) return f;
       const Classified c = classify(&v.type);
       if (!place_argument(regs, c, v)) return f;
@@ -372,7 +378,8 @@ void collect(Dwarf_Die* die, arch::Isa isa, std::map<std::string, std::pair<std:
       continue;
     }
     Dwarf_Addr low = 0;
-    if (tag != DW_TAG_subprogram || dwarf_hasattr(&child, DW_AT_declaration) || dwarf_lowpc(&child, &low) != 0)
+    if (tag != DW_TAG_subprogram || dwarf_hasattr(&child, DW_AT_declaration) ||
+        dwarf_lowpc(&child, &low) != 0)
       continue;
     const std::string name = site_name(&child);
     if (name.empty()) continue;

@@ -23,9 +23,9 @@ namespace ariadne::analysis {
 
 // One captured register and the bytes of the value it holds.
 struct Piece {
-  bool fp = false;         // v0-v7 / xmm0-7, else x0-x7 / rdi, rsi, ...
-  std::uint8_t reg = 0;    // 0-based among its kind
-  std::uint8_t offset = 0; // where its bytes go in the value
+  bool fp = false;          // v0-v7 / xmm0-7, else x0-x7 / rdi, rsi, ...
+  std::uint8_t reg = 0;     // 0-based among its kind
+  std::uint8_t offset = 0;  // where its bytes go in the value
   std::uint8_t bytes = 0;
 };
 
@@ -37,15 +37,15 @@ enum class Passing : std::uint8_t {
 };
 
 struct ValueLayout {
-  std::string name;         // the parameter's name ("" if none)
-  Dwarf_Die type{};         // valid while the DWARF it came from is open
+  std::string name;  // the parameter's name ("" if none)
+  Dwarf_Die type{};  // valid while the DWARF it came from is open
   Passing passing = Passing::stack;
   std::vector<Piece> pieces;
-  bool string = false;      // a char pointer: captured as the string it points to
+  bool string = false;  // a char pointer: captured as the string it points to
 };
 
 struct FunctionLayout {
-  bool supported = false;   // false: a type the layout cannot place (long double, __int128...)
+  bool supported = false;  // false: a type the layout cannot place (long double, __int128...)
   std::vector<ValueLayout> args;
   bool variadic = false;    // shown as ", ..."; the unnamed arguments are not captured
   bool has_return = false;  // a return value captured

@@ -96,8 +96,9 @@ std::string typed(Dwarf_Die* raw, const std::uint8_t* image, std::uint32_t have,
   if (dwarf_aggregate_size(&type, &size) != 0 || size > have) return "{...}";
   const int tag = dwarf_tag(&type);
   if (tag != DW_TAG_structure_type && tag != DW_TAG_class_type)
-    return tag == DW_TAG_union_type || tag == DW_TAG_array_type ? "{...}"
-                                                                 : scalar(&type, image, static_cast<std::uint32_t>(size));
+    return tag == DW_TAG_union_type || tag == DW_TAG_array_type
+               ? "{...}"
+               : scalar(&type, image, static_cast<std::uint32_t>(size));
   std::string text;
   Dwarf_Die child;
   if (depth < 4 && dwarf_child(&type, &child) == 0) {
@@ -128,7 +129,8 @@ std::string value_text(const ValueLayout& v, const tracefile::Value* values) {
     // A struct not in registers is summarised; a scalar on the stack unknown.
     Dwarf_Die bare;
     const int tag = strip_type(&type, bare) ? dwarf_tag(&bare) : 0;
-    const bool composite = tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type;
+    const bool composite =
+        tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type;
     return v.passing == Passing::by_reference || composite ? "{...}" : "?";
   }
   if (v.string) {

@@ -12,11 +12,22 @@
 #define NOIPA __attribute__((noipa))
 
 enum color { RED, GREEN = 5, BLUE = -2 };
-struct point { int x, y; };     /* 8 bytes: one integer register */
-struct pair { long a; short b; };  /* 16 bytes: two integer registers */
-struct vec2 { double x, y; };   /* two floating-point registers on both */
-struct fpair { float a, b; };   /* x86-64: one xmm register; AArch64: s0 and s1 */
-struct big { long v[4]; };      /* 32 bytes: in memory (x86-64), by reference (AArch64) */
+struct point {
+  int x, y;
+}; /* 8 bytes: one integer register */
+struct pair {
+  long a;
+  short b;
+}; /* 16 bytes: two integer registers */
+struct vec2 {
+  double x, y;
+}; /* two floating-point registers on both */
+struct fpair {
+  float a, b;
+}; /* x86-64: one xmm register; AArch64: s0 and s1 */
+struct big {
+  long v[4];
+}; /* 32 bytes: in memory (x86-64), by reference (AArch64) */
 
 NOIPA long add(int a, unsigned b) { return a + (long)b; }
 NOIPA enum color paint(enum color c, bool on) { return on && c == GREEN ? BLUE : RED; }
