@@ -236,7 +236,9 @@ void add_show_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "show",
       "Each thread's calls of a recording as an indented tree with durations and captured arguments and "
-      "return values (like `uftrace replay`).\nTimes for --since/--until are relative to the start of the "
+      "return values (like `uftrace replay`); those of a recording made with `record -a` as name: value by "
+      "their DWARF types, read from the recorded files while they are unchanged.\nTimes for --since/--until "
+      "are relative to the start of the "
       "recording: 1.5ms, 200us, 2s, 100ns.\nExit status: 0; 1 if the recording is damaged (problems on "
       "stderr, the output shows what is intact); 2 if DIR is not a recording.");
   struct Opts {
