@@ -11,8 +11,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/DwarfModules.hpp"
@@ -70,6 +72,11 @@ std::string return_spec(const FunctionLayout& layout);
 std::string format_arguments(const FunctionLayout& layout, const std::vector<tracefile::Value>& values,
                              bool& fits);
 std::string format_return(const FunctionLayout& layout, const tracefile::Value& value);
+// The same as (name, text) pairs, for the Chrome dump's args; the variadic
+// rest is left out. Empty with `fits` false as above.
+std::vector<std::pair<std::string, std::string>> named_arguments(const FunctionLayout& layout,
+                                                                 const std::vector<tracefile::Value>& values,
+                                                                 bool& fits);
 
 // `show`: the layouts of one recorded process's functions, from the DWARF of
 // the modules it ran (nullptr for a function without: no -g, file changed).
@@ -82,6 +89,18 @@ class ProcessArguments {
   DwarfModules dwarf_;
   std::optional<arch::Isa> isa_;
   std::map<std::uint32_t, std::optional<FunctionLayout>> layouts_;
+};
+
+// One ProcessArguments per process of a recording made with -a (its session
+// options say `K dwarf`), made on first use; nullptr from every call otherwise.
+class ArgumentsByProcess {
+ public:
+  explicit ArgumentsByProcess(const tracefile::SessionInfo& session);
+  ProcessArguments* operator()(const tracefile::ProcessInfo& p);
+
+ private:
+  bool enabled_;
+  std::map<const tracefile::ProcessInfo*, std::unique_ptr<ProcessArguments>> by_process_;
 };
 
 // The functions of PROG's DWARF (its main executable) that -a captures, as

@@ -150,20 +150,28 @@ std::string value_text(const ValueLayout& v, const tracefile::Value* values) {
 
 }  // namespace
 
-std::string format_arguments(const FunctionLayout& layout, const std::vector<tracefile::Value>& values,
-                             bool& fits) {
+std::vector<std::pair<std::string, std::string>> named_arguments(const FunctionLayout& layout,
+                                                                 const std::vector<tracefile::Value>& values,
+                                                                 bool& fits) {
+  std::vector<std::pair<std::string, std::string>> named;
   std::size_t expected = 0;
   for (const ValueLayout& v : layout.args) expected += v.pieces.size();
   fits = layout.supported && expected == values.size();
-  if (!fits) return "";
-  std::string text;
+  if (!fits) return named;
   std::size_t at = 0;
   for (const ValueLayout& v : layout.args) {
-    text += fmt::format("{}{}: {}", text.empty() ? "" : ", ", v.name.empty() ? "?" : v.name,
-                        value_text(v, values.data() + at));
+    named.emplace_back(v.name.empty() ? "?" : v.name, value_text(v, values.data() + at));
     at += v.pieces.size();
   }
-  if (layout.variadic) text += text.empty() ? "..." : ", ...";
+  return named;
+}
+
+std::string format_arguments(const FunctionLayout& layout, const std::vector<tracefile::Value>& values,
+                             bool& fits) {
+  std::string text;
+  for (const auto& [name, value] : named_arguments(layout, values, fits))
+    text += fmt::format("{}{}: {}", text.empty() ? "" : ", ", name, value);
+  if (fits && layout.variadic) text += text.empty() ? "..." : ", ...";
   return text;
 }
 
@@ -175,6 +183,17 @@ const FunctionLayout* ProcessArguments::layout(std::uint32_t site) {
   Dwarf_Die function;
   if (fresh && isa_ && dwarf_.subprogram(site, function)) it->second = layout_function(&function, *isa_);
   return it->second ? &*it->second : nullptr;
+}
+
+ArgumentsByProcess::ArgumentsByProcess(const tracefile::SessionInfo& session)
+    : enabled_(session.options.starts_with("K dwarf\n") ||
+               session.options.find("\nK dwarf\n") != std::string::npos) {}
+
+ProcessArguments* ArgumentsByProcess::operator()(const tracefile::ProcessInfo& p) {
+  if (!enabled_) return nullptr;
+  auto& a = by_process_[&p];
+  if (!a) a = std::make_unique<ProcessArguments>(p);
+  return a.get();
 }
 
 std::string format_return(const FunctionLayout& layout, const tracefile::Value& value) {

@@ -38,25 +38,6 @@ std::string args_text(const std::vector<Value>& args) {
   return s;
 }
 
-// A recording made with -a: each process's functions' layouts from DWARF,
-// made on first use; nullptr for every process otherwise.
-class ArgumentsByProcess {
- public:
-  explicit ArgumentsByProcess(const SessionInfo& session)
-      : enabled_(session.options.starts_with("K dwarf\n") ||
-                 session.options.find("\nK dwarf\n") != std::string::npos) {}
-  analysis::ProcessArguments* operator()(const ProcessInfo& p) {
-    if (!enabled_) return nullptr;
-    auto& a = by_process_[&p];
-    if (!a) a = std::make_unique<analysis::ProcessArguments>(p);
-    return a.get();
-  }
-
- private:
-  bool enabled_;
-  std::map<const ProcessInfo*, std::unique_ptr<analysis::ProcessArguments>> by_process_;
-};
-
 class Printer : public CallVisitor {
  public:
   // `lane`: what the TID column shows (the tid, or f<id> for a fiber).
@@ -275,7 +256,7 @@ void add_show_command(CLI::App& app) {
     o->sel.check(t.dir, o->dir);
     bool first = true;
     analysis::SourceLinesByProcess lines_of(o->srcline);
-    ArgumentsByProcess arguments_of(t.dir.session());
+    analysis::ArgumentsByProcess arguments_of(t.dir.session());
     o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
       std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
       std::printf("%12s [%6s] | %s\n", "# DURATION", "TID", "FUNCTION");

@@ -7,6 +7,7 @@
 #     calling convention names, whatever the optimisation), and on both
 #     architectures (the only difference: a 32-byte struct is in memory on
 #     x86-64 and passed by reference on AArch64, shown {...} on both).
+#     `dump --chrome` puts the same names and texts in its events' args.
 #   refused: -a without DWARF (no -g), -a with -A, -a with --replayable: each
 #     refused with one line saying why, exit 2, PROG not run.
 # Environment: ARIADNE, SRC_DIR (autoargs.c), WORK.
@@ -47,6 +48,13 @@ show)
     echo "-O$level:"
     echo "$calls"
     [ "$calls" = "$expected" ] || fail "-O$level: show's lines differ from the expected ones: $(diff <(echo "$expected") <(echo "$calls"))"
+  done
+  # dump --chrome: the same names and texts in the B and E events' args.
+  chrome=$("$ARIADNE" dump --chrome "$dir") || fail "dump --chrome failed"
+  for want in '"name":"paint","args":{"c":"GREEN","on":"true"}}' '"name":"paint","args":{"retval":"BLUE"}}' \
+    '"name":"move","args":{"p":"{x=1, y=-2}","dx":"10"}}' '"name":"fsum","args":{"p":"{a=0.5, b=2}"}}' \
+    '"name":"initial","args":{"name":"\"ariadne\"","fallback":"'"'?'"'"}}'; do
+    grep -qF -- "$want" <<<"$chrome" || fail "dump --chrome: no $want"
   done
   info=$("$ARIADNE" info "$dir") || fail "info failed"
   grep -qE '^ +arguments and return values of [0-9]+ functions, formatted from DWARF \(-a\)$' <<<"$info" ||
