@@ -110,8 +110,8 @@ std::vector<std::string> options_in_words(const std::string& text) {
           "full segments copied out beside the program by `ariadne record` (up to {} live files per thread)",
           v));
     } else if (line == "K dwarf") {
-      out.push_back(fmt::format("arguments and return values of {} functions, formatted from DWARF (-a)",
-                                dwarf_functions.size()));
+      out.push_back(fmt::format("arguments and return values of {} function{}, formatted from DWARF (-a)",
+                                dwarf_functions.size(), dwarf_functions.size() == 1 ? "" : "s"));
     } else if (line == "E off") {
       out.push_back("the environment left out (--no-env)");
     } else if (line == fmt::format("{} replayable", kReplayOptionTag)) {

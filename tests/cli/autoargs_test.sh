@@ -57,7 +57,7 @@ show)
     grep -qF -- "$want" <<<"$chrome" || fail "dump --chrome: no $want"
   done
   info=$("$ARIADNE" info "$dir") || fail "info failed"
-  grep -qE '^ +arguments and return values of [0-9]+ functions, formatted from DWARF \(-a\)$' <<<"$info" ||
+  grep -qE '^ +arguments and return values of [0-9]+ functions?, formatted from DWARF \(-a\)$' <<<"$info" ||
     fail "info does not say -a: $(grep -A3 '^Options' <<<"$info")"
   echo "show: OK"
   ;;
