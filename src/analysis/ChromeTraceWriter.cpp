@@ -141,7 +141,17 @@ void ChromeTraceWriter::on_enter(const tracefile::Call& c) {
   event_head('B', c.begin_ns);
   buffer_ += ",\"name\":";
   buffer_ += quoted_name(c.site);
-  if (!c.args.empty()) {
+  std::vector<std::pair<std::string, std::string>> named;
+  if (value_names_ != nullptr && value_names_->arguments(*process_, c, named) && !named.empty()) {
+    buffer_ += ",\"args\":{";
+    for (std::size_t i = 0; i < named.size(); ++i) {
+      if (i != 0) buffer_ += ',';
+      append_json_string(buffer_, named[i].first);
+      buffer_ += ':';
+      append_json_string(buffer_, named[i].second);
+    }
+    buffer_ += '}';
+  } else if (!c.args.empty()) {
     buffer_ += ",\"args\":{";
     for (std::size_t i = 0; i < c.args.size(); ++i) {
       buffer_ += fmt::format("{}\"arg{}\":", i == 0 ? "" : ",", i + 1);
@@ -164,8 +174,11 @@ void ChromeTraceWriter::close_top(std::uint64_t ns, const tracefile::Call* c) {
     args = "\"incomplete\":true";
   } else {
     if (!c->retval.empty()) {
+      std::string text;
+      if (value_names_ == nullptr || process_ == nullptr || !value_names_->return_value(*process_, *c, text))
+        text = c->retval.front().format();
       args = "\"retval\":";
-      append_json_string(args, c->retval.front().format());
+      append_json_string(args, text);
     }
     if (c->unwound) args += args.empty() ? "\"unwound\":true" : ",\"unwound\":true";
   }

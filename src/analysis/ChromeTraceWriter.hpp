@@ -15,11 +15,22 @@
 #include <cstdio>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "tracefile/TraceDir.hpp"
 
 namespace ariadne::analysis {
+
+// Names for captured values (`record -a`: from DWARF). False from either:
+// the values go out as captured (arg1, arg2..., retval).
+class ValueNames {
+ public:
+  virtual ~ValueNames() = default;
+  virtual bool arguments(const tracefile::ProcessInfo& p, const tracefile::Call& c,
+                         std::vector<std::pair<std::string, std::string>>& named) = 0;
+  virtual bool return_value(const tracefile::ProcessInfo& p, const tracefile::Call& c, std::string& text) = 0;
+};
 
 class ChromeTraceWriter : public tracefile::CallVisitor {
  public:
@@ -27,6 +38,7 @@ class ChromeTraceWriter : public tracefile::CallVisitor {
   ChromeTraceWriter(std::FILE* out, std::uint64_t origin_ns);
 
   void begin(const tracefile::SessionInfo& session);
+  void set_value_names(ValueNames* names) { value_names_ = names; }
   void name_process(std::uint32_t pid, const std::string& name);
   void name_thread(std::uint32_t pid, std::uint32_t tid, const std::string& name);
 
@@ -58,6 +70,7 @@ class ChromeTraceWriter : public tracefile::CallVisitor {
   bool ok_ = true;
   std::uint64_t events_ = 0;
   const tracefile::ProcessInfo* process_ = nullptr;
+  ValueNames* value_names_ = nullptr;
   std::uint32_t tid_ = 0;
   std::uint64_t last_ns_ = 0;  // never go back in time within a thread
   std::vector<Open> open_;

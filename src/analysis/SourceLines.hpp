@@ -10,27 +10,21 @@
 #include <memory>
 #include <string>
 
+#include "analysis/DwarfModules.hpp"
 #include "tracefile/TraceDir.hpp"
 
 namespace ariadne::analysis {
 
 class SourceLines {
  public:
-  explicit SourceLines(const tracefile::ProcessInfo& process);
-  ~SourceLines();
-  SourceLines(const SourceLines&) = delete;
-  SourceLines& operator=(const SourceLines&) = delete;
+  explicit SourceLines(const tracefile::ProcessInfo& process) : dwarf_(process) {}
 
   // "dir/file.c:12" for the site, or "" when its module has no line for it
   // (no -g, the file gone or changed: its build-id no longer matches).
   const std::string& at(std::uint32_t site);
 
  private:
-  struct Module;
-  Module* module(std::uint32_t index);
-
-  const tracefile::ProcessInfo& process_;
-  std::map<std::uint32_t, std::unique_ptr<Module>> modules_;
+  DwarfModules dwarf_;
   std::map<std::uint32_t, std::string> cache_;
 };
 

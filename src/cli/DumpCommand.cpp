@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/AutoArgs.hpp"
 #include "analysis/CallTree.hpp"
 #include "analysis/ChromeTraceWriter.hpp"
 #include "analysis/FlameGraphPage.hpp"
@@ -26,7 +27,10 @@
 namespace ariadne::cli {
 namespace {
 
+using tracefile::Call;
 using tracefile::Problem;
+using tracefile::ProcessInfo;
+using tracefile::SessionInfo;
 using tracefile::TraceDir;
 
 constexpr const char* kDescription =
@@ -67,6 +71,33 @@ std::string base_name(const std::vector<std::string>& argv) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos || slash + 1 == path.size() ? path : path.substr(slash + 1);
 }
+
+// A recording made with -a: its values named and formatted from DWARF, as
+// `show` does.
+class DwarfValueNames : public analysis::ValueNames {
+ public:
+  explicit DwarfValueNames(const SessionInfo& session) : of_(session) {}
+  bool arguments(const ProcessInfo& p, const Call& c,
+                 std::vector<std::pair<std::string, std::string>>& named) override {
+    const analysis::FunctionLayout* layout = this->layout(p, c);
+    bool fits = false;
+    if (layout != nullptr) named = analysis::named_arguments(*layout, c.args, fits);
+    return fits;
+  }
+  bool return_value(const ProcessInfo& p, const Call& c, std::string& text) override {
+    const analysis::FunctionLayout* layout = this->layout(p, c);
+    if (layout == nullptr || c.retval.empty()) return false;
+    text = analysis::format_return(*layout, c.retval.front());
+    return true;
+  }
+
+ private:
+  const analysis::FunctionLayout* layout(const ProcessInfo& p, const Call& c) {
+    analysis::ProcessArguments* arguments = of_(p);
+    return arguments != nullptr ? arguments->layout(c.site) : nullptr;
+  }
+  analysis::ArgumentsByProcess of_;
+};
 
 // Process names per pid: an exec'd image shares its pid with what it
 // replaced, so one pid can be "sh -> demo".
@@ -140,6 +171,8 @@ void run(const Options& o) {
   bool written = true;
   if (format == Format::chrome) {
     analysis::ChromeTraceWriter writer(out, dir.start_ns());
+    DwarfValueNames value_names(dir.session());
+    writer.set_value_names(&value_names);
     writer.begin(dir.session());
     name_processes_and_threads(dir, o.selection, writer);
     walk_all(

@@ -38,6 +38,7 @@ void add_flags_command(CLI::App& app) {
     bool cflags = false;
     bool ldflags = false;
     bool replayable = false;
+    bool debug = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--arch", o->arch, "Target architecture: aarch64 or x86_64 (default: this host's)");
@@ -49,6 +50,8 @@ void add_flags_command(CLI::App& app) {
                 "that such a loop lets the other threads run; libariadne-cov.so is linked, so the program "
                 "runs without Ariadne too. Costs a call per basic block (docs/replay.md, \"Loops with no "
                 "calls\")");
+  cmd->add_flag("--debug", o->debug,
+                "Also -g: DWARF for `record -a` (arguments by name and type) and `show --srcline`");
   cmd->callback([o] {
     auto isa = o->arch.empty() ? std::optional(arch::host()) : arch::from_name(o->arch);
     if (!isa)
@@ -57,6 +60,7 @@ void add_flags_command(CLI::App& app) {
     const auto f = arch::instrument_flags(*isa);
     const bool both = o->cflags == o->ldflags;
     std::string cflags(f.cflags), ldflags(f.ldflags);
+    if (o->debug) cflags += " -g";
     if (o->replayable) {
       cflags += fmt::format(" {}", f.replayable_cflags);
       if (both || o->ldflags) ldflags += " " + cov_ldflags(*isa);

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "cli/Commands.hpp"
@@ -78,12 +80,19 @@ std::vector<std::string> options_in_words(const std::string& text) {
       {kReplayChaosTag, "scheduled at random by `ariadne chaos`, run seed {}"},
   };
   std::vector<std::string> out;
+  // -a's capture lines, one or two per function, are said in one line.
+  const bool dwarf_captures = text.find("\nK dwarf\n") != std::string::npos || text.starts_with("K dwarf\n");
+  std::set<std::string> dwarf_functions;
   for (std::size_t at = 0; at < text.size();) {
     std::size_t nl = text.find('\n', at);
     if (nl == std::string::npos) nl = text.size();
     const std::string line = text.substr(at, nl - at);
     at = nl + 1;
     if (line.empty()) continue;
+    if (dwarf_captures && (line[0] == 'A' || line[0] == 'R')) {
+      dwarf_functions.insert(line.substr(0, line.rfind('@')).substr(std::min<std::size_t>(2, line.size())));
+      continue;
+    }
     const std::string v = line.size() > 2 && line[1] == ' ' ? line.substr(2) : std::string();
     std::uint64_t n = 0;
     const bool number = parse_duration(v, n);  // digits: a plain count (ns for T)
@@ -103,6 +112,9 @@ std::vector<std::string> options_in_words(const std::string& text) {
       out.push_back(fmt::format(
           "full segments copied out beside the program by `ariadne record` (up to {} live files per thread)",
           v));
+    } else if (line == "K dwarf") {
+      out.push_back(fmt::format("arguments and return values of {} function{}, formatted from DWARF (-a)",
+                                dwarf_functions.size(), dwarf_functions.size() == 1 ? "" : "s"));
     } else if (line == "E off") {
       out.push_back("the environment left out (--no-env)");
     } else if (line == fmt::format("{} replayable", kReplayOptionTag)) {

@@ -149,7 +149,7 @@ void add_record_command(CLI::App& app) {
     if (o->replayable) {
       if (o->trace.any() || !o->max_size.empty() || o->no_drain || o->no_env || o->no_libcalls)
         throw LaunchError(
-            "--replayable records no function trace beside it: -F, -N, -D, -t, -A, -R, --segment-size, "
+            "--replayable records no function trace beside it: -F, -N, -D, -t, -A, -R, -a, --segment-size, "
             "--max-size, --generic-path, --no-drain, --no-env and --no-libcalls do not apply to it (trace the "
             "replay instead: `ariadne replay DIR --trace-to TDIR` takes them)");
       record_replayable(o->output, o->command, o->ticks);
@@ -171,13 +171,15 @@ void add_record_command(CLI::App& app) {
     if (!record::create_recorder_link(link))
       throw LaunchError(fmt::format("cannot create the link to PROG (pipe): {}", std::strerror(errno)));
     SitesLink sites;
+    // PROG checked before DIR is touched; -a reads its DWARF first.
+    if (o->trace.auto_args) options += o->trace.auto_args_lines(launcher.plan(o->command, {}));
     std::vector<std::string> env{"ARIADNE_RECORD=" + dir.string(), "ARIADNE_RECORD_OPTIONS=" + options,
                                  fmt::format("{}={}", record::kLinkVariable, link.target_end),
                                  sites.variable()};
     // Read by the trace runtime itself (src/trace/LibCalls.hpp): on unless said.
     unset_environment("ARIADNE_LIBCALLS");
     if (o->no_libcalls) env.emplace_back("ARIADNE_LIBCALLS=0");
-    const auto plan = launcher.plan(o->command, env);  // PROG checked before DIR is touched
+    const auto plan = launcher.plan(o->command, env);
     output.prepare();
 
     std::vector<std::string> target_env;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "analysis/AutoArgs.hpp"
 #include "analysis/SourceLines.hpp"
 #include "cli/Commands.hpp"
 #include "cli/TraceCommon.hpp"
@@ -41,9 +42,10 @@ class Printer : public CallVisitor {
  public:
   // `lane`: what the TID column shows (the tid, or f<id> for a fiber).
   // `lines`: source locations to show after each call (--srcline), or nullptr.
+  // `arguments`: -a's layouts to show values by (name: value), or nullptr.
   Printer(const ProcessInfo& p, std::string lane, std::uint64_t origin, const Filters& f,
-          analysis::SourceLines* lines)
-      : p_(p), lane_(std::move(lane)), origin_(origin), f_(f), lines_(lines) {}
+          analysis::SourceLines* lines, analysis::ProcessArguments* arguments)
+      : p_(p), lane_(std::move(lane)), origin_(origin), f_(f), lines_(lines), arguments_(arguments) {}
 
   void on_enter(const Call& c) override {
     flush_pending();
@@ -60,7 +62,7 @@ class Printer : public CallVisitor {
     if (!s.shown) return;
     pending_ = true;
     pending_depth_ = d;
-    pending_text_ = fmt::format("{}({})", function_base_name(name), args_text(c.args));
+    pending_text_ = fmt::format("{}({})", function_base_name(name), arguments(c));
     pending_note_ = c.inherited ? " /* open at the fork */" : "";
     if (lines_ != nullptr) {
       const std::string& where = lines_->at(c.site);
@@ -73,7 +75,11 @@ class Printer : public CallVisitor {
     if (d >= state_.size() || !state_[d].shown) return;
     const std::string dur = c.complete ? format_duration(c.end_ns - c.begin_ns) : "";
     std::string tail;
-    if (!c.retval.empty()) tail = " = " + c.retval[0].format();
+    if (!c.retval.empty()) {
+      const analysis::FunctionLayout* layout = arguments_ != nullptr ? arguments_->layout(c.site) : nullptr;
+      tail =
+          " = " + (layout != nullptr ? analysis::format_return(*layout, c.retval[0]) : c.retval[0].format());
+    }
     std::string note;
     if (!c.complete) note = " /* not returned: the recording ends */";
     if (c.unwound) note = " /* unwound */";
@@ -140,6 +146,15 @@ class Printer : public CallVisitor {
     std::size_t level = 0;  // the depth it is shown at: how many of its callers are shown
   };
 
+  // The arguments by DWARF (-a), or as captured when there is none for them.
+  std::string arguments(const Call& c) {
+    const analysis::FunctionLayout* layout = arguments_ != nullptr ? arguments_->layout(c.site) : nullptr;
+    if (layout == nullptr) return args_text(c.args);
+    bool fits = false;
+    std::string text = analysis::format_arguments(*layout, c.args, fits);
+    return fits ? text : args_text(c.args);
+  }
+
   // Open calls right now: the depth of the last entry seen minus closed ones
   // is not tracked separately; the last shown/entered depth serves.
   std::size_t open_depth() const { return depth_hint_; }
@@ -169,6 +184,7 @@ class Printer : public CallVisitor {
   std::uint64_t origin_;
   const Filters& f_;
   analysis::SourceLines* lines_;
+  analysis::ProcessArguments* arguments_;
   std::vector<State> state_;
   SiteMatch only_{p_, f_.only}, hide_{p_, f_.hide};
   bool pending_ = false;
@@ -201,7 +217,9 @@ void add_show_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "show",
       "Each thread's calls of a recording as an indented tree with durations and captured arguments and "
-      "return values (like `uftrace replay`).\nTimes for --since/--until are relative to the start of the "
+      "return values (like `uftrace replay`); those of a recording made with `record -a` as name: value by "
+      "their DWARF types, read from the recorded files while they are unchanged.\nTimes for --since/--until "
+      "are relative to the start of the "
       "recording: 1.5ms, 200us, 2s, 100ns.\nExit status: 0; 1 if the recording is damaged (problems on "
       "stderr, the output shows what is intact); 2 if DIR is not a recording.");
   struct Opts {
@@ -238,11 +256,12 @@ void add_show_command(CLI::App& app) {
     o->sel.check(t.dir, o->dir);
     bool first = true;
     analysis::SourceLinesByProcess lines_of(o->srcline);
+    analysis::ArgumentsByProcess arguments_of(t.dir.session());
     o->sel.for_each_thread(t.dir, [&](const ProcessInfo& p, const ThreadInfo& th) {
       std::printf("%s# process %u (%s), thread %u\n", first ? "" : "\n", p.pid, p.key.c_str(), th.tid);
       std::printf("%12s [%6s] | %s\n", "# DURATION", "TID", "FUNCTION");
       first = false;
-      Printer printer(p, std::to_string(th.tid), t.dir.start_ns(), f, lines_of(p));
+      Printer printer(p, std::to_string(th.tid), t.dir.start_ns(), f, lines_of(p), arguments_of(p));
       DepthTracker tracker(printer);
       walk_calls(t.dir, p, th, tracker, t.problems);
       printer.finish();
@@ -259,7 +278,7 @@ void add_show_command(CLI::App& app) {
                       on.c_str());
           std::printf("%12s [%6s] | %s\n", "# DURATION", "FIBER", "FUNCTION");
           first = false;
-          printer.emplace(p, fmt::format("f{}", id), t.dir.start_ns(), f, lines_of(p));
+          printer.emplace(p, fmt::format("f{}", id), t.dir.start_ns(), f, lines_of(p), arguments_of(p));
           return tracker.emplace(*printer);
         },
         [&] { printer->finish(); });

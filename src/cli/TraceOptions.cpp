@@ -1,7 +1,11 @@
 #include "cli/TraceOptions.hpp"
 
 #include <fmt/format.h>
+#include <regex.h>
 
+#include <algorithm>
+
+#include "analysis/AutoArgs.hpp"
 #include "cli/RuntimeSettings.hpp"
 #include "launch/LaunchError.hpp"
 #include "record/RecordOptions.hpp"
@@ -98,11 +102,56 @@ std::string capture_line(const char* option, const std::string& text, bool retva
   return fmt::format("{} {}", retval ? 'R' : 'A', text);
 }
 
+// The environment's limit on one variable (MAX_ARG_STRLEN, 32 pages), less
+// room for the rest of the options.
+constexpr std::size_t kMaxAutoArgsText = 120 * 1024;
+
+// -a: the capture lines of every function in PROG's DWARF that -F/-N let
+// through (matched as the runtime does: POSIX extended, searched).
+std::string auto_args_lines(const launch::LaunchPlan& plan, const std::vector<std::string>& include,
+                            const std::vector<std::string>& exclude) {
+  struct Filters {
+    std::vector<regex_t> include, exclude;
+    ~Filters() {
+      for (auto* list : {&include, &exclude})
+        for (auto& re : *list) regfree(&re);
+    }
+  } filters;
+  for (const auto* from : {&include, &exclude}) {
+    for (const auto& text : *from) {
+      regex_t re;
+      if (regcomp(&re, text.c_str(), REG_EXTENDED | REG_NOSUB) != 0) continue;  // check_regex said so already
+      (from == &include ? filters.include : filters.exclude).push_back(re);
+    }
+  }
+  const auto wanted = [](const std::string& name, void* user) {
+    const auto* f = static_cast<const Filters*>(user);
+    const auto matches = [&](const regex_t& re) { return regexec(&re, name.c_str(), 0, nullptr, 0) == 0; };
+    return (f->include.empty() || std::any_of(f->include.begin(), f->include.end(), matches)) &&
+           std::none_of(f->exclude.begin(), f->exclude.end(), matches);
+  };
+  std::string error;
+  const auto lines = analysis::auto_capture_lines(plan.program, plan.isa, wanted, &filters, error);
+  if (!error.empty()) throw LaunchError("-a: " + error);
+  std::string text;
+  for (const auto& l : lines) text += l + '\n';
+  if (lines.size() > record::kMaxCaptureRules || text.size() > kMaxAutoArgsText)
+    throw LaunchError(
+        fmt::format("-a: {} functions in {}'s DWARF are more than one recording can capture; "
+                    "choose some with -F/-N",
+                    lines.size() / 2, plan.program));
+  return text + "K dwarf\n";
+}
+
 }  // namespace
+
+std::string TraceOptions::auto_args_lines(const launch::LaunchPlan& plan) const {
+  return cli::auto_args_lines(plan, include, exclude);
+}
 
 bool TraceOptions::any() const {
   return !include.empty() || !exclude.empty() || depth_option->count() != 0 || time_option->count() != 0 ||
-         !args.empty() || !retvals.empty() || !segment_size.empty() || generic_path;
+         !args.empty() || !retvals.empty() || !segment_size.empty() || generic_path || auto_args;
 }
 
 std::string TraceOptions::lines() const {
@@ -115,6 +164,8 @@ std::string TraceOptions::lines() const {
   if (time_option->count() != 0) line(fmt::format("T {}", parse_duration(min_duration)));
   for (const auto& a : args) line(capture_line("-A", a, false));
   for (const auto& r : retvals) line(capture_line("-R", r, true));
+  if (auto_args && (!args.empty() || !retvals.empty()))
+    throw LaunchError("-a captures every function's arguments from DWARF: give it without -A/-R");
   if (!segment_size.empty()) line(fmt::format("S {}", parse_size(segment_size)));
   if (generic_path) line("P generic");
   return options;
@@ -154,6 +205,10 @@ void add_trace_options(CLI::App* cmd, TraceOptions& o) {
          "(repeatable)")
       ->type_name("FUNC@retval")
       ->allow_extra_args(false);
+  cmd->add_flag("-a,--auto-args", o.auto_args,
+                "Capture the arguments and return values of every function of PROG (its executable), "
+                "placed and formatted from its DWARF: build it with -g (`ariadne flags --debug`). `show` "
+                "prints them as name: value by type (docs/record.md); not with -A/-R");
   cmd->add_option("--segment-size", o.segment_size,
                   "Size of each per-thread segment file (default 1M; 4096 to 64M, suffix K or M)")
       ->type_name("BYTES");

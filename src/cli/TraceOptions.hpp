@@ -5,6 +5,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+
+#include "launch/Launcher.hpp"
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@ struct TraceOptions {
   std::vector<std::string> include, exclude, args, retvals;
   std::string depth, min_duration, segment_size;
   bool generic_path = false;
+  bool auto_args = false;  // -a: every function's arguments, from DWARF
   CLI::Option* depth_option = nullptr;
   CLI::Option* time_option = nullptr;
 
@@ -23,6 +26,9 @@ struct TraceOptions {
   // The recorder's option lines for what was given. Throws
   // launch::LaunchError naming the option for a malformed one.
   std::string lines() const;
+  // -a: the capture lines of every function in the DWARF of `plan`'s program
+  // that -F/-N let through. Throws launch::LaunchError.
+  std::string auto_args_lines(const launch::LaunchPlan& plan) const;
 };
 
 // Adds the options to `cmd`, writing into `o` (which must outlive it).

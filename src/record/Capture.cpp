@@ -24,18 +24,20 @@ namespace {
 // Per site: 1 + index of its entry rule / exit rule (0: none). Site ids are
 // dense; the tables are sparse mappings touched only where rules match.
 constexpr std::size_t kMaxSites = std::size_t{1} << 24;
-std::uint8_t* g_entry_rule = nullptr;
-std::uint8_t* g_exit_rule = nullptr;
+std::uint16_t* g_entry_rule = nullptr;
+std::uint16_t* g_exit_rule = nullptr;
 std::vector<CaptureRule>* g_rules = nullptr;
 
 struct Match {
-  std::uint8_t slot;
+  std::uint16_t slot;
   bool retval;
+  const char* exact = nullptr;  // by_name also takes "f" for "f(int)": the regex's meaning kept
 };
 
 void mark(const trace::Site& s, void* user) {
   const auto* m = static_cast<const Match*>(user);
   if (s.id >= kMaxSites) return;
+  if (m->exact != nullptr && std::strcmp(s.name[0] != '\0' ? s.name : s.mangled, m->exact) != 0) return;
   (m->retval ? g_exit_rule : g_entry_rule)[s.id] = m->slot;
 }
 
@@ -114,26 +116,54 @@ std::size_t encode_value(ThreadLog* t, const ValueSpec& v, std::uint64_t bits, d
   }
 }
 
+// `record -a` writes one rule per function, "^name$" with the name's
+// metacharacters escaped: matched by name (strcmp), not by regexec, which
+// for thousands of rules over thousands of sites took most of a second
+// natively (and 10-50x that under QEMU). The name, or "" for any other regex.
+std::string literal_name(const std::string& re) {
+  if (re.size() < 3 || re.front() != '^' || re.back() != '$' || re[re.size() - 2] == '\\') return "";
+  std::string name;
+  for (std::size_t i = 1; i + 1 < re.size(); ++i) {
+    const char c = re[i];
+    if (c == '\\') {
+      name += re[++i];
+    } else if (std::strchr(".[]{}()*+?^$|", c) != nullptr) {
+      return "";
+    } else {
+      name += c;
+    }
+  }
+  return name;
+}
+
+long mark_rule(const CaptureRule& rule, Match& match) {
+  const std::string name = literal_name(rule.regex);
+  match.exact = name.empty() ? nullptr : name.c_str();
+  return trace::for_each_site(
+      name.empty() ? trace::by_regex(rule.regex.c_str()) : trace::by_name(name.c_str()), mark, &match);
+}
+
 }  // namespace
 
 bool set_capture_rules(const std::vector<CaptureRule>& rules, std::string& error) {
   if (rules.empty()) return true;
-  if (rules.size() > 250) {
-    error = "too many -A/-R rules (at most 250)";
+  if (rules.size() > kMaxCaptureRules) {
+    error = "too many -A/-R rules (at most " + std::to_string(kMaxCaptureRules) + ")";
     return false;
   }
-  void* m = trace::detail::map_runtime(2 * kMaxSites, PROT_READ | PROT_WRITE,
+  // 2 x 32 MiB reserved, touched only at the sites rules match.
+  void* m = trace::detail::map_runtime(2 * kMaxSites * sizeof(std::uint16_t), PROT_READ | PROT_WRITE,
                                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
   if (m == MAP_FAILED) {
     error = "cannot map the capture tables";
     return false;
   }
-  g_entry_rule = static_cast<std::uint8_t*>(m);
+  g_entry_rule = static_cast<std::uint16_t*>(m);
   g_exit_rule = g_entry_rule + kMaxSites;
   g_rules = new std::vector<CaptureRule>(rules);
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    Match match{static_cast<std::uint8_t>(i + 1), rules[i].retval};
-    if (trace::for_each_site(trace::by_regex(rules[i].regex.c_str()), mark, &match) < 0) {
+    Match match{static_cast<std::uint16_t>(i + 1), rules[i].retval};
+    if (mark_rule(rules[i], match) < 0) {
       error = std::string(rules[i].regex) + ": " + trace::error();
       return false;
     }
@@ -144,8 +174,8 @@ bool set_capture_rules(const std::vector<CaptureRule>& rules, std::string& error
 void apply_capture_rules() noexcept {
   if (g_rules == nullptr) return;
   for (std::size_t i = 0; i < g_rules->size(); ++i) {
-    Match match{static_cast<std::uint8_t>(i + 1), (*g_rules)[i].retval};
-    trace::for_each_site(trace::by_regex((*g_rules)[i].regex.c_str()), mark, &match);
+    Match match{static_cast<std::uint16_t>(i + 1), (*g_rules)[i].retval};
+    mark_rule((*g_rules)[i], match);
   }
 }
 

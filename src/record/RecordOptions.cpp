@@ -170,6 +170,13 @@ bool parse_record_options(const char* text, RecordOptions& out, std::string& err
         }
         out.store_environment = false;
         break;
+      case 'K':
+        if (arg != "dwarf") {
+          error = "bad capture kind line '" + arg + "': expected dwarf";
+          return false;
+        }
+        out.dwarf_captures = true;
+        break;
       case 'L':
         if (!parse_number(arg, n) || n < 1 || n > kMaxLiveFiles) {
           error = "bad live file count '" + arg + "': expected 1 to " + std::to_string(kMaxLiveFiles);

@@ -7,6 +7,8 @@
 //   T <ns>               record only calls lasting at least this long
 //   A <regex>@<spec>     capture arguments: argN[/fmt], fpargN (1-based)
 //   R <regex>@retval[/fmt]  capture the return value
+//   K dwarf              the A/R lines came from DWARF (`record -a`): readers
+//                        format the values by the functions' DWARF types
 //   S <bytes>            segment file size
 //   P fused|generic      the per-call path of a plain recording (default fused)
 //   E off                leave the environment out of the process files
@@ -32,6 +34,8 @@ struct ValueSpec {
 };
 
 inline constexpr std::size_t kMaxCapturedArgs = 8;
+// -A/-R rules at most (`record -a` makes two per function of the program).
+inline constexpr std::size_t kMaxCaptureRules = 65535;
 
 struct CaptureRule {
   std::string regex;
@@ -51,6 +55,7 @@ struct RecordOptions {
   bool fused = true;
   std::uint32_t live_files = 1;
   bool store_environment = true;
+  bool dwarf_captures = false;  // K dwarf: nothing for the runtime to do
 };
 
 // Parses the whole text; on error returns false and says why in `error`.
