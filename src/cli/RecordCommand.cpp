@@ -150,7 +150,8 @@ void add_record_command(CLI::App& app) {
       if (o->trace.any() || !o->max_size.empty() || o->no_drain || o->no_env || o->no_libcalls)
         throw LaunchError(
             "--replayable records no function trace beside it: -F, -N, -D, -t, -A, -R, -a, --segment-size, "
-            "--max-size, --generic-path, --no-drain, --no-env and --no-libcalls do not apply to it (trace the "
+            "--max-size, --generic-path, --no-drain, --no-env and --no-libcalls do not apply to it (trace "
+            "the "
             "replay instead: `ariadne replay DIR --trace-to TDIR` takes them)");
       record_replayable(o->output, o->command, o->ticks);
     }

@@ -130,14 +130,12 @@ class ReplayTrace {
     // "L 1": each thread copies its full segments out itself (no drainer
     // beside the replay); compressed when the replay has ended.
     options_ = o.trace.lines() + "L 1\n";
+    trace_ = &o.trace;
     char path[] = "/tmp/ariadne-replay-trace.XXXXXX";
     const int fd = ::mkstemp(path);
     if (fd < 0) bad_input(fmt::format("cannot create a file in /tmp: {}", std::strerror(errno)));
-    options_path_ = path;
-    const bool written =
-        ::write(fd, options_.data(), options_.size()) == static_cast<ssize_t>(options_.size());
     ::close(fd);
-    if (!written) bad_input(fmt::format("{}: cannot write the trace options", options_path_));
+    options_path_ = path;  // written in prepare(): -a needs the program
   }
   ~ReplayTrace() { ::unlink(options_path_.c_str()); }
   ReplayTrace(const ReplayTrace&) = delete;
@@ -149,6 +147,14 @@ class ReplayTrace {
   // Once PROG is known to start: TDIR emptied of an earlier recording and its
   // session file written.
   void prepare(const launch::LaunchPlan& plan, const tracefile::SessionInfo& replayed) {
+    try {
+      if (trace_->auto_args) options_ += trace_->auto_args_lines(plan);
+    } catch (const LaunchError& e) {
+      bad_input(e.what());
+    }
+    std::ofstream file(options_path_, std::ios::binary | std::ios::trunc);
+    file << options_;
+    if (!file.flush()) bad_input(fmt::format("{}: cannot write the trace options", options_path_));
     out_.prepare();
     session_.emplace(out_.path().string(), plan.isa, replayed.argv, replayed.env, options_);
   }
@@ -168,6 +174,7 @@ class ReplayTrace {
   RecordingDirectory out_;
   std::string options_;
   std::string options_path_;
+  const TraceOptions* trace_ = nullptr;
   std::optional<SessionFile> session_;
 };
 

@@ -5,11 +5,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
-#include "launch/Launcher.hpp"
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "launch/Launcher.hpp"
 
 namespace ariadne::cli {
 
