@@ -49,12 +49,12 @@ bool plausible(const SegmentHeader& h, std::size_t bytes) {
 }  // namespace
 
 void LiveFileDrainer::start() {
-  running_.store(true);
+  running_.reset();
   thread_ = std::thread([this] {
     using Clock = std::chrono::steady_clock;
     auto next_scan = Clock::now();
     std::chrono::microseconds interval = kFastPass;
-    while (running_.load()) {
+    while (!running_.stopped()) {
       const auto now = Clock::now();
       if (now >= next_scan) {
         const std::size_t names = scan();
@@ -64,7 +64,7 @@ void LiveFileDrainer::start() {
                                         : std::max<Clock::duration>(kScanInterval, kScanSpacing * took));
       }
       interval = pass(false) > 0 ? kFastPass : std::min<std::chrono::microseconds>(interval * 2, kSlowPass);
-      std::this_thread::sleep_for(interval);
+      running_.wait_for(interval);
     }
   });
 }
@@ -73,7 +73,7 @@ void LiveFileDrainer::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (thread_.joinable()) {
-    running_.store(false);
+    running_.stop();
     thread_.join();
   }
   pass(true);

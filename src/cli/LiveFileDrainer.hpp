@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/StopSignal.hpp"
 #include "tracefile/Format.hpp"
 
 namespace ariadne::cli {
@@ -53,7 +54,7 @@ class LiveFileDrainer {
   std::filesystem::path dir_;
   std::map<std::string, Mapped> files_;
   std::thread thread_;
-  std::atomic<bool> running_{false};
+  StopSignal running_;
   std::uint64_t copied_ = 0;
   bool said_error_ = false;
   bool stopped_ = false;

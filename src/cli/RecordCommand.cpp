@@ -28,6 +28,7 @@
 #include "cli/RuntimeSettings.hpp"
 #include "cli/SegmentCompressor.hpp"
 #include "cli/SessionFile.hpp"
+#include "cli/StopSignal.hpp"
 #include "cli/TraceOptions.hpp"
 #include "launch/LaunchError.hpp"
 #include "launch/Launcher.hpp"
@@ -197,26 +198,23 @@ void add_record_command(CLI::App& app) {
     ::close(link.target_end);
     sites.started();
     SegmentCompressor compressor(dir);
-    std::atomic<bool> running{true};
+    StopSignal running;
     std::atomic<std::uint64_t> stopped_at{0};  // bytes when --max-size stopped it
     std::thread background([&] {
-      while (running.load()) {
+      while (!running.stopped()) {
         // Segments keep coming while PROG runs: after a pass that found
         // some, look again at once, so that little is left for the end, when
         // the user waits (docs/performance.md, "Recording: side by side").
-        const bool found = compressor.pass(false, 1, &running) > 0;
+        const bool found = compressor.pass(false, 1, running.going()) > 0;
         if (max_size != 0 && stopped_at.load() == 0) {
           const std::uint64_t bytes = recording_bytes(dir);
           if (bytes > max_size && record::request_stop(link.recorder_end)) stopped_at.store(bytes);
         }
-        const auto resume =
-            std::chrono::steady_clock::now() + (found ? std::chrono::milliseconds(0) : compressor.pause());
-        while (running.load() && std::chrono::steady_clock::now() < resume)
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (!found) running.wait_for(compressor.pause());
       }
     });
     const launch::ExitStatus status = launch::wait_forwarding_signals(pid);
-    running.store(false);
+    running.stop();
     background.join();
     drainer.stop();
     const auto finish_start = std::chrono::steady_clock::now();
