@@ -73,9 +73,11 @@ constexpr const char* kPassedSignals =
 
 // Once gdb stops in ariadne_replay_event_reached or _call_reached: up to the
 // innermost frame of the program's own code (out of libariadne-*.so), then
-// `finish` the call into the runtime that frame made, so the program stands
-// right after the replayed call, its results in place (or at the function's
-// entry, for --at-call).
+// run to the end of the call into the runtime that frame made, so the program
+// stands right after the replayed call, its results in place (or at the
+// function's entry, for --at-call). A FinishBreakpoint rather than `finish`:
+// `finish` puts the runtime function's value in gdb's history when the
+// runtime has debug information, and the user's first `print` would be $2.
 constexpr const char* kToProgramFrame =
     "python\n"
     "import gdb\n"
@@ -84,8 +86,8 @@ constexpr const char* kToProgramFrame =
     "while f is not None and 'libariadne' in (gdb.solib_name(f.pc()) or ''):\n"
     "    inner, f = f, f.older()\n"
     "if inner is not None and f is not None:\n"
-    "    inner.select()\n"
-    "    gdb.execute('finish')\n"
+    "    gdb.FinishBreakpoint(inner)\n"
+    "    gdb.execute('continue')\n"
     "end\n";
 
 std::string gdb_script(const launch::LaunchPlan& plan, const DebuggerRequest& r, const std::string& preload,
