@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "record/ChunkFile.hpp"
+#include "tracefile/EventCount.hpp"
 #include "tracefile/FileAccess.hpp"
 #include "tracefile/Format.hpp"
-#include "tracefile/SegmentDecoder.hpp"
 #include "tracefile/SegmentFile.hpp"
 
 namespace ariadne::cli {
@@ -28,30 +28,17 @@ using namespace ariadne::tracefile;
 namespace {
 
 // Calls (entries) and threads (thread_start, or fork_child for a fork
-// child's thread) in a segment, counted by the readers' own decoder up to
-// anything it cannot decode (the readers say what is wrong; this is only the
-// summary's figure, and it agrees with what `report` will count). Threads
+// child's thread) in a segment, as the readers will count them
+// (tracefile/EventCount.hpp), up to anything they cannot decode (the
+// readers say what is wrong; this is only the summary's figure). Threads
 // are counted by their starts, not by the tids of the files: a thread that
 // reuses an ended thread's tid goes on in that tid's files.
-struct Counts {
-  std::uint64_t calls = 0, threads = 0;
-};
-Counts count_events(const std::string& path, const std::vector<std::uint8_t>& raw) {
+EventCounts count_events(const std::string& path, const std::vector<std::uint8_t>& raw) {
   SegmentLoader loader;
   LoadedSegment seg;
   std::vector<Problem> ignored;
-  Counts n;
-  if (!loader.load_bytes(path, raw.data(), raw.size(), /*compressed=*/false, seg, ignored)) return n;
-  SegmentDecoder decoder(SegmentDecoder::WithoutTimes{});
-  decoder.decode(
-      path, loader.data(), seg, /*first=*/true,
-      [&n](const TraceEvent& e) {
-        if (e.kind == Event::entry || e.kind == Event::entry_args) ++n.calls;
-        if (e.kind == Event::thread_start || e.kind == Event::fork_child) ++n.threads;
-        return true;
-      },
-      ignored);
-  return n;
+  if (!loader.load_bytes(path, raw.data(), raw.size(), /*compressed=*/false, seg, ignored)) return {};
+  return count_calls(path, loader.data(), seg);
 }
 
 // One compression context per compressing thread, kept from segment to
@@ -98,7 +85,7 @@ bool SegmentCompressor::compress(const fs::path& seg, bool everything) {
   if (bytes > kMaxChunkFileBytes) return false;
   std::vector<std::uint8_t> raw;
   if (!file.read_at(0, static_cast<std::size_t>(bytes), raw, unreadable)) return false;
-  const Counts counts = count_events(seg.string(), raw);
+  const EventCounts counts = count_events(seg.string(), raw);
   calls_ += counts.calls;
   threads_ += counts.threads;
   const std::string name = seg.string();
