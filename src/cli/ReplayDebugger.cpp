@@ -71,6 +71,44 @@ constexpr const char* kPassedSignals =
     "handle SIGALRM SIGVTALRM SIGPROF SIGUSR1 SIGUSR2 SIGCHLD SIGPIPE SIGURG SIGIO SIGWINCH nostop noprint "
     "pass\n";
 
+// `ariadne-continue`: `continue`, past the runtime's own traps. On x86-64
+// each diverted rdtsc/cpuid/rdrand is an int3 the runtime's SIGTRAP handler
+// serves (docs/replay.md, "Nondeterministic instructions"). gdb stops at
+// each as at an unknown breakpoint, and `handle SIGTRAP pass` cannot help:
+// gdb would then hand the traps of its own internal breakpoints to the
+// program too. So a stop on a SIGTRAP raised by an int3 (si_code SI_KERNEL)
+// that no breakpoint of gdb's explains resumes with the signal; any other
+// stop is the user's.
+constexpr const char* kContinueCommand =
+    "python\n"
+    "import gdb\n"
+    "class AriadneContinue(gdb.Command):\n"
+    "    \"\"\"continue, handing the replay runtime's int3 traps (SIGTRAP) to the program\"\"\"\n"
+    "    def __init__(self):\n"
+    "        super().__init__('ariadne-continue', gdb.COMMAND_RUNNING)\n"
+    "        self.last = None\n"
+    "        gdb.events.stop.connect(self.seen)\n"
+    "    def seen(self, event):\n"
+    "        self.last = event\n"
+    "    def runtime_trap(self):\n"
+    "        if self.last is None or isinstance(self.last, gdb.BreakpointEvent):\n"
+    "            return False\n"
+    "        try:\n"
+    "            return int(gdb.parse_and_eval('$_siginfo.si_signo')) == 5 and \\\n"
+    "                int(gdb.parse_and_eval('$_siginfo.si_code')) == 0x80\n"
+    "        except gdb.error:\n"
+    "            return False\n"
+    "    def invoke(self, argument, from_tty):\n"
+    "        command = 'continue'\n"
+    "        while True:\n"
+    "            self.last = None\n"
+    "            gdb.execute(command, to_string=True)\n"
+    "            if not self.runtime_trap():\n"
+    "                break\n"
+    "            command = 'signal SIGTRAP'\n"
+    "AriadneContinue()\n"
+    "end\n";
+
 // Once gdb stops in ariadne_replay_event_reached or _call_reached: up to the
 // innermost frame of the program's own code (out of libariadne-*.so), then
 // run to the end of the call into the runtime that frame made, so the program
@@ -78,16 +116,26 @@ constexpr const char* kPassedSignals =
 // function's entry, for --at-call). A FinishBreakpoint rather than `finish`:
 // `finish` puts the runtime function's value in gdb's history when the
 // runtime has debug information, and the user's first `print` would be $2.
+// A diverted instruction's event is replayed in the runtime's SIGTRAP
+// handler (x86-64) or from the instruction's stub, code in no object file
+// (AArch64), not in a call: the runtime names where the program resumes,
+// past the instruction (the second argument), and gdb runs to there.
 constexpr const char* kToProgramFrame =
     "python\n"
     "import gdb\n"
+    "resume = int(gdb.parse_and_eval('$%s' % ('x1' if 'aarch64' in "
+    "gdb.selected_frame().architecture().name()\n"
+    "                                         else 'rsi'))) & 0xffffffffffffffff\n"
     "f = gdb.newest_frame()\n"
     "inner = None\n"
     "while f is not None and 'libariadne' in (gdb.solib_name(f.pc()) or ''):\n"
     "    inner, f = f, f.older()\n"
-    "if inner is not None and f is not None:\n"
+    "if resume != 0:\n"
+    "    gdb.execute('tbreak *%#x thread %d' % (resume, gdb.selected_thread().num))\n"
+    "    gdb.execute('ariadne-continue')\n"
+    "elif inner is not None and f is not None:\n"
     "    gdb.FinishBreakpoint(inner)\n"
-    "    gdb.execute('continue')\n"
+    "    gdb.execute('ariadne-continue')\n"
     "end\n";
 
 std::string gdb_script(const launch::LaunchPlan& plan, const DebuggerRequest& r, const std::string& preload,
@@ -112,6 +160,7 @@ std::string gdb_script(const launch::LaunchPlan& plan, const DebuggerRequest& r,
     s += fmt::format("file {}\ntarget remote localhost:{}\n", plan.program, port);
   }
   s += kPassedSignals;
+  s += kContinueCommand;
   // Not gdb's own `break FUNCTION`: on x86-64 its int3 would sit on the
   // patched entry, and gdb would write back the bytes it saw before the
   // runtime patched them.
@@ -119,14 +168,14 @@ std::string gdb_script(const launch::LaunchPlan& plan, const DebuggerRequest& r,
   // Native: started and stopped at its first instruction (so that the
   // pending breakpoint is resolved as the libraries load), then on.
   if (port == 0) s += "starti\n";
-  s += "continue\n";
+  s += "ariadne-continue\n";
   if (r.at_event != 0) {
     s += kToProgramFrame;
   } else {
     // --at-call: on to the function's body (the second argument), by this
     // thread; then over its prologue, to where its arguments are where the
     // debug information says.
-    s += fmt::format("eval \"tbreak *%#lx thread %d\", ${}, $_thread\ncontinue\n",
+    s += fmt::format("eval \"tbreak *%#lx thread %d\", ${}, $_thread\nariadne-continue\n",
                      plan.isa == arch::Isa::aarch64 ? "x1" : "rsi");
     s += "python\n"
          "f = gdb.selected_frame()\n"

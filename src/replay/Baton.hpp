@@ -30,6 +30,9 @@ void check_position(ReplayThread* me, const EventView& ev) noexcept;
 // stop_at_call: at the call-th call of the sites matching the regex (false
 // when none does).
 void stop_after_event(std::uint64_t event) noexcept;
+// Where the program resumes after the event being replayed, when that is
+// not the return of a call it made (a diverted instruction); 0 after it.
+void set_resume_address(std::uintptr_t pc) noexcept;
 bool stop_at_call(const char* regex, std::uint64_t call) noexcept;
 void after_event(ReplayThread* me, const EventView& ev) noexcept;
 

@@ -17,10 +17,13 @@
 // gdb's breakpoints: the event (--at) has just been replayed, a call's
 // results in the program's memory; the call (--at-call) is at its function's
 // entry. Exported, out of line and whole, so that gdb finds them by name.
+// `resume`: where the program goes on when the event is a diverted
+// instruction's (replayed in a SIGTRAP handler or a stub, not in a call the
+// program made), else 0.
 volatile unsigned long long ariadne_replay_stopped_at = 0;
 extern "C" __attribute__((visibility("default"), noipa, used)) void ariadne_replay_event_reached(
-    unsigned long long event) {
-  ariadne_replay_stopped_at = event;
+    unsigned long long event, unsigned long long resume) {
+  ariadne_replay_stopped_at = event ^ resume;
 }
 // `body`: where the function goes on after its patched entry (gdb's unwinder
 // sees no frame of the function before that on AArch64).
@@ -36,6 +39,7 @@ namespace {
 constinit std::uint64_t g_stop_event = 0;  // from 1, as `ariadne info --events` counts; 0: none
 constinit std::uint64_t g_stop_call = 0;
 constinit std::atomic<std::uint64_t> g_calls_seen{0};
+constinit std::uintptr_t g_resume = 0;  // set by the baton holder only
 
 const char* function_at(std::uintptr_t pc) noexcept {
   const trace::Site* s = pc != 0 ? trace::find_site(pc) : nullptr;
@@ -55,6 +59,8 @@ void on_call(const trace::Site& site, trace::Frame& frame, void*) {
 
 void stop_after_event(std::uint64_t event) noexcept { g_stop_event = event; }
 
+void set_resume_address(std::uintptr_t pc) noexcept { g_resume = pc; }
+
 bool stop_at_call(const char* regex, std::uint64_t call) noexcept {
   g_stop_call = call;
   // Its sites unmuted, an entry handler counts their calls; every other site
@@ -70,7 +76,7 @@ void after_event(ReplayThread* me, const EventView& ev) noexcept {
   sys_print(2, "ariadne replay: event %llu replayed (%s by thread %u at tick %llu, in %s): stopped for gdb\n",
             static_cast<unsigned long long>(g_stop_event), what, me != nullptr ? me->index : 0u,
             static_cast<unsigned long long>(current_ticks()), function_at(trace::last_entry_site()));
-  ariadne_replay_event_reached(g_stop_event);
+  ariadne_replay_event_reached(g_stop_event, g_resume);
 }
 
 }  // namespace ariadne::replay

@@ -18,6 +18,7 @@
 #include "arch/NondetInsn.hpp"
 #include "arch/RawSyscall.hpp"
 #include "ariadne/trace.hpp"
+#include "replay/Baton.hpp"
 #include "replay/Interposer.hpp"
 #include "replay/Session.hpp"
 
@@ -146,7 +147,9 @@ void arrived(std::size_t index, void* context) {
              o[0] = {&r->value, sizeof r->value};
              return 1;
            }};
+    set_resume_address(arrival.site->address + arrival.site->length);
     call(me, kCallNondetInsn, digest_words({kCallNondetInsn, arrival.site->address}), false, false, a);
+    set_resume_address(0);
   }
   arch::nondet_deliver(*arrival.site, context, arrival.value);
   errno = saved_errno;

@@ -39,7 +39,7 @@ std::optional<EventCounts> scan_counts(const std::uint8_t* data, const LoadedSeg
         return n;
       case Event::entry:
         if (!skip_varint(p, end) || !skip_varint(p, end)) return n;  // truncated
-        if (depth >= kMaxOpenCalls) return n;                      // too deep
+        if (depth >= kMaxOpenCalls) return n;                        // too deep
         ++depth;
         ++n.calls;
         break;
@@ -59,7 +59,7 @@ std::optional<EventCounts> scan_counts(const std::uint8_t* data, const LoadedSeg
         break;
       default:
         if (tag > static_cast<std::uint8_t>(Event::stack_switch)) return n;  // a bad tag
-        return std::nullopt;  // the decoder's
+        return std::nullopt;                                                 // the decoder's
     }
   }
   return n;
@@ -81,7 +81,8 @@ EventCounts decode_counts(const std::string& path, const std::vector<std::uint8_
   return n;
 }
 
-EventCounts count_calls(const std::string& path, const std::vector<std::uint8_t>& data, const LoadedSegment& seg) {
+EventCounts count_calls(const std::string& path, const std::vector<std::uint8_t>& data,
+                        const LoadedSegment& seg) {
   if (const auto scanned = scan_counts(data.data(), seg)) return *scanned;
   return decode_counts(path, data, seg);
 }

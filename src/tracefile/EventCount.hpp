@@ -30,10 +30,12 @@ struct EventCounts {
 std::optional<EventCounts> scan_counts(const std::uint8_t* data, const LoadedSegment& seg);
 
 // The decoder alone (SegmentDecoder, WithoutTimes).
-EventCounts decode_counts(const std::string& path, const std::vector<std::uint8_t>& data, const LoadedSegment& seg);
+EventCounts decode_counts(const std::string& path, const std::vector<std::uint8_t>& data,
+                          const LoadedSegment& seg);
 
 // The scan, or the decoder where the scan gives up: what SegmentDecoder
 // would count in the segment, events up to the first it cannot decode.
-EventCounts count_calls(const std::string& path, const std::vector<std::uint8_t>& data, const LoadedSegment& seg);
+EventCounts count_calls(const std::string& path, const std::vector<std::uint8_t>& data,
+                        const LoadedSegment& seg);
 
 }  // namespace ariadne::tracefile

@@ -37,7 +37,9 @@
 #                   the call filled, which must be the recorded reading; and
 #                   at the third call of read_clock (`--at-call`), gdb prints
 #                   its argument, 3. An ariadne that itself runs under
-#                   qemu-user (the aarch64 presets) must refuse --gdb.
+#                   qemu-user (the aarch64 presets) must refuse --gdb. And
+#                   --at the event of its rdtsc / mrs cntvct_el0: gdb stands
+#                   right after it, the recorded value in the register.
 # Environment: ARIADNE, WORK, BIN (the directory of the suite's programs);
 # llsc and nondet also ARCH (aarch64 or x86_64) and RECORDS.
 set -u
@@ -318,8 +320,12 @@ case $case_name in
       case $arch in x86_64) cc=gcc ;; aarch64) cc=aarch64-linux-gnu-gcc ;; esac
       prog=$work/gdb_target-$arch
       # shellcheck disable=SC2046
+      case $arch in
+        x86_64) counter=("$src/gdb_counter_x86_64.c") value='print/u (($rdx & 0xffffffff) << 32) | ($rax & 0xffffffff)' ;;
+        aarch64) counter=(-I"$src/../../src/arch/aarch64" "$src/gdb_counter_aarch64.S") value='print/u $x0' ;;
+      esac
       $cc $("$ARIADNE" flags --arch $arch) -g -O"$OPT" -D_GNU_SOURCE -I"$src" -o "$prog" "$src/gdb_target.c" \
-        -lpthread || fail "cannot build gdb_target for $arch"
+        "${counter[@]}" -lpthread || fail "cannot build gdb_target for $arch"
       d=$work/rec-$arch
       "$ARIADNE" record --replayable -o "$d" -- "$prog" >"$d.out" 2>"$d.err" || fail "$arch: recording failed"
       event=$("$ARIADNE" info --events "$d" | awk '$5 == "clock_gettime" { if (++n == 2) { print $1; exit } }')
@@ -336,6 +342,20 @@ case $case_name in
         fail "$arch: replay --gdb --at-call read_clock:3: exit $?: $(tail -n 3 "$d.call")"
       grep -qx '\$1 = 3' "$d.call" || fail "$arch: --at-call read_clock:3: $(grep '^\$' "$d.call")"
       echo "gdb ($arch, -O$OPT): --at-call read_clock:3: $(grep 'stopped for gdb' "$d.call" | sed 's/^ariadne replay: //'); gdb: \$1 = 3"
+      # The counter read, replayed from a SIGTRAP handler (x86-64) or a stub
+      # (AArch64): gdb must stand right after the instruction, in
+      # read_counter, the recorded value in its destination register.
+      event=$("$ARIADNE" info --events "$d" | awk '/a nondeterministic instruction/ { print $1; exit }')
+      [ -n "$event" ] || fail "$arch: no nondeterministic instruction in info --events"
+      recorded=$(sed -n 's/^counter: //p' "$d.out")
+      printf 'info symbol $pc\n%s\n' "$value" >"$work/insn.gdb"
+      timeout 120 "$ARIADNE" replay "$d" --gdb --at "$event" --gdb-script "$work/insn.gdb" >"$d.insn" 2>&1 ||
+        fail "$arch: replay --gdb --at $event (the counter read): exit $?: $(tail -n 3 "$d.insn")"
+      where=$(grep ' in section ' "$d.insn")
+      [[ $where == "read_counter + "* ]] || fail "$arch: --at $event: stopped at '$where', not in read_counter: $(tail -n 5 "$d.insn")"
+      got=$(sed -n 's/^\$1 = //p' "$d.insn")
+      [ "$got" = "$recorded" ] || fail "$arch: --at $event: gdb printed the counter $got, recorded $recorded"
+      echo "gdb ($arch, -O$OPT): --at $event: $(grep 'stopped for gdb' "$d.insn" | sed 's/^ariadne replay: //'); at $where; gdb: \$1 = $got, the recorded 'counter: $recorded'"
     done
     ;;
   *)

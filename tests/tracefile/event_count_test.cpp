@@ -1,8 +1,6 @@
 // tracefile/EventCount: the scan that `ariadne record` counts calls with
 // must count what the readers' decoder counts, on well-formed segments and
 // on damaged ones (the scan stops, or hands over, where the decoder stops).
-#include "tracefile/EventCount.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "TraceBuilder.hpp"
+#include "tracefile/EventCount.hpp"
 #include "tracefile/SegmentDecoder.hpp"  // kMaxOpenCalls
 
 namespace ariadne::tracefile {
@@ -62,12 +61,25 @@ std::vector<std::uint8_t> stream(std::mt19937_64& rng, bool rare_events, std::ui
       ev.thread_exit(next());
     } else if (rare_events) {
       switch (rng() % 6) {
-        case 0: ev.signal(next(), 10); break;
-        case 1: ev.lost(next(), rng() % 9); break;
-        case 2: ev.entry_args(1, next(), {test::int_value(-3)}); ++open; break;
-        case 3: ev.stack_switch(next(), rng() % 3, 1, 0); break;
-        case 4: ev.fork(next(), 77); break;
-        default: ev.fork_child(next(), 1, {4, 5}); break;
+        case 0:
+          ev.signal(next(), 10);
+          break;
+        case 1:
+          ev.lost(next(), rng() % 9);
+          break;
+        case 2:
+          ev.entry_args(1, next(), {test::int_value(-3)});
+          ++open;
+          break;
+        case 3:
+          ev.stack_switch(next(), rng() % 3, 1, 0);
+          break;
+        case 4:
+          ev.fork(next(), 77);
+          break;
+        default:
+          ev.fork_child(next(), 1, {4, 5});
+          break;
       }
     }
   }
@@ -97,10 +109,18 @@ TEST(EventCount, ScanStopsWhereTheDecoderStopsOnDamagedSegments) {
     std::vector<std::uint8_t> p = stream(rng, i % 3 == 0, 0);
     if (p.empty()) continue;
     switch (i % 4) {
-      case 0: p[rng() % p.size()] = static_cast<std::uint8_t>(rng()); break;  // a byte changed
-      case 1: p.resize(rng() % p.size()); break;                              // cut short
-      case 2: p.insert(p.begin() + static_cast<long>(rng() % p.size()), 0xff); break;
-      default: std::memset(p.data() + rng() % p.size(), 0x80, 1); break;  // a varint run on
+      case 0:
+        p[rng() % p.size()] = static_cast<std::uint8_t>(rng());
+        break;  // a byte changed
+      case 1:
+        p.resize(rng() % p.size());
+        break;  // cut short
+      case 2:
+        p.insert(p.begin() + static_cast<long>(rng() % p.size()), 0xff);
+        break;
+      default:
+        std::memset(p.data() + rng() % p.size(), 0x80, 1);
+        break;  // a varint run on
     }
     const Built b = segment(p, static_cast<std::uint32_t>(i % 2), static_cast<std::uint32_t>(rng() % 3));
     EXPECT_EQ(count_calls("seg", b.data, b.seg), decoded(b)) << "segment " << i;
