@@ -2,8 +2,8 @@
 // (DIR/<proc>/t<tid>-<seq>.seg, and at the end what the threads' live files
 // hold) to .seg.zst (one zstd frame with its content
 // checksum) while the program runs, and every remaining one at the end, and
-// keeps the figures of the summary line. Calls are counted with the
-// readers' segment decoder (src/tracefile/SegmentDecoder.hpp).
+// keeps the figures of the summary line. Calls are counted as the readers
+// count them, by a scan (src/tracefile/EventCount.hpp).
 #pragma once
 
 #include <atomic>
