@@ -241,7 +241,8 @@ void add_info_command(CLI::App& app) {
     Progress progress("info", selected_bytes(t.dir, o->sel));
     attach(t.dir, progress);
     struct Counts {
-      std::uint64_t events = 0, calls = 0, lost = 0, raw = 0, zst = 0, disk = 0, first = UINT64_MAX, last = 0;
+      std::uint64_t events = 0, calls = 0, lost = 0, unhooked = 0, raw = 0, zst = 0, disk = 0,
+                    first = UINT64_MAX, last = 0;
     };
     std::vector<Counts> per(t.dir.processes().size());
     Counts all;
@@ -250,6 +251,7 @@ void add_info_command(CLI::App& app) {
       if (!o->sel.process(p)) continue;
       Counts& c = per[i];
       c.disk = size_of(p.dir + "/process");
+      c.unhooked = p.unhooked;
       for (const auto& th : p.threads) {
         for (const auto& f : th.segments) {
           (f.compressed ? c.zst : c.raw) += 1;
@@ -270,6 +272,7 @@ void add_info_command(CLI::App& app) {
       all.events += c.events;
       all.calls += c.calls;
       all.lost += c.lost;
+      all.unhooked += c.unhooked;
       all.raw += c.raw;
       all.zst += c.zst;
       all.disk += c.disk;
@@ -295,6 +298,9 @@ void add_info_command(CLI::App& app) {
     std::printf("Events       %llu\n", static_cast<unsigned long long>(all.events));
     std::printf("Calls        %llu\n", static_cast<unsigned long long>(all.calls));
     if (all.lost > 0) std::printf("Lost events  %llu\n", static_cast<unsigned long long>(all.lost));
+    if (all.unhooked > 0)
+      std::printf("Unhooked     %llu calls got no return hook: their exits were not traced\n",
+                  static_cast<unsigned long long>(all.unhooked));
     std::printf("Segments     %llu raw, %llu compressed\n", static_cast<unsigned long long>(all.raw),
                 static_cast<unsigned long long>(all.zst));
     std::printf("On disk      %s (%llu bytes)\n", bytes_text(all.disk).c_str(),
@@ -334,6 +340,9 @@ void add_info_command(CLI::App& app) {
       std::printf("  Threads    %zu: %s\n", p.threads.size(), tids.c_str());
       std::printf("  Events     %llu, calls %llu\n", static_cast<unsigned long long>(c.events),
                   static_cast<unsigned long long>(c.calls));
+      if (c.unhooked > 0)
+        std::printf("  Unhooked   %llu calls (no return hook: exits not traced)\n",
+                    static_cast<unsigned long long>(c.unhooked));
       std::printf("  Segments   %llu raw, %llu compressed, %s on disk\n",
                   static_cast<unsigned long long>(c.raw), static_cast<unsigned long long>(c.zst),
                   bytes_text(c.disk).c_str());

@@ -154,6 +154,13 @@ Table collect(const std::string& path, Opts& o, bool print_threads, std::uint64_
         }
       });
   progress.done();
+  for (const ProcessInfo& p : t.dir.processes()) {
+    if (p.unhooked != 0 && o.sel.process(p))
+      o.notes.push_back(fmt::format(
+          "# {}process {}: {} call{} got no return hook (the runtime could not grow a shadow stack): "
+          "their exits were not traced, so they stay open (not timed, not in the table)",
+          path == o.base ? "base recording, " : "", p.pid, p.unhooked, p.unhooked == 1 ? "" : "s"));
+  }
   problems.insert(problems.end(), t.problems.begin(), t.problems.end());
   return all;
 }

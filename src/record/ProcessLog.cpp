@@ -18,6 +18,7 @@
 #include "record/ChunkFile.hpp"
 #include "trace/RuntimeMappings.hpp"
 #include "trace/SiteTable.hpp"
+#include "trace/StackRegions.hpp"
 
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
@@ -197,6 +198,10 @@ void write_stacks_chunk() noexcept {
 
 void write_process_end(std::uint32_t kind, std::uint32_t value) noexcept {
   if (g_fd < 0 || g_ended.exchange(true)) return;
+  if (const std::uint64_t unhooked = trace::detail::unhooked_calls(); unhooked != 0) {
+    std::uint8_t count[kMaxVarint];
+    write_chunk(g_fd, ChunkType::unhooked, count, put_varint(count, unhooked));
+  }
   write_clock_chunk();
   std::uint8_t buf[2 * kMaxVarint];
   std::size_t n = put_varint(buf, kind);

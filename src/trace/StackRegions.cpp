@@ -452,6 +452,23 @@ ShadowStack* shadow_stack_for(std::uintptr_t key) noexcept {
   return s;
 }
 
+// ARIADNE_SHADOW_LIMIT=N: no shadow stack grows past N entries (0 or unset:
+// as far as memory allows). For tests of what the recording says of calls
+// left unhooked, and to bound the runtime's memory on a runaway recursion.
+static std::uint64_t shadow_limit() noexcept {
+  static std::atomic<std::uint64_t> limit{UINT64_MAX};  // UINT64_MAX: not read yet
+  std::uint64_t v = limit.load(std::memory_order_relaxed);
+  if (v == UINT64_MAX) {
+    v = 0;
+    if (const char* text = std::getenv("ARIADNE_SHADOW_LIMIT"); text != nullptr) {
+      for (; *text >= '0' && *text <= '9' && v < (UINT64_MAX - 9) / 10; ++text)
+        v = v * 10 + static_cast<std::uint64_t>(*text - '0');
+    }
+    limit.store(v, std::memory_order_relaxed);
+  }
+  return v;
+}
+
 ShadowStack* grow_shadow_stack(ShadowStack* s) noexcept {
   Locked l;
   if (!l.held()) return nullptr;
@@ -460,6 +477,8 @@ ShadowStack* grow_shadow_stack(ShadowStack* s) noexcept {
   const std::size_t old_bytes = shadow_bytes(s->capacity);
   const std::size_t new_bytes = old_bytes * 2;
   if (new_bytes / sizeof(ShadowEntry) >= UINT32_MAX) return nullptr;
+  if (const std::uint64_t limit = shadow_limit(); limit != 0 && capacity_of(new_bytes) > limit)
+    return nullptr;
   void* p = remap_bytes(s, old_bytes, new_bytes);
   if (p == nullptr) return nullptr;
   auto* n = static_cast<ShadowStack*>(p);

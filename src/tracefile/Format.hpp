@@ -90,6 +90,10 @@ enum class ChunkType : std::uint32_t {
   sites = 19,    // V module index, V count, then per site: V site id, V address - load base, S name
   process_end = 20,  // V exit kind (0 exit, 1 signal), V value
   stacks = 21,       // V 1: the process switched stacks (its segments hold stack_switch events)
+  // V calls that got no return hook (a shadow stack could not grow or be
+  // made): their entries are recorded, their exits are not. Before
+  // process_end, when there were any. (Readers before it skip it.)
+  unhooked = 22,
 };
 
 enum class StopReason : std::uint32_t { max_size = 1 };  // limit: --max-size bytes

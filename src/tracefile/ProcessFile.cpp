@@ -132,6 +132,10 @@ void parse_process_file(const std::string& path, const std::vector<std::uint8_t>
           case ChunkType::stacks:
             p.switches_stacks = true;
             break;
+          case ChunkType::unhooked:
+            if (!r.varint(p.unhooked))
+              return bad_chunk(path, c, r, "count of calls with no return hook", problems);
+            break;
           case ChunkType::process_end:
             if (!r.varint_as(p.exit_kind) || !r.varint_as(p.exit_value))
               return bad_chunk(path, c, r, "exit status", problems);

@@ -81,6 +81,7 @@ struct ProcessInfo {
   std::vector<ThreadInfo> threads;          // by tid
   bool ended = false;                       // process_end chunk present
   bool switches_stacks = false;             // stacks chunk: fibers to pair across threads (walk_fibers)
+  std::uint64_t unhooked = 0;               // calls whose exits were not traced (unhooked chunk)
   int exit_kind = 0, exit_value = 0;
 
   // CLOCK_MONOTONIC ns of a counter value of this process.

@@ -57,6 +57,30 @@ case $case_name in
     printf '%s\n' "$out" | grep -q "ariadne abicheck: $((n + 2)) calls checked, no violation" || fail "abicheck"
     printf '%s\n' "$out" | tail -1
     ;;
+  unhooked)
+    # A shadow stack that may not grow past 1000 entries (ARIADNE_SHADOW_LIMIT):
+    # the calls deeper than it get no return hook. Said once on stderr, and
+    # the recording says how many (the process's unhooked chunk): `info`
+    # shows it, `report` says those calls stay open.
+    n=5000
+    out=$(ARIADNE_SHADOW_LIMIT=1000 "$ARIADNE" record -o "$dir" -- "$PROBE" deep $n 2>&1); rc=$?
+    [ "$rc" -eq 0 ] || fail "exit status $rc"
+    said=$(printf '%s\n' "$out" | grep -c 'no return hook')
+    [ "$said" -eq 1 ] || fail "the runtime said 'no return hook' $said times, expected once"
+    events=$("$DECODE" "$dir") || fail "decoder found problems"
+    missing=$(($(count ' entry ') - $(count ' exit$')))
+    [ "$missing" -gt 0 ] || fail "no exit missing: the limit did not apply"
+    info=$("$ARIADNE" info "$dir" 2>&1) || fail "info: $info"
+    line=$(printf '%s\n' "$info" | grep '^Unhooked ') || fail "info shows no Unhooked line"
+    [[ $line == "Unhooked     $missing calls got no return hook"* ]] || fail "info: '$line', $missing exits missing"
+    report=$("$ARIADNE" report "$dir" 2>&1) || fail "report: $report"
+    printf '%s\n' "$report" | grep -qx "# $missing calls still open at the end of the recording (not timed)" ||
+      fail "report: $(printf '%s\n' "$report" | grep '^#')"
+    note=$(printf '%s\n' "$report" | grep -E "^# process [0-9]+: $missing calls got no return hook") ||
+      fail "report does not say the calls got no return hook: $(printf '%s\n' "$report" | grep '^#')"
+    echo "unhooked: $missing of $((n + 4)) calls' exits missing; info: $line"
+    echo "unhooked: report: $note"
+    ;;
   threads)
     # Short-lived threads, sixteen at a time: each one's stack is retired when
     # it ends (glibc hands it to a later thread, which must not inherit its
