@@ -74,6 +74,11 @@ constexpr std::size_t kFirstShadowBytes = 32 * 1024;  // 127 entries; doubles wh
 // little of it touched. (A pooled coroutine stack registered again keeps its
 // shadow stack anyway.)
 constexpr std::size_t kSpareShadows = 64;
+// ARIADNE_SHADOW_LIMIT=N: no shadow stack grows past N entries (0 or unset:
+// as far as memory allows). For tests of what the recording says of calls
+// left unhooked, and to bound the runtime's memory on a runaway recursion.
+// Read once, by init_stack_regions.
+constinit std::uint64_t g_shadow_limit = 0;
 
 std::size_t shadow_bytes(std::uint32_t capacity) {
   return offsetof(ShadowStack, entries) + sizeof(ShadowEntry) * capacity;
@@ -452,23 +457,6 @@ ShadowStack* shadow_stack_for(std::uintptr_t key) noexcept {
   return s;
 }
 
-// ARIADNE_SHADOW_LIMIT=N: no shadow stack grows past N entries (0 or unset:
-// as far as memory allows). For tests of what the recording says of calls
-// left unhooked, and to bound the runtime's memory on a runaway recursion.
-static std::uint64_t shadow_limit() noexcept {
-  static std::atomic<std::uint64_t> limit{UINT64_MAX};  // UINT64_MAX: not read yet
-  std::uint64_t v = limit.load(std::memory_order_relaxed);
-  if (v == UINT64_MAX) {
-    v = 0;
-    if (const char* text = std::getenv("ARIADNE_SHADOW_LIMIT"); text != nullptr) {
-      for (; *text >= '0' && *text <= '9' && v < (UINT64_MAX - 9) / 10; ++text)
-        v = v * 10 + static_cast<std::uint64_t>(*text - '0');
-    }
-    limit.store(v, std::memory_order_relaxed);
-  }
-  return v;
-}
-
 ShadowStack* grow_shadow_stack(ShadowStack* s) noexcept {
   Locked l;
   if (!l.held()) return nullptr;
@@ -477,8 +465,7 @@ ShadowStack* grow_shadow_stack(ShadowStack* s) noexcept {
   const std::size_t old_bytes = shadow_bytes(s->capacity);
   const std::size_t new_bytes = old_bytes * 2;
   if (new_bytes / sizeof(ShadowEntry) >= UINT32_MAX) return nullptr;
-  if (const std::uint64_t limit = shadow_limit(); limit != 0 && capacity_of(new_bytes) > limit)
-    return nullptr;
+  if (g_shadow_limit != 0 && capacity_of(new_bytes) > g_shadow_limit) return nullptr;
   void* p = remap_bytes(s, old_bytes, new_bytes);
   if (p == nullptr) return nullptr;
   auto* n = static_cast<ShadowStack*>(p);
@@ -527,6 +514,10 @@ void set_thread_start_observer(void (*observer)(std::uint32_t creator_tid)) noex
 
 void init_stack_regions() noexcept {
   g_key_ready = ::pthread_key_create(&g_exit_key, on_thread_exit) == 0;
+  if (const char* text = std::getenv("ARIADNE_SHADOW_LIMIT"); text != nullptr) {
+    for (; *text >= '0' && *text <= '9' && g_shadow_limit < (UINT64_MAX - 9) / 10; ++text)
+      g_shadow_limit = g_shadow_limit * 10 + static_cast<std::uint64_t>(*text - '0');
+  }
   // A fork while another thread holds the lock must not leave it held in
   // the child, whose only thread is the forking one.
   ::pthread_atfork([] { (void)lock(); }, [] { unlock(); },

@@ -2,26 +2,11 @@
 
 #include <vector>
 
+#include "tracefile/ByteReader.hpp"
 #include "tracefile/Format.hpp"
 #include "tracefile/SegmentDecoder.hpp"
 
 namespace ariadne::tracefile {
-
-namespace {
-
-// One varint skipped; false where the decoder's ByteReader::varint fails.
-inline bool skip_varint(const std::uint8_t*& p, const std::uint8_t* end) {
-  if (p < end && *p < 0x80) {  // most deltas and site ids: one byte
-    ++p;
-    return true;
-  }
-  std::uint64_t ignored;
-  const std::size_t n = get_varint(p, end, ignored);
-  p += n;
-  return n != 0;
-}
-
-}  // namespace
 
 std::optional<EventCounts> scan_counts(const std::uint8_t* data, const LoadedSegment& seg) {
   const SegmentHeader& h = seg.header;
@@ -29,32 +14,35 @@ std::optional<EventCounts> scan_counts(const std::uint8_t* data, const LoadedSeg
   // thread's first starts with the header's open calls (when within the
   // readers' limit), the first with none.
   std::uint64_t depth = h.seq != 0 && h.depth <= kMaxOpenCalls ? h.depth : 0;
-  const std::uint8_t* p = data + seg.payload_begin;
-  const std::uint8_t* const end = data + seg.payload_end;
+  // The decoder's own reader: a varint is cut short or overlong exactly
+  // where the decoder finds it so.
+  ByteReader r(data + seg.payload_begin, data + seg.payload_end);
   EventCounts n;
-  while (p < end) {
-    const std::uint8_t tag = *p++;
+  std::uint64_t v;
+  while (!r.at_end()) {
+    std::uint8_t tag;
+    r.u8(tag);
     switch (static_cast<Event>(tag)) {
       case Event::end:
         return n;
       case Event::entry:
-        if (!skip_varint(p, end) || !skip_varint(p, end)) return n;  // truncated
-        if (depth >= kMaxOpenCalls) return n;                        // too deep
+        if (!r.varint(v) || !r.varint(v)) return n;  // truncated
+        if (depth >= kMaxOpenCalls) return n;        // too deep
         ++depth;
         ++n.calls;
         break;
       case Event::exit:
       case Event::exit_unwound:
-        if (!skip_varint(p, end)) return n;
+        if (!r.varint(v)) return n;
         if (depth == 0) return n;  // an exit with no call open (no lost marker before: the scan has none)
         --depth;
         break;
       case Event::thread_exit:
       case Event::clock:
-        if (!skip_varint(p, end)) return n;
+        if (!r.varint(v)) return n;
         break;
       case Event::thread_start:
-        if (!skip_varint(p, end) || !skip_varint(p, end)) return n;
+        if (!r.varint(v) || !r.varint(v)) return n;
         ++n.threads;
         break;
       default:

@@ -27,6 +27,7 @@ for prog in "$@"; do
   failed=0
   distinct=0
   for ((i = 1; i <= max_runs; i++)); do
+    runs_done=$i
     timeout -k 10 60 "$prog" >"$tmp/$name.$i.out" 2>"$tmp/$name.$i.err"
     rc=$?
     if [ $rc -ne 0 ] || ! grep -qx EXIT-SUCCESS "$tmp/$name.$i.out"; then
@@ -40,8 +41,6 @@ for prog in "$@"; do
     distinct=$(for f in "$tmp/$name".*.out; do md5sum <"$f"; done | sort -u | wc -l)
     if [ "$i" -ge "$runs" ] && { [ "$distinct" -ge "$min" ] || [ $failed -eq 1 ]; }; then break; fi
   done
-  [ "$i" -gt "$max_runs" ] && i=$max_runs
-  runs_done=$i
   echo "$name: $distinct distinct outputs in $runs_done runs"
   if [ $failed -eq 1 ] || [ "$distinct" -lt "$min" ]; then status=1; fi
 done

@@ -317,13 +317,21 @@ case $case_name in
       exit 0
     fi
     for arch in x86_64 aarch64; do
-      case $arch in x86_64) cc=gcc ;; aarch64) cc=aarch64-linux-gnu-gcc ;; esac
+      # The counter read's source, and how gdb prints the value it read.
+      case $arch in
+        x86_64)
+          cc=gcc
+          counter=("$src/gdb_counter_x86_64.c")
+          value='print/u (($rdx & 0xffffffff) << 32) | ($rax & 0xffffffff)'
+          ;;
+        aarch64)
+          cc=aarch64-linux-gnu-gcc
+          counter=(-I"$src/../../src/arch/aarch64" "$src/gdb_counter_aarch64.S")
+          value='print/u $x0'
+          ;;
+      esac
       prog=$work/gdb_target-$arch
       # shellcheck disable=SC2046
-      case $arch in
-        x86_64) counter=("$src/gdb_counter_x86_64.c") value='print/u (($rdx & 0xffffffff) << 32) | ($rax & 0xffffffff)' ;;
-        aarch64) counter=(-I"$src/../../src/arch/aarch64" "$src/gdb_counter_aarch64.S") value='print/u $x0' ;;
-      esac
       $cc $("$ARIADNE" flags --arch $arch) -g -O"$OPT" -D_GNU_SOURCE -I"$src" -o "$prog" "$src/gdb_target.c" \
         "${counter[@]}" -lpthread || fail "cannot build gdb_target for $arch"
       d=$work/rec-$arch
