@@ -65,17 +65,33 @@ T new-session -d -s tui -x 120 -y 40 "'$ARIADNE' tui '$dir' 2>'$stderr_file'; ec
 shot=
 screen() { shot=$(T capture-pane -p -t tui) || fail "capture-pane failed (the view ended early?)"; }
 # wait_for REGEX WHAT: until a line of the screen matches REGEX (grep -E),
-# for at most 60 s (the AArch64 build of ariadne runs under QEMU).
+# for at most 60 s (the AArch64 build of ariadne runs under QEMU), and then
+# until the screen holds still: a capture can catch a redraw half done (the
+# new title over the old view's rows, seen once under load).
 wait_for() {
   local deadline=$((SECONDS + 60))
   while :; do
     screen
-    grep -Eq -- "$1" <<<"$shot" && return 0
+    if grep -Eq -- "$1" <<<"$shot"; then
+      settle
+      return 0
+    fi
     [ $SECONDS -ge $deadline ] && {
       echo "$shot"
       fail "$2: no line /$1/ on the screen"
     }
     sleep 0.1
+  done
+}
+# settle: captures until two in a row, 0.1 s apart, are the same.
+settle() {
+  local before
+  while :; do
+    before=$shot
+    sleep 0.1
+    screen
+    [ "$shot" = "$before" ] && return 0
+    [ $SECONDS -ge $deadline ] && return 0  # wait_for's deadline: the checks after it will say what is wrong
   done
 }
 has() { grep -Eq -- "$1" <<<"$shot" || {
