@@ -70,6 +70,39 @@ inline LeftBehind leave_live_file(tracefile::SegmentHeader* h) noexcept {
   return LeftBehind::leave;
 }
 
+// Where a thread's next segment goes once it sealed live[current] and
+// offered it (ready): into a file the copier handed back (reuse), a new
+// one (map_new, when the caller may map one more), or one the thread
+// claimed to copy out itself (copy_out). The copier moves files on
+// meanwhile (ready -> copying -> copied), so a claim that fails means it
+// did: look again. Each file takes each step at most once per call and one
+// copier holds one file at a time, so 2n + 2 rounds settle it; `none` only
+// when the files stay out of reach (a copier that keeps failing), and the
+// caller counts what it drops.
+enum class NextLive { reuse, map_new, copy_out, none };
+struct NextLiveFile {
+  NextLive what;
+  std::uint32_t index;
+};
+inline NextLiveFile choose_next_live_file(tracefile::SegmentHeader* const* live, std::uint32_t n,
+                                          std::uint32_t current, bool may_map,
+                                          std::uint32_t rounds = 0) noexcept {
+  using tracefile::LiveDrain;
+  if (rounds == 0) rounds = 2 * n + 2;
+  for (std::uint32_t round = 0; round < rounds; ++round) {
+    for (std::uint32_t d = 1; d <= n; ++d) {
+      const std::uint32_t i = (current + d) % n;
+      if (drain_of(live[i]) == static_cast<std::uint32_t>(LiveDrain::copied)) return {NextLive::reuse, i};
+    }
+    if (may_map) return {NextLive::map_new, n};
+    for (std::uint32_t d = 1; d <= n; ++d) {
+      const std::uint32_t i = (current + d) % n;
+      if (claim_for_copy(live[i])) return {NextLive::copy_out, i};
+    }
+  }
+  return {NextLive::none, 0};
+}
+
 // Copies a full segment out of a live file to <proc_dir>/t<tid>-<seq>.seg,
 // whole or not at all (written as .seg.tmp, then renamed; one writev), its
 // drain word 0, and marks the live file's segment recycled (nothing to read

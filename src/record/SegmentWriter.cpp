@@ -263,37 +263,34 @@ void reuse_live_file(ThreadLog* t, std::uint32_t i) noexcept {
 }
 
 // After the current segment was sealed: the live file for the next one,
-// zeroed past the header (t->header). In order: one the drainer copied
-// out, a new one while the thread may keep more, one this thread copies out
-// itself (the oldest first; with one live file, the one just sealed).
+// zeroed past the header (t->header): choose_next_live_file's choice (one
+// the drainer copied out, a new one while the thread may keep more, one
+// this thread copies out itself).
 bool next_live_file(ThreadLog* t) noexcept {
   const std::uint32_t n = t->live_count;
-  for (std::uint32_t d = 1; d <= n; ++d) {
-    const std::uint32_t i = (t->current + d) % n;
-    if (drain_of(t->live[i]) == static_cast<std::uint32_t>(LiveDrain::copied)) {
-      reuse_live_file(t, i);
+  NextLiveFile next = choose_next_live_file(t->live, n, t->current, n < g_live_files);
+  if (next.what == NextLive::map_new) {
+    if (map_live_file(t, n)) {
+      t->live_count = n + 1;
+      t->current = n;
+      t->header = t->live[n];
       return true;
     }
+    next = choose_next_live_file(t->live, n, t->current, false);
   }
-  if (n < g_live_files && map_live_file(t, n)) {
-    t->live_count = n + 1;
-    t->current = n;
-    t->header = t->live[n];
+  if (next.what == NextLive::reuse) {
+    reuse_live_file(t, next.index);
     return true;
   }
-  for (std::uint32_t d = 1; d <= n; ++d) {
-    const std::uint32_t i = (t->current + d) % n;
-    SegmentHeader* h = t->live[i];
-    if (!claim_for_copy(h)) continue;
-    if (!copy_segment_out(process_dir(), h)) {
-      set_drain(h, LiveDrain::ready);
-      return false;
-    }
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    reuse_live_file(t, i);
-    return true;
+  if (next.what != NextLive::copy_out) return false;
+  SegmentHeader* h = t->live[next.index];
+  if (!copy_segment_out(process_dir(), h)) {
+    set_drain(h, LiveDrain::ready);
+    return false;
   }
-  return false;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  reuse_live_file(t, next.index);
+  return true;
 }
 
 }  // namespace
