@@ -62,6 +62,16 @@ std::uintptr_t call_reach() noexcept;
 std::size_t veneer_size() noexcept;
 void write_veneer(std::byte* at, std::uintptr_t target) noexcept;
 
+// Diverts a whole function to `target`: its first bytes become a veneer,
+// after the landing pad it starts with (endbr64 / bti c, kept for its
+// indirect callers). `size` is the function's length; 0 (nothing written)
+// when the veneer does not fit, else the bytes changed from `entry`. The
+// caller makes the page writable around it (replay diverts the vDSO's
+// clock functions this way: src/replay/ClockInterposers.cpp, which is why
+// libariadne-rt.so exports it).
+__attribute__((visibility("default"))) std::size_t write_diversion(std::byte* entry, std::size_t size,
+                                                                   std::uintptr_t target) noexcept;
+
 // Site stubs (x86-64 only; site_stub_size() == 0 elsewhere): a few bytes
 // per site, placed within direct reach of it, that the sled *jumps* to
 // instead of calling the entry trampoline: `movabs $record, %r11; jmp

@@ -52,6 +52,8 @@ const char* call_name(std::uint64_t nr) noexcept {
     ARIADNE_CALL(unlinkat)
     ARIADNE_CALL(pipe2)
     ARIADNE_CALL(getrandom)
+    ARIADNE_CALL(clock_getres)
+    ARIADNE_CALL(getcpu)
 #undef ARIADNE_CALL
     case kCallClockGettime:
       return "clock_gettime";

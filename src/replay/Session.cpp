@@ -225,6 +225,7 @@ void start_from_environment() noexcept {
     sys_exit_group(125);
   }
   divert_nondet_instructions();
+  divert_vdso();
   std::atexit(at_exit_hook);
   replace_stdin();
   if (g_mode == Mode::replay) set_replay_budget(main_thread);
@@ -343,8 +344,10 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   if (g_mode == Mode::record) {
     if (blocking) release_for_blocking_call(me);
     const std::uint64_t opened = spec.blocking ? open_signals_for_wait(me) : 0;
+    me->in_real_call = true;
     const long r = real(ctx);
     const int err = errno;
+    me->in_real_call = false;
     close_signals_after_wait(me, opened);
     if (blocking) reacquire_after_blocking_call(me);
     OutBuf ob[kMaxOutBufs];
@@ -374,11 +377,17 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   if (g_ignore_results) {
     consume(me, ev);
     set_replay_budget(me);
+    me->in_real_call = true;
     const long again = real(ctx);
+    me->in_real_call = false;
     chaos_point(me);
     return again;
   }
-  if (spec.execute_in_replay) real(ctx);
+  if (spec.execute_in_replay) {
+    me->in_real_call = true;
+    real(ctx);
+    me->in_real_call = false;
+  }
   const long r = static_cast<long>(ev.head.b);
   OutBuf ob[kMaxOutBufs];
   const int n = outs != nullptr ? outs(ctx, r, ob) : 0;

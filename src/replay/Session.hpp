@@ -43,6 +43,10 @@ struct ReplayThread {
   std::atomic<bool> in_wait{false};
   std::atomic<std::uint64_t> deferred{0};
   std::uint32_t in_stream = 0;  // in a stdio stream's function (StdioInterposers.cpp)
+  // In the real function of an intercepted call: what it calls on its way
+  // (libc's own clock reads, through the diverted vDSO) is part of that call,
+  // not a call of its own (ClockInterposers.cpp).
+  bool in_real_call = false;
   bool exit_seen = false;
   bool exit_deferred = false;  // the exit key's destructor ran once (Session.cpp)
   // pthread_create's start routine and argument, kept here (no allocation).
@@ -71,6 +75,10 @@ void start_from_environment() noexcept;
 // Diverts the nondeterministic instructions of every instrumented module,
 // now and at each dlopen (NondetInsns.cpp); how many are diverted.
 void divert_nondet_instructions() noexcept;
+// The vDSO's clock functions diverted into the logged clock calls
+// (ClockInterposers.cpp): libc's internal calls reach them without passing
+// its exported functions. Before main, single-threaded.
+void divert_vdso() noexcept;
 std::size_t nondet_sites() noexcept;
 // stdin as a stream whose reads are intercepted (StdioInterposers.cpp).
 void replace_stdin() noexcept;

@@ -224,51 +224,8 @@ ARIADNE_REPLAY_EXPORT int unlink(const char* path) {
       call(me, SYS_unlinkat, digest(digest_words({SYS_unlinkat}), path, std::strlen(path)), false, false, a));
 }
 
-// ---------------------------------------------------------------- time, randomness, ids
-
-ARIADNE_REPLAY_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
-  REAL(clock_gettime);
-  ReplayThread* me = self();
-  if (me == nullptr) return real(clock, ts);
-  Args a{[](const Args& x) -> long {
-           return real(static_cast<clockid_t>(x.a[0]), reinterpret_cast<struct timespec*>(x.a[1]));
-         },
-         {static_cast<std::uint64_t>(clock), word(ts)},
-         [](const Args& x, long r, OutBuf* o) -> int {
-           if (r != 0) return 0;
-           o[0] = {reinterpret_cast<void*>(x.a[1]), sizeof(struct timespec)};
-           return 1;
-         }};
-  return static_cast<int>(
-      call(me, kCallClockGettime, digest_words({kCallClockGettime, a.a[0], a.a[1]}), false, false, a));
-}
-
-ARIADNE_REPLAY_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
-  REAL(gettimeofday);
-  ReplayThread* me = self();
-  if (me == nullptr) return real(tv, tz);
-  Args a{[](const Args& x) -> long {
-           return real(reinterpret_cast<struct timeval*>(x.a[0]), reinterpret_cast<void*>(x.a[1]));
-         },
-         {word(tv), word(tz)},
-         [](const Args& x, long r, OutBuf* o) -> int {
-           if (r != 0 || x.a[0] == 0) return 0;
-           o[0] = {reinterpret_cast<void*>(x.a[0]), sizeof(struct timeval)};
-           return 1;
-         }};
-  return static_cast<int>(
-      call(me, kCallGettimeofday, digest_words({kCallGettimeofday, a.a[0]}), false, false, a));
-}
-
-ARIADNE_REPLAY_EXPORT time_t time(time_t* out) {
-  REAL(time);
-  ReplayThread* me = self();
-  if (me == nullptr) return real(out);
-  Args a{[](const Args&) -> long { return real(nullptr); }, {}, nullptr};
-  const time_t t = call(me, kCallTime, digest_words({kCallTime}), false, false, a);
-  if (out != nullptr) *out = t;
-  return t;
-}
+// ---------------------------------------------------------------- randomness, ids (the clocks:
+// ClockInterposers.cpp)
 
 // The processor count differs between machines, and chaos mode tells the
 // program one of its own (Chaos.hpp): logged, replayed from the log.

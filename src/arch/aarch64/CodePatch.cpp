@@ -143,6 +143,19 @@ void write_veneer(std::byte* at, std::uintptr_t target) noexcept {
   flush_icache(at, kVeneerSize);
 }
 
+// bti c, bti jc and paciasp (a landing pad too): kept at the entry.
+std::size_t write_diversion(std::byte* entry, std::size_t size, std::uintptr_t target) noexcept {
+  constexpr std::uint32_t kLandingPads[] = {0xd503245f, 0xd50324df, 0xd503233f};
+  std::uint32_t first;
+  std::memcpy(&first, entry, sizeof first);
+  std::size_t pad = 0;
+  for (const std::uint32_t p : kLandingPads)
+    if (first == p) pad = 4;
+  if (size < pad + kVeneerSize) return 0;
+  write_veneer(entry + pad, target);
+  return pad + kVeneerSize;
+}
+
 void toggle_live(std::span<const Toggle> batch) noexcept {
   for (const Toggle& t : batch) {
     auto* site = reinterpret_cast<std::byte*>(t.site);

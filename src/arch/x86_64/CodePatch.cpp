@@ -232,6 +232,14 @@ void write_veneer(std::byte* at, std::uintptr_t target) noexcept {
   std::memcpy(at + sizeof kVeneerJmp, &abs, sizeof abs);
 }
 
+std::size_t write_diversion(std::byte* entry, std::size_t size, std::uintptr_t target) noexcept {
+  constexpr unsigned char kEndbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
+  const std::size_t pad = std::memcmp(entry, kEndbr64, sizeof kEndbr64) == 0 ? sizeof kEndbr64 : 0;
+  if (size < pad + veneer_size()) return 0;
+  write_veneer(entry + pad, target);
+  return pad + veneer_size();
+}
+
 // int3 padding, endbr64 (the PLT's jmp is indirect), the prepared sled,
 // then the veneer: 8 + 5 + 14 = 27 bytes.
 std::size_t libcall_stub_size() noexcept { return 32; }

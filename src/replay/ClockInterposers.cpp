@@ -1,0 +1,241 @@
+// The clocks of a replayable run: libc's clock_gettime, gettimeofday, time,
+// clock_getres, timespec_get and clock, and the vDSO's own entry points.
+//
+// Why the vDSO too: libc reads the clocks through the vDSO without passing
+// its exported functions (timespec_get, clock, the temporary names of
+// mkstemp, any libc-internal __clock_gettime), and a program may look the
+// vDSO up itself. Its entry points are diverted here (divert_vdso), so every
+// clock read of the program is one logged call, whoever made it.
+//
+// Record makes the system call itself through the raw layer, never libc's
+// function: that would run the diverted vDSO entry and log the read twice.
+// Replay hands back the logged result and memory. A read made inside the
+// real function of another intercepted call (in_real_call) belongs to that
+// call and is made, not logged.
+//
+// The program's functions: no runtime/NoLibcSyscalls.hpp here (see
+// ThreadInterposers.cpp).
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "arch/CodePatch.hpp"
+#include "arch/RawSyscall.hpp"
+#include "replay/Interposer.hpp"
+
+using namespace ariadne::replay;
+
+namespace {
+
+// A raw system call's result as libc returns it: -1 with errno.
+long as_libc(long r) {
+  if (ariadne::sys_error(r) == 0) return r;
+  errno = ariadne::sys_error(r);
+  return -1;
+}
+
+// One logged call: made directly when the thread is not replay's or is in
+// another call's real function.
+long logged_call(std::uint64_t nr, std::uint64_t digest, Args& a) {
+  ReplayThread* me = self();
+  if (me == nullptr || me->in_real_call) return a.call(a);
+  return call(me, nr, digest, false, false, a);
+}
+
+int one_output(const Args& x, long r, OutBuf* o, std::size_t at, std::size_t bytes) {
+  if (r != 0 || x.a[at] == 0) return 0;
+  o[0] = {reinterpret_cast<void*>(x.a[at]), bytes};
+  return 1;
+}
+
+int logged_clock_gettime(clockid_t clock, struct timespec* ts) {
+  Args a{
+      [](const Args& x) -> long { return as_libc(ariadne::raw_syscall(SYS_clock_gettime, x.a[0], x.a[1])); },
+      {static_cast<std::uint64_t>(clock), word(ts)},
+      [](const Args& x, long r, OutBuf* o) { return one_output(x, r, o, 1, sizeof(struct timespec)); }};
+  return static_cast<int>(
+      logged_call(kCallClockGettime, digest_words({kCallClockGettime, a.a[0], a.a[1]}), a));
+}
+
+int logged_gettimeofday(struct timeval* tv, void* tz) {
+  Args a{
+      [](const Args& x) -> long { return as_libc(ariadne::raw_syscall(SYS_gettimeofday, x.a[0], x.a[1])); },
+      {word(tv), word(tz)},
+      [](const Args& x, long r, OutBuf* o) { return one_output(x, r, o, 0, sizeof(struct timeval)); }};
+  return static_cast<int>(logged_call(kCallGettimeofday, digest_words({kCallGettimeofday, a.a[0]}), a));
+}
+
+// time(2) is not a system call on every architecture: the seconds of
+// CLOCK_REALTIME, as libc computes it there.
+time_t logged_time() {
+  Args a{[](const Args&) -> long {
+           struct timespec ts {};
+           const long r = ariadne::raw_syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
+           return r == 0 ? static_cast<long>(ts.tv_sec) : as_libc(r);
+         },
+         {},
+         nullptr};
+  return logged_call(kCallTime, digest_words({kCallTime}), a);
+}
+
+int logged_clock_getres(clockid_t clock, struct timespec* res) {
+  Args a{
+      [](const Args& x) -> long { return as_libc(ariadne::raw_syscall(SYS_clock_getres, x.a[0], x.a[1])); },
+      {static_cast<std::uint64_t>(clock), word(res)},
+      [](const Args& x, long r, OutBuf* o) { return one_output(x, r, o, 1, sizeof(struct timespec)); }};
+  return static_cast<int>(logged_call(SYS_clock_getres, digest_words({SYS_clock_getres, a.a[0], a.a[1]}), a));
+}
+
+int logged_getcpu(unsigned* cpu, unsigned* node) {
+  Args a{[](const Args& x) -> long { return as_libc(ariadne::raw_syscall(SYS_getcpu, x.a[0], x.a[1], 0)); },
+         {word(cpu), word(node)},
+         [](const Args& x, long r, OutBuf* o) {
+           int n = 0;
+           for (std::size_t i = 0; i < 2; ++i)
+             if (r == 0 && x.a[i] != 0) o[n++] = {reinterpret_cast<void*>(x.a[i]), sizeof(unsigned)};
+           return n;
+         }};
+  return static_cast<int>(logged_call(SYS_getcpu, digest_words({SYS_getcpu, a.a[0], a.a[1]}), a));
+}
+
+// ---------------------------------------------------------------- the vDSO's entry points
+// They return what the system call returns (-errno on failure) and leave
+// errno alone: libc's callers check the result that way.
+
+long kernel_style(long r) { return r == -1 ? -errno : r; }
+
+int vdso_clock_gettime(clockid_t clock, struct timespec* ts) {
+  const int saved = errno;
+  const long r = kernel_style(logged_clock_gettime(clock, ts));
+  errno = saved;
+  return static_cast<int>(r);
+}
+int vdso_gettimeofday(struct timeval* tv, void* tz) {
+  const int saved = errno;
+  const long r = kernel_style(logged_gettimeofday(tv, tz));
+  errno = saved;
+  return static_cast<int>(r);
+}
+time_t vdso_time(time_t* out) {
+  const int saved = errno;
+  const time_t t = logged_time();
+  errno = saved;
+  if (out != nullptr) *out = t;
+  return t;
+}
+int vdso_clock_getres(clockid_t clock, struct timespec* res) {
+  const int saved = errno;
+  const long r = kernel_style(logged_clock_getres(clock, res));
+  errno = saved;
+  return static_cast<int>(r);
+}
+long vdso_getcpu(unsigned* cpu, unsigned* node, void*) {
+  const int saved = errno;
+  const long r = kernel_style(logged_getcpu(cpu, node));
+  errno = saved;
+  return r;
+}
+
+// The entry points by their names in each architecture's vDSO (x86-64
+// __vdso_*, AArch64 __kernel_*); a name the vDSO lacks is skipped.
+struct Diversion {
+  const char* name;
+  void* target;
+};
+const Diversion kDiversions[] = {
+    {"__vdso_clock_gettime", reinterpret_cast<void*>(&vdso_clock_gettime)},
+    {"__kernel_clock_gettime", reinterpret_cast<void*>(&vdso_clock_gettime)},
+    {"__vdso_gettimeofday", reinterpret_cast<void*>(&vdso_gettimeofday)},
+    {"__kernel_gettimeofday", reinterpret_cast<void*>(&vdso_gettimeofday)},
+    {"__vdso_time", reinterpret_cast<void*>(&vdso_time)},
+    {"__vdso_clock_getres", reinterpret_cast<void*>(&vdso_clock_getres)},
+    {"__kernel_clock_getres", reinterpret_cast<void*>(&vdso_clock_getres)},
+    {"__vdso_getcpu", reinterpret_cast<void*>(&vdso_getcpu)},
+};
+
+// Writes the diversion of one entry. The vDSO is the process's private
+// mapping, but newer kernels refuse to make it writable (Linux 6.18 here:
+// mprotect EINVAL, *measured*); a write through /proc/self/mem (what a
+// debugger does: copy-on-write, the page stays read-execute) still goes
+// through. The page is made writable where the kernel allows it.
+void divert(void* entry, std::size_t size, void* target) {
+  std::byte code[32];
+  const std::size_t n = size < sizeof code ? size : sizeof code;
+  std::memcpy(code, entry, n);
+  // Encoded in place in the copy: the veneer is position-independent.
+  const std::size_t written =
+      ariadne::arch::write_diversion(code, n, reinterpret_cast<std::uintptr_t>(target));
+  if (written == 0) return;
+  const long page = sysconf(_SC_PAGESIZE);
+  auto* first = reinterpret_cast<std::byte*>(reinterpret_cast<std::uintptr_t>(entry) & ~(page - 1));
+  const std::size_t span = static_cast<std::size_t>(static_cast<std::byte*>(entry) + written - first);
+  if (ariadne::sys_mprotect(first, span, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
+    std::memcpy(entry, code, written);
+    ariadne::sys_mprotect(first, span, PROT_READ | PROT_EXEC);
+    return;
+  }
+  const int mem = ariadne::sys_open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+  if (mem < 0) return;
+  (void)ariadne::raw_syscall(SYS_pwrite64, mem, code, written, reinterpret_cast<std::uintptr_t>(entry));
+  ariadne::sys_close(mem);
+}
+
+}  // namespace
+
+void ariadne::replay::divert_vdso() noexcept {
+  // The loader's own lookup of the vDSO it registered (no ELF of ours to
+  // parse); none under qemu-user, which maps no vDSO.
+  void* vdso = dlopen("linux-vdso.so.1", RTLD_LAZY | RTLD_NOLOAD);
+  if (vdso == nullptr) vdso = dlopen("linux-vdso64.so.1", RTLD_LAZY | RTLD_NOLOAD);
+  if (vdso == nullptr) return;
+  for (const Diversion& d : kDiversions) {
+    void* entry = dlsym(vdso, d.name);
+    Dl_info info{};
+    const ElfW(Sym)* sym = nullptr;
+    if (entry == nullptr ||
+        dladdr1(entry, &info, reinterpret_cast<void**>(const_cast<ElfW(Sym)**>(&sym)), RTLD_DL_SYMENT) == 0 ||
+        sym == nullptr)
+      continue;
+    divert(entry, sym->st_size, d.target);
+  }
+  dlclose(vdso);
+}
+
+// ---------------------------------------------------------------- libc's functions
+
+ARIADNE_REPLAY_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
+  return logged_clock_gettime(clock, ts);
+}
+
+ARIADNE_REPLAY_EXPORT int gettimeofday(struct timeval* tv, void* tz) { return logged_gettimeofday(tv, tz); }
+
+ARIADNE_REPLAY_EXPORT time_t time(time_t* out) {
+  const time_t t = logged_time();
+  if (out != nullptr && t != static_cast<time_t>(-1)) *out = t;
+  return t;
+}
+
+ARIADNE_REPLAY_EXPORT int clock_getres(clockid_t clock, struct timespec* res) {
+  return logged_clock_getres(clock, res);
+}
+
+// libc makes these of its internal clock_gettime, which no interposer sees
+// where there is no vDSO to divert (qemu-user).
+ARIADNE_REPLAY_EXPORT int timespec_get(struct timespec* ts, int base) {
+  if (base != TIME_UTC) return 0;
+  return logged_clock_gettime(CLOCK_REALTIME, ts) == 0 ? base : 0;
+}
+
+ARIADNE_REPLAY_EXPORT clock_t clock() {
+  struct timespec ts {};
+  if (logged_clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return static_cast<clock_t>(-1);
+  return static_cast<clock_t>(ts.tv_sec * CLOCKS_PER_SEC + ts.tv_nsec / (1000000000 / CLOCKS_PER_SEC));
+}
