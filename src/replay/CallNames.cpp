@@ -54,6 +54,9 @@ const char* call_name(std::uint64_t nr) noexcept {
     ARIADNE_CALL(getrandom)
     ARIADNE_CALL(clock_getres)
     ARIADNE_CALL(getcpu)
+    ARIADNE_CALL(times)
+    ARIADNE_CALL(getuid)
+    ARIADNE_CALL(membarrier)
 #undef ARIADNE_CALL
     case kCallClockGettime:
       return "clock_gettime";

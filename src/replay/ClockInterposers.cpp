@@ -227,6 +227,15 @@ ARIADNE_REPLAY_EXPORT int clock_getres(clockid_t clock, struct timespec* res) {
   return logged_clock_getres(clock, res);
 }
 
+// The processor a thread runs on: glibc reads it from the vDSO, or from
+// the rseq area the kernel keeps (no system call at all).
+ARIADNE_REPLAY_EXPORT int getcpu(unsigned* cpu, unsigned* node) { return logged_getcpu(cpu, node); }
+
+ARIADNE_REPLAY_EXPORT int sched_getcpu() {
+  unsigned cpu = 0;
+  return logged_getcpu(&cpu, nullptr) == 0 ? static_cast<int>(cpu) : -1;
+}
+
 // libc makes these of its internal clock_gettime, which no interposer sees
 // where there is no vDSO to divert (qemu-user).
 ARIADNE_REPLAY_EXPORT int timespec_get(struct timespec* ts, int base) {

@@ -385,8 +385,11 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   }
   if (spec.execute_in_replay) {
     me->in_real_call = true;
-    real(ctx);
+    const long now = real(ctx);
     me->in_real_call = false;
+    if (spec.compare_result && now != static_cast<long>(ev.head.b))
+      diverge(me, ev, "%s (call %llu) returned %lld when recorded, %ld now", call_name(spec.nr),
+              static_cast<unsigned long long>(spec.nr), static_cast<long long>(ev.head.b), now);
   }
   const long r = static_cast<long>(ev.head.b);
   OutBuf ob[kMaxOutBufs];

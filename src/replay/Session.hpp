@@ -96,6 +96,10 @@ struct CallSpec {
   std::uint64_t digest;
   bool blocking;
   bool execute_in_replay;
+  // Replay makes it and compares its result with the logged one (a call
+  // whose outputs replay does not know: libc's syscall() with a number it
+  // has no interposer for).
+  bool compare_result = false;
 };
 using RealCall = long (*)(void* ctx);
 using CallOutputs = int (*)(void* ctx, long result, OutBuf out[kMaxOutBufs]);

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -19,6 +20,8 @@
 #include <csignal>
 #include <cstdarg>
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 
 #include "replay/Interposer.hpp"
 #include "replay/Signals.hpp"
@@ -197,6 +200,56 @@ ARIADNE_REPLAY_EXPORT int pthread_kill(pthread_t th, int sig) {
   return static_cast<int>(made_in_record_only(me, kCallPthreadKill, a, 2, nullptr));
 }
 
+namespace {
+
+// System calls whose effects cannot be logged at the call (docs/replay.md,
+// the syscall table): a recording that made one would replay differently.
+const char* unloggable(long nr) {
+  switch (nr) {
+#define ARIADNE_UNLOGGABLE(name) \
+  case SYS_##name:               \
+    return #name;
+    ARIADNE_UNLOGGABLE(io_uring_setup)
+    ARIADNE_UNLOGGABLE(io_uring_enter)
+    ARIADNE_UNLOGGABLE(io_uring_register)
+    ARIADNE_UNLOGGABLE(ptrace)
+    ARIADNE_UNLOGGABLE(process_vm_readv)
+    ARIADNE_UNLOGGABLE(process_vm_writev)
+    ARIADNE_UNLOGGABLE(userfaultfd)
+    ARIADNE_UNLOGGABLE(perf_event_open)
+    ARIADNE_UNLOGGABLE(bpf)
+    ARIADNE_UNLOGGABLE(clone)
+    ARIADNE_UNLOGGABLE(clone3)
+    ARIADNE_UNLOGGABLE(execve)
+    ARIADNE_UNLOGGABLE(execveat)
+#undef ARIADNE_UNLOGGABLE
+    default:
+      return nullptr;
+  }
+}
+
+// One line naming the call, and the recording ends here (exit 125, as for an
+// instruction that cannot be diverted): never a silently wrong replay.
+[[noreturn]] void refuse_syscall(const char* name) {
+  char line[256];
+  const int n =
+      std::snprintf(line, sizeof line,
+                    "ariadne: syscall(SYS_%s): its effects cannot be logged, so a replay could differ "
+                    "(docs/replay.md, the syscall table); the recording stops here\n",
+                    name);
+  static const auto real_write = next<decltype(&::write)>("write");
+  if (n > 0) real_write(2, line, static_cast<std::size_t>(n) < sizeof line ? n : sizeof line - 1);
+  _exit(125);
+}
+
+}  // namespace
+
+// libc's syscall(2): a number replay has an interposer for goes to it (the
+// program's own futexes, reads, clocks...); one whose effects cannot be
+// logged stops the recording; any other is made in record and in replay
+// alike, its result logged and compared (a different result is a
+// divergence, reported where it happened), as the memory it may write is
+// not known here.
 ARIADNE_REPLAY_EXPORT long syscall(long nr, ...) {
   static const auto real = next<long (*)(long, ...)>("syscall");
   va_list ap;
@@ -205,7 +258,9 @@ ARIADNE_REPLAY_EXPORT long syscall(long nr, ...) {
   for (long& x : v) x = va_arg(ap, long);
   va_end(ap);
   ReplayThread* me = self();
-  if (me == nullptr) return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+  if (me == nullptr || me->in_real_call) return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+  auto* p0 = reinterpret_cast<void*>(v[0]);
+  auto* p1 = reinterpret_cast<void*>(v[1]);
   switch (nr) {
     case SYS_futex:
       return futex(me, reinterpret_cast<std::uint32_t*>(v[0]), static_cast<int>(v[1]),
@@ -215,12 +270,50 @@ ARIADNE_REPLAY_EXPORT long syscall(long nr, ...) {
       return gettid();
     case SYS_getpid:
       return getpid();
+    case SYS_getppid:
+      return getppid();
     case SYS_getrandom:
-      return getrandom(reinterpret_cast<void*>(v[0]), static_cast<std::size_t>(v[1]),
-                       static_cast<unsigned>(v[2]));
+      return getrandom(p0, static_cast<std::size_t>(v[1]), static_cast<unsigned>(v[2]));
     case SYS_tgkill:
       return pthread_kill(pthread_self(), static_cast<int>(v[2]));
+    case SYS_read:
+      return read(static_cast<int>(v[0]), p1, static_cast<std::size_t>(v[2]));
+    case SYS_write:
+      return write(static_cast<int>(v[0]), p1, static_cast<std::size_t>(v[2]));
+    case SYS_close:
+      return close(static_cast<int>(v[0]));
+    case SYS_clock_gettime:
+      return clock_gettime(static_cast<clockid_t>(v[0]), static_cast<struct timespec*>(p1));
+    case SYS_clock_getres:
+      return clock_getres(static_cast<clockid_t>(v[0]), static_cast<struct timespec*>(p1));
+    case SYS_gettimeofday:
+      return gettimeofday(static_cast<struct timeval*>(p0), p1);
+    case SYS_nanosleep:
+      return nanosleep(static_cast<const struct timespec*>(p0), static_cast<struct timespec*>(p1));
+    case SYS_sched_yield:
+      return sched_yield();
+    case SYS_getcpu:
+      return getcpu(static_cast<unsigned*>(p0), static_cast<unsigned*>(p1));
     default:
-      return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+      break;
   }
+  if (const char* name = unloggable(nr)) refuse_syscall(name);
+  // Args holds six words: the number and five arguments; the sixth beside.
+  struct Made : Args {
+    long sixth;
+  };
+  Made a{
+      {[](const Args& x) -> long {
+         return real(static_cast<long>(x.a[0]), x.a[1], x.a[2], x.a[3], x.a[4], x.a[5],
+                     static_cast<const Made&>(x).sixth);
+       },
+       {static_cast<std::uint64_t>(nr), static_cast<std::uint64_t>(v[0]), static_cast<std::uint64_t>(v[1]),
+        static_cast<std::uint64_t>(v[2]), static_cast<std::uint64_t>(v[3]), static_cast<std::uint64_t>(v[4])},
+       nullptr},
+      v[5]};
+  // The digest is of the number alone: how many arguments the call takes
+  // is not known here, and the registers past them hold anything.
+  const CallSpec spec{static_cast<std::uint64_t>(nr), digest_words({static_cast<std::uint64_t>(nr)}), false,
+                      /*execute_in_replay=*/true, /*compare_result=*/true};
+  return intercept(me, spec, run_args, args_outputs, static_cast<Args*>(&a));
 }
