@@ -59,8 +59,9 @@ std::uintptr_t call_reach() noexcept;
 // A veneer: a few instructions that jump to `target` without disturbing
 // anything the trampoline relies on (AArch64: clobbers only x16/x17, keeps
 // x30; x86-64: clobbers nothing, keeps the return address on the stack).
-std::size_t veneer_size() noexcept;
-void write_veneer(std::byte* at, std::uintptr_t target) noexcept;
+// Exported for libariadne-replay.so (its vDSO trampolines).
+__attribute__((visibility("default"))) std::size_t veneer_size() noexcept;
+__attribute__((visibility("default"))) void write_veneer(std::byte* at, std::uintptr_t target) noexcept;
 
 // Diverts a whole function to `target`: its first bytes become a veneer,
 // after the landing pad it starts with (endbr64 / bti c, kept for its

@@ -20,7 +20,9 @@ __attribute__((visibility("default"))) void set_runtime_resources_apart() noexce
 bool runtime_resources_apart() noexcept;
 
 // mmap(2) for the runtime's own memory (MAP_FAILED on failure, errno kept).
-void* map_runtime(std::size_t bytes, int prot, int flags, int fd = -1, off_t offset = 0) noexcept;
+// Exported for libariadne-replay.so.
+__attribute__((visibility("default"))) void* map_runtime(std::size_t bytes, int prot, int flags, int fd = -1,
+                                                         off_t offset = 0) noexcept;
 // mremap(MREMAP_MAYMOVE) for a private anonymous runtime mapping: apart, a
 // new mapping and a copy (the kernel's own choice would land among the
 // program's mappings).
