@@ -52,6 +52,9 @@ const char* call_name(std::uint64_t nr) noexcept {
     ARIADNE_CALL(unlinkat)
     ARIADNE_CALL(pipe2)
     ARIADNE_CALL(getrandom)
+    ARIADNE_CALL(mmap)
+    ARIADNE_CALL(munmap)
+    ARIADNE_CALL(mremap)
 #undef ARIADNE_CALL
     case kCallClockGettime:
       return "clock_gettime";

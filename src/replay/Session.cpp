@@ -378,8 +378,15 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
     chaos_point(me);
     return again;
   }
-  if (spec.execute_in_replay) real(ctx);
   const long r = static_cast<long>(ev.head.b);
+  if (spec.reimpose != nullptr) {
+    const long now = spec.reimpose(ctx, ev);
+    if (now != r)
+      diverge(me, ev, "%s returned %#llx when recorded, now %#llx", call_name(spec.nr),
+              static_cast<unsigned long long>(r), static_cast<unsigned long long>(now));
+  } else if (spec.execute_in_replay) {
+    real(ctx);
+  }
   OutBuf ob[kMaxOutBufs];
   const int n = outs != nullptr ? outs(ctx, r, ob) : 0;
   for (int i = 0; i < n; ++i) {
