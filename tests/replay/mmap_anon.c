@@ -5,7 +5,7 @@
 //
 // If the file mmap_anon.squat exists in the working directory (looked for
 // with a raw faccessat, which replay does not log), the place of one
-// mapping is taken first with a raw mmap, which replay does not see either:
+// mapping is taken first with raw mmaps, which replay does not see either:
 // replay_checks.sh mmap-divergence records without it and replays with it,
 // and the changed address must be reported as a divergence.
 #include <fcntl.h>
@@ -48,14 +48,20 @@ int main(void) {
   printf("mremap may-move 12289 -> 262144: %p, first byte %u, sum %lu\n", (void*)moved, moved[0],
          fill(moved, 64 * 4096, 9));
 
-  // The place of the next mapping, taken by a raw mmap when the squat file
-  // exists (see above): unmapped, then mapped again.
+  // The place of the next mapping, taken by raw mmaps when the squat file
+  // exists (see above): a mapping unmapped, then one of its size made. The
+  // kernel gives the freed place again (it allocates downwards); qemu-user
+  // gives the place after it (it allocates upwards, from the last one): both
+  // are taken, each by a hint only (where one is taken already, that mmap
+  // lands elsewhere and takes nothing that matters).
   void* probe = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(probe != MAP_FAILED);
   CHECK(munmap(probe, 1 << 16) == 0);
-  if (syscall(SYS_faccessat, AT_FDCWD, "mmap_anon.squat", F_OK, 0) == 0)
-    CHECK((void*)syscall(SYS_mmap, probe, 1 << 16, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) !=
-          MAP_FAILED);
+  if (syscall(SYS_faccessat, AT_FDCWD, "mmap_anon.squat", F_OK, 0) == 0) {
+    for (int i = 0; i < 2; ++i)
+      CHECK((void*)syscall(SYS_mmap, (char*)probe + i * (1 << 16), 1 << 16, PROT_READ,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED);
+  }
   void* again = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(again != MAP_FAILED);
   printf("mmap 65536 bytes after munmap of %p: %p\n", probe, again);
