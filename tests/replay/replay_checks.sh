@@ -11,7 +11,7 @@
 #                   the kill, its output reproduced up to there;
 #   info            `ariadne info` shows the replay log;
 #   mmap-divergence mmap_anon recorded, then replayed with the place of one
-#                   of its mappings taken by a raw mmap the log does not see
+#                   of its mappings taken by an mmap the log does not see
 #                   (mmap_anon.squat in the working directory): replay must
 #                   exit 4 naming mmap, the recorded address and the new one;
 #                   without the squat the same recording replays faithfully;
