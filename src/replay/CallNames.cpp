@@ -57,6 +57,9 @@ const char* call_name(std::uint64_t nr) noexcept {
     ARIADNE_CALL(times)
     ARIADNE_CALL(getuid)
     ARIADNE_CALL(membarrier)
+    ARIADNE_CALL(mmap)
+    ARIADNE_CALL(munmap)
+    ARIADNE_CALL(mremap)
 #undef ARIADNE_CALL
     case kCallClockGettime:
       return "clock_gettime";

@@ -383,15 +383,18 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
     chaos_point(me);
     return again;
   }
-  if (spec.execute_in_replay) {
-    me->in_real_call = true;
-    const long now = real(ctx);
-    me->in_real_call = false;
-    if (spec.compare_result && now != static_cast<long>(ev.head.b))
-      diverge(me, ev, "%s (call %llu) returned %lld when recorded, %ld now", call_name(spec.nr),
-              static_cast<unsigned long long>(spec.nr), static_cast<long long>(ev.head.b), now);
-  }
   const long r = static_cast<long>(ev.head.b);
+  if (spec.reimpose != nullptr || spec.execute_in_replay) {
+    me->in_real_call = true;
+    const long now = spec.reimpose != nullptr ? spec.reimpose(ctx, ev) : real(ctx);
+    me->in_real_call = false;
+    if (spec.reimpose != nullptr && now != r)
+      diverge(me, ev, "%s returned %#llx when recorded, now %#llx", call_name(spec.nr),
+              static_cast<unsigned long long>(r), static_cast<unsigned long long>(now));
+    if (spec.compare_result && now != r)
+      diverge(me, ev, "%s (call %llu) returned %lld when recorded, %ld now", call_name(spec.nr),
+              static_cast<unsigned long long>(spec.nr), static_cast<long long>(r), now);
+  }
   OutBuf ob[kMaxOutBufs];
   const int n = outs != nullptr ? outs(ctx, r, ob) : 0;
   for (int i = 0; i < n; ++i) {

@@ -90,12 +90,16 @@ void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept;
 // `blocking`), logs its result, errno and the memory `outs` says it wrote.
 // Replay: checks the call against the log and hands back the logged result,
 // errno and memory; runs `real` only when `execute` (writes to the
-// terminal, calls that change the process itself).
+// terminal, calls that change the process itself). With `reimpose`, replay
+// calls it instead (given the logged event) and the call's result must be
+// the logged one, else the replay diverges: calls whose result replay cannot
+// hand back but must reproduce (mmap's address: MemoryInterposers.cpp).
 struct CallSpec {
   std::uint64_t nr;
   std::uint64_t digest;
   bool blocking;
   bool execute_in_replay;
+  long (*reimpose)(void* ctx, const EventView& logged) = nullptr;
   // Replay makes it and compares its result with the logged one (a call
   // whose outputs replay does not know: libc's syscall() with a number it
   // has no interposer for).

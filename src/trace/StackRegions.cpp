@@ -592,9 +592,13 @@ ARIADNE_RT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* at
 // Stacks whose memory goes are retired first: a mapping made later at the
 // same place is another stack.
 // The program's munmap, defined here on purpose (NoLibcSyscalls.hpp keeps
-// the name for calls only): it sets errno on failure as libc's would.
+// the name for calls only): it sets errno on failure as libc's would. It
+// goes on to the next definition (libariadne-replay.so's in a replayable
+// run, which logs it: MemoryInterposers.cpp), else the raw call.
 #undef munmap
 ARIADNE_RT_EXPORT int munmap(void* addr, std::size_t len) noexcept {
+  using Fn = int (*)(void*, std::size_t);
+  static const Fn next = next_definition<Fn>("munmap");
   if (g_live.load(std::memory_order_relaxed) != 0 && len != 0) {
     const auto lo = reinterpret_cast<std::uintptr_t>(addr);
     Locked l;
@@ -603,6 +607,7 @@ ARIADNE_RT_EXPORT int munmap(void* addr, std::size_t len) noexcept {
       compact();
     }
   }
+  if (next != nullptr) return next(addr, len);
   const int rc = ariadne::sys_munmap(addr, len);
   if (rc == 0) return 0;
   errno = -rc;  // the program's call: libc's contract

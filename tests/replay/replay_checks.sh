@@ -10,6 +10,11 @@
 #   killed          the target SIGKILLed mid-run while recording replays up to
 #                   the kill, its output reproduced up to there;
 #   info            `ariadne info` shows the replay log;
+#   mmap-divergence mmap_anon recorded, then replayed with the place of one
+#                   of its mappings taken by an mmap the log does not see
+#                   (mmap_anon.squat in the working directory): replay must
+#                   exit 4 naming mmap, the recorded address and the new one;
+#                   without the squat the same recording replays faithfully;
 #   sve             sve_first_fault (AArch64: SVE ldff1b/rdffr) runs natively,
 #                   and record --replayable refuses it naming sve_strlen;
 #   nondet          nondet (time-stamp counter, CPU identity, hardware random
@@ -201,6 +206,24 @@ case $case_name in
     grep -q "^Replay log" "$work/info" || fail "no replay log section"
     grep -Eq "^  Hand-offs  [1-9][0-9]* \(.*(budget|wait|exit) [0-9]+" "$work/info" || fail "no hand-offs by reason"
     grep -q "the program's exit is logged" "$work/info" || fail "no end"
+    ;;
+  mmap-divergence)
+    d=$work/anon
+    cd "$work" || fail "no $work"
+    rm -f mmap_anon.squat
+    "$ARIADNE" record --replayable -o "$d" -- "$BIN/mmap_anon" >"$d.rec" 2>"$d.recerr" ||
+      fail "recording failed: $(tail -n1 "$d.recerr")"
+    "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err" || fail "the faithful replay failed: $(tail -n1 "$d.err")"
+    cmp -s "$d.rec" "$d.rep" || fail "the faithful replay differs"
+    echo "faithful replay: exit 0, same output ($(grep -c . "$d.rep") lines)"
+    touch mmap_anon.squat
+    "$ARIADNE" replay "$d" >"$d.bad" 2>"$d.baderr"
+    status=$?
+    rm -f mmap_anon.squat
+    echo "replay with the mapping's place taken: exit $status, $(tail -n1 "$d.baderr")"
+    [ $status -eq 4 ] || fail "a changed mmap address was not reported as a divergence"
+    grep -q "mmap returned 0x[0-9a-f]* when recorded, now 0x[0-9a-f]*" "$d.baderr" ||
+      fail "the report does not name mmap and both addresses"
     ;;
   sve)
     prog=$BIN/sve_first_fault
