@@ -313,9 +313,7 @@ ARIADNE_REPLAY_EXPORT long syscall(long nr, ...) {
       v[5]};
   // The digest is of the number alone: how many arguments the call takes
   // is not known here, and the registers past them hold anything.
-  const CallSpec spec{static_cast<std::uint64_t>(nr),
-                      digest_words({static_cast<std::uint64_t>(nr)}),
-                      false,
+  const CallSpec spec{static_cast<std::uint64_t>(nr), digest_words({static_cast<std::uint64_t>(nr)}), false,
                       /*execute_in_replay=*/true,
                       /*reimpose=*/nullptr,
                       /*compare_result=*/true};
