@@ -115,6 +115,33 @@ case $case_name in
     [ $((rec_bytes - rep_bytes)) -le 64 ] || fail "the replay printed $rep_bytes of $rec_bytes bytes"
     [ "$(wc -l <"$d.rep")" -ge 40 ] || fail "too few lines replayed"
     echo "killed: output reproduced up to the kill: $rep_bytes of $rec_bytes recorded bytes"
+    # The recorder compressed the log after the killed target ended.
+    [ -f "$d/replay.log.zst" ] && [ ! -e "$d/replay.log" ] || fail "the killed target's log was not compressed"
+    # The recorder itself SIGKILLed while the target waits in a read: the
+    # raw log stays (never compressed, never cut) and replays up to its end.
+    d=$work/recorder-killed
+    fifo=$work/stdin.fifo
+    rm -f "$fifo" && mkfifo "$fifo"
+    exec 7<>"$fifo"  # a writer that never writes: the read waits
+    "$ARIADNE" record --replayable -o "$d" -- "$BIN/blocked_read" <"$fifo" >"$d.rec" 2>"$d.recerr" &
+    recorder=$!
+    for _ in $(seq 1 400); do
+      grep -q waiting "$d.rec" 2>/dev/null && break
+      sleep 0.05
+    done
+    grep -q waiting "$d.rec" || fail "recorder-killed: the program did not start"
+    sleep 0.3  # into the read
+    target=$(pgrep -n -f "$BIN/blocked_read\$" || true)
+    kill -KILL $recorder
+    wait $recorder 2>/dev/null
+    [ -n "$target" ] && kill -KILL "$target" 2>/dev/null
+    exec 7>&-
+    [ -f "$d/replay.log" ] && [ ! -e "$d/replay.log.zst" ] || fail "recorder-killed: the raw log did not stay"
+    "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err"
+    status=$?
+    echo "recorder-killed: replay of the raw log: exit $status; $(tail -n1 "$d.err")"
+    [ $status -eq 0 ] || fail "recorder-killed: the raw log does not replay"
+    cmp "$d.rec" "$d.rep" || fail "recorder-killed: the replay's output differs"
     ;;
   blocked)
     # A program waiting in read() on an open, empty stdin is ended by a
@@ -179,6 +206,12 @@ case $case_name in
     grep -q "^Replay log" "$work/info" || fail "no replay log section"
     grep -Eq "^  Hand-offs  [1-9][0-9]* \(.*(budget|wait|exit) [0-9]+" "$work/info" || fail "no hand-offs by reason"
     grep -q "the program's exit is logged" "$work/info" || fail "no end"
+    # The log compressed once the program ended: both sizes and the ratio.
+    grep -Eq "^Replay log   .*/replay\.log\.zst$" "$work/info" || fail "info does not read replay.log.zst"
+    grep -Eq "^  On disk    [0-9.]+ [KMG]?i?B compressed \(zstd\), [0-9.]+ [KMG]?i?B raw: [0-9.]+x" "$work/info" ||
+      fail "no compressed and raw sizes"
+    "$ARIADNE" info --events "$d" >"$work/events" 2>&1 || fail "info --events failed"
+    grep -q "process exit" "$work/events" || fail "info --events does not list the compressed log's events"
     ;;
   sve)
     prog=$BIN/sve_first_fault
