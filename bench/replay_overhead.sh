@@ -159,7 +159,7 @@ report() {
       -v z="$z" -v z0="$z0" 'BEGIN {
     printf "%s syscall-heavy: per call added: record %+.3f us, replay %+.3f us (target <= 1 us on x86-64); log %.1f bytes/call, %.2f compressed (%.1fx)\n",
       l, ((r - r0) - (n - n0)) / c / 1e3, ((p - p0) - (n - n0)) / c / 1e3, (by - by0) / c, (z - z0) / c,
-      z > z0 ? (by - by0) / (z - z0) : 0 }'
+      (z > z0 ? (by - by0) / (z - z0) : 0) }'
 }
 
 run_x86() {

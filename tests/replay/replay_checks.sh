@@ -54,6 +54,24 @@ fail() {
   exit 1
 }
 
+# stdin_that_waits: fd 7 holds $work/stdin.fifo open for writing and never
+# writes, so a program reading the fifo waits in read().
+stdin_that_waits() {
+  fifo=$work/stdin.fifo
+  rm -f "$fifo" && mkfifo "$fifo"
+  exec 7<>"$fifo"
+}
+# wait_for_read NAME OUT: until blocked_read has said "waiting" in OUT, and a
+# little longer, into its read.
+wait_for_read() {
+  for _ in $(seq 1 400); do
+    grep -q waiting "$2" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q waiting "$2" || fail "$1: the program did not start"
+  sleep 0.3
+}
+
 case $case_name in
   ignore-results)
     caught=0
@@ -120,17 +138,10 @@ case $case_name in
     # The recorder itself SIGKILLed while the target waits in a read: the
     # raw log stays (never compressed, never cut) and replays up to its end.
     d=$work/recorder-killed
-    fifo=$work/stdin.fifo
-    rm -f "$fifo" && mkfifo "$fifo"
-    exec 7<>"$fifo"  # a writer that never writes: the read waits
+    stdin_that_waits
     "$ARIADNE" record --replayable -o "$d" -- "$BIN/blocked_read" <"$fifo" >"$d.rec" 2>"$d.recerr" &
     recorder=$!
-    for _ in $(seq 1 400); do
-      grep -q waiting "$d.rec" 2>/dev/null && break
-      sleep 0.05
-    done
-    grep -q waiting "$d.rec" || fail "recorder-killed: the program did not start"
-    sleep 0.3  # into the read
+    wait_for_read recorder-killed "$d.rec"
     target=$(pgrep -n -f "$BIN/blocked_read\$" || true)
     kill -KILL $recorder
     wait $recorder 2>/dev/null
@@ -152,9 +163,7 @@ case $case_name in
     # keeps the output, and the recording replays up to the signal. With a
     # SIGTERM handler the read fails with EINTR, the handler runs at the
     # call's end (logged) and the program ends by itself; replayed whole.
-    fifo=$work/stdin.fifo
-    rm -f "$fifo" && mkfifo "$fifo"
-    exec 7<>"$fifo"  # a writer that never writes: the read waits
+    stdin_that_waits
     for how in term int handler; do
       d=$work/blocked-$how
       arg=; [ $how = handler ] && arg=handler
@@ -162,12 +171,7 @@ case $case_name in
       setsid env --default-signal=INT "$ARIADNE" record --replayable -o "$d" -- "$BIN/blocked_read" $arg \
         <"$fifo" >"$d.rec" 2>"$d.recerr" &
       recorder=$!
-      for _ in $(seq 1 400); do
-        grep -q waiting "$d.rec" 2>/dev/null && break
-        sleep 0.05
-      done
-      grep -q waiting "$d.rec" || fail "$how: the program did not start"
-      sleep 0.3  # into the read
+      wait_for_read "$how" "$d.rec"
       if [ $how = int ]; then kill -INT -- -$recorder; else kill -TERM $recorder; fi
       sent=$(date +%s%N)
       for _ in $(seq 1 200); do
