@@ -110,9 +110,15 @@ bool decompress_replay_zst(const std::uint8_t* in, std::size_t n, std::uint8_t* 
     problem = {0, "no memory for a zstd context"};
     return false;
   }
-  ZSTD_inBuffer ib{in, n, 0};
+  // The input is given a small piece at a time too, so that damage is
+  // reported near where it was found: zstd reports an error without moving
+  // past the input of that call, and checks a block (up to 128 KiB) only
+  // once it has all of it.
+  constexpr std::size_t kInPiece = 256;
+  ZSTD_inBuffer ib{in, 0, 0};
   std::size_t produced = 0;
   for (;;) {
+    ib.size = std::min(n, ib.pos + kInPiece);
     // One piece at a time, never past the declared size: a frame that holds
     // more cannot write beyond it (zstd then makes no progress).
     const std::size_t piece = std::min<std::size_t>(ZSTD_DStreamOutSize(), size - produced);
@@ -120,18 +126,18 @@ bool decompress_replay_zst(const std::uint8_t* in, std::size_t n, std::uint8_t* 
     const std::size_t before = ib.pos;
     const std::size_t left = ZSTD_decompressStream(d.get(), &ob, &ib);
     produced += ob.pos;
-    if (ZSTD_isError(left)) {
-      problem = {ib.pos, fmt::format("damaged zstd frame: {}", ZSTD_getErrorName(left))};
+    if (ZSTD_isError(left)) {  // found within the bytes read so far
+      problem = {ib.size, fmt::format("damaged zstd frame: {}", ZSTD_getErrorName(left))};
       return false;
     }
     if (left == 0) break;  // the frame is whole (and its checksum good)
     if (ob.pos == 0 && ib.pos == before) {
-      problem = ib.pos == ib.size
-                    ? ZstLogProblem{ib.pos, "the zstd frame ends early: the file was truncated"}
-                    : ZstLogProblem{ib.pos, "the zstd frame holds more than the size it declares"};
+      problem = ib.pos == n ? ZstLogProblem{ib.pos, "the zstd frame ends early: the file was truncated"}
+                            : ZstLogProblem{ib.pos, "the zstd frame holds more than the size it declares"};
       return false;
     }
   }
+  ib.size = n;
   if (produced != size || ib.pos != ib.size) {
     problem = {ib.pos, fmt::format("the zstd frame holds {} bytes, declares {}{}", produced, size,
                                    ib.pos != ib.size ? " (and bytes follow it)" : "")};

@@ -48,7 +48,9 @@ ReplayLogSummary summarize_replay_bytes(const std::uint8_t* bytes, std::size_t s
 // A compressed log (DIR/replay.log.zst, `record --replayable` writes it once
 // the program has ended): one zstd frame that declares its size. Pure, no
 // file access: the CLI (ReplayLogFile.cpp) and the fuzzer call them.
-// Damage is reported at an offset in the compressed bytes.
+// Damage is reported at an offset in the compressed bytes: for a damaged
+// frame, the end of what had been read when it was found (the damage lies
+// before it, within the block that ends there, up to 128 KiB).
 struct ZstLogProblem {
   std::uint64_t offset = 0;
   std::string why;

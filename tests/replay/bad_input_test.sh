@@ -203,6 +203,13 @@ copy_recording zst-flip good
 flip_bit "$work/zst-flip/replay.log.zst" $((zsize / 2))
 expect_bad zst-bit-flip "^ariadne replay: $work/zst-flip/replay.log.zst: compressed offset [0-9]+: damaged zstd frame: " \
   "$work/zst-flip"
+#    The offset is where the damage was found: past the flipped byte, within the file.
+found=$(sed -nE 's/.*compressed offset ([0-9]+):.*/\1/p' "$work/zst-bit-flip.err")
+if [ -n "$found" ] && [ "$found" -gt $((zsize / 2)) ] && [ "$found" -le "$zsize" ]; then
+  pass zst-bit-flip-offset "found at compressed offset $found of $zsize, the flip at $((zsize / 2))"
+else
+  fail zst-bit-flip-offset "compressed offset '$found', expected past $((zsize / 2)) and at most $zsize"
+fi
 copy_recording zst-no-size good
 zstd -q -c <"$log" >"$work/zst-no-size/replay.log.zst"  # from a pipe: no content size
 expect_bad zst-no-content-size \
