@@ -52,10 +52,11 @@ b=$(realpath -m "${NATIVE_BUILD:-$top/build/native-release}")
 . "$top/bench/replay_common.sh"
 
 # The record command's last stderr line:
-# "... replayable: E events (H hand-offs, C calls logged), T threads, B bytes of log; ..."
-# -> "E H C B"
+# "... replayable: E events (H hand-offs, C calls logged), T threads, B bytes of log (Z compressed); ..."
+# -> "E H C B Z" (Z: replay.log.zst's size, 0 when the log was left raw)
 record_figures() {
-  tail -n 1 "$1" | sed -nE 's/.*replayable: ([0-9]+) events \(([0-9]+) hand-offs, ([0-9]+) calls logged\), [0-9]+ threads?, ([0-9]+) bytes of log.*/\1 \2 \3 \4/p'
+  tail -n 1 "$1" | sed -nE 's/.*replayable: ([0-9]+) events \(([0-9]+) hand-offs, ([0-9]+) calls logged\), [0-9]+ threads?, ([0-9]+) bytes of log( \(([0-9]+) compressed\))?.*/\1 \2 \3 \4 \6/p' |
+    awk '{print $1, $2, $3, $4, ($5 == "" ? 0 : $5)}'
 }
 
 # check_run ARCH MODE TAG (run_mode, replay_common.sh): record's and replay's
@@ -121,11 +122,13 @@ report() {
       printf "  guest insns, whole run: native %.0f (%.1f/call), record %.0f (%.2fx), replay %.0f (%.2fx)\n",
         n, n / c, r, r / n, p, p / n }'
   fi
-  local ev ho cl by
-  read -r ev ho cl by <"$work_dir/cpu.record.fig"
-  awk -v ev="$ev" -v ho="$ho" -v cl="$cl" -v by="$by" -v t="$total" 'BEGIN {
+  local ev ho cl by z
+  read -r ev ho cl by z <"$work_dir/cpu.record.fig"
+  awk -v ev="$ev" -v ho="$ho" -v cl="$cl" -v by="$by" -v z="$z" -v t="$total" 'BEGIN {
     printf "  log: %d events (%d hand-offs, %d calls logged), %d bytes = %.1f bytes/hand-off, %.1f bytes/event; %.0f calls/hand-off\n",
-      ev, ho, cl, by, ho ? by / ho : 0, ev ? by / ev : 0, ho ? t / ho : 0 }'
+      ev, ho, cl, by, ho ? by / ho : 0, ev ? by / ev : 0, ho ? t / ho : 0
+    printf "  log compressed (replay.log.zst): %d bytes = %.1f bytes/hand-off, %.1f bytes/event; %.1fx smaller\n",
+      z, ho ? z / ho : 0, ev ? z / ev : 0, z ? by / z : 0 }'
   awk -v l="$label" -v r="$(med cpu record)" -v p="$(med cpu replay)" -v n="$(med cpu native)" 'BEGIN {
     printf "%s CPU-bound: record/native %.2fx replay/native %.2fx (target <= 1.5x)\n", l, r / n, p / n }'
 
@@ -137,9 +140,9 @@ report() {
     count_insns "$arch" sys "$sys_prog" "$n_rounds"
     count_insns "$arch" sys0 "$sys_prog" 0
   fi
-  local by0
-  read -r _ _ _ by <"$work_dir/sys.record.fig"
-  read -r _ _ _ by0 <"$work_dir/sys0.record.fig"
+  local by0 z0
+  read -r _ _ _ by z <"$work_dir/sys.record.fig"
+  read -r _ _ _ by0 z0 <"$work_dir/sys0.record.fig"
   printf '  %-7s %10s %10s %10s %12s %12s %12s\n' mode "wall s" "0 rounds s" "us/call" "+us/call" "insns/call" \
     "+insns/call"
   for m in native record replay; do
@@ -152,9 +155,11 @@ report() {
         (i == "-" || m == "native") ? "-" : sprintf("%+.1f", ((i - i0) - (ni - ni0)) / c) }'
   done
   awk -v l="$label" -v r="$(med sys record)" -v r0="$(med sys0 record)" -v p="$(med sys replay)" -v p0="$(med sys0 replay)" \
-      -v n="$(med sys native)" -v n0="$(med sys0 native)" -v c="$sys_calls" -v by="$by" -v by0="$by0" 'BEGIN {
-    printf "%s syscall-heavy: per call added: record %+.3f us, replay %+.3f us (target <= 1 us on x86-64); log %.1f bytes/call\n",
-      l, ((r - r0) - (n - n0)) / c / 1e3, ((p - p0) - (n - n0)) / c / 1e3, (by - by0) / c }'
+      -v n="$(med sys native)" -v n0="$(med sys0 native)" -v c="$sys_calls" -v by="$by" -v by0="$by0" \
+      -v z="$z" -v z0="$z0" 'BEGIN {
+    printf "%s syscall-heavy: per call added: record %+.3f us, replay %+.3f us (target <= 1 us on x86-64); log %.1f bytes/call, %.2f compressed (%.1fx)\n",
+      l, ((r - r0) - (n - n0)) / c / 1e3, ((p - p0) - (n - n0)) / c / 1e3, (by - by0) / c, (z - z0) / c,
+      (z > z0 ? (by - by0) / (z - z0) : 0) }'
 }
 
 run_x86() {

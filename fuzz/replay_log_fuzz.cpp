@@ -4,8 +4,12 @@
 // replay library makes inside the target: replay::Cursor record by record,
 // with each syscall event's logged memory decoded by logged_output, entry by
 // entry, the way Session.cpp hands it back (at most 8 entries per call; a
-// few more here, to reach the end of any data).
+// few more here, to reach the end of any data). An input that starts with
+// zstd's magic number is taken as replay.log.zst: decompressed as the CLI
+// does (replay_zst_size, decompress_replay_zst; a smaller bound than the
+// CLI's 4 GiB, which is checked the same way), then read as above.
 #include <cstring>
+#include <vector>
 
 #include "FuzzCommon.hpp"
 #include "cli/ReplayLogSummary.hpp"
@@ -51,11 +55,34 @@ void walk(const std::uint8_t* data, std::size_t size) {
   }
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+void read_log(const std::uint8_t* data, std::size_t size) {
   const cli::ReplayLogSummary s = cli::summarize_replay_bytes(data, size);
   if (s.readable && (s.torn || s.corrupt) && (s.stop_offset >= size || s.stop_why.empty())) __builtin_trap();
   walk(data, size);
+}
+
+constexpr std::uint8_t kZstdMagic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+constexpr std::uint64_t kFuzzLogLimit = 1u << 20;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size >= 4 && std::memcmp(data, kZstdMagic, 4) == 0) {
+    cli::ZstLogProblem problem;
+    std::uint64_t raw_size = 0;
+    if (!cli::replay_zst_size(data, size, kFuzzLogLimit, raw_size, problem)) {
+      if (problem.why.empty() || problem.offset > size) __builtin_trap();
+      return 0;
+    }
+    if (raw_size > kFuzzLogLimit) __builtin_trap();  // the bound holds before any allocation
+    std::vector<std::uint8_t> raw(raw_size);
+    if (!cli::decompress_replay_zst(data, size, raw.data(), raw.size(), problem)) {
+      if (problem.why.empty() || problem.offset > size) __builtin_trap();
+      return 0;
+    }
+    read_log(raw.data(), raw.size());
+    return 0;
+  }
+  read_log(data, size);
   return 0;
 }

@@ -130,7 +130,8 @@ void chaos(const Opts& o) {
     what.ticks = o.ticks;
     what.chaos_seed = run_seed(seed, k);
     what.pass_output = false;
-    const RecordedRun run = record_replayable_run(what);
+    what.compress_log = false;  // a passing run's recording is deleted
+    RecordedRun run = record_replayable_run(what);
     if (!run.log.readable)
       throw LaunchError(fmt::format("run {}: {}: no replay log was written ({}); PROG {}", k, o.output,
                                     run.log.header_problem, how_it_ended(run.status)));
@@ -144,6 +145,7 @@ void chaos(const Opts& o) {
                  static_cast<unsigned long long>(run.log.by_kind[1]),
                  static_cast<unsigned long long>(run.log.schedule_digest));
     if (failed) {
+      compress_kept_log(o.output, run);
       std::fprintf(stderr,
                    "ariadne chaos: run %llu failed (PROG %s); its recording is kept in %s (PROG's output in "
                    "%s/replay.stdout and replay.stderr)\n",
@@ -156,6 +158,7 @@ void chaos(const Opts& o) {
     // the search ends, so that a chaos recording of a program that never
     // fails can be replayed.
     if (std::getenv("ARIADNE_CHAOS_KEEP_PASSING") != nullptr) {
+      compress_kept_log(o.output, run);
       std::fprintf(stderr, "ariadne chaos: run %llu passed; kept in %s (ARIADNE_CHAOS_KEEP_PASSING)\n",
                    static_cast<unsigned long long>(k), o.output.c_str());
       return;

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "cli/Commands.hpp"
+#include "cli/ReplayLogFile.hpp"
 #include "cli/ReplayLogSummary.hpp"
 #include "cli/Replayable.hpp"
 #include "cli/TraceCommon.hpp"
@@ -132,14 +133,13 @@ std::vector<std::string> options_in_words(const std::string& text) {
 // --gdb --at` and divergence reports count them. Calls are named by this
 // build's system call numbers only for a log of its own architecture.
 static void print_replay_events(const std::string& dir) {
-  const std::string path = dir + "/replay.log";
-  std::vector<std::uint8_t> bytes;
-  std::vector<Problem> problems;
-  if (!read_regular_file(path, "replay log", kMaxReplayLogBytes, bytes, problems)) return;
-  if (replay::check_header(bytes.data(), bytes.size(), /*any_arch=*/true) != nullptr) return;
-  const bool own_arch = replay::check_header(bytes.data(), bytes.size(), /*any_arch=*/false) == nullptr;
+  ReplayLogFile log;
+  if (!log.load(dir)) return;  // print_replay_log said why
+  const std::uint8_t* bytes = log.data();
+  if (replay::check_header(bytes, log.size(), /*any_arch=*/true) != nullptr) return;
+  const bool own_arch = replay::check_header(bytes, log.size(), /*any_arch=*/false) == nullptr;
   std::printf("\n  %8s %6s %12s %8s  %s\n", "Event", "Thread", "Tick", "Call", "What");
-  replay::Cursor c(bytes.data(), bytes.size());
+  replay::Cursor c(bytes, log.size());
   std::uint64_t n = 0;
   for (replay::EventView ev; c.peek(ev) == replay::Cursor::Status::event; c.advance(ev)) {
     const replay::EventHead& h = ev.head;
@@ -178,11 +178,15 @@ static void print_replay_events(const std::string& dir) {
 
 // A replayable recording's log (docs/replay.md): what it holds, by kind.
 static void print_replay_log(const std::string& dir) {
-  const std::string path = dir + "/replay.log";
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return;
-  const ReplayLogSummary r = summarize_replay_log(path);
-  std::printf("\nReplay log   %s\n", path.c_str());
+  ReplayLogFile log;
+  const bool loaded = log.load(dir);
+  if (!log.found()) return;
+  std::printf("\nReplay log   %s\n", log.path().c_str());
+  if (!loaded) {
+    std::printf("  Unreadable %s\n", log.problem().c_str());
+    return;
+  }
+  const ReplayLogSummary r = summarize_replay_bytes(log.data(), log.size());
   if (!r.readable) {
     std::printf("  Unreadable %s\n", r.header_problem.c_str());
     return;
@@ -191,6 +195,15 @@ static void print_replay_log(const std::string& dir) {
               static_cast<unsigned long long>(r.events), bytes_text(r.bytes).c_str(),
               r.events != 0 ? static_cast<double>(r.bytes) / static_cast<double>(r.events) : 0.0,
               static_cast<unsigned long long>(r.quantum));
+  if (log.compressed())
+    std::printf(
+        "  On disk    %s compressed (zstd), %s raw: %.2fx; %.1f bytes per event\n",
+        bytes_text(log.file_bytes()).c_str(), bytes_text(r.bytes).c_str(),
+        log.file_bytes() != 0 ? static_cast<double>(r.bytes) / static_cast<double>(log.file_bytes()) : 0.0,
+        r.events != 0 ? static_cast<double>(log.file_bytes()) / static_cast<double>(r.events) : 0.0);
+  else
+    std::printf("  On disk    %s raw (not compressed: the recorder ended before it could compress it)\n",
+                bytes_text(r.bytes).c_str());
   std::string reasons;
   for (const auto& [why, n] : r.handoffs_by_reason)
     reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", why, n);

@@ -134,8 +134,9 @@ void add_record_command(CLI::App& app) {
   auto* replayable_flag = cmd->add_flag(
       "--replayable", o->replayable,
       "Record PROG so that `ariadne replay DIR` can run it again exactly: its threads run one at a time, "
-      "hand-offs and the results of the libc calls replay intercepts are logged in DIR/replay.log, its "
-      "output is kept (docs/replay.md). No function trace is recorded beside it: `ariadne replay DIR "
+      "hand-offs and the results of the libc calls replay intercepts are logged in DIR/replay.log "
+      "(compressed to DIR/replay.log.zst once PROG has ended), its output is kept (docs/replay.md). No "
+      "function trace is recorded beside it: `ariadne replay DIR "
       "--trace-to TDIR` traces the replayed run, with these trace options");
   cmd->add_option("--ticks", o->ticks,
                   "With --replayable: ticks a thread runs before it hands over to the next runnable thread: "

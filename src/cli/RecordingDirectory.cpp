@@ -43,7 +43,8 @@ bool is_recorder_file_name(const std::string& name) {
 // What `record --replayable` writes beside the session file
 // (cli/ReplayOutput.hpp).
 bool is_replay_file_name(const std::string& name) {
-  return name == "replay.log" || name == "replay.stdout" || name == "replay.stderr";
+  return name == "replay.log" || name == "replay.log.zst" || name == "replay.log.zst.tmp" ||
+         name == "replay.stdout" || name == "replay.stderr";
 }
 
 struct Entry {

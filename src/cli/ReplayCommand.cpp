@@ -19,6 +19,7 @@
 #include "cli/Commands.hpp"
 #include "cli/RecordingDirectory.hpp"
 #include "cli/ReplayDebugger.hpp"
+#include "cli/ReplayLogFile.hpp"
 #include "cli/ReplayLogSummary.hpp"
 #include "cli/ReplayOutput.hpp"
 #include "cli/Replayable.hpp"
@@ -188,23 +189,26 @@ void replay(const ReplayOptions& o) {
   } catch (const tracefile::TraceError& e) {
     bad_input(e.what());
   }
-  if (option(session.options, kReplayOptionTag) != "replayable" || !fs::exists(dir / kReplayLog))
+  if (option(session.options, kReplayOptionTag) != "replayable" ||
+      ReplayLogFile::find(dir) == ReplayLogFile::Found::none)
     bad_input(
         fmt::format("{}: not a replayable recording (no {}): record it with `ariadne record --replayable`",
                     dir_arg, kReplayLog));
   if (session.argv.empty()) bad_input(fmt::format("{}/ariadne.session: no command recorded", dir_arg));
-  const std::string log_path = (dir / kReplayLog).string();
-  const ReplayLogSummary log = summarize_replay_log(log_path);
-  if (!log.readable) bad_input(fmt::format("{}: offset 0: {}", log_path, log.header_problem));
-  if (log.corrupt) bad_input(fmt::format("{}: offset {}: {}", log_path, log.stop_offset, log.stop_why));
+  // Raw, or decompressed into a memory file the target is handed.
+  ReplayLogFile log_file;
+  if (!log_file.load(dir)) bad_input(log_file.problem());
+  const ReplayLogSummary log = summarize_replay_bytes(log_file.data(), log_file.size());
+  if (!log.readable) bad_input(fmt::format("{}: {}", log_file.at(0), log.header_problem));
+  if (log.corrupt) bad_input(fmt::format("{}: {}", log_file.at(log.stop_offset), log.stop_why));
   // A log that ends early (a torn last record, or no exit event) is what a
   // killed target leaves: replay goes up to its end. But when the session
   // says the program exited normally, the log was cut afterwards.
   if ((log.torn || !log.ended) && session.ended && session.exit_kind == 0)
     bad_input(
-        fmt::format("{}: offset {}: the log ends before the program's end, but the program {} when recorded: "
+        fmt::format("{}: the log ends before the program's end, but the program {} when recorded: "
                     "the file was truncated",
-                    log_path, log.torn ? log.stop_offset : log.bytes,
+                    log_file.at(log.torn ? log.stop_offset : log.bytes),
                     status_text(session.exit_kind, session.exit_value)));
   // Killed by a fault of its own (a crash): no exit event ends the log, and
   // the replay must crash at the same place (the runtime lets the thread
@@ -223,7 +227,7 @@ void replay(const ReplayOptions& o) {
   // The recorded run's directory and environment: the program's stack, and so
   // its addresses, depend on them.
   const std::string cwd = option(session.options, kReplayCwdTag);
-  const fs::path log_abs = fs::absolute(log_path);
+  const std::string log_for_target = log_file.path_for_target();  // before the chdir
   char result_path[] = "/tmp/ariadne-replay-result.XXXXXX";
   const int result_fd = ::mkstemp(result_path);
   if (result_fd < 0) bad_input(fmt::format("cannot create a file in /tmp: {}", std::strerror(errno)));
@@ -241,7 +245,7 @@ void replay(const ReplayOptions& o) {
   // must not move, or the replay would diverge for that reason alone.
   ReplaySettings settings;
   settings.mode = ignore_results ? "replay-ignoring-results" : "replay";
-  settings.log = log_abs.string();
+  settings.log = log_for_target;
   settings.result = result_path;
   settings.ends_in_crash = crashed;
   if (trace) {

@@ -45,4 +45,24 @@ ReplayLogSummary summarize_replay_log(const std::string& path);
 // once the file is read; the fuzzer calls it on its input).
 ReplayLogSummary summarize_replay_bytes(const std::uint8_t* bytes, std::size_t size);
 
+// A compressed log (DIR/replay.log.zst, `record --replayable` writes it once
+// the program has ended): one zstd frame that declares its size. Pure, no
+// file access: the CLI (ReplayLogFile.cpp) and the fuzzer call them.
+// Damage is reported at an offset in the compressed bytes: for a damaged
+// frame, the end of what had been read when it was found (the damage lies
+// before it, within the block that ends there, up to 128 KiB).
+struct ZstLogProblem {
+  std::uint64_t offset = 0;
+  std::string why;
+};
+// The size the frame declares: refused (false) when it declares none or
+// more than `limit` bytes, before anything is allocated for it.
+bool replay_zst_size(const std::uint8_t* in, std::size_t n, std::uint64_t limit, std::uint64_t& size,
+                     ZstLogProblem& problem);
+// Decompresses the frame into out[0, size) a bounded piece at a time
+// (ZSTD_decompressStream): false when it is damaged, cut short, or holds
+// other than `size` bytes.
+bool decompress_replay_zst(const std::uint8_t* in, std::size_t n, std::uint8_t* out, std::size_t size,
+                           ZstLogProblem& problem);
+
 }  // namespace ariadne::cli

@@ -116,7 +116,9 @@ PumpResult pump_output(const OutputPipes& pipes, pid_t child, std::FILE* save_ou
       }
       if (result.diverged) continue;  // drained, not shown
       write_all(s.to, buf, len);
-      if (s.save != nullptr) std::fwrite(buf, 1, len, s.save);
+      // Flushed as it comes: a recorder killed before PROG ends leaves the
+      // copy as long as the log's events say it is (the log is kill-safe).
+      if (s.save != nullptr && std::fwrite(buf, 1, len, s.save) == len) std::fflush(s.save);
       *s.count += len;
     }
   }

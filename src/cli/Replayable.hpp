@@ -55,16 +55,24 @@ struct ReplayableRecording {
   std::uint64_t ticks = kDefaultReplayTicks;
   std::uint64_t chaos_seed = 0;  // 0: round robin
   bool pass_output = true;       // PROG's output also goes to ours
+  // The log compressed once PROG has ended (replay.log.zst); `chaos`
+  // compresses only the runs it keeps (compress_kept_log).
+  bool compress_log = true;
 };
 struct RecordedRun {
   launch::ExitStatus status;
   PumpResult pumped;
   ReplayLogSummary log;  // of the log as cut after its last event
   bool output_saved = false;
+  std::uint64_t log_compressed_bytes = 0;  // 0: left raw
 };
 // Throws launch::LaunchError for a PROG that cannot be run or a DIR that
 // cannot be written (nothing recorded then).
 RecordedRun record_replayable_run(const ReplayableRecording& what);
+
+// DIR/replay.log → replay.log.zst; a line on stderr when it cannot (the raw
+// log stays, and replays as well).
+void compress_kept_log(const std::string& output, RecordedRun& run);
 
 // `record --replayable`: never returns, ends like PROG.
 [[noreturn]] void record_replayable(const std::string& output, const std::vector<std::string>& command,

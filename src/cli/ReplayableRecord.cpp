@@ -16,6 +16,7 @@
 
 #include "arch/Isa.hpp"
 #include "cli/RecordingDirectory.hpp"
+#include "cli/ReplayLogFile.hpp"
 #include "cli/ReplayLogSummary.hpp"
 #include "cli/ReplayOutput.hpp"
 #include "cli/Replayable.hpp"
@@ -121,7 +122,16 @@ RecordedRun record_replayable_run(const ReplayableRecording& what) {
   if (log.readable && log.end_offset != 0 && log.end_offset < log.bytes &&
       ::truncate(log_path.c_str(), static_cast<off_t>(log.end_offset)) == 0)
     log.bytes = log.end_offset;
+  // Once the program has ended, killed or not. A recorder killed before
+  // this leaves the raw log, which replays as well.
+  if (what.compress_log && log.readable) compress_kept_log(what.output, result);
   return result;
+}
+
+void compress_kept_log(const std::string& output, RecordedRun& run) {
+  std::string why;
+  if (!compress_replay_log(output, run.log_compressed_bytes, why))
+    fmt::print(stderr, "ariadne record: {}: the replay log is left uncompressed: {}\n", output, why);
 }
 
 void record_replayable(const std::string& output, const std::vector<std::string>& command,
@@ -143,9 +153,11 @@ void record_replayable(const std::string& output, const std::vector<std::string>
     fmt::print(
         stderr,
         "ariadne record: {}: replayable: {} events ({} hand-offs, {} calls logged), {} thread{}, {} bytes "
-        "of log; {} + {} bytes of output kept; PROG {} {}\n",
+        "of log{}; {} + {} bytes of output kept; PROG {} {}\n",
         output, log.events, log.by_kind[1], log.by_kind[3], log.threads, log.threads == 1 ? "" : "s",
-        log.bytes, pumped.out_bytes, pumped.err_bytes, status.signaled ? "killed by signal" : "exited with",
+        log.bytes,
+        run.log_compressed_bytes != 0 ? fmt::format(" ({} compressed)", run.log_compressed_bytes) : "",
+        pumped.out_bytes, pumped.err_bytes, status.signaled ? "killed by signal" : "exited with",
         status.value);
   }
   launch::exit_like(status);

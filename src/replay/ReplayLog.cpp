@@ -153,8 +153,28 @@ void append_event(const EventHead& head_in, const OutBuf* outs, int n_outs) noex
   g_used += size;
 }
 
+namespace {
+
+// A compressed log reaches replay decompressed into an anonymous file the
+// CLI made (ReplayLogFile.cpp), inherited as descriptor N and named
+// "/proc/self/fd/N": taken over directly (its number moved down to where
+// the writer's was, the inherited one closed), not opened through /proc,
+// which the O_NOFOLLOW below refuses and qemu-user emulates only in part.
+int inherited_log_fd(const char* path) noexcept {
+  constexpr char kPrefix[] = "/proc/self/fd/";
+  if (std::strncmp(path, kPrefix, sizeof kPrefix - 1) != 0) return -1;
+  const char* digits = path + sizeof kPrefix - 1;
+  char* end = nullptr;
+  const long n = std::strtol(digits, &end, 10);
+  if (end == digits || *end != '\0' || n < 3 || n > 1 << 20) return -1;
+  return static_cast<int>(n);
+}
+
+}  // namespace
+
 bool open_log_for_reading(const char* path) noexcept {
-  int fd = sys_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  const int inherited = inherited_log_fd(path);
+  int fd = inherited >= 0 ? inherited : sys_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     say("cannot open", path, -fd);
     return false;

@@ -52,7 +52,7 @@ find_bug() {
   grep -qx "ariadne chaos: replay it: ariadne replay $work/rec" "$work/chaos.err" ||
     fail "$prog: the replay command is not printed: $(tail -n 1 "$work/chaos.err")"
   [ -s "$work/chaos.out" ] && fail "$prog: chaos printed PROG's output on stdout"
-  [ -f "$work/rec/replay.log" ] || fail "$prog: the failing recording was not kept"
+  [ -f "$work/rec/replay.log.zst" ] || fail "$prog: the failing recording was not kept (compressed)"
 }
 
 case $case_name in
@@ -129,7 +129,7 @@ case $case_name in
     done
     [ -n "$k" ] && [ "$k" -gt 1 ] || fail "no seed whose search failed after run 1"
     sessions=$(find "$work/rec2" -name ariadne.session | wc -l)
-    logs=$(find "$work/rec2" -name replay.log | wc -l)
+    logs=$(find "$work/rec2" -name "replay.log*" | wc -l)
     echo "passing-deleted: seed $seed failed at run $k; $work/rec2 holds $sessions session, $logs log"
     [ "$sessions" -eq 1 ] && [ "$logs" -eq 1 ] || fail "more than the failing recording is kept"
     ;;

@@ -12,6 +12,11 @@
 #   c. one bit flipped in the middle of a record, and one in the header;
 #   d. the executable replaced (by OTHER_PROG) after recording: the build-id;
 #   e. a missing DIR, a DIR that is a file, no DIR and no ariadne.data in cwd;
+#   f. the compressed log (replay.log.zst, what the recorder leaves): cut
+#      short, one bit flipped, a frame that does not say its size, a bomb
+#      declaring 5 GiB, and replay.log beside replay.log.zst (ambiguous);
+# The cases a-c damage the raw log: the recording's replay.log.zst
+# decompressed (with the zstd tool) into replay.log, which replays as well.
 # and `ariadne replay --help` exits 0 and mentions "Exit status".
 # One line per case; exit 0 when all pass, 1 otherwise, 2 on bad usage.
 set -u
@@ -76,10 +81,11 @@ flip_bit() {
   byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
   printf "$(printf '\\%03o' $((byte ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
-# copy_recording NAME: a copy of the good recording, to damage.
+# copy_recording NAME [FROM]: a copy of the good recording with its log raw
+# (or of FROM), to damage.
 copy_recording() {
   rm -rf "$work/$1"
-  cp -r "$work/good" "$work/$1"
+  cp -r "$work/${2:-good-raw}" "$work/$1"
 }
 
 # The recording every case starts from, and its replay: faithful, exit 0.
@@ -93,7 +99,19 @@ if timeout -k 10 "$limit" "$ARIADNE" replay "$work/good" >/dev/null 2>"$work/goo
 else
   fail intact "the undamaged recording does not replay: $(tail -n 3 "$work/good-replay.err" | tr '\n' '|')"
 fi
-log=$work/good/replay.log
+zst=$work/good/replay.log.zst
+if [ ! -f "$zst" ] || [ -e "$work/good/replay.log" ]; then
+  echo "bad input: the recorder left no replay.log.zst (or left replay.log beside it)"
+  exit 1
+fi
+rm -rf "$work/good-raw" && cp -r "$work/good" "$work/good-raw"
+zstd -q -d "$zst" -o "$work/good-raw/replay.log" && rm "$work/good-raw/replay.log.zst"
+if timeout -k 10 "$limit" "$ARIADNE" replay "$work/good-raw" >/dev/null 2>"$work/good-raw-replay.err"; then
+  pass intact-raw "the log decompressed by hand replays, exit 0"
+else
+  fail intact-raw "the raw log does not replay: $(tail -n 3 "$work/good-raw-replay.err" | tr '\n' '|')"
+fi
+log=$work/good-raw/replay.log
 mapfile -t offsets < <(record_offsets "$log")
 size=$(stat -c %s "$log")
 n=${#offsets[@]}
@@ -173,6 +191,42 @@ echo "not a directory" >"$work/a-file"
 expect_bad dir-is-a-file "$work/a-file" "$work/a-file"
 mkdir -p "$work/empty"
 RUN_IN=$work/empty expect_bad no-dir-no-ariadne.data "ariadne\.data"
+
+# f. The compressed log.
+zsize=$(stat -c %s "$zst")
+copy_recording zst-cut good
+truncate -s $((zsize - 7)) "$work/zst-cut/replay.log.zst"
+expect_bad zst-truncated \
+  "^ariadne replay: $work/zst-cut/replay.log.zst: compressed offset $((zsize - 7)): the zstd frame ends early: the file was truncated$" \
+  "$work/zst-cut"
+copy_recording zst-flip good
+flip_bit "$work/zst-flip/replay.log.zst" $((zsize / 2))
+expect_bad zst-bit-flip "^ariadne replay: $work/zst-flip/replay.log.zst: compressed offset [0-9]+: damaged zstd frame: " \
+  "$work/zst-flip"
+#    The offset is where the damage was found: past the flipped byte, within the file.
+found=$(sed -nE 's/.*compressed offset ([0-9]+):.*/\1/p' "$work/zst-bit-flip.err")
+if [ -n "$found" ] && [ "$found" -gt $((zsize / 2)) ] && [ "$found" -le "$zsize" ]; then
+  pass zst-bit-flip-offset "found at compressed offset $found of $zsize, the flip at $((zsize / 2))"
+else
+  fail zst-bit-flip-offset "compressed offset '$found', expected past $((zsize / 2)) and at most $zsize"
+fi
+copy_recording zst-no-size good
+zstd -q -c <"$log" >"$work/zst-no-size/replay.log.zst"  # from a pipe: no content size
+expect_bad zst-no-content-size \
+  "^ariadne replay: $work/zst-no-size/replay.log.zst: compressed offset 0: the zstd frame does not declare its decompressed size$" \
+  "$work/zst-no-size"
+#    A bomb: a frame header declaring 5 GiB (single segment, 8-byte size),
+#    then one empty last raw block. Refused before anything is allocated.
+copy_recording zst-bomb good
+printf '\x28\xb5\x2f\xfd\xe0\x00\x00\x00\x40\x01\x00\x00\x00\x01\x00\x00' >"$work/zst-bomb/replay.log.zst"
+expect_bad zst-bomb-5GiB \
+  "^ariadne replay: $work/zst-bomb/replay.log.zst: compressed offset 0: the zstd frame declares 5368709120 bytes decompressed, more than a replay log may hold \(4294967296 bytes\)$" \
+  "$work/zst-bomb"
+copy_recording both-logs good
+cp "$log" "$work/both-logs/replay.log"
+expect_bad both-logs \
+  "^ariadne replay: $work/both-logs: both replay.log and replay.log.zst are there: which one is the log is ambiguous$" \
+  "$work/both-logs"
 
 # --help
 if help=$(timeout -k 10 "$limit" "$ARIADNE" replay --help 2>&1) && grep -q "Exit status" <<<"$help"; then

@@ -59,6 +59,24 @@ fail() {
   exit 1
 }
 
+# stdin_that_waits: fd 7 holds $work/stdin.fifo open for writing and never
+# writes, so a program reading the fifo waits in read().
+stdin_that_waits() {
+  fifo=$work/stdin.fifo
+  rm -f "$fifo" && mkfifo "$fifo"
+  exec 7<>"$fifo"
+}
+# wait_for_read NAME OUT: until blocked_read has said "waiting" in OUT, and a
+# little longer, into its read.
+wait_for_read() {
+  for _ in $(seq 1 400); do
+    grep -q waiting "$2" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q waiting "$2" || fail "$1: the program did not start"
+  sleep 0.3
+}
+
 case $case_name in
   ignore-results)
     caught=0
@@ -142,6 +160,26 @@ case $case_name in
     [ $((rec_bytes - rep_bytes)) -le 64 ] || fail "the replay printed $rep_bytes of $rec_bytes bytes"
     [ "$(wc -l <"$d.rep")" -ge 40 ] || fail "too few lines replayed"
     echo "killed: output reproduced up to the kill: $rep_bytes of $rec_bytes recorded bytes"
+    # The recorder compressed the log after the killed target ended.
+    [ -f "$d/replay.log.zst" ] && [ ! -e "$d/replay.log" ] || fail "the killed target's log was not compressed"
+    # The recorder itself SIGKILLed while the target waits in a read: the
+    # raw log stays (never compressed, never cut) and replays up to its end.
+    d=$work/recorder-killed
+    stdin_that_waits
+    "$ARIADNE" record --replayable -o "$d" -- "$BIN/blocked_read" <"$fifo" >"$d.rec" 2>"$d.recerr" &
+    recorder=$!
+    wait_for_read recorder-killed "$d.rec"
+    target=$(pgrep -n -f "$BIN/blocked_read\$" || true)
+    kill -KILL $recorder
+    wait $recorder 2>/dev/null
+    [ -n "$target" ] && kill -KILL "$target" 2>/dev/null
+    exec 7>&-
+    [ -f "$d/replay.log" ] && [ ! -e "$d/replay.log.zst" ] || fail "recorder-killed: the raw log did not stay"
+    "$ARIADNE" replay "$d" >"$d.rep" 2>"$d.err"
+    status=$?
+    echo "recorder-killed: replay of the raw log: exit $status; $(tail -n1 "$d.err")"
+    [ $status -eq 0 ] || fail "recorder-killed: the raw log does not replay"
+    cmp "$d.rec" "$d.rep" || fail "recorder-killed: the replay's output differs"
     ;;
   blocked)
     # A program waiting in read() on an open, empty stdin is ended by a
@@ -152,9 +190,7 @@ case $case_name in
     # keeps the output, and the recording replays up to the signal. With a
     # SIGTERM handler the read fails with EINTR, the handler runs at the
     # call's end (logged) and the program ends by itself; replayed whole.
-    fifo=$work/stdin.fifo
-    rm -f "$fifo" && mkfifo "$fifo"
-    exec 7<>"$fifo"  # a writer that never writes: the read waits
+    stdin_that_waits
     for how in term int handler; do
       d=$work/blocked-$how
       arg=; [ $how = handler ] && arg=handler
@@ -162,12 +198,7 @@ case $case_name in
       setsid env --default-signal=INT "$ARIADNE" record --replayable -o "$d" -- "$BIN/blocked_read" $arg \
         <"$fifo" >"$d.rec" 2>"$d.recerr" &
       recorder=$!
-      for _ in $(seq 1 400); do
-        grep -q waiting "$d.rec" 2>/dev/null && break
-        sleep 0.05
-      done
-      grep -q waiting "$d.rec" || fail "$how: the program did not start"
-      sleep 0.3  # into the read
+      wait_for_read "$how" "$d.rec"
       if [ $how = int ]; then kill -INT -- -$recorder; else kill -TERM $recorder; fi
       sent=$(date +%s%N)
       for _ in $(seq 1 200); do
@@ -206,6 +237,12 @@ case $case_name in
     grep -q "^Replay log" "$work/info" || fail "no replay log section"
     grep -Eq "^  Hand-offs  [1-9][0-9]* \(.*(budget|wait|exit) [0-9]+" "$work/info" || fail "no hand-offs by reason"
     grep -q "the program's exit is logged" "$work/info" || fail "no end"
+    # The log compressed once the program ended: both sizes and the ratio.
+    grep -Eq "^Replay log   .*/replay\.log\.zst$" "$work/info" || fail "info does not read replay.log.zst"
+    grep -Eq "^  On disk    [0-9.]+ [KMG]?i?B compressed \(zstd\), [0-9.]+ [KMG]?i?B raw: [0-9.]+x" "$work/info" ||
+      fail "no compressed and raw sizes"
+    "$ARIADNE" info --events "$d" >"$work/events" 2>&1 || fail "info --events failed"
+    grep -q "process exit" "$work/events" || fail "info --events does not list the compressed log's events"
     ;;
   mmap-divergence)
     d=$work/anon
