@@ -54,13 +54,11 @@ bool ReplayLogFile::load(const fs::path& dir) {
     problem_ = fmt::format("{}: no {} and no {}", dir.string(), kReplayLog, kReplayLogZst);
     return false;
   }
-  if (f == Found::both) {
-    path_ = (dir / kReplayLogZst).string();
-    problem_ = fmt::format("{}: both {} and {} are there: which one is the log is ambiguous", dir.string(),
-                           kReplayLog, kReplayLogZst);
-    return false;
-  }
-  compressed_ = f == Found::compressed;
+  // Both: the recorder was killed between renaming the compressed log into
+  // place and removing the raw one (compress_replay_log). The .zst is whole by
+  // construction (written as .tmp, then renamed), and it is the raw log's
+  // copy: it is the one read.
+  compressed_ = f == Found::compressed || f == Found::both;
   path_ = (dir / (compressed_ ? kReplayLogZst : kReplayLog)).string();
   if (compressed_) return load_compressed();
   std::vector<tracefile::Problem> problems;
@@ -168,7 +166,7 @@ bool compress_replay_log(const fs::path& dir, std::uint64_t& compressed_bytes, s
   const bool written = fd >= 0 && record::write_all(fd, &iov, 1);
   if (fd >= 0) ::close(fd);
   // Renamed, then the raw log removed: a kill between the two leaves both,
-  // which readers refuse as ambiguous rather than guess which is whole.
+  // and readers take the .zst, whole once renamed (ReplayLogFile::load).
   if (!written || ::rename(tmp.c_str(), zst.c_str()) != 0) {
     why = fmt::format("cannot write {}: {}", tmp, std::strerror(errno));
     ::unlink(tmp.c_str());

@@ -28,7 +28,7 @@ class ReplayLogFile {
   enum class Found { none, raw, compressed, both };
   static Found find(const std::filesystem::path& dir);
 
-  // Reads DIR's log (either file; both is refused as ambiguous). False with
+  // Reads DIR's log (either file; with both, the .zst: load()). False with
   // problem() ("PATH: offset N: why", N in the compressed bytes for a .zst)
   // when there is none, it cannot be read, or the frame is damaged, cut
   // short or declares more than kMaxReplayLogBytes.
