@@ -195,6 +195,10 @@ void start_from_environment() noexcept {
   } else {
     return;
   }
+  // Before anything that differs between a recording and a traced replay
+  // (the trace recorder's start below): the loader's lookup it makes
+  // allocates from the program's heap, which must be left as recorded.
+  divert_vdso();
   ReplayThread* main_thread = thread_slot(0);
   main_thread->index = 0;
   main_thread->state.store(kRunning, std::memory_order_relaxed);
@@ -225,7 +229,6 @@ void start_from_environment() noexcept {
     sys_exit_group(125);
   }
   divert_nondet_instructions();
-  divert_vdso();
   std::atexit(at_exit_hook);
   replace_stdin();
   if (g_mode == Mode::replay) set_replay_budget(main_thread);
