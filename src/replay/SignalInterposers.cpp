@@ -294,6 +294,8 @@ ARIADNE_REPLAY_EXPORT long syscall(long nr, ...) {
       return sched_yield();
     case SYS_getcpu:
       return getcpu(static_cast<unsigned*>(p0), static_cast<unsigned*>(p1));
+    case SYS_exit_group:
+      _exit(static_cast<int>(v[0]));  // logged as the program's exit, as _exit is
     default:
       break;
   }

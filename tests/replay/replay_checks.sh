@@ -135,6 +135,13 @@ case $case_name in
     [ $status -eq 4 ] || fail "times: replay exited with $status, expected 4 (diverged)"
     grep -q 'times (call [0-9]*) returned [0-9]* when recorded, [0-9]* now' "$work/times.err" ||
       fail "times: the divergence does not name the call and both results"
+    "$ARIADNE" record --replayable -o "$work/exit" -- "$BIN/syscall_numbers" exit_group >/dev/null 2>&1
+    status=$?
+    [ $status -eq 3 ] || fail "exit_group: record exited with $status, expected the program's 3"
+    "$ARIADNE" replay "$work/exit" >/dev/null 2>"$work/exit.err" ||
+      fail "exit_group: replay exited with $?: $(tail -n1 "$work/exit.err")"
+    echo "exit_group: $(tail -n1 "$work/exit.err")"
+    grep -q 'the program exited with 3, as recorded' "$work/exit.err" || fail "exit_group: not replayed to its end"
     echo "syscall-numbers: OK"
     ;;
   divergence)

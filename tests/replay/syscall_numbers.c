@@ -8,6 +8,8 @@
 //   syscall_numbers io_uring    io_uring_setup: the recording must stop
 //   syscall_numbers times       times(2) through syscall(): a result that
 //                               differs in replay, which must be reported
+//   syscall_numbers exit_group  the program's end through syscall(): logged
+//                               as its exit, replayed to the end
 #include <fcntl.h>
 #include <linux/membarrier.h>
 #include <sched.h>
@@ -31,6 +33,11 @@ int main(int argc, char** argv) {
     long r = syscall(SYS_io_uring_setup, 4, params);
     printf("io_uring_setup returned %ld\n", r);
     return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "exit_group") == 0) {
+    printf("exit_group(3) through syscall()\n");
+    fflush(stdout);
+    syscall(SYS_exit_group, 3);
   }
   if (argc > 1 && strcmp(argv[1], "times") == 0) {
     work_n(1, 20000);
