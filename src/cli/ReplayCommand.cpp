@@ -299,12 +299,16 @@ void replay(const ReplayOptions& o) {
         fmt::format("the program needed events past the end of the log (it {}); when recorded it {} there",
                     now, recorded));
   if (result.rfind("cut", 0) == 0) {
+    // No end in the session: the recorder itself was gone before the
+    // program, so how the program ended is not known.
+    const std::string how =
+        session.ended ? "it " + recorded : "the recorder ended first: no exit status was recorded";
     std::fprintf(
         stderr,
         "ariadne replay: %s: replayed %llu events, %u thread%s, up to the end of the log: the recorded "
-        "run was cut short there (it %s)\n",
+        "run was cut short there (%s)\n",
         dir_arg.c_str(), static_cast<unsigned long long>(log.events), log.threads,
-        log.threads == 1 ? "" : "s", recorded.c_str());
+        log.threads == 1 ? "" : "s", how.c_str());
     throw CommandExit{0};
   }
   if (!pumped.missing.empty()) diverged(pumped.missing);

@@ -208,6 +208,8 @@ case $case_name in
     status=$?
     echo "recorder-killed: replay of the raw log: exit $status; $(tail -n1 "$d.err")"
     [ $status -eq 0 ] || fail "recorder-killed: the raw log does not replay"
+    tail -n1 "$d.err" | grep -q "the recorder ended first: no exit status was recorded" ||
+      fail "recorder-killed: the last line does not say the exit status is unknown"
     cmp "$d.rec" "$d.rep" || fail "recorder-killed: the replay's output differs"
     ;;
   blocked)
