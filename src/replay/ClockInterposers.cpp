@@ -157,19 +157,21 @@ int logged_getcpu(unsigned* cpu, unsigned* node) {
 // They return what the system call returns (-errno on failure) and leave
 // errno alone: libc's callers check the result that way.
 
-long kernel_style(long r) { return r == -1 ? -errno : r; }
+// A logged call's result the kernel's way (-errno), errno as it was.
+template <typename Call>
+long kernel_style(Call logged) {
+  const int saved = errno;
+  long r = logged();
+  if (r == -1) r = -errno;
+  errno = saved;
+  return r;
+}
 
 int vdso_clock_gettime(clockid_t clock, struct timespec* ts) {
-  const int saved = errno;
-  const long r = kernel_style(logged_clock_gettime(clock, ts));
-  errno = saved;
-  return static_cast<int>(r);
+  return static_cast<int>(kernel_style([&] { return logged_clock_gettime(clock, ts); }));
 }
 int vdso_gettimeofday(struct timeval* tv, void* tz) {
-  const int saved = errno;
-  const long r = kernel_style(logged_gettimeofday(tv, tz));
-  errno = saved;
-  return static_cast<int>(r);
+  return static_cast<int>(kernel_style([&] { return logged_gettimeofday(tv, tz); }));
 }
 time_t vdso_time(time_t* out) {
   const int saved = errno;
@@ -179,16 +181,10 @@ time_t vdso_time(time_t* out) {
   return t;
 }
 int vdso_clock_getres(clockid_t clock, struct timespec* res) {
-  const int saved = errno;
-  const long r = kernel_style(logged_clock_getres(clock, res));
-  errno = saved;
-  return static_cast<int>(r);
+  return static_cast<int>(kernel_style([&] { return logged_clock_getres(clock, res); }));
 }
 long vdso_getcpu(unsigned* cpu, unsigned* node, void*) {
-  const int saved = errno;
-  const long r = kernel_style(logged_getcpu(cpu, node));
-  errno = saved;
-  return r;
+  return kernel_style([&] { return logged_getcpu(cpu, node); });
 }
 
 // The entry points by their names in each architecture's vDSO (x86-64
@@ -238,45 +234,42 @@ void* make_trampoline(std::byte* entry, std::size_t size, std::size_t pad) {
   return t;
 }
 
-// How many bytes at the entry the diversion keeps (its landing pad), found
-// by encoding the diversion into a copy; kNoRoom when it does not fit.
-constexpr std::size_t kNoRoom = ~std::size_t{0};
-std::size_t landing_pad(const std::byte* entry, std::size_t size, void* target) {
+// One entry's diversion, encoded in a copy of its first bytes (the veneer
+// is position-independent): `pad` bytes of landing pad kept, `bytes` written.
+struct Encoded {
   std::byte code[32];
-  const std::size_t n = size < sizeof code ? size : sizeof code;
-  std::memcpy(code, entry, n);
-  const std::size_t written =
-      ariadne::arch::write_diversion(code, n, reinterpret_cast<std::uintptr_t>(target));
-  return written == 0 ? kNoRoom : written - ariadne::arch::veneer_size();
+  std::size_t bytes = 0;
+  std::size_t pad = 0;
+};
+Encoded encode(const std::byte* entry, std::size_t size, void* target) {
+  Encoded e;
+  const std::size_t n = size < sizeof e.code ? size : sizeof e.code;
+  std::memcpy(e.code, entry, n);
+  e.bytes = ariadne::arch::write_diversion(e.code, n, reinterpret_cast<std::uintptr_t>(target));
+  if (e.bytes != 0) e.pad = e.bytes - ariadne::arch::veneer_size();
+  return e;
 }
 
-// Writes the diversion of one entry. The vDSO is the process's private
-// mapping, but newer kernels refuse to make it writable (Linux 6.18 here:
-// mprotect EINVAL, *measured*); a write through /proc/self/mem (what a
+// Writes an encoded diversion over its entry. The vDSO is the process's
+// private mapping, but newer kernels refuse to make it writable (Linux 6.18
+// here: mprotect EINVAL, *measured*); a write through /proc/self/mem (what a
 // debugger does: copy-on-write, the page stays read-execute) still goes
 // through. The page is made writable where the kernel allows it.
-bool divert(void* entry, std::size_t size, void* target) {
-  std::byte code[32];
-  const std::size_t n = size < sizeof code ? size : sizeof code;
-  std::memcpy(code, entry, n);
-  // Encoded in place in the copy: the veneer is position-independent.
-  const std::size_t written =
-      ariadne::arch::write_diversion(code, n, reinterpret_cast<std::uintptr_t>(target));
-  if (written == 0) return false;
+bool divert(std::byte* entry, const Encoded& e) {
   const long page = sysconf(_SC_PAGESIZE);
   auto* first = reinterpret_cast<std::byte*>(reinterpret_cast<std::uintptr_t>(entry) & ~(page - 1));
-  const std::size_t span = static_cast<std::size_t>(static_cast<std::byte*>(entry) + written - first);
+  const std::size_t span = static_cast<std::size_t>(entry + e.bytes - first);
   if (ariadne::sys_mprotect(first, span, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
-    std::memcpy(entry, code, written);
+    std::memcpy(entry, e.code, e.bytes);
     ariadne::sys_mprotect(first, span, PROT_READ | PROT_EXEC);
     return true;
   }
   const int mem = ariadne::sys_open("/proc/self/mem", O_RDWR | O_CLOEXEC);
   if (mem < 0) return false;
   const long r =
-      ariadne::raw_syscall(SYS_pwrite64, mem, code, written, reinterpret_cast<std::uintptr_t>(entry));
+      ariadne::raw_syscall(SYS_pwrite64, mem, e.code, e.bytes, reinterpret_cast<std::uintptr_t>(entry));
   ariadne::sys_close(mem);
-  return r == static_cast<long>(written);
+  return r == static_cast<long>(e.bytes);
 }
 
 }  // namespace
@@ -299,10 +292,10 @@ void ariadne::replay::divert_vdso() noexcept {
         sym == nullptr)
       continue;
     auto* code = static_cast<std::byte*>(entry);
-    const std::size_t pad = landing_pad(code, sym->st_size, d.target);
-    if (pad == kNoRoom) continue;
-    void* original = make_trampoline(code, sym->st_size, pad);
-    if (divert(entry, sym->st_size, d.target) && original != nullptr) *d.original = original;
+    const Encoded e = encode(code, sym->st_size, d.target);
+    if (e.bytes == 0) continue;
+    void* original = make_trampoline(code, sym->st_size, e.pad);
+    if (divert(code, e) && original != nullptr) *d.original = original;
   }
   if (g_trampolines != nullptr) ariadne::sys_mprotect(g_trampolines, page, PROT_READ | PROT_EXEC);
   dlclose(vdso);
