@@ -66,10 +66,10 @@ std::string gdb_quoted(const std::string& arg) {
 }
 
 // Signals the replay runtime and programs use that must not stop gdb each
-// time.
+// time (SIGSYS: each of the program's trapped system calls, SyscallTrap.hpp).
 constexpr const char* kPassedSignals =
-    "handle SIGALRM SIGVTALRM SIGPROF SIGUSR1 SIGUSR2 SIGCHLD SIGPIPE SIGURG SIGIO SIGWINCH nostop noprint "
-    "pass\n";
+    "handle SIGALRM SIGVTALRM SIGPROF SIGUSR1 SIGUSR2 SIGCHLD SIGPIPE SIGURG SIGIO SIGWINCH SIGSYS nostop "
+    "noprint pass\n";
 
 // `ariadne-continue`: `continue`, past the runtime's own traps. On x86-64
 // each diverted rdtsc/cpuid/rdrand is an int3 the runtime's SIGTRAP handler

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/SyscallTrap.hpp"
 #include "replay/Session.hpp"
 
 #define ARIADNE_REPLAY_EXPORT extern "C" __attribute__((visibility("default")))
@@ -25,6 +26,17 @@ Fn next(const char* name) {
 }
 // `real`: libc's definition of the function being defined.
 #define REAL(name) static const auto real = ::ariadne::replay::next<decltype(&::name)>(#name)
+
+// libc's own function called by an interposer outside intercept() (a
+// pthread_create, an unlock): the system calls it makes on its way are its
+// own, not the program's to trap (arch/SyscallTrap.hpp).
+template <typename Fn, typename... A>
+auto untrapped(Fn fn, A... a) {
+  const bool was_paused = arch::pause_syscall_trap(true);
+  const auto r = fn(a...);
+  arch::pause_syscall_trap(was_paused);
+  return r;
+}
 
 inline std::uint64_t word(const void* p) { return reinterpret_cast<std::uint64_t>(p); }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "arch/RawSyscall.hpp"
+#include "arch/SyscallTrap.hpp"
 #include "ariadne/trace.hpp"
 #include "record/Recorder.hpp"
 #include "replay/Baton.hpp"
@@ -17,6 +18,7 @@
 #include "replay/Chaos.hpp"
 #include "replay/ReplayLog.hpp"
 #include "replay/Signals.hpp"
+#include "replay/SyscallRouting.hpp"
 #include "trace/RuntimeMappings.hpp"
 #include "trace/Tracer.hpp"
 
@@ -232,6 +234,8 @@ void start_from_environment() noexcept {
   std::atexit(at_exit_hook);
   replace_stdin();
   if (g_mode == Mode::replay) set_replay_budget(main_thread);
+  // Last: what the session did to start is not the program's.
+  start_trapping_syscalls();
 }
 
 // ---------------------------------------------------------------- divergence
@@ -340,6 +344,20 @@ void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept {
 
 // ---------------------------------------------------------------- calls
 
+namespace {
+// The real function of an intercepted call: what it calls on its way is
+// part of the call (libc's own clock reads, its own system calls), not a
+// call of the program's own to trap or log again.
+bool enter_real_call(ReplayThread* me) noexcept {
+  me->in_real_call = true;
+  return arch::pause_syscall_trap(true);
+}
+void leave_real_call(ReplayThread* me, bool was_paused) noexcept {
+  arch::pause_syscall_trap(was_paused);
+  me->in_real_call = false;
+}
+}  // namespace
+
 long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutputs outs, void* ctx) noexcept {
   ++me->points;
   // A call alone in the process cannot wait for another thread of it.
@@ -347,10 +365,10 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   if (g_mode == Mode::record) {
     if (blocking) release_for_blocking_call(me);
     const std::uint64_t opened = spec.blocking ? open_signals_for_wait(me) : 0;
-    me->in_real_call = true;
+    const bool was_paused = enter_real_call(me);
     const long r = real(ctx);
     const int err = errno;
-    me->in_real_call = false;
+    leave_real_call(me, was_paused);
     close_signals_after_wait(me, opened);
     if (blocking) reacquire_after_blocking_call(me);
     OutBuf ob[kMaxOutBufs];
@@ -380,17 +398,17 @@ long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutput
   if (g_ignore_results) {
     consume(me, ev);
     set_replay_budget(me);
-    me->in_real_call = true;
+    const bool was_paused = enter_real_call(me);
     const long again = real(ctx);
-    me->in_real_call = false;
+    leave_real_call(me, was_paused);
     chaos_point(me);
     return again;
   }
   const long r = static_cast<long>(ev.head.b);
   if (spec.reimpose != nullptr || spec.execute_in_replay) {
-    me->in_real_call = true;
+    const bool was_paused = enter_real_call(me);
     const long now = spec.reimpose != nullptr ? spec.reimpose(ctx, ev) : real(ctx);
-    me->in_real_call = false;
+    leave_real_call(me, was_paused);
     if (spec.reimpose != nullptr && now != r)
       diverge(me, ev, "%s returned %#llx when recorded, now %#llx", call_name(spec.nr),
               static_cast<unsigned long long>(r), static_cast<unsigned long long>(now));
@@ -465,6 +483,9 @@ void thread_started(ReplayThread* me) noexcept {
 }
 
 void thread_ending(ReplayThread* me) noexcept {
+  // What libc does after the program's code (freeing the thread's stack,
+  // its exit) is libc's, and the thread no longer holds the baton.
+  arch::stop_syscall_trap();
   if (me->exit_seen) return;
   me->exit_seen = true;
   ++me->points;
@@ -490,6 +511,7 @@ ReplayThread* thread_by_handle(unsigned long handle) noexcept {
 void process_exiting(ReplayThread* me, int status, bool status_known) noexcept {
   if (g_mode == Mode::off || me == nullptr || g_exit_logged) return;
   g_exit_logged = true;
+  arch::stop_syscall_trap();  // libc's exit (flushing stdio...) after the logged end
   if (me->state.load(std::memory_order_relaxed) != kRunning) reacquire_after_blocking_call(me);
   ++me->points;
   if (g_mode == Mode::record) {

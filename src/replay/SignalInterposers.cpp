@@ -25,6 +25,7 @@
 
 #include "replay/Interposer.hpp"
 #include "replay/Signals.hpp"
+#include "replay/SyscallRouting.hpp"
 
 using namespace ariadne::replay;
 
@@ -41,42 +42,6 @@ long made_in_record_only(ReplayThread* me, std::uint64_t nr, Args& a, std::size_
                          int (*outs)(const Args&, long, OutBuf*)) {
   note_signal_source();
   return logged(me, nr, false, false, a, n_args, outs);
-}
-
-long futex(ReplayThread* me, std::uint32_t* addr, int op, std::uint32_t val, std::uint64_t arg4,
-           std::uint32_t* addr2, std::uint32_t val3) {
-  switch (op & FUTEX_CMD_MASK) {
-    case FUTEX_WAIT:
-    case FUTEX_WAIT_BITSET:
-      if (__atomic_load_n(addr, __ATOMIC_ACQUIRE) != val) {
-        errno = EAGAIN;
-        return -1;
-      }
-      if (arg4 != 0) {
-        // A timed wait: the others run once, then a (spurious) return: the
-        // caller checks its word and its deadline.
-        if (!yield(me, Reason::yield)) sched_yield();
-        return 0;
-      }
-      wait_on(me, addr);
-      return 0;
-    case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET:
-      return wake(addr, static_cast<int>(val));
-    case FUTEX_CMP_REQUEUE:
-      if (__atomic_load_n(addr, __ATOMIC_ACQUIRE) != val3) {
-        errno = EAGAIN;
-        return -1;
-      }
-      [[fallthrough]];
-    case FUTEX_REQUEUE: {
-      const int woken = wake(addr, static_cast<int>(val));
-      return woken + requeue(addr, addr2, static_cast<int>(arg4));
-    }
-    default:
-      errno = ENOSYS;
-      return -1;
-  }
 }
 
 }  // namespace
@@ -149,7 +114,7 @@ int program_sigmask(int (*real)(int, const sigset_t*, sigset_t*), int how, const
     }
     after = how == SIG_BLOCK ? before | asked : how == SIG_UNBLOCK ? before & ~asked : asked;
   }
-  const int rc = real(how, set != nullptr ? &kernel : nullptr, old);
+  const int rc = untrapped(real, how, set != nullptr ? &kernel : nullptr, old);
   if (rc != 0) return rc;
   if (old != nullptr) {
     for (int sig = 1; sig <= 64; ++sig) {
@@ -173,7 +138,7 @@ int program_sigmask(int (*real)(int, const sigset_t*, sigset_t*), int how, const
 // first), which passes the program's calls on to the next definition.
 ARIADNE_REPLAY_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
   REAL(sigaction);
-  const int rc = real(sig, act, old);
+  const int rc = untrapped(real, sig, act, old);
   if (act != nullptr) note_signal_action_change();
   return rc;
 }
@@ -200,124 +165,38 @@ ARIADNE_REPLAY_EXPORT int pthread_kill(pthread_t th, int sig) {
   return static_cast<int>(made_in_record_only(me, kCallPthreadKill, a, 2, nullptr));
 }
 
-namespace {
-
-// System calls whose effects cannot be logged at the call (docs/replay.md,
-// the syscall table): a recording that made one would replay differently.
-const char* unloggable(long nr) {
-  switch (nr) {
-#define ARIADNE_UNLOGGABLE(name) \
-  case SYS_##name:               \
-    return #name;
-    ARIADNE_UNLOGGABLE(io_uring_setup)
-    ARIADNE_UNLOGGABLE(io_uring_enter)
-    ARIADNE_UNLOGGABLE(io_uring_register)
-    ARIADNE_UNLOGGABLE(ptrace)
-    ARIADNE_UNLOGGABLE(process_vm_readv)
-    ARIADNE_UNLOGGABLE(process_vm_writev)
-    ARIADNE_UNLOGGABLE(userfaultfd)
-    ARIADNE_UNLOGGABLE(perf_event_open)
-    ARIADNE_UNLOGGABLE(bpf)
-    ARIADNE_UNLOGGABLE(clone)
-    ARIADNE_UNLOGGABLE(clone3)
-    ARIADNE_UNLOGGABLE(execve)
-    ARIADNE_UNLOGGABLE(execveat)
-#undef ARIADNE_UNLOGGABLE
+long ariadne::replay::program_futex(ReplayThread* me, std::uint32_t* addr, int op, std::uint32_t val,
+                                    std::uint64_t arg4, std::uint32_t* addr2, std::uint32_t val3) noexcept {
+  switch (op & FUTEX_CMD_MASK) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET:
+      if (__atomic_load_n(addr, __ATOMIC_ACQUIRE) != val) {
+        errno = EAGAIN;
+        return -1;
+      }
+      if (arg4 != 0) {
+        // A timed wait: the others run once, then a (spurious) return: the
+        // caller checks its word and its deadline.
+        if (!yield(me, Reason::yield)) sched_yield();
+        return 0;
+      }
+      wait_on(me, addr);
+      return 0;
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET:
+      return wake(addr, static_cast<int>(val));
+    case FUTEX_CMP_REQUEUE:
+      if (__atomic_load_n(addr, __ATOMIC_ACQUIRE) != val3) {
+        errno = EAGAIN;
+        return -1;
+      }
+      [[fallthrough]];
+    case FUTEX_REQUEUE: {
+      const int woken = wake(addr, static_cast<int>(val));
+      return woken + requeue(addr, addr2, static_cast<int>(arg4));
+    }
     default:
-      return nullptr;
+      errno = ENOSYS;
+      return -1;
   }
-}
-
-// One line naming the call, and the recording ends here (exit 125, as for an
-// instruction that cannot be diverted): never a silently wrong replay.
-[[noreturn]] void refuse_syscall(const char* name) {
-  char line[256];
-  const int n =
-      std::snprintf(line, sizeof line,
-                    "ariadne: syscall(SYS_%s): its effects cannot be logged, so a replay could differ "
-                    "(docs/replay.md, the syscall table); the recording stops here\n",
-                    name);
-  static const auto real_write = next<decltype(&::write)>("write");
-  if (n > 0) real_write(2, line, static_cast<std::size_t>(n) < sizeof line ? n : sizeof line - 1);
-  _exit(125);
-}
-
-}  // namespace
-
-// libc's syscall(2): a number replay has an interposer for goes to it (the
-// program's own futexes, reads, clocks...); one whose effects cannot be
-// logged stops the recording; any other is made in record and in replay
-// alike, its result logged and compared (a different result is a
-// divergence, reported where it happened), as the memory it may write is
-// not known here.
-ARIADNE_REPLAY_EXPORT long syscall(long nr, ...) {
-  static const auto real = next<long (*)(long, ...)>("syscall");
-  va_list ap;
-  va_start(ap, nr);
-  long v[6];
-  for (long& x : v) x = va_arg(ap, long);
-  va_end(ap);
-  ReplayThread* me = self();
-  if (me == nullptr || me->in_real_call) return real(nr, v[0], v[1], v[2], v[3], v[4], v[5]);
-  auto* p0 = reinterpret_cast<void*>(v[0]);
-  auto* p1 = reinterpret_cast<void*>(v[1]);
-  switch (nr) {
-    case SYS_futex:
-      return futex(me, reinterpret_cast<std::uint32_t*>(v[0]), static_cast<int>(v[1]),
-                   static_cast<std::uint32_t>(v[2]), static_cast<std::uint64_t>(v[3]),
-                   reinterpret_cast<std::uint32_t*>(v[4]), static_cast<std::uint32_t>(v[5]));
-    case SYS_gettid:
-      return gettid();
-    case SYS_getpid:
-      return getpid();
-    case SYS_getppid:
-      return getppid();
-    case SYS_getrandom:
-      return getrandom(p0, static_cast<std::size_t>(v[1]), static_cast<unsigned>(v[2]));
-    case SYS_tgkill:
-      return pthread_kill(pthread_self(), static_cast<int>(v[2]));
-    case SYS_read:
-      return read(static_cast<int>(v[0]), p1, static_cast<std::size_t>(v[2]));
-    case SYS_write:
-      return write(static_cast<int>(v[0]), p1, static_cast<std::size_t>(v[2]));
-    case SYS_close:
-      return close(static_cast<int>(v[0]));
-    case SYS_clock_gettime:
-      return clock_gettime(static_cast<clockid_t>(v[0]), static_cast<struct timespec*>(p1));
-    case SYS_clock_getres:
-      return clock_getres(static_cast<clockid_t>(v[0]), static_cast<struct timespec*>(p1));
-    case SYS_gettimeofday:
-      return gettimeofday(static_cast<struct timeval*>(p0), p1);
-    case SYS_nanosleep:
-      return nanosleep(static_cast<const struct timespec*>(p0), static_cast<struct timespec*>(p1));
-    case SYS_sched_yield:
-      return sched_yield();
-    case SYS_getcpu:
-      return getcpu(static_cast<unsigned*>(p0), static_cast<unsigned*>(p1));
-    case SYS_exit_group:
-      _exit(static_cast<int>(v[0]));  // logged as the program's exit, as _exit is
-    default:
-      break;
-  }
-  if (const char* name = unloggable(nr)) refuse_syscall(name);
-  // Args holds six words: the number and five arguments; the sixth beside.
-  struct Made : Args {
-    long sixth;
-  };
-  Made a{
-      {[](const Args& x) -> long {
-         return real(static_cast<long>(x.a[0]), x.a[1], x.a[2], x.a[3], x.a[4], x.a[5],
-                     static_cast<const Made&>(x).sixth);
-       },
-       {static_cast<std::uint64_t>(nr), static_cast<std::uint64_t>(v[0]), static_cast<std::uint64_t>(v[1]),
-        static_cast<std::uint64_t>(v[2]), static_cast<std::uint64_t>(v[3]), static_cast<std::uint64_t>(v[4])},
-       nullptr},
-      v[5]};
-  // The digest is of the number alone: how many arguments the call takes
-  // is not known here, and the registers past them hold anything.
-  const CallSpec spec{static_cast<std::uint64_t>(nr), digest_words({static_cast<std::uint64_t>(nr)}), false,
-                      /*execute_in_replay=*/true,
-                      /*reimpose=*/nullptr,
-                      /*compare_result=*/true};
-  return intercept(me, spec, run_args, args_outputs, static_cast<Args*>(&a));
 }

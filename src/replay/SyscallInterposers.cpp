@@ -25,23 +25,23 @@
 #include <cstring>
 #include <ctime>
 
+#include "arch/RawSyscall.hpp"
 #include "replay/Chaos.hpp"
 #include "replay/Interposer.hpp"
 #include "replay/StandIn.hpp"
 
 using namespace ariadne::replay;
 
-// The fd a call made, or stand-ins for it in replay (see above).
+// The fd a call made, or stand-ins for it in replay (see above). Raw: the
+// stand-in is the runtime's doing, made in replay only, and the program's
+// trapped calls (SyscallRouting.cpp) must not see it.
 void ariadne::replay::stand_in(long fd) {
-  static const auto real_open = next<int (*)(const char*, int, ...)>("open");
-  static const auto real_dup3 = next<decltype(&::dup3)>("dup3");
-  static const auto real_close = next<decltype(&::close)>("close");
   if (fd < 0 || mode() != Mode::replay) return;
-  const int null_fd = real_open("/dev/null", O_RDWR | O_CLOEXEC);
+  const long null_fd = ariadne::raw_syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
   if (null_fd < 0) return;
   if (null_fd != fd) {
-    real_dup3(null_fd, static_cast<int>(fd), 0);
-    real_close(null_fd);
+    ariadne::raw_syscall(SYS_dup3, null_fd, fd, 0);
+    ariadne::raw_syscall(SYS_close, null_fd);
   }
 }
 

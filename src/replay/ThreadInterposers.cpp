@@ -62,7 +62,7 @@ void woke(ReplayThread* me, const void* addr, int n) {
 // pthread_cond_wait makes one step (a signal between them is not lost).
 int unlock_for_wait(pthread_mutex_t* m) {
   REAL(pthread_mutex_unlock);
-  const int r = real(m);
+  const int r = untrapped(real, m);
   wake(m, 1);
   return r;
 }
@@ -80,7 +80,12 @@ ARIADNE_REPLAY_EXPORT int pthread_create(pthread_t* th, const pthread_attr_t* at
   t->start = start;
   t->arg = arg;
   t->program_blocked = me->program_blocked;  // a new thread inherits the mask
-  const int r = real(th, attr, start_trampoline, t);
+  // Trapped calls are the single-threaded phase's (docs/replay.md, "System
+  // calls"): from the first thread on, libc's internal locks could be
+  // contended across a hand-off inside them, and an exiting thread runs
+  // libc without the baton. The libc boundary stays.
+  ariadne::arch::stop_syscall_trap();
+  const int r = untrapped(real, th, attr, start_trampoline, t);
   if (r == 0) t->handle = *th;
   thread_created(me, index, r);
   return r;
@@ -95,7 +100,7 @@ ARIADNE_REPLAY_EXPORT int pthread_join(pthread_t th, void** ret) {
   }
   // The thread has left the program's code: the kernel's part of its exit
   // is all that is left to wait for.
-  const int r = real(th, ret);
+  const int r = untrapped(real, th, ret);
   if (t != nullptr && r == 0) t->handle = 0;  // the pthread_t may name a new thread from now on
   return r;
 }
@@ -126,7 +131,7 @@ ARIADNE_REPLAY_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
 
 ARIADNE_REPLAY_EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
   REAL(pthread_mutex_unlock);
-  const int r = real(m);
+  const int r = untrapped(real, m);
   woke(self(), m, 1);
   return r;
 }
@@ -234,7 +239,7 @@ ARIADNE_REPLAY_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t* l) {
 
 ARIADNE_REPLAY_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* l) {
   REAL(pthread_rwlock_unlock);
-  const int r = real(l);
+  const int r = untrapped(real, l);
   woke(self(), l, 1 << 30);
   return r;
 }
@@ -251,7 +256,7 @@ ARIADNE_REPLAY_EXPORT int pthread_spin_lock(pthread_spinlock_t* l) {
 
 ARIADNE_REPLAY_EXPORT int pthread_spin_unlock(pthread_spinlock_t* l) {
   REAL(pthread_spin_unlock);
-  const int r = real(l);
+  const int r = untrapped(real, l);
   if (self() != nullptr) wake(const_cast<const int*>(l), 1);
   return r;
 }
@@ -270,7 +275,7 @@ ARIADNE_REPLAY_EXPORT int sem_wait(sem_t* s) {
 
 ARIADNE_REPLAY_EXPORT int sem_post(sem_t* s) {
   REAL(sem_post);
-  const int r = real(s);
+  const int r = untrapped(real, s);
   woke(self(), s, 1);
   return r;
 }

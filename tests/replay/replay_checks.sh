@@ -13,8 +13,14 @@
 #   mmap-divergence mmap_anon recorded, then replayed with the place of one
 #                   of its mappings taken by an mmap the log does not see
 #                   (mmap_anon.squat in the working directory): replay must
-#                   exit 4 naming mmap, the recorded address and the new one;
+#                   exit 4 naming mmap, the recorded address and the new one
+#                   (or, where libc's own mmap is trapped, the squatter's
+#                   mmap found in place of the program's);
 #                   without the squat the same recording replays faithfully;
+#   libc-internal   libc_internal lists a directory (opendir, readdir) that
+#                   changes after the recording: the replay prints the
+#                   recorded listing, getrusage and times, where libc's own
+#                   system calls are trapped (x86-64);
 #   sve             sve_first_fault (AArch64: SVE ldff1b/rdffr) runs natively,
 #                   and record --replayable refuses it naming sve_strlen;
 #   nondet          nondet (time-stamp counter, CPU identity, hardware random
@@ -126,15 +132,21 @@ case $case_name in
     [ $status -eq 125 ] || fail "io_uring_setup: record exited with $status, expected 125"
     [ -n "$line" ] || fail "io_uring_setup: no line names it: $(cat "$work/uring.err")"
     grep -q 'io_uring_setup returned' "$work/uring.out" && fail "io_uring_setup was made"
-    "$ARIADNE" record --replayable -o "$work/times" -- "$BIN/syscall_numbers" times >/dev/null 2>&1 ||
+    "$ARIADNE" record --replayable -o "$work/times" -- "$BIN/syscall_numbers" times >"$work/times.rec" 2>&1 ||
       fail "times: recording failed"
     sleep 0.05 # times(2) counts 10 ms ticks: at least five between the two runs
-    "$ARIADNE" replay "$work/times" >/dev/null 2>"$work/times.err"
+    "$ARIADNE" replay "$work/times" >"$work/times.rep" 2>"$work/times.err" ||
+      fail "times: replay exited with $?: $(tail -n1 "$work/times.err")"
+    cmp -s <(grep -v '^ariadne' "$work/times.rec") "$work/times.rep" || fail "times: the replay printed other ticks"
+    echo "times (emulated): replay exit 0, same output: $(grep '^times' "$work/times.rep")"
+    (umask 022 && "$ARIADNE" record --replayable -o "$work/umask" -- "$BIN/syscall_numbers" umask >/dev/null 2>&1) ||
+      fail "umask: recording failed"
+    (umask 077 && "$ARIADNE" replay "$work/umask" >/dev/null 2>"$work/umask.err")
     status=$?
-    echo "times: replay exit $status: $(tail -n1 "$work/times.err")"
-    [ $status -eq 4 ] || fail "times: replay exited with $status, expected 4 (diverged)"
-    grep -q 'times (call [0-9]*) returned [0-9]* when recorded, [0-9]* now' "$work/times.err" ||
-      fail "times: the divergence does not name the call and both results"
+    echo "umask: replay exit $status: $(tail -n1 "$work/umask.err")"
+    [ $status -eq 4 ] || fail "umask: replay exited with $status, expected 4 (diverged)"
+    grep -q '(call [0-9]*) returned 18 when recorded, 63 now' "$work/umask.err" ||
+      fail "umask: the divergence does not name the call and both results"
     "$ARIADNE" record --replayable -o "$work/exit" -- "$BIN/syscall_numbers" exit_group >/dev/null 2>&1
     status=$?
     [ $status -eq 3 ] || fail "exit_group: record exited with $status, expected the program's 3"
@@ -290,8 +302,35 @@ case $case_name in
     rm -f mmap_anon.squat
     echo "replay with the mapping's place taken: exit $status, $(tail -n1 "$d.baderr")"
     [ $status -eq 4 ] || fail "a changed mmap address was not reported as a divergence"
-    grep -q "mmap returned 0x[0-9a-f]* when recorded, now 0x[0-9a-f]*" "$d.baderr" ||
-      fail "the report does not name mmap and both addresses"
+    # Where libc's own mmap is trapped (x86-64), the squatter's mmap is seen
+    # first, in the program's mmap's place; elsewhere the address differs.
+    grep -Eq "mmap returned 0x[0-9a-f]* when recorded, now 0x[0-9a-f]*|expected mmap \(call [0-9]+, arguments [0-9a-f]+\), found mmap \(call [0-9]+, arguments [0-9a-f]+\)" "$d.baderr" ||
+      fail "the report does not name mmap (its addresses or its arguments)"
+    ;;
+  libc-internal)
+    # A directory listed by opendir/readdir changes after the recording: the
+    # replay lists it as it was, and getrusage/times say what they said,
+    # where libc's own calls are trapped (x86-64); AArch64 has only the
+    # libc boundary yet (svc rewriting is not built).
+    d=$work/listing
+    rm -rf "$d" "$work/internal" && mkdir -p "$d" && touch "$d/a" "$d/b" "$d/c"
+    "$ARIADNE" record --replayable -o "$work/internal" -- "$BIN/libc_internal" "$d" >"$work/internal.rec" 2>"$work/internal.recerr" ||
+      fail "recording failed: $(tail -n1 "$work/internal.recerr")"
+    if ! "$ARIADNE" info "$work/internal" | grep -q '^Arch *x86_64'; then
+      echo "libc-internal: $(sed -n 's/^Arch *//p' < <("$ARIADNE" info "$work/internal")): libc's own calls are not trapped on this architecture yet: not checked"
+      exit 0
+    fi
+    touch "$d/d"
+    sleep 0.05 # times(2) counts 10 ms ticks
+    "$ARIADNE" replay "$work/internal" >"$work/internal.rep" 2>"$work/internal.err" ||
+      fail "replay exited with $?: $(tail -n1 "$work/internal.err")"
+    cmp -s <(grep -v '^ariadne' "$work/internal.rec") "$work/internal.rep" ||
+      fail "the replay differs: $(diff <(grep -v '^ariadne' "$work/internal.rec") "$work/internal.rep" | head -5)"
+    "$ARIADNE" info --events "$work/internal" >"$work/internal.events"
+    for call in getdents64 getrusage times; do
+      grep -q " $call = " "$work/internal.events" || fail "no $call event in the log"
+    done
+    echo "libc-internal: 4 files now, the replay printed the recording's: $(head -n1 "$work/internal.rep"); $(sed -n 2p "$work/internal.rep")"
     ;;
   sve)
     prog=$BIN/sve_first_fault

@@ -6,8 +6,13 @@
 // from run to run.
 //   syscall_numbers             the suite's run
 //   syscall_numbers io_uring    io_uring_setup: the recording must stop
-//   syscall_numbers times       times(2) through syscall(): a result that
-//                               differs in replay, which must be reported
+//   syscall_numbers times       times(2) through syscall(): emulated, its
+//                               result and tms from the log (a replay later
+//                               prints the same ticks)
+//   syscall_numbers umask       umask(022) through syscall(): made again in
+//                               replay (the process's own state), and a
+//                               result that differs (the mask it inherited)
+//                               must be reported
 //   syscall_numbers exit_group  the program's end through syscall(): logged
 //                               as its exit, replayed to the end
 #include <fcntl.h>
@@ -42,7 +47,12 @@ int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "times") == 0) {
     work_n(1, 20000);
     struct tms t;
-    printf("times: %ld\n", syscall(SYS_times, &t));
+    printf("times: %ld, user %ld\n", syscall(SYS_times, &t), (long)t.tms_utime);
+    printf("EXIT-SUCCESS\n");
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "umask") == 0) {
+    printf("umask was %03lo\n", (unsigned long)syscall(SYS_umask, 022));
     printf("EXIT-SUCCESS\n");
     return 0;
   }
