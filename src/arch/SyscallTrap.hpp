@@ -29,6 +29,8 @@ bool start_syscall_trap() noexcept;
 // The calling thread's system calls go to the kernel untrapped from now on
 // (its program code has ended: a thread's exit, the process's exit).
 void stop_syscall_trap() noexcept;
+// Whether the calling thread's calls are trapped (started, not stopped).
+bool syscall_trap_started() noexcept;
 // While paused, the calling thread's calls go to the kernel: the real
 // function of a call replay already intercepted at the libc boundary.
 // Returns whether it was paused before (pauses nest by saving that).

@@ -101,6 +101,11 @@ void exit_key_destructor(void* value) {
     pthread_setspecific(g_exit_key, t);
     return;
   }
+  // Where its calls are trapped, the thread's end is its exit system call
+  // (SyscallRouting.cpp): what libc does before it (freeing the thread's
+  // malloc arena and cache, its stack) runs with the baton too, or another
+  // thread's malloc would find the arenas as timing left them.
+  if (arch::syscall_trap_started()) return;
   thread_ending(t);
 }
 
@@ -358,7 +363,14 @@ void leave_real_call(ReplayThread* me, bool was_paused) noexcept {
 }
 }  // namespace
 
+void start_pending_trap(ReplayThread* me) noexcept {
+  if (!me->trap_pending) return;
+  me->trap_pending = false;
+  arch::start_syscall_trap();
+}
+
 long intercept(ReplayThread* me, const CallSpec& spec, RealCall real, CallOutputs outs, void* ctx) noexcept {
+  start_pending_trap(me);
   ++me->points;
   // A call alone in the process cannot wait for another thread of it.
   const bool blocking = spec.blocking && thread_count() > 1;
@@ -480,6 +492,12 @@ void thread_started(ReplayThread* me) noexcept {
   } else {
     replay_turn(me);
   }
+  // Trapped from its first intercepted call on (a point that is the same in
+  // record and replay; a budget's end is not, replay ends turns by the log):
+  // what runs before it is the runtime's thread start (the tracer's, around
+  // the program's routine: its stack lookup allocates from the heap, which a
+  // traced replay's tracer has used otherwise), not the program's.
+  me->trap_pending = true;
 }
 
 void thread_ending(ReplayThread* me) noexcept {

@@ -47,6 +47,7 @@ struct ReplayThread {
   // (libc's own clock reads, through the diverted vDSO) is part of that call,
   // not a call of its own (ClockInterposers.cpp).
   bool in_real_call = false;
+  bool trap_pending = false;  // its system calls are trapped from its next point (Session.cpp)
   bool exit_seen = false;
   bool exit_deferred = false;  // the exit key's destructor ran once (Session.cpp)
   // pthread_create's start routine and argument, kept here (no allocation).
@@ -85,6 +86,8 @@ void replace_stdin() noexcept;
 
 // The tick handler's slow path: the thread's budget ran out.
 void tick_point(ReplayThread* me, std::uint64_t ticks) noexcept;
+// A new thread's system calls are trapped from its first intercepted call on.
+void start_pending_trap(ReplayThread* me) noexcept;
 
 // An intercepted call. Record: runs `real` (without the baton when
 // `blocking`), logs its result, errno and the memory `outs` says it wrote.

@@ -337,6 +337,12 @@ long route_syscall(ReplayThread* me, long nr, const long v[6]) noexcept {
                                            static_cast<std::size_t>(v[2]), i32(v[3]), ptr(v[4])));
     case SYS_exit_group:
       _exit(i32(v[0]));  // logged as the program's exit, as _exit is
+    case SYS_exit:
+      // A thread's end (Session.cpp, the exit key): libc's part of it ran
+      // with the baton; the kernel's, after this, without.
+      thread_ending(me);
+      ariadne::raw_syscall(SYS_exit, v[0]);
+      __builtin_unreachable();
     default:
       break;
   }

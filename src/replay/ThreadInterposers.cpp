@@ -80,11 +80,6 @@ ARIADNE_REPLAY_EXPORT int pthread_create(pthread_t* th, const pthread_attr_t* at
   t->start = start;
   t->arg = arg;
   t->program_blocked = me->program_blocked;  // a new thread inherits the mask
-  // Trapped calls are the single-threaded phase's (docs/replay.md, "System
-  // calls"): from the first thread on, libc's internal locks could be
-  // contended across a hand-off inside them, and an exiting thread runs
-  // libc without the baton. The libc boundary stays.
-  ariadne::arch::stop_syscall_trap();
   const int r = untrapped(real, th, attr, start_trampoline, t);
   if (r == 0) t->handle = *th;
   thread_created(me, index, r);

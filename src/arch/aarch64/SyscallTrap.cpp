@@ -8,6 +8,7 @@ namespace ariadne::arch {
 bool install_syscall_trap(TrappedSyscall) noexcept { return false; }
 bool start_syscall_trap() noexcept { return false; }
 void stop_syscall_trap() noexcept {}
+bool syscall_trap_started() noexcept { return false; }
 bool pause_syscall_trap(bool) noexcept { return false; }
 bool exempt_code(std::uintptr_t, std::uintptr_t) noexcept { return false; }
 std::uint64_t trapped_syscalls() noexcept { return 0; }

@@ -146,6 +146,8 @@ void stop_syscall_trap() noexcept {
   settle_selector();
 }
 
+bool syscall_trap_started() noexcept { return t_trap.started && !t_trap.stopped; }
+
 bool pause_syscall_trap(bool paused) noexcept {
   const bool was = t_trap.paused;
   t_trap.paused = paused;
