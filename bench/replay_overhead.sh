@@ -15,6 +15,10 @@
 #    call added by record and by replay (target <= 1 us on x86-64) and the log
 #    bytes per call. Start-up is taken out: each mode is also run with 0
 #    rounds, and per call = (wall(ROUNDS) - wall(0)) / calls.
+# 3. libc's own system calls (bench/replay_syscall.c `libc`, x86-64 only):
+#    ROUNDS calls of times(2), which libc makes inside its own function and
+#    replay traps (Syscall User Dispatch) and emulates: the time per call
+#    added by record and by replay, as in 2.
 #
 # Every command runs pinned to one CPU (taskset -c CPU, 0 by default); each
 # figure is the median of RUNS (3) runs, the three modes interleaved in every
@@ -162,11 +166,36 @@ report() {
       (z > z0 ? (by - by0) / (z - z0) : 0) }'
 }
 
+# trapped LABEL PROG ROUNDS: part 3, libc's own (trapped) system calls.
+trapped() {
+  local arch=$1 label=$2 prog=$3 n=$4 m
+  echo "== $label: $n calls of times(2), trapped inside libc and emulated from the log;" \
+    "taskset -c $cpu, median of $runs runs; per call = (wall($n) - wall(0)) / calls"
+  measure "$arch" libc "$prog" "$n" libc
+  measure "$arch" libc0 "$prog" 0 libc
+  printf '  %-7s %10s %10s %10s %12s\n' mode "wall s" "0 calls s" "us/call" "+us/call"
+  for m in native record replay; do
+    awk -v m="$m" -v w="$(med libc "$m")" -v z="$(med libc0 "$m")" -v nw="$(med libc native)" \
+        -v nz="$(med libc0 native)" -v c="$n" 'BEGIN {
+      printf "  %-7s %10.3f %10.3f %10.3f %12s\n", m, w / 1e9, z / 1e9, (w - z) / c / 1e3,
+        m == "native" ? "-" : sprintf("%+.3f", ((w - z) - (nw - nz)) / c / 1e3) }'
+  done
+  local by by0
+  read -r _ _ _ by _ <"$work_dir/libc.record.fig"
+  read -r _ _ _ by0 _ <"$work_dir/libc0.record.fig"
+  awk -v l="$label" -v r="$(med libc record)" -v r0="$(med libc0 record)" -v p="$(med libc replay)" \
+      -v p0="$(med libc0 replay)" -v nw="$(med libc native)" -v n0="$(med libc0 native)" -v c="$n" \
+      -v by="$by" -v by0="$by0" 'BEGIN {
+    printf "%s libc-internal (trapped): per call added: record %+.3f us, replay %+.3f us; log %.1f bytes/call\n",
+      l, ((r - r0) - (nw - n0)) / c / 1e3, ((p - p0) - (nw - n0)) / c / 1e3, (by - by0) / c }'
+}
+
 run_x86() {
   need "$b/bench/replay_cpu" replay_cpu
   need "$b/bench/replay_syscall" replay_syscall
   local native_cmd=() qemu_env=()
   report x86_64 x86-64 "$b/bench/replay_cpu" "$b/bench/replay_syscall" "$calls" "$rounds"
+  trapped x86_64 x86-64 "$b/bench/replay_syscall" "$rounds"
 }
 
 run_aarch64() {
