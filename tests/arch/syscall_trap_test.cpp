@@ -6,6 +6,7 @@
 // check held.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -71,16 +72,47 @@ __attribute__((format(printf, 2, 3))) void check(bool ok, const char* fmt, ...) 
 long real_pid() { return ariadne_raw_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0); }
 long real_ppid() { return ariadne_raw_syscall(SYS_getppid, 0, 0, 0, 0, 0, 0); }
 
+std::uint32_t word_at(std::uintptr_t at) {
+  std::uint32_t word;
+  std::memcpy(&word, reinterpret_cast<const void*>(at), 4);
+  return word;
+}
+
+// The first `svc #0` in the `bytes` from `function`, 0 if none.
+std::uintptr_t svc_in(const void* function, std::uintptr_t bytes) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(function);
+  for (std::uintptr_t at = begin; at < begin + bytes; at += 4)
+    if (word_at(at) == 0xd4000001u) return at;
+  return 0;
+}
+
 // The test's own raw layer makes the handler's calls: exempt, so those go
 // to the kernel even when the handler did not run them.
 bool exempt_raw_layer() {
-  const auto begin = reinterpret_cast<std::uintptr_t>(&ariadne_raw_syscall);
-  for (std::uintptr_t at = begin; at < begin + 64; at += 4) {
-    std::uint32_t word;
-    std::memcpy(&word, reinterpret_cast<const void*>(at), 4);
-    if (word == 0xd4000001u) return ariadne::arch::exempt_code(begin, at + 4);
-  }
-  return false;
+  const std::uintptr_t svc = svc_in(reinterpret_cast<const void*>(&ariadne_raw_syscall), 64);
+  return svc != 0 &&
+         ariadne::arch::exempt_code(reinterpret_cast<std::uintptr_t>(&ariadne_raw_syscall), svc + 4);
+}
+
+// The `svc #0` words in libc's executable segment (its code and what the
+// segment holds beside: no look-alike data there, measured).
+long libc_svc_words() {
+  long words = -1;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* data) {
+        if (info->dlpi_name == nullptr || std::strstr(info->dlpi_name, "/libc.so") == nullptr) return 0;
+        long n = 0;
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+          if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
+          const auto* word = reinterpret_cast<const std::uint32_t*>(info->dlpi_addr + ph.p_vaddr);
+          for (std::size_t k = 0; k < ph.p_filesz / 4; ++k) n += word[k] == 0xd4000001u;
+        }
+        *static_cast<long*>(data) = n;
+        return 1;
+      },
+      &words);
+  return words;
 }
 
 void* trapping_thread(void*) {
@@ -117,11 +149,16 @@ int main() {
   check(exempt_raw_layer(), "the raw layer's svc exempted");
   torture("registers, not rewritten", 0);
 
+  const std::uintptr_t torture_svc = svc_in(reinterpret_cast<const void*>(&ariadne_svc_torture), 4096);
+  const long libc_svc = libc_svc_words();
   const auto t0 = std::chrono::steady_clock::now();
   const bool installed = ariadne::arch::install_syscall_trap(counting_handler);
   const auto install_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
   check(installed, "install_syscall_trap: %lld us", static_cast<long long>(install_us));
+  const long libc_left = libc_svc_words();
+  check(libc_svc > 0 && libc_left == 0, "libc: %ld svc #0 in its executable segment, %ld left after install",
+        libc_svc, libc_left);
 
   // Not started: nothing trapped.
   syscall(SYS_getpid);
@@ -129,6 +166,13 @@ int main() {
   torture("registers, rewritten, not started", 0);
   check(ariadne::arch::start_syscall_trap(), "start_syscall_trap");
   torture("registers, trapped", 1);
+
+  // A site exempted once rewritten: `svc #0` again, to the kernel.
+  const bool was_branch = torture_svc != 0 && (word_at(torture_svc) >> 26) == 0x05;  // B imm26
+  const bool exempted = ariadne::arch::exempt_code(torture_svc, torture_svc + 4);
+  check(was_branch && exempted && word_at(torture_svc) == 0xd4000001u,
+        "exempt_code after install: the site's b back to svc #0");
+  torture("registers, exempted site, trapping thread", 0);
 
   long got = 0;
   const long getpid_before = count(SYS_getpid);

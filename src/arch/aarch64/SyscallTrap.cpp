@@ -172,9 +172,16 @@ std::vector<Range> code_of(const dl_phdr_info& info) {
   std::vector<Range> code;
   const char* path =
       info.dlpi_name != nullptr && info.dlpi_name[0] != '\0' ? info.dlpi_name : "/proc/self/exe";
-  const int fd = sys_open(path, O_RDONLY | O_CLOEXEC);
+  // The file's header must be the one mapped (not a file replaced since).
+  const ElfW(Ehdr)* mapped = nullptr;
+  for (int i = 0; i < info.dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info.dlpi_phdr[i];
+    if (ph.p_type == PT_LOAD && ph.p_offset == 0 && ph.p_filesz >= sizeof(ElfW(Ehdr)))
+      mapped = reinterpret_cast<const ElfW(Ehdr)*>(info.dlpi_addr + ph.p_vaddr);
+  }
+  const int fd = mapped != nullptr ? sys_open(path, O_RDONLY | O_CLOEXEC) : -1;
   ElfW(Ehdr) eh;
-  if (fd >= 0 && read_at(fd, &eh, sizeof eh, 0) && std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+  if (fd >= 0 && read_at(fd, &eh, sizeof eh, 0) && std::memcmp(&eh, mapped, sizeof eh) == 0 &&
       eh.e_shentsize == sizeof(ElfW(Shdr)) && eh.e_shnum > 0) {
     std::vector<ElfW(Shdr)> sections(eh.e_shnum);
     if (read_at(fd, sections.data(), sections.size() * sizeof(ElfW(Shdr)), eh.e_shoff)) {
@@ -249,7 +256,8 @@ bool write_code(Range code, const std::vector<std::uintptr_t>& sites,
   void* pages = reinterpret_cast<void*>(first);
   if (sys_mprotect(pages, length, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) return false;
   for (std::size_t i = 0; i < sites.size(); ++i) {
-    std::memcpy(reinterpret_cast<void*>(sites[i]), &words[i], 4);
+    // One aligned store: a thread running the word sees the old or the new.
+    __atomic_store_n(reinterpret_cast<std::uint32_t*>(sites[i]), words[i], __ATOMIC_RELAXED);
     __builtin___clear_cache(reinterpret_cast<char*>(sites[i]), reinterpret_cast<char*>(sites[i] + 4));
   }
   (void)sys_mprotect(pages, length, PROT_READ | PROT_EXEC);
