@@ -267,6 +267,12 @@ int main() {
         "dlopen'ed module: its constructor's svc trapped (%ld)", after_constructor);
   check(ppid == *constructed && count(SYS_getppid) == 2, "dlopen'ed module: a later svc trapped (%ld in all)",
         count(SYS_getppid));
+  // Unloaded and loaded again (most likely where it was): rewritten again,
+  // its stubs' pages of before unmapped.
+  const int unloaded = plugin != nullptr ? dlclose(plugin) : -1;
+  plugin = dlopen(SYSCALL_TRAP_PLUGIN, RTLD_NOW);
+  check(unloaded == 0 && plugin != nullptr && count(SYS_getppid) == 3,
+        "dlclose, dlopen again: the constructor's svc trapped again (%ld in all)", count(SYS_getppid));
 
   // Stopped: for good.
   ariadne::arch::stop_syscall_trap();
