@@ -32,9 +32,12 @@ bool start_syscall_trap() noexcept;
 // The calling thread's system calls go to the kernel untrapped from now on
 // (its program code has ended: a thread's exit, the process's exit).
 void stop_syscall_trap() noexcept;
+// Whether the calling thread's calls are trapped (started, not stopped).
+bool syscall_trap_started() noexcept;
 // While paused, the calling thread's calls go to the kernel: the real
 // function of a call replay already intercepted at the libc boundary.
-void pause_syscall_trap(bool paused) noexcept;
+// Returns whether it was paused before (pauses nest by saving that).
+bool pause_syscall_trap(bool paused) noexcept;
 // Code whose system calls are never the program's: made by the handler
 // directly (the dynamic loader's own calls, the tracer's raw stub). At most
 // kMaxExemptCode ranges, added before trapping starts.

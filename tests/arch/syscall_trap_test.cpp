@@ -164,7 +164,9 @@ int main() {
   syscall(SYS_getpid);
   check(count(SYS_getpid) == 0, "before start: getpid not trapped (%ld)", count(SYS_getpid));
   torture("registers, rewritten, not started", 0);
-  check(ariadne::arch::start_syscall_trap(), "start_syscall_trap");
+  const bool before_start = ariadne::arch::syscall_trap_started();
+  check(ariadne::arch::start_syscall_trap() && !before_start && ariadne::arch::syscall_trap_started(),
+        "start_syscall_trap: syscall_trap_started() false before, true after");
   torture("registers, trapped", 1);
 
   // A site exempted once rewritten: `svc #0` again, to the kernel.
@@ -208,13 +210,20 @@ int main() {
         closed, std::strerror(close_errno), count(SYS_close));
   for (int fd : fds) close(fd);
 
-  // Paused: the calls go to the kernel.
+  // Paused: the calls go to the kernel. Pauses nest by the value returned.
   const long before_pause = count(SYS_getpid);
-  pause_syscall_trap(true);
+  const bool outer_was = pause_syscall_trap(true);
+  const bool inner_was = pause_syscall_trap(true);
   for (int i = 0; i < 3; ++i) syscall(SYS_getpid);
   torture("registers, paused", 0);
-  pause_syscall_trap(false);
-  check(count(SYS_getpid) == before_pause, "paused: 3 getpid, %ld trapped", count(SYS_getpid) - before_pause);
+  pause_syscall_trap(inner_was);
+  syscall(SYS_getpid);  // still paused: the outer pause stands
+  pause_syscall_trap(outer_was);
+  check(!outer_was && inner_was && count(SYS_getpid) == before_pause,
+        "paused (nested): 4 getpid, %ld trapped; pause returned %d then %d", count(SYS_getpid) - before_pause,
+        outer_was, inner_was);
+  syscall(SYS_getpid);
+  check(count(SYS_getpid) == before_pause + 1, "unpaused: getpid trapped again");
 
   // A thread created while paused: its clone goes to the kernel from the
   // stub; the new thread traps once it starts trapping itself.
@@ -274,12 +283,19 @@ int main() {
   check(unloaded == 0 && plugin != nullptr && count(SYS_getppid) == 3,
         "dlclose, dlopen again: the constructor's svc trapped again (%ld in all)", count(SYS_getppid));
 
-  // Stopped: for good.
+  // Stopped: untrapped until started again (as on x86-64).
   ariadne::arch::stop_syscall_trap();
   const long before_stop = count(SYS_getpid);
   syscall(SYS_getpid);
-  check(count(SYS_getpid) == before_stop && !ariadne::arch::start_syscall_trap(),
-        "stopped: getpid not trapped, start refused");
+  const bool started_when_stopped = ariadne::arch::syscall_trap_started();
+  check(count(SYS_getpid) == before_stop && !started_when_stopped,
+        "stopped: getpid not trapped, syscall_trap_started() false");
+  const bool restarted = ariadne::arch::start_syscall_trap();
+  syscall(SYS_getpid);
+  ariadne::arch::stop_syscall_trap();
+  syscall(SYS_getpid);
+  check(restarted && count(SYS_getpid) == before_stop + 1,
+        "started again: 1 of 2 getpid trapped, then stopped");
 
   long total = 0;
   for (const auto& c : g_counts) total += c.load();

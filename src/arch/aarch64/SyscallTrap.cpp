@@ -383,18 +383,22 @@ bool install_syscall_trap(TrappedSyscall handler) noexcept {
 }
 
 bool start_syscall_trap() noexcept {
-  if (!g_installed.load(std::memory_order_acquire) || (t_state & kStopped) != 0) return false;
-  set_bits(kStarted);
+  if (!g_installed.load(std::memory_order_acquire)) return false;
+  t_state = (t_state | kStarted) & ~kStopped;
   return true;
 }
 
 void stop_syscall_trap() noexcept { set_bits(kStopped); }
 
-void pause_syscall_trap(bool paused) noexcept {
+bool syscall_trap_started() noexcept { return (t_state & (kStarted | kStopped)) == kStarted; }
+
+bool pause_syscall_trap(bool paused) noexcept {
+  const bool was = (t_state & kPaused) != 0;
   if (paused)
     set_bits(kPaused);
   else
     clear_bits(kPaused);
+  return was;
 }
 
 bool exempt_code(std::uintptr_t begin, std::uintptr_t end) noexcept {
