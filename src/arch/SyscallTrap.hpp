@@ -8,8 +8,11 @@
 // runtime's exempt stubs (raw_syscall.S) then raises SIGSYS while the
 // thread's selector says "block", and the handler hands the call to
 // `TrappedSyscall` and puts its result where the kernel would have.
-// AArch64: not built yet (every `svc #0` rewritten into a branch: the
-// handler is the same TrappedSyscall).
+// AArch64: every `svc #0` of the program's modules rewritten into a branch
+// to a stub of its own (aarch64/SyscallTrap.cpp), which calls the same
+// TrappedSyscall. There, clone and clone3 reach the handler too: it can make
+// a fork-like one itself (the child returns through it with 0), never one
+// whose child gets a new stack or shares the memory, which it refuses.
 #pragma once
 
 #include <cstdint>

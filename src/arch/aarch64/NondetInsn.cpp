@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "arch/AsmLayout.hpp"
+#include "arch/aarch64/Branch.hpp"
 
 extern "C" {
 extern const std::byte ariadne_nondet_stub_template[];
@@ -68,22 +69,6 @@ const char* first_fault_name(std::uint32_t w) {
   if ((w & 0xfffffff0u) == 0x2519f000u || (w & 0xffbffe10u) == 0x2518f000u)
     return "rdffr (SVE first-fault register)";
   return nullptr;
-}
-
-std::uint32_t load_word(std::uintptr_t at) {
-  std::uint32_t w;
-  std::memcpy(&w, reinterpret_cast<const void*>(at), sizeof w);
-  return w;
-}
-
-// B imm26 from `from` to `to` (the caller placed them within +-128 MiB).
-std::uint32_t encode_b(std::uintptr_t from, std::uintptr_t to) {
-  const auto delta = static_cast<std::int64_t>(to - from);
-  return 0x14000000u | (static_cast<std::uint32_t>(delta >> 2) & 0x03ffffffu);
-}
-bool b_reaches(std::uintptr_t from, std::uintptr_t to) {
-  const auto delta = static_cast<std::int64_t>(to - from);
-  return delta >= -(std::int64_t{1} << 27) && delta < (std::int64_t{1} << 27);
 }
 
 std::size_t offset_of(const std::byte* label) {
