@@ -15,10 +15,10 @@
 #    call added by record and by replay (target <= 1 us on x86-64) and the log
 #    bytes per call. Start-up is taken out: each mode is also run with 0
 #    rounds, and per call = (wall(ROUNDS) - wall(0)) / calls.
-# 3. libc's own system calls (bench/replay_syscall.c `libc`, x86-64 only):
-#    ROUNDS calls of times(2), which libc makes inside its own function and
-#    replay traps (Syscall User Dispatch) and emulates: the time per call
-#    added by record and by replay, as in 2.
+# 3. libc's own system calls (bench/replay_syscall.c `libc`): ROUNDS calls of
+#    times(2), which libc makes inside its own function and replay traps
+#    (x86-64: Syscall User Dispatch; AArch64: the rewritten svc) and
+#    emulates: the time per call added by record and by replay, as in 2.
 #
 # Every command runs pinned to one CPU (taskset -c CPU, 0 by default); each
 # figure is the median of RUNS (3) runs, the three modes interleaved in every
@@ -214,6 +214,7 @@ run_aarch64() {
   echo "(AArch64 programs: aarch64-linux-gnu-gcc $opt $flags; under qemu-aarch64, wall time is QEMU's, not a core's)"
   local native_cmd=(qemu-aarch64) qemu_env=() counting=1
   report aarch64 AArch64 "$work_dir/replay_cpu.a64" "$work_dir/replay_syscall.a64" "$a_calls" "$a_rounds"
+  trapped aarch64 AArch64 "$work_dir/replay_syscall.a64" "$a_rounds"
 }
 
 run_arches "$which"
