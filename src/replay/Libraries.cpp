@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <sys/auxv.h>
+#include <sys/syscall.h>
 
 #include <atomic>
 #include <cstddef>
@@ -14,8 +15,8 @@
 #include "arch/RawSyscall.hpp"
 #include "record/ChunkFile.hpp"
 #include "replay/Session.hpp"
-#include "tracefile/Format.hpp"
 #include "trace/Tracer.hpp"
+#include "tracefile/Format.hpp"
 
 // clang-format off
 #include "runtime/NoLibcSyscalls.hpp"  // last: libc's syscall wrappers unusable below
@@ -67,7 +68,8 @@ bool is_vdso(const dl_phdr_info* info) noexcept {
   const std::uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
   const auto phdr = reinterpret_cast<std::uintptr_t>(info->dlpi_phdr);
   return (vdso != 0 && phdr == vdso + reinterpret_cast<const ElfW(Ehdr)*>(vdso)->e_phoff) ||
-         std::strncmp(info->dlpi_name, "linux-vdso", 10) == 0 || std::strncmp(info->dlpi_name, "linux-gate", 10) == 0;
+         std::strncmp(info->dlpi_name, "linux-vdso", 10) == 0 ||
+         std::strncmp(info->dlpi_name, "linux-gate", 10) == 0;
 }
 
 // The object's NT_GNU_BUILD_ID in hex, read from its mapped PT_NOTE
@@ -122,23 +124,34 @@ struct Scan {
 int write_new(dl_phdr_info* info, std::size_t, void* data) noexcept {
   const auto& scan = *static_cast<const Scan*>(data);
   const Seen object{info->dlpi_addr,
-                    info->dlpi_name != nullptr ? digest(0xcbf29ce484222325ull, info->dlpi_name,
-                                                        std::strlen(info->dlpi_name))
-                                               : 0};
+                    info->dlpi_name != nullptr
+                        ? digest(0xcbf29ce484222325ull, info->dlpi_name, std::strlen(info->dlpi_name))
+                        : 0};
   for (std::size_t i = 0; i < g_seen_count; ++i)
     if (g_seen[i].address == object.address && g_seen[i].name == object.name) return 0;
   if (g_seen_count == kMaxObjects) return 1;
   g_seen[g_seen_count++] = object;
   // The program itself ("": its build-id is the session's option B).
-  if (info->dlpi_name == nullptr || info->dlpi_name[0] == '\0' || is_vdso(info) || is_ariadne(info->dlpi_name))
+  if (info->dlpi_name == nullptr || info->dlpi_name[0] == '\0' || is_vdso(info) ||
+      is_ariadne(info->dlpi_name))
     return 0;
   char hex[129];
   build_id(info, hex);
-  static std::uint8_t payload[4096 + 256];
-  const std::size_t path_length = ::strnlen(info->dlpi_name, 4096);
+  // The path absolute: a relative one (a relative LD_LIBRARY_PATH entry, a
+  // dlopen after chdir) is the loader's from the working directory now.
+  static std::uint8_t payload[2 * 4096 + 256];
+  static char path[2 * 4096 + 2];
+  std::size_t path_length = 0;
+  if (info->dlpi_name[0] != '/' && raw_syscall(SYS_getcwd, path, 4096) > 0) {
+    path_length = std::strlen(path);
+    path[path_length++] = '/';
+  }
+  const std::size_t name_length = ::strnlen(info->dlpi_name, 4096);
+  std::memcpy(path + path_length, info->dlpi_name, name_length);
+  path_length += name_length;
   const std::size_t hex_length = std::strlen(hex);
   std::size_t n = put_varint(payload, path_length);
-  std::memcpy(payload + n, info->dlpi_name, path_length);
+  std::memcpy(payload + n, path, path_length);
   n += path_length;
   n += put_varint(payload + n, hex_length);
   std::memcpy(payload + n, hex, hex_length);

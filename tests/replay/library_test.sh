@@ -4,7 +4,7 @@
 # needs libreplay_linked.so and dlopens libreplay_loaded.so, both found on
 # LD_LIBRARY_PATH; BUILD1 and BUILD2 hold two builds of each with different
 # content (so different build-ids). PROG is recorded with BUILD1's copies in
-# a directory on LD_LIBRARY_PATH; then
+# a directory on LD_LIBRARY_PATH (relative: the recording keeps it absolute); then
 #   a. `ariadne info` lists both libraries and libc with their build-ids,
 #      the dlopen'ed one marked, and neither the vDSO nor ariadne's own;
 #   b. the recording replays (exit 0) with the libraries as recorded;
@@ -75,8 +75,10 @@ fi
 
 put "$build1" replay_linked
 put "$build1" replay_loaded
-if ! LD_LIBRARY_PATH=$lib timeout -k 10 "$limit" "$ARIADNE" record --replayable -o "$work/rec" -- "$prog" \
-  >"$work/record.out" 2>"$work/record.err" || ! grep -q EXIT-SUCCESS "$work/record.out"; then
+# A relative LD_LIBRARY_PATH: the loader names the libraries relative to the
+# working directory, the recording keeps them absolute.
+if ! (cd "$work" && LD_LIBRARY_PATH=lib exec timeout -k 10 "$limit" "$ARIADNE" record --replayable \
+  -o "$work/rec" -- "$prog") >"$work/record.out" 2>"$work/record.err" || ! grep -q EXIT-SUCCESS "$work/record.out"; then
   echo "libraries: cannot record $prog: $(tail -n 3 "$work/record.err" | tr '\n' '|')"
   exit 1
 fi
