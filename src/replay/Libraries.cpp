@@ -36,7 +36,8 @@ struct Seen {
 constinit Seen g_seen[kMaxObjects] = {};
 constinit std::size_t g_seen_count = 0;
 constinit char g_session_path[4096] = {};
-// dlopen may come from two threads that replay does not serialise.
+// Threads replay does not manage (made by other means than pthread_create)
+// may dlopen beside the baton holder.
 constinit std::atomic_flag g_busy = ATOMIC_FLAG_INIT;
 
 // DIR/ariadne.session beside DIR/replay.log, from ARIADNE_REPLAY's log=.
