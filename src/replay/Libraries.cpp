@@ -14,7 +14,6 @@
 
 #include "arch/RawSyscall.hpp"
 #include "record/ChunkFile.hpp"
-#include "replay/Session.hpp"
 #include "trace/Tracer.hpp"
 #include "tracefile/Format.hpp"
 
@@ -26,34 +25,32 @@ namespace ariadne::replay {
 
 namespace {
 
-// Objects already written (load address and name): a dlopen writes only new
-// ones, and one loaded again after a dlclose only if it is another file.
-constexpr std::size_t kMaxObjects = 1024;
-struct Seen {
-  std::uintptr_t address;
-  std::uint64_t name;
-};
-constinit Seen g_seen[kMaxObjects] = {};
-constinit std::size_t g_seen_count = 0;
-constinit char g_session_path[4096] = {};
+// Almost nothing of ours in memory: the library's size places every mapping
+// made after it, and the program's addresses must stay as they were (a
+// few KiB more of .bss here moved mmap_anon's mappings in replay.mmap-divergence).
+// Objects written so far, as the loader counts them (dlpi_adds): a dlopen's
+// new objects are the last ones the loader lists.
+constinit unsigned long long g_adds_written = 0;
+// ARIADNE_REPLAY's log= (DIR/replay.log): in the environment, not copied.
+constinit const char* g_log = nullptr;
+constinit std::size_t g_log_dir_length = 0;
 // Threads replay does not manage (made by other means than pthread_create)
 // may dlopen beside the baton holder.
 constinit std::atomic_flag g_busy = ATOMIC_FLAG_INIT;
+constexpr std::size_t kMaxPath = 4096;  // PATH_MAX: the kernel opens nothing longer
 
-// DIR/ariadne.session beside DIR/replay.log, from ARIADNE_REPLAY's log=.
-bool find_session_file() noexcept {
+// The directory of ARIADNE_REPLAY's log=, which holds ariadne.session.
+bool find_recording() noexcept {
   const char* settings = std::getenv("ARIADNE_REPLAY");
   const char* log = settings != nullptr ? std::strstr(settings, "|log=") : nullptr;
   if (log == nullptr) return false;
   log += 5;
   const char* end = std::strchr(log, '|');
-  const std::size_t length = end != nullptr ? static_cast<std::size_t>(end - log) : std::strlen(log);
-  std::size_t dir = length;
+  std::size_t dir = end != nullptr ? static_cast<std::size_t>(end - log) : std::strlen(log);
   while (dir > 0 && log[dir - 1] != '/') --dir;
-  static constexpr char kName[] = "ariadne.session";
-  if (dir == 0 || dir + sizeof kName > sizeof g_session_path) return false;
-  std::memcpy(g_session_path, log, dir);
-  std::memcpy(g_session_path + dir, kName, sizeof kName);
+  if (dir == 0 || dir + 32 > kMaxPath) return false;
+  g_log = log;
+  g_log_dir_length = dir;
   return true;
 }
 
@@ -117,43 +114,49 @@ std::size_t put_varint(std::uint8_t* out, std::uint64_t v) noexcept {
 struct Scan {
   int fd;
   bool dlopened;
+  std::size_t objects;  // counted by the first pass
+  std::size_t skip;     // listed before the new ones
+  std::size_t at = 0;
 };
 
-// One session_library chunk per object not written before. The payload is
-// built here, not in a record::Payload, which allocates for a long path:
-// the program's heap must be the same in record and replay.
+int count(dl_phdr_info* info, std::size_t, void* data) noexcept {
+  auto& scan = *static_cast<Scan*>(data);
+  ++scan.objects;
+  g_adds_written = info->dlpi_adds;
+  return 0;
+}
+
+// One session_library chunk per new object. The payload is built on the
+// stack, not in a record::Payload, which allocates for a long path: the
+// program's heap must be the same in record and replay.
 int write_new(dl_phdr_info* info, std::size_t, void* data) noexcept {
-  const auto& scan = *static_cast<const Scan*>(data);
-  const Seen object{info->dlpi_addr,
-                    info->dlpi_name != nullptr
-                        ? digest(0xcbf29ce484222325ull, info->dlpi_name, std::strlen(info->dlpi_name))
-                        : 0};
-  for (std::size_t i = 0; i < g_seen_count; ++i)
-    if (g_seen[i].address == object.address && g_seen[i].name == object.name) return 0;
-  if (g_seen_count == kMaxObjects) return 1;
-  g_seen[g_seen_count++] = object;
+  auto& scan = *static_cast<Scan*>(data);
+  if (scan.at++ < scan.skip) return 0;
   // The program itself ("": its build-id is the session's option B).
   if (info->dlpi_name == nullptr || info->dlpi_name[0] == '\0' || is_vdso(info) ||
       is_ariadne(info->dlpi_name))
     return 0;
   char hex[129];
   build_id(info, hex);
-  // The path absolute: a relative one (a relative LD_LIBRARY_PATH entry, a
-  // dlopen after chdir) is the loader's from the working directory now.
-  static std::uint8_t payload[2 * 4096 + 256];
-  static char path[2 * 4096 + 2];
+  // V length and the path, made absolute: a relative one (a relative
+  // LD_LIBRARY_PATH entry, a dlopen after chdir) is the loader's from the
+  // working directory now. Written two bytes in (the most a length up to
+  // kMaxPath takes), moved back when it takes one.
+  std::uint8_t payload[2 + kMaxPath + 1 + 2 + sizeof hex + 1];
+  char* const path = reinterpret_cast<char*>(payload + 2);
+  const std::size_t name_length = ::strnlen(info->dlpi_name, kMaxPath);
   std::size_t path_length = 0;
-  if (info->dlpi_name[0] != '/' && raw_syscall(SYS_getcwd, path, 4096) > 0) {
+  if (info->dlpi_name[0] != '/' && raw_syscall(SYS_getcwd, path, kMaxPath) > 0 &&
+      std::strlen(path) + 1 + name_length <= kMaxPath) {
     path_length = std::strlen(path);
     path[path_length++] = '/';
   }
-  const std::size_t name_length = ::strnlen(info->dlpi_name, 4096);
   std::memcpy(path + path_length, info->dlpi_name, name_length);
   path_length += name_length;
-  const std::size_t hex_length = std::strlen(hex);
   std::size_t n = put_varint(payload, path_length);
-  std::memcpy(payload + n, path, path_length);
+  if (n == 1) std::memmove(payload + 1, path, path_length);
   n += path_length;
+  const std::size_t hex_length = std::strlen(hex);
   n += put_varint(payload + n, hex_length);
   std::memcpy(payload + n, hex, hex_length);
   n += hex_length;
@@ -167,10 +170,18 @@ void write_new_objects(bool dlopened) noexcept {
   }
   // Opened for each scan and closed again: no descriptor of ours stays among
   // the program's (there is none in replay).
-  const int fd = sys_open(g_session_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+  char session[kMaxPath];
+  std::memcpy(session, g_log, g_log_dir_length);
+  std::memcpy(session + g_log_dir_length, "ariadne.session", sizeof "ariadne.session");
+  const int fd = sys_open(session, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
   if (fd >= 0) {
-    Scan scan{fd, dlopened};
-    dl_iterate_phdr(write_new, &scan);
+    const unsigned long long written = g_adds_written;
+    Scan scan{fd, dlopened, 0, 0};
+    dl_iterate_phdr(count, &scan);
+    // The first time every object; then those added since (they come last).
+    const unsigned long long added = g_adds_written - written;
+    if (dlopened) scan.skip = added < scan.objects ? scan.objects - static_cast<std::size_t>(added) : 0;
+    if (!dlopened || added != 0) dl_iterate_phdr(write_new, &scan);
     sys_close(fd);
   }
   g_busy.clear(std::memory_order_release);
@@ -179,7 +190,7 @@ void write_new_objects(bool dlopened) noexcept {
 }  // namespace
 
 void record_libraries() noexcept {
-  if (!find_session_file()) return;
+  if (!find_recording()) return;
   write_new_objects(false);
   trace::detail::set_dlopen_observer([] { write_new_objects(true); });
 }
