@@ -307,6 +307,13 @@ void add_info_command(CLI::App& app) {
     const std::vector<std::string> options = options_in_words(s.options);
     for (std::size_t i = 0; i < options.size(); ++i)
       std::printf("%-13s%s\n", i == 0 ? "Options" : "", options[i].c_str());
+    if (!s.libraries.empty())
+      std::printf("Libraries    %zu shared object%s, checked by build-id at replay\n", s.libraries.size(),
+                  s.libraries.size() == 1 ? "" : "s");
+    for (const tracefile::SessionLibrary& lib : s.libraries)
+      std::printf("             %s %s%s\n", lib.path.c_str(),
+                  lib.build_id.empty() ? "(no build-id)" : lib.build_id.substr(0, 12).c_str(),
+                  lib.dlopened ? " (dlopen)" : "");
     std::printf("Processes    %zu\n", t.dir.processes().size());
     std::printf("Events       %llu\n", static_cast<unsigned long long>(all.events));
     std::printf("Calls        %llu\n", static_cast<unsigned long long>(all.calls));

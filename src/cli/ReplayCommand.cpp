@@ -60,7 +60,7 @@ constexpr const char* kDescription =
     "exit status.\n"
     "Exit status: 0 when the replay reached the end of the recording faithfully, 4 on divergence, 2 for "
     "bad input (not a replayable recording, a damaged log, a log that ends early although the program "
-    "exited when recorded, a changed executable).";
+    "exited when recorded, a changed executable or shared library).";
 
 [[noreturn]] void bad_input(const std::string& line) {
   std::fprintf(stderr, "ariadne replay: %s\n", line.c_str());
@@ -109,6 +109,28 @@ std::string function_regex(const std::string& name) {
     re += c;
   }
   return re + "(\\(.*)?$";
+}
+
+// Each shared object the program had loaded when recorded (before main and
+// by dlopen) must be the same build now, or the replay would run other code:
+// checked before the program starts, in the recorded working directory
+// (relative paths are the loader's, from there).
+void check_libraries(const std::vector<tracefile::SessionLibrary>& libraries) {
+  for (const tracefile::SessionLibrary& lib : libraries) {
+    const std::string recorded = lib.build_id.empty() ? "none" : lib.build_id;
+    std::string id;
+    try {
+      id = launch::file_build_id(lib.path);
+    } catch (const LaunchError& e) {
+      std::string why = e.what();
+      if (why.rfind(lib.path + ": ", 0) == 0) why.erase(0, lib.path.size() + 2);
+      bad_input(fmt::format("{}: the library cannot be read since it was recorded ({}; recorded build-id {})",
+                            lib.path, why, recorded));
+    }
+    if (id != lib.build_id)
+      bad_input(fmt::format("{}: the library changed since it was recorded (build-id {}, recorded {})",
+                            lib.path, id.empty() ? "none" : id, recorded));
+  }
 }
 
 struct ReplayOptions {
@@ -267,6 +289,7 @@ void replay(const ReplayOptions& o) {
   if (recorded_id != (id.empty() ? "-" : id))
     bad_input(fmt::format("{}: the executable changed since it was recorded (build-id {}, recorded {})",
                           plan.program, id.empty() ? "none" : id, recorded_id));
+  check_libraries(session.libraries);
 
   if (o.gdb) {
     const int status = run_replay_under_gdb(launcher, plan, o.debugger);

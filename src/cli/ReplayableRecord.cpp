@@ -3,7 +3,8 @@
 // PROG's stdout and stderr (DIR/replay.stdout, DIR/replay.stderr) while
 // passing them through. The session file holds what replay needs to start
 // PROG again the same way: its arguments, environment, working directory
-// and the executable's build-id.
+// and the executable's build-id; the target appends its shared objects'
+// (src/replay/Libraries.cpp), which replay checks too.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>

@@ -147,4 +147,13 @@ ElfIdentity identify_elf(const std::string& path) {
   return ElfIdentity{*isa, dynamic, build_id_of(e.elf)};
 }
 
+std::string file_build_id(const std::string& path) {
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) fail(path, std::strerror(errno));
+  elf_version(EV_CURRENT);
+  ElfHandle e{elf_begin(f.fd, ELF_C_READ_MMAP, nullptr)};
+  if (e.elf == nullptr || elf_kind(e.elf) != ELF_K_ELF) fail(path, "not an ELF file");
+  return build_id_of(e.elf);
+}
+
 }  // namespace ariadne::launch

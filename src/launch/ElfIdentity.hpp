@@ -19,4 +19,9 @@ struct ElfIdentity {
 // object that is not an executable.
 ElfIdentity identify_elf(const std::string& path);
 
+// The GNU build-id of any ELF file (a shared library, the dynamic loader),
+// in hex, "" if it has none. Throws LaunchError("PATH: reason") for a
+// missing or unreadable file, or one that is not ELF.
+std::string file_build_id(const std::string& path);
+
 }  // namespace ariadne::launch

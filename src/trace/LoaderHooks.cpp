@@ -3,6 +3,8 @@
 // and prepared before dlopen returns to the caller; modules are retired
 // under the tracer's lock around the real dlclose, so no enable/disable
 // batch can write into code that is being unmapped.
+#include <atomic>
+
 #include "trace/Handlers.hpp"
 #include "trace/Interpose.hpp"
 #include "trace/Tracer.hpp"
@@ -13,6 +15,14 @@
 
 using ariadne::trace::detail::next_definition;
 
+namespace {
+std::atomic<ariadne::trace::detail::DlopenObserver> g_dlopen_observer{nullptr};
+}  // namespace
+
+void ariadne::trace::detail::set_dlopen_observer(DlopenObserver observer) noexcept {
+  g_dlopen_observer.store(observer, std::memory_order_release);
+}
+
 ARIADNE_RT_EXPORT void* dlopen(const char* file, int mode) {
   static const auto real = next_definition<void* (*)(const char*, int)>("dlopen");
   void* handle = real(file, mode);
@@ -20,6 +30,8 @@ ARIADNE_RT_EXPORT void* dlopen(const char* file, int mode) {
     // The scan's own calls (libelf reading the module) are the runtime's.
     ariadne::trace::detail::UntracedScope untraced;
     ariadne::trace::detail::modules_added();
+    if (const auto observer = g_dlopen_observer.load(std::memory_order_acquire); observer != nullptr)
+      observer();
   }
   return handle;
 }

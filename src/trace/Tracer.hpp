@@ -33,6 +33,13 @@ using ModuleObserver = void (*)(std::size_t module_index);
 inline constexpr std::size_t kMaxModuleObservers = 4;
 bool add_module_observer(ModuleObserver observer) noexcept;
 
+// Called after each dlopen that returned a handle, once its new modules are
+// scanned (LoaderHooks.cpp): libariadne-replay.so records the shared objects
+// a replayable program loads (src/replay/Libraries.cpp). One observer.
+// Exported for libariadne-replay.so.
+using DlopenObserver = void (*)();
+__attribute__((visibility("default"))) void set_dlopen_observer(DlopenObserver observer) noexcept;
+
 // The command that launched the program says itself when nothing of the run
 // was instrumented (`ariadne record`, `abicheck`): the scan then takes the
 // program built without patch sites as routine, like a library, instead of

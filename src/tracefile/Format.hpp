@@ -80,6 +80,11 @@ enum class ChunkType : std::uint32_t {
   session_end = 2,  // V end unix ns, V exit kind (0 exit, 1 signal), V value, V PROG's pid (later addition)
   session_stopped =
       3,  // V StopReason, V limit: recording stopped before PROG ended (readers before it skip it)
+  // S path as the loader named it, S build-id (hex, "" if none), V 0 loaded
+  // before main / 1 dlopen'ed: a shared object in the program of a replayable
+  // recording, appended by libariadne-replay.so in the target (readers before
+  // it skip it; recordings before it have none, and replay checks no library).
+  session_library = 4,
   // process file
   process = 16,  // V pid, V ppid, V forked_from (0 if not a fork child), S exec'd from (directory name of the
                  // image that exec'd this one, "" if none),

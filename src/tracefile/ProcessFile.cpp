@@ -63,6 +63,15 @@ void parse_session_file(const std::string& path, const std::vector<std::uint8_t>
             if (!r.varint_as(s.stop_reason) || !r.varint(s.stop_limit))
               return bad_chunk(path, c, r, "stop reason and limit", problems);
             break;
+          case ChunkType::session_library: {
+            SessionLibrary lib;
+            std::uint64_t dlopened;
+            if (!r.string(lib.path) || !r.string(lib.build_id) || !r.varint(dlopened) || dlopened > 1)
+              return bad_chunk(path, c, r, "library path, build-id and how it was loaded", problems);
+            lib.dlopened = dlopened == 1;
+            if (s.libraries.size() < kMaxStrings) s.libraries.push_back(std::move(lib));
+            break;
+          }
           default:
             // Unknown chunk types are skipped: a later minor addition.
             break;

@@ -89,6 +89,14 @@ struct ProcessInfo {
   const std::string& site_name(std::uint32_t id) const;  // "<site N>" if unknown
 };
 
+// A shared object the program of a replayable recording had loaded
+// (session_library chunks): replay checks each one's build-id.
+struct SessionLibrary {
+  std::string path;       // as the loader named it (relative to the recorded working directory)
+  std::string build_id;   // hex, "" if it has none
+  bool dlopened = false;  // loaded by dlopen after main started
+};
+
 struct SessionInfo {
   std::uint16_t version = 0;
   std::string arch;
@@ -100,6 +108,7 @@ struct SessionInfo {
   std::uint32_t pid = 0;  // PROG, whose exit status this is (0: not known; recordings before it was written)
   std::uint32_t stop_reason = 0;  // StopReason: recording stopped before PROG ended (0: not)
   std::uint64_t stop_limit = 0;
+  std::vector<SessionLibrary> libraries;
 };
 
 // One decoded event, timestamps already in CLOCK_MONOTONIC ns.
