@@ -43,6 +43,9 @@ bool pause_syscall_trap(bool paused) noexcept;
 // kMaxExemptCode ranges, added before trapping starts.
 inline constexpr int kMaxExemptCode = 4;
 bool exempt_code(std::uintptr_t begin, std::uintptr_t end) noexcept;
+// The signal a trapped call raises (x86-64: SIGSYS, once installed), which
+// the program must not take over; 0 where trapping needs none (AArch64).
+int syscall_trap_signal() noexcept;
 // Calls trapped so far, all threads (for the closing line and tests).
 std::uint64_t trapped_syscalls() noexcept;
 

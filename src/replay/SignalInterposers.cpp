@@ -138,6 +138,7 @@ int program_sigmask(int (*real)(int, const sigset_t*, sigset_t*), int how, const
 // first), which passes the program's calls on to the next definition.
 ARIADNE_REPLAY_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) {
   REAL(sigaction);
+  if (act != nullptr && self() != nullptr) refuse_trap_signal(sig);
   const int rc = untrapped(real, sig, act, old);
   if (act != nullptr) note_signal_action_change();
   return rc;

@@ -335,6 +335,9 @@ long route_syscall(ReplayThread* me, long nr, const long v[6]) noexcept {
     case SYS_mremap:
       return reinterpret_cast<long>(mremap(ptr(v[0]), static_cast<std::size_t>(v[1]),
                                            static_cast<std::size_t>(v[2]), i32(v[3]), ptr(v[4])));
+    case SYS_rt_sigaction:
+      if (v[1] != 0) refuse_trap_signal(i32(v[0]));  // signal(3) comes here, past sigaction
+      break;
     case SYS_exit_group:
       _exit(i32(v[0]));  // logged as the program's exit, as _exit is
     case SYS_exit:
@@ -354,6 +357,15 @@ long route_syscall(ReplayThread* me, long nr, const long v[6]) noexcept {
     return emulated(me, absolute, v);
   }
   return made_and_compared(me, nr, v);
+}
+
+void refuse_trap_signal(int sig) noexcept {
+  if (sig == 0 || sig != arch::syscall_trap_signal()) return;
+  ariadne::sys_print(2,
+                     "ariadne: the program sets an action for signal %d (SIGSYS), which replay's system-call "
+                     "trap raises (docs/replay.md, \"System calls\"); the recording stops here\n",
+                     sig);
+  ariadne::sys_exit_group(125);
 }
 
 long trapped_syscall(long nr, const long v[6]) noexcept {

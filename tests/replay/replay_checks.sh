@@ -147,6 +147,19 @@ case $case_name in
     [ $status -eq 4 ] || fail "umask: replay exited with $status, expected 4 (diverged)"
     grep -q '(call [0-9]*) returned 18 when recorded, 63 now' "$work/umask.err" ||
       fail "umask: the divergence does not name the call and both results"
+    "$ARIADNE" record --replayable -o "$work/sigsys" -- "$BIN/syscall_numbers" sigsys >"$work/sigsys.out" 2>"$work/sigsys.err"
+    status=$?
+    if "$ARIADNE" info "$work/sigsys" 2>/dev/null | grep -q '^Arch *aarch64'; then
+      # AArch64 traps by rewritten branches: SIGSYS is the program's.
+      [ $status -eq 0 ] && grep -q 'SIGSYS handler set: 1' "$work/sigsys.out" ||
+        fail "sigsys (aarch64): record exited with $status: $(tail -n1 "$work/sigsys.err")"
+      echo "sigsys: record exit 0, the program's handler set (AArch64: the trap raises no signal)"
+    else
+      line=$(grep -m1 'SIGSYS' "$work/sigsys.err")
+      echo "sigsys: record exit $status: $line"
+      [ $status -eq 125 ] || fail "sigsys: record exited with $status, expected 125"
+      [ -n "$line" ] || fail "sigsys: no line names SIGSYS: $(cat "$work/sigsys.err")"
+    fi
     "$ARIADNE" record --replayable -o "$work/exit" -- "$BIN/syscall_numbers" exit_group >/dev/null 2>&1
     status=$?
     [ $status -eq 3 ] || fail "exit_group: record exited with $status, expected the program's 3"

@@ -13,6 +13,9 @@
 //                               replay (the process's own state), and a
 //                               result that differs (the mask it inherited)
 //                               must be reported
+//   syscall_numbers sigsys      signal(SIGSYS, ...): where replay traps
+//                               system calls with SIGSYS (x86-64), the
+//                               recording must stop with one line
 //   syscall_numbers exit_group  the program's end through syscall(): logged
 //                               as its exit, replayed to the end
 #include <fcntl.h>
@@ -32,6 +35,8 @@ static void print_hex(const char* what, const unsigned char* b, size_t n) {
   printf("\n");
 }
 
+static void on_sigsys(int sig) { (void)sig; }
+
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "io_uring") == 0) {
     unsigned char params[120] = {0};
@@ -48,6 +53,11 @@ int main(int argc, char** argv) {
     work_n(1, 20000);
     struct tms t;
     printf("times: %ld, user %ld\n", syscall(SYS_times, &t), (long)t.tms_utime);
+    printf("EXIT-SUCCESS\n");
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "sigsys") == 0) {
+    printf("SIGSYS handler set: %d\n", signal(SIGSYS, on_sigsys) != SIG_ERR);
     printf("EXIT-SUCCESS\n");
     return 0;
   }

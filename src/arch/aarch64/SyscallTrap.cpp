@@ -390,6 +390,8 @@ bool start_syscall_trap() noexcept {
 
 void stop_syscall_trap() noexcept { set_bits(kStopped); }
 
+int syscall_trap_signal() noexcept { return 0; }  // a branch, no signal
+
 bool syscall_trap_started() noexcept { return (t_state & (kStarted | kStopped)) == kStarted; }
 
 bool pause_syscall_trap(bool paused) noexcept {

@@ -146,6 +146,8 @@ void stop_syscall_trap() noexcept {
   settle_selector();
 }
 
+int syscall_trap_signal() noexcept { return g_handler != nullptr ? SIGSYS : 0; }
+
 bool syscall_trap_started() noexcept { return t_trap.started && !t_trap.stopped; }
 
 bool pause_syscall_trap(bool paused) noexcept {
