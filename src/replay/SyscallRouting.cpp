@@ -89,13 +89,10 @@ const char* unloggable(long nr) {
 // One line naming the call, and the recording ends here (exit 125, as for an
 // instruction that cannot be diverted): never a silently wrong replay.
 [[noreturn]] void refuse_syscall(const char* name) {
-  char line[256];
-  const int n =
-      std::snprintf(line, sizeof line,
-                    "ariadne: syscall(SYS_%s): its effects cannot be logged, so a replay could differ "
-                    "(docs/replay.md, the syscall table); the recording stops here\n",
-                    name);
-  if (n > 0) ariadne::sys_print(2, "%s", line);
+  ariadne::sys_print(2,
+                     "ariadne: syscall(SYS_%s): its effects cannot be logged, so a replay could differ "
+                     "(docs/replay.md, the syscall table); the recording stops here\n",
+                     name);
   ariadne::sys_exit_group(125);
 }
 
